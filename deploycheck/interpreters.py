@@ -1,0 +1,110 @@
+"""Finding a real CPython of the deploy's version: on PATH, under pyenv, or managed by uv."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from deploycheck import cache
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    path: str
+    version: str  # full, e.g. "3.11.7"
+
+    @property
+    def minor(self) -> str:
+        return ".".join(self.version.split(".")[:2])
+
+
+_PROBE = "import sys, platform; print(platform.python_implementation(), '%d.%d.%d' % sys.version_info[:3])"
+
+
+def _probe(path: str) -> Interpreter | None:
+    """Ask the interpreter itself; remembered per (path, mtime) because a probe costs a process start."""
+    try:
+        real = os.path.realpath(path)
+        stamp = f"{real}:{os.stat(real).st_mtime_ns}"
+    except OSError:
+        return None
+    memo = cache.folder() / "interpreters.json"
+    try:
+        known = json.loads(memo.read_text())
+    except (OSError, ValueError):
+        known = {}
+    if stamp in known:
+        version = known[stamp]
+        return Interpreter(path, version) if version else None
+    try:
+        out = subprocess.run([path, "-I", "-c", _PROBE], capture_output=True, text=True, timeout=30, env={})
+        impl, version = out.stdout.split()
+        version = version if impl == "CPython" and out.returncode == 0 else ""
+    except (OSError, ValueError, subprocess.SubprocessError):
+        version = ""
+    known[stamp] = version
+    cache.write_atomic(memo, json.dumps(known))
+    return Interpreter(path, version) if version else None
+
+
+def _candidates(minor: str) -> list[str]:
+    found: list[str] = []
+    pyenv_root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    versions = pyenv_root / "versions"
+    if versions.is_dir():
+        for entry in sorted(versions.iterdir(), reverse=True):
+            if entry.name == minor or entry.name.startswith(minor + "."):
+                python = entry / "bin" / "python3"
+                if python.exists():
+                    found.append(str(python))
+    exe = shutil.which(f"python{minor}")
+    if exe and "/shims/" not in exe:  # a pyenv shim is a script whose version depends on pyenv's config
+        found.append(exe)
+    for prefix in ("/usr/local/bin", "/usr/bin"):
+        path = Path(prefix) / f"python{minor}"
+        if path.exists():
+            found.append(str(path))
+    return list(dict.fromkeys(found))
+
+
+def _uv_managed(minor: str) -> list[str]:
+    from deploycheck.resolver import uv_binary  # the resolver module owns the uv binary
+
+    try:
+        out = subprocess.run(
+            [uv_binary(), "python", "find", "--managed-python", "--no-python-downloads", minor],
+            capture_output=True, text=True, timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [out.stdout.strip()] if out.returncode == 0 and out.stdout.strip() else []
+
+
+def find(version: str) -> Interpreter | None:
+    """CPython whose version matches: the exact patch release when one is asked for, else the newest patch."""
+    minor = ".".join(version.split(".")[:2])
+    matches = []
+    for path in _candidates(minor):
+        interp = _probe(path)
+        if interp and interp.minor == minor:
+            matches.append(interp)
+    if not matches:
+        matches = [i for p in _uv_managed(minor) if (i := _probe(p)) and i.minor == minor]
+    if not matches:
+        return None
+    exact = [i for i in matches if i.version == version]
+    if exact:
+        return exact[0]
+    return max(matches, key=lambda i: tuple(int(x) for x in i.version.split(".")))
+
+
+def how_to_install(version: str) -> str:
+    return (
+        f"install CPython {version} so that `python{'.'.join(version.split('.')[:2])}` is on PATH "
+        f"(e.g. `uv python install {version}` or `pyenv install {version}`), or pass --python-version "
+        "for another version"
+    )

@@ -1,0 +1,302 @@
+"""The one module that runs resolvers (pip-compile, uv) as subprocesses.
+
+Every resolver run gets an environment built from an allowlist, never a copy of ours: pip and uv
+configuration (PIP_*, UV_*, pip.conf, uv.toml) would add index and find-links lines to the output,
+and nothing a resolver runs (an sdist's setup.py) may see a token. Trust and proxy settings are kept,
+or nothing resolves behind a TLS-inspecting proxy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from deploycheck import cache
+from deploycheck.errors import CheckError
+from deploycheck.interpreters import Interpreter
+
+KEPT = (
+    "PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "SYSTEMROOT", "USER",
+    "PIP_CERT", "PIP_CLIENT_CERT", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
+    "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY",
+    "all_proxy", "PIP_DEFAULT_TIMEOUT", "UV_NATIVE_TLS", "UV_CACHE_DIR", "PIP_CACHE_DIR", "XDG_CACHE_HOME",
+    "UV_HTTP_TIMEOUT",
+)
+TOOLCHAIN_LOCK = Path(__file__).with_name("toolchain.txt")
+
+
+def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {name: os.environ[name] for name in KEPT if name in os.environ}
+    env.update(
+        {
+            "PIP_CONFIG_FILE": os.devnull,  # pip then reads no configuration file at all
+            "PIP_NO_INPUT": "1",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "PYTHONNOUSERSITE": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "UV_NO_CONFIG": "1",
+            "UV_PYTHON_DOWNLOADS": "never",
+            "UV_NO_PROGRESS": "1",
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def uv_binary() -> str:
+    try:
+        from uv import find_uv_bin
+
+        return find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        found = shutil.which("uv")
+        if not found:
+            raise CheckError("uv is not installed", fix="pip install uv (deploycheck pins it)") from None
+        return found
+
+
+@dataclass
+class Run:
+    argv: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+
+def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> Run:
+    """Run to completion or kill the whole process group at the deadline (builds spawn children)."""
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True, stdin=subprocess.DEVNULL,
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        return Run(argv, proc.returncode, out, err, time.monotonic() - start)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        return Run(argv, -9, out, err, time.monotonic() - start, timed_out=True)
+
+
+def _toolchain_env() -> dict[str, str]:
+    """Installing the toolchain may use the user's mirror (it does not shape any lock), never a token."""
+    return {k: v for k, v in os.environ.items() if not _secret(k)}
+
+
+def _secret(name: str) -> bool:
+    upper = name.upper()
+    return any(word in upper for word in ("TOKEN", "SECRET", "PASSWORD", "CREDENTIAL", "AUTH", "_KEY")) or (
+        upper.startswith("INPUT_")
+    )
+
+
+def toolchain(interp: Interpreter) -> Path:
+    """A virtual environment with the pinned pip-tools for this interpreter, made once and reused."""
+    lock = TOOLCHAIN_LOCK.read_bytes()
+    key = hashlib.sha256(lock + interp.path.encode() + interp.version.encode()).hexdigest()[:16]
+    home = cache.folder() / "toolchains"
+    home.mkdir(exist_ok=True)
+    venv = home / f"py{interp.version}-{key}"
+    python = venv / "bin" / "python"
+    if python.exists():
+        return python
+    staging = Path(tempfile.mkdtemp(dir=home, prefix=".new-"))
+    env = _toolchain_env()
+    env.pop("VIRTUAL_ENV", None)
+    steps = [
+        [uv_binary(), "venv", "-q", "--python", interp.path, str(staging / "venv")],
+        [uv_binary(), "pip", "install", "-q", "--python", str(staging / "venv" / "bin" / "python"),
+         "-r", str(TOOLCHAIN_LOCK)],
+    ]
+    for argv in steps:
+        done = run(argv, cwd=staging, env=env, timeout=600)
+        if not done.ok:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise CheckError(
+                f"could not install pip-tools for Python {interp.version}: {done.stderr.strip()[-800:]}",
+                fix="check that the package index is reachable (proxy and certificate settings), then run again",
+            )
+    # Built aside and renamed into place so that a concurrent run never uses half a venv. The scripts in
+    # bin/ keep the staging path in their shebangs; deploycheck runs only `python -m piptools`.
+    try:
+        os.rename(staging / "venv", venv)
+    except OSError:  # another run won the race; its venv is as good as ours
+        pass
+    shutil.rmtree(staging, ignore_errors=True)
+    return python
+
+
+def piptools_argv(python: Path) -> list[str]:
+    return [str(python), "-m", "piptools", "compile"]
+
+
+def uv_compile_argv() -> list[str]:
+    return [uv_binary(), "pip", "compile"]
+
+
+def self_python() -> str:
+    return sys.executable
+
+
+@dataclass
+class Job:
+    """One lock to compile in a copy of the project."""
+
+    cwd: Path  # inside the temporary copy
+    output: str  # the lock's path relative to cwd
+    sources: list[str]
+    options: list[str]  # the header's output-changing options
+    index_options: list[str]
+    original: str  # the user's command line, kept in the regenerated header
+    header: bool  # False for --no-header locks
+    python: str  # the deploy's version, "3.11" or "3.11.6"
+    interpreter: Interpreter | None  # None: uv resolves for `python` without one (labelled fallback)
+    timeout: float
+    only_binary: bool = False
+    tool: str = "pip-compile"  # the tool that writes this lock
+
+
+@dataclass
+class Compiled:
+    run: Run
+    text: str | None  # the lock written, when the run succeeded
+    tool: str
+
+
+def _finish(job: Job, done: Run, tool: str) -> Compiled:
+    text = None
+    if done.ok:
+        text = (job.cwd / job.output).read_text(encoding="utf-8")
+    return Compiled(done, text, tool)
+
+
+def _prepare(job: Job, preference: str | None) -> None:
+    """The committed lock in place as the output file keeps its pins as preferences; absent, it is fresh."""
+    out = job.cwd / job.output
+    if preference is None:
+        out.unlink(missing_ok=True)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(preference.encode("utf-8"))
+
+
+def pip_compile(job: Job, preference: str | None) -> Compiled:
+    if job.interpreter is None:
+        raise CheckError("pip-compile needs a real interpreter of the target version")
+    python = toolchain(job.interpreter)
+    _prepare(job, preference)
+    argv = [*piptools_argv(python), "--quiet", *job.options, *job.index_options, "--output-file", job.output]
+    if job.only_binary:
+        argv += ["--pip-args", "--only-binary :all:"]
+    argv += job.sources
+    extra = {"CUSTOM_COMPILE_COMMAND": job.original} if job.header and job.original else {}
+    return _finish(job, run(argv, cwd=job.cwd, env=clean_env(extra), timeout=job.timeout), "pip-compile")
+
+
+def _target(job: Job) -> list[str]:
+    if job.interpreter is not None:
+        return ["--python", job.interpreter.path]
+    return ["--python-version", job.python, "--python-platform", "linux"]
+
+
+def uv_compile(job: Job, preference: str | None) -> Compiled:
+    """uv as the lock's own tool: the same options, the user's command kept in the header."""
+    _prepare(job, preference)
+    argv = [*uv_compile_argv(), "--quiet", *job.options, *job.index_options, *_target(job), "-o", job.output]
+    if job.header and job.original:
+        argv += ["--custom-compile-command", job.original]
+    if job.only_binary:
+        argv += ["--only-binary", ":all:"]
+    argv += job.sources
+    return _finish(job, run(argv, cwd=job.cwd, env=clean_env(), timeout=job.timeout), "uv")
+
+
+# pip-compile options and what uv needs to resolve the same pins (None: uv cannot stand in).
+_UV_EQUIVALENT: dict[str, list[str]] = {
+    "--generate-hashes": ["--generate-hashes"],
+    "--no-strip-extras": ["--no-strip-extras"],
+    "--all-extras": ["--all-extras"],
+    "--pre": ["--prerelease", "allow"],
+    "--no-build-isolation": ["--no-build-isolation"],
+}
+_FORMAT_ONLY = {
+    "--allow-unsafe", "--strip-extras", "--no-annotate", "--annotate", "--no-header", "--header",
+    "--emit-index-url", "--no-emit-index-url", "--emit-trusted-host", "--no-emit-trusted-host",
+    "--emit-find-links", "--no-emit-find-links", "--emit-options", "--no-emit-options", "--reuse-hashes",
+    "--no-reuse-hashes", "--build-isolation", "--annotation-style", "--newline", "--max-rounds",
+    "--unsafe-package", "--no-allow-unsafe",
+}
+
+
+def uv_equivalent(options: list[str]) -> list[str] | None:
+    """uv options that resolve like these pip-compile options, or None when some have no equivalent."""
+    out: list[str] = []
+    i = 0
+    while i < len(options):
+        opt = options[i]
+        takes_value = opt in ("--extra", "-c", "--constraint", "--annotation-style", "--newline",
+                              "--max-rounds", "--unsafe-package")
+        value = options[i + 1] if takes_value and i + 1 < len(options) else None
+        if opt in _UV_EQUIVALENT:
+            out += _UV_EQUIVALENT[opt]
+        elif opt in ("--extra", "-c", "--constraint") and value is not None:
+            out += [opt, value]
+        elif opt not in _FORMAT_ONLY:
+            return None
+        i += 2 if takes_value else 1
+    return out
+
+
+def uv_fast_pass(job: Job, preference: str) -> Compiled | None:
+    """uv resolving a pip-compile lock with its pins as preferences: same pins, a fraction of the time."""
+    options = uv_equivalent(job.options)
+    if options is None:
+        return None
+    _prepare(job, preference)
+    argv = [*uv_compile_argv(), "--quiet", "--no-header", *options, *job.index_options, *_target(job),
+            "-o", job.output, *job.sources]
+    if job.only_binary:
+        argv[3:3] = ["--only-binary", ":all:"]
+    return _finish(job, run(argv, cwd=job.cwd, env=clean_env(), timeout=job.timeout), "uv")
+
+
+def universal_markers(job: Job, lowest_python: str) -> dict[str, str]:
+    """Each package's environment marker in a universal resolve (empty dict when uv cannot do it)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    options = job.options if job.tool == "uv" else uv_equivalent(job.options)
+    options = [o for o in options or [] if o not in ("--generate-hashes", "--universal")]
+    # No --quiet: it silences the lock uv writes to stdout.
+    argv = [*uv_compile_argv(), "--universal", "--no-header", "--no-annotate",
+            "--python-version", lowest_python, *options, *job.index_options, *job.sources, "-o", "-"]
+    done = run(argv, cwd=job.cwd, env=clean_env(), timeout=job.timeout)
+    markers: dict[str, list[str]] = {}
+    for line in done.stdout.splitlines() if done.ok else []:
+        if not line or line[0] in "# -":
+            continue
+        try:
+            req = Requirement(line.split(" \\")[0])
+        except InvalidRequirement:
+            continue
+        markers.setdefault(canonicalize_name(req.name), []).append(str(req.marker) if req.marker else "")
+    # A package resolved to several versions (forks) is needed wherever any of its markers holds.
+    return {
+        name: ("" if "" in ms else " or ".join(f"({m})" for m in ms) if len(ms) > 1 else ms[0])
+        for name, ms in markers.items()
+    }
