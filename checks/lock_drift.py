@@ -53,7 +53,7 @@ def _job(pair: LockPair, ws: Workspace, rt: runtime.Runtime, interp: interpreter
         output=Path(pair.path).relative_to(pair.cwd).as_posix() if pair.cwd in pair.path.parents else pair.path.name,
         sources=cmd.sources,
         options=cmd.options,
-        index_options=settings.index_options() or cmd.index_options,
+        index_options=settings.index_options() or cmd.index_options or _lock_indexes(pair),
         original=cmd.original,
         header="--no-header" not in cmd.flags,
         python=rt.python,
@@ -64,9 +64,40 @@ def _job(pair: LockPair, ws: Workspace, rt: runtime.Runtime, interp: interpreter
     )
 
 
+def _lock_indexes(pair: LockPair) -> list[str]:
+    """With no index in the command, the lock's own index lines: `pip install -r` at deploy uses them too.
+    Not --find-links: those are folders on the machine that compiled the lock."""
+    return [part for opt, value, _ in pair.lock.options if opt in ("--index-url", "--extra-index-url")
+            for part in (opt, value)]
+
+
+def _index_lines_as_commanded(pair: LockPair, job: Job) -> bool:
+    """uv writes no index lines, so the fast pass can vouch only for locks whose index lines are exactly
+    what the command passes (pip-compile's default --emit-index-url); others go to pip-compile."""
+    lines = [(opt, value) for opt, value, _ in pair.lock.options if opt in lockdiff.INDEX_LIKE]
+    opts = job.index_options
+    commanded = [(opts[i], opts[i + 1]) for i in range(0, len(opts) - 1, 2) if opts[i] != "--no-index"]
+    normal = {(o, v.rstrip("/")) for o, v in lines} == {(o, v.rstrip("/")) for o, v in commanded}
+    return normal and "--no-emit-index-url" not in pair.command.flags
+
+
 def _why_failed(compiled: Compiled) -> str:
-    lines = [ln for ln in compiled.run.stderr.splitlines() if ln.strip() and "--strip-extras" not in ln]
-    return "\n".join(lines[-25:])
+    """The resolver's own explanation: pip's ERROR block (pip-compile runs verbose, or pip's logger stays
+    silent) or uv's error tree; never a traceback."""
+    # pip-compile logs the explanation to stdout, the rest of its errors to stderr.
+    lines = (compiled.run.stdout + "\n" + compiled.run.stderr).splitlines()
+    start = next((i for i, ln in enumerate(lines) if "ERROR:" in ln), None)
+    if start is not None:
+        block = []
+        for ln in lines[start:]:
+            if "To fix this you could try" in ln or ln.startswith("Traceback"):
+                break
+            if ln.strip():
+                block.append(ln.strip() if "ERROR:" in ln else "  " + ln.strip())
+        return "\n".join(block[:30])
+    kept = [ln for ln in lines if ln.strip() and not ln.startswith(("warning:", "WARNING:", "  File", "    "))
+            and "Traceback" not in ln and "--strip-extras" not in ln]
+    return "\n".join(kept[-25:])
 
 
 def _problem_for(compiled: Compiled, pair: LockPair, python: str) -> Problem:
@@ -78,9 +109,12 @@ def _problem_for(compiled: Compiled, pair: LockPair, python: str) -> Problem:
     if any(word in text for word in _NETWORK):
         return Problem(f"the package index could not be reached:\n{text}", pair.display, None,
                        "check the network, proxy (HTTPS_PROXY) and certificate (PIP_CERT, SSL_CERT_FILE) settings")
+    fix = "relax the conflicting requirements in the .in file(s) named above, then recompile the lock"
+    if "not found in the package registry" in text or "No matching distribution found" in text:
+        fix = ("check the package names; if they come from another index than PyPI, pass it with --index-url "
+               "(uv writes no index into its header)")
     return Problem(f"the requirements cannot be resolved for Python {python} ({compiled.tool} says):\n{text}",
-                   pair.display, None,
-                   "relax the conflicting requirements in the .in file(s) named above, then recompile the lock")
+                   pair.display, None, fix)
 
 
 def check(pair: LockPair, project: Project, settings: Settings, ws: Workspace,
@@ -141,13 +175,18 @@ def _runtime_json(rt: runtime.Runtime) -> dict[str, object]:
     return out
 
 
-def _compare(pair: LockPair, compiled: Compiled, fast: bool) -> lockdiff.Diff:
+def _compare(pair: LockPair, compiled: Compiled) -> lockdiff.Diff:
+    """Pins against pins. When another tool than the lock's own recompiled it, what differs by design
+    is left out: uv writes no index lines and strips markers, and pins pip and setuptools, which
+    pip-compile without --allow-unsafe leaves as comments."""
     assert compiled.text is not None
     proposed = reqfile.parse_text(compiled.text, pair.path, pair.display)
-    if fast and not pair.command.allow_unsafe:
-        lockdiff.without_unsafe(proposed)
     committed = reqfile.parse_text(pair.lock.text, pair.path, pair.display)
-    return lockdiff.compare(committed, proposed, ignore_markers=fast, ignore_index_options=fast)
+    cross = compiled.tool != pair.command.tool
+    if cross and not (pair.command.allow_unsafe and compiled.tool == "uv"):
+        lockdiff.without_unsafe(proposed)
+        lockdiff.without_unsafe(committed)
+    return lockdiff.compare(committed, proposed, ignore_markers=cross, ignore_index_options=cross)
 
 
 def _uses_markers(pair: LockPair) -> bool:
@@ -159,9 +198,11 @@ def _resolve(pair: LockPair, job: Job, settings: Settings, result: LockResult) -
     reference = "uv" if pair.command.tool == "uv" or settings.resolver == "uv" or job.interpreter is None else "pip-compile"
     if settings.resolver == "pip-tools" and job.interpreter is not None:
         reference = "pip-compile"
-    if reference == "pip-compile" and settings.resolver == "auto" and not _uses_markers(pair):
+    # --strict counts cosmetic differences, which only the lock's own tool can show.
+    if (reference == "pip-compile" and settings.resolver == "auto" and not settings.strict
+            and not _uses_markers(pair) and _index_lines_as_commanded(pair, job)):
         fast = resolver.uv_fast_pass(job, pair.lock.text)
-        if fast and fast.text is not None and not _compare(pair, fast, fast=True).drift:
+        if fast and fast.text is not None and not _compare(pair, fast).drift:
             result.resolver = "uv (fast pass, same interpreter and preferences as pip-compile)"
             result.status = "in-sync"
             result.proposed = pair.lock.text
@@ -183,7 +224,7 @@ def _resolve(pair: LockPair, job: Job, settings: Settings, result: LockResult) -
             "only a fresh compile resolves, so the lock must be regenerated")
         result.fresh = True
         compiled = fresh
-    diff = _compare(pair, compiled, fast=False)
+    diff = _compare(pair, compiled)
     if diff.drift and not result.fresh:
         compiled, diff = _prefer_fresh(pair, job, compile_, compiled, diff, result)
     result.status = "drift" if diff.drift else "in-sync"
@@ -227,7 +268,7 @@ def _prefer_fresh(pair: LockPair, job: Job, compile_, compiled: Compiled, diff: 
     result.notes.append(
         "with the committed pins as preferences the resolver backtracked to much older releases "
         f"({', '.join(higher)} in a fresh compile); the proposed lock is the fresh compile for Python {job.python}")
-    return fresh, _compare(pair, fresh, fast=False)
+    return fresh, _compare(pair, fresh)
 
 
 def _direct(pair: LockPair) -> dict[NormalizedName, SpecifierSet]:

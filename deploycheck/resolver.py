@@ -77,20 +77,22 @@ class Run:
         return self.returncode == 0 and not self.timed_out
 
 
-def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> Run:
-    """Run to completion or kill the whole process group at the deadline (builds spawn children)."""
+def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, merge: bool = False) -> Run:
+    """Run to completion or kill the whole process group at the deadline (builds spawn children).
+    merge: one stream, in order (pip-compile splits one error message across stdout and stderr)."""
     start = time.monotonic()
     proc = subprocess.Popen(
-        argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT if merge else subprocess.PIPE,
+        text=True,
         start_new_session=True, stdin=subprocess.DEVNULL,
     )
     try:
         out, err = proc.communicate(timeout=timeout)
-        return Run(argv, proc.returncode, out, err, time.monotonic() - start)
+        return Run(argv, proc.returncode, out, err or "", time.monotonic() - start)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
-        return Run(argv, -9, out, err, time.monotonic() - start, timed_out=True)
+        return Run(argv, -9, out, err or "", time.monotonic() - start, timed_out=True)
 
 
 def _toolchain_env() -> dict[str, str]:
@@ -181,7 +183,7 @@ class Compiled:
 def _finish(job: Job, done: Run, tool: str) -> Compiled:
     text = None
     if done.ok:
-        text = (job.cwd / job.output).read_text(encoding="utf-8")
+        text = (job.cwd / job.output).read_bytes().decode("utf-8")  # keeps CRLF, as pip-compile does
     return Compiled(done, text, tool)
 
 
@@ -200,12 +202,14 @@ def pip_compile(job: Job, preference: str | None) -> Compiled:
         raise CheckError("pip-compile needs a real interpreter of the target version")
     python = toolchain(job.interpreter)
     _prepare(job, preference)
-    argv = [*piptools_argv(python), "--quiet", *job.options, *job.index_options, "--output-file", job.output]
+    # Verbose: without it pip's explanation of a conflict is not printed at all.
+    argv = [*piptools_argv(python), "--verbose", *job.options, *job.index_options, "--output-file", job.output]
     if job.only_binary:
         argv += ["--pip-args", "--only-binary :all:"]
     argv += job.sources
     extra = {"CUSTOM_COMPILE_COMMAND": job.original} if job.header and job.original else {}
-    return _finish(job, run(argv, cwd=job.cwd, env=clean_env(extra), timeout=job.timeout), "pip-compile")
+    done = run(argv, cwd=job.cwd, env=clean_env(extra), timeout=job.timeout, merge=True)
+    return _finish(job, done, "pip-compile")
 
 
 def _target(job: Job) -> list[str]:

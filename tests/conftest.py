@@ -1,0 +1,158 @@
+"""Shared, session-scoped fixtures: a local package index over HTTP, a fresh deploycheck cache, and
+helpers that compile real locks with pip-compile and uv against that index."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
+
+from pkgindex import Dist, IndexServer, build_index  # noqa: E402
+
+from deploycheck import interpreters, resolver  # noqa: E402
+
+PYTHONS = ("3.9", "3.11")
+
+UNIVERSE = [
+    # An app framework with the kinds of dependencies that make locks drift between machines.
+    Dist("webapp-core", "1.0", ["helperlib>=1"]),
+    Dist("webapp-core", "2.0", [
+        "helperlib>=2",
+        'backport-x>=1; python_version < "3.11"',
+        'winonly; sys_platform == "win32"',
+        'macwatch; sys_platform != "darwin"',
+    ]),
+    Dist("helperlib", "1.0"),
+    Dist("helperlib", "2.0"),
+    Dist("helperlib", "2.1"),
+    Dist("backport-x", "1.2", requires_python=">=3.8"),
+    Dist("winonly", "3.0", platform="win_amd64"),
+    Dist("macwatch", "4.0"),
+    Dist("fancy", "1.0", extras={"speed": ["speedups>=1"]}),
+    Dist("speedups", "1.0"),
+    Dist("newonly", "1.0"),
+    Dist("newonly", "2.0", requires_python=">=3.11"),
+    Dist("conflict-a", "1.0", ["helperlib<2"]),
+    Dist("needs-setuptools", "1.0", ["setuptools>=40"]),
+    Dist("setuptools", "99.0"),
+]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def deploycheck_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A cache of this session's own, so toolchain creation is exercised from nothing."""
+    folder = tmp_path_factory.mktemp("dc-cache")
+    old = os.environ.get("DEPLOYCHECK_CACHE_DIR")
+    os.environ["DEPLOYCHECK_CACHE_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("DEPLOYCHECK_CACHE_DIR", None)
+    else:
+        os.environ["DEPLOYCHECK_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("index")
+    build_index(UNIVERSE, root)
+    with IndexServer(root) as server:
+        yield f"{server.url}/simple/"
+
+
+def interp(version: str) -> interpreters.Interpreter:
+    found = interpreters.find(version)
+    if found is None:
+        pytest.skip(f"CPython {version} is not installed here")
+    return found
+
+
+def pip_compile(folder: Path, python: str, *args: str, index_url: str) -> str:
+    """Raw pip-compile in a clean environment, as a user on Linux with that Python would run it."""
+    tool_python = resolver.toolchain(interp(python))
+    argv = [str(tool_python), "-m", "piptools", "compile", "-q", f"--index-url={index_url}", *args]
+    done = subprocess.run(argv, cwd=folder, env=resolver.clean_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stderr
+
+
+def uv_compile(folder: Path, python: str, *args: str, index_url: str) -> None:
+    # UV_PYTHON rather than --python, which uv would write into the header: users run it in a venv.
+    argv = [resolver.uv_binary(), "pip", "compile", "-q", "--index-url", index_url, *args]
+    env = resolver.clean_env({"UV_PYTHON": interp(python).path})
+    done = subprocess.run(argv, cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+
+
+def write(folder: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return folder
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def run_check(folder: Path, *args: str) -> tuple[int, dict]:
+    """deploycheck in-process, JSON report read back; the repository must be unchanged afterwards."""
+    from entrypoint import main
+
+    before = snapshot(folder)
+    out = folder.parent / f"{folder.name}-report.json"
+    code = main([str(folder), "--format", "json", "--output", str(out), *args])
+    assert snapshot(folder) == before, "deploycheck modified the checked repository"
+    return code, json.loads(out.read_text())
+
+
+@pytest.fixture(scope="session")
+def compiled(tmp_path_factory: pytest.TempPathFactory, index: str):
+    """Locks compiled once per (python, tool, inputs) and copied into each test's app folder."""
+    made: dict[tuple, Path] = {}
+
+    def make(python: str, tool: str, requirements_in: str, *args: str) -> Path:
+        key = (python, tool, requirements_in, args)
+        if key not in made:
+            folder = tmp_path_factory.mktemp("lock")
+            write(folder, {"requirements.in": requirements_in})
+            if tool == "pip-compile":
+                pip_compile(folder, python, *args, "requirements.in", index_url=index)
+            else:
+                uv_compile(folder, python, *args, "requirements.in", "-o", "requirements.txt", index_url=index)
+            made[key] = folder
+        return made[key]
+
+    return make
+
+
+@pytest.fixture
+def app(tmp_path: Path, compiled):
+    """An app folder with requirements.in and its compiled lock, plus any extra files."""
+
+    def make(python: str = "3.11", tool: str = "pip-compile", requirements_in: str = "webapp-core\n",
+             *args: str, files: dict[str, str] | None = None, runtime: str | None = "same") -> Path:
+        folder = tmp_path / "app"
+        folder.mkdir()
+        shutil.copytree(compiled(python, tool, requirements_in, *args), folder, dirs_exist_ok=True)
+        if runtime:
+            (folder / ".python-version").write_text((python if runtime == "same" else runtime) + "\n")
+        write(folder, files or {})
+        return folder
+
+    return make
