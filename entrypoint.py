@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from deploycheck import fixes, render, runtime, scan
+from deploycheck import render, runtime, scan
 from deploycheck.errors import CheckError
 from deploycheck.report import Problem, Report
 from deploycheck.settings import Settings
@@ -25,30 +25,61 @@ def parse_args(argv: list[str]) -> Settings:
     )
     p.add_argument("path", nargs="?", default=".", help="the app or repository folder (default: .)")
     p.add_argument("--python-version", metavar="X.Y", help="the deploy's Python (default: read from the project)")
-    p.add_argument("--resolver", choices=("auto", "pip-tools", "uv"), default="auto",
-                   help="auto: the lock's own tool, with uv as a fast first pass for pip-compile locks")
-    p.add_argument("--lockfile", action="append", default=[], metavar="FILE",
-                   help="check only this lockfile (repeatable; relative to PATH)")
+    p.add_argument(
+        "--resolver",
+        choices=("auto", "pip-tools", "uv"),
+        default="auto",
+        help="auto: the lock's own tool, with uv as a fast first pass for pip-compile locks",
+    )
+    p.add_argument(
+        "--lockfile",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="check only this lockfile (repeatable; relative to PATH)",
+    )
     p.add_argument("--format", choices=tuple(render.RENDERERS), default="text")
     p.add_argument("--output", type=Path, metavar="FILE", help="write the report here instead of stdout")
-    p.add_argument("--fix-dir", type=Path, metavar="DIR",
-                   help="write the recompiled locks and deploycheck.patch (for git apply) here")
+    p.add_argument(
+        "--fix-dir",
+        type=Path,
+        metavar="DIR",
+        help="write the recompiled locks and deploycheck.patch (for git apply) here",
+    )
     p.add_argument("--strict", action="store_true", help="cosmetic differences (header, annotations) count as drift")
-    p.add_argument("--fail-on", choices=("error", "warning", "never"), default="error",
-                   help="the lowest finding severity that makes the exit code 1 (default: error, e.g. drift)")
+    p.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "never"),
+        default="error",
+        help="the lowest finding severity that makes the exit code 1 (default: error, e.g. drift)",
+    )
     p.add_argument("--index-url", help="resolve against this index instead of the lock's own")
     p.add_argument("--extra-index-url", action="append", default=[], metavar="URL")
-    p.add_argument("--timeout", type=float, default=180.0, metavar="SECONDS",
-                   help="bound for one resolver run (default: 180)")
-    p.add_argument("--only-binary", action="store_true",
-                   help="refuse to build sdists, so no package's setup.py runs during the check")
+    p.add_argument(
+        "--timeout", type=float, default=180.0, metavar="SECONDS", help="bound for one resolver run (default: 180)"
+    )
+    p.add_argument(
+        "--only-binary",
+        action="store_true",
+        help="refuse to build sdists, so no package's setup.py runs during the check",
+    )
     a = p.parse_args(argv)
     if a.python_version and not _valid_version(a.python_version):
         p.error(f"--python-version {a.python_version!r}: give X.Y or X.Y.Z, e.g. 3.11")
     return Settings(
-        root=Path(a.path), python_version=a.python_version, resolver=a.resolver, lockfiles=a.lockfile,
-        format=a.format, output=a.output, fix_dir=a.fix_dir, strict=a.strict, fail_on=a.fail_on,
-        index_url=a.index_url, extra_index_urls=a.extra_index_url, timeout=a.timeout, only_binary=a.only_binary,
+        root=Path(a.path),
+        python_version=a.python_version,
+        resolver=a.resolver,
+        lockfiles=a.lockfile,
+        format=a.format,
+        output=a.output,
+        fix_dir=a.fix_dir,
+        strict=a.strict,
+        fail_on=a.fail_on,
+        index_url=a.index_url,
+        extra_index_urls=a.extra_index_url,
+        timeout=a.timeout,
+        only_binary=a.only_binary,
     )
 
 
@@ -63,20 +94,34 @@ def build_report(settings: Settings) -> Report:
     try:
         project = scan.scan(settings.root, settings.lockfiles or None)
     except CheckError as exc:
-        report = Report(root=str(settings.root), runtime={"python": settings.python_version or "", "source": ""},
-                        fail_on=settings.fail_on)
+        report = Report(
+            root=str(settings.root),
+            runtime={"python": settings.python_version or "", "source": ""},
+            fail_on=settings.fail_on,
+        )
         report.problems.append(Problem(exc.message, exc.path, exc.line, exc.fix))
         return report
     first = project.locks[0].lock.header.python if project.locks else None
     rt = runtime.detect(project.root, project.root, explicit=settings.python_version, header_python=first)
-    report = Report(root=str(settings.root), runtime={"python": rt.python, "source": rt.source,
-                                                      **({"line": rt.source_line} if rt.source_line else {}),
-                                                      "exact": rt.exact},
-                    fail_on=settings.fail_on)
+    report = Report(
+        root=str(settings.root),
+        runtime={
+            "python": rt.python,
+            "source": rt.source,
+            **({"line": rt.source_line} if rt.source_line else {}),
+            "exact": rt.exact,
+        },
+        fail_on=settings.fail_on,
+    )
     if not project.locks and not project.plain:
-        report.problems.append(Problem(
-            "no requirements.txt or compiled lockfile found", str(settings.root), None,
-            "run deploycheck in the app's folder, or pass it as PATH"))
+        report.problems.append(
+            Problem(
+                "no requirements.txt or compiled lockfile found",
+                str(settings.root),
+                None,
+                "run deploycheck in the app's folder, or pass it as PATH",
+            )
+        )
     for check in REGISTRY.values():
         findings, locks = check(project, settings)
         report.findings += findings
@@ -98,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sys.stdout.write(text)
     if settings.fix_dir:
+        from deploycheck import fixes
+
         for path in fixes.write(report, settings.root, settings.fix_dir):
             print(f"wrote {path}", file=sys.stderr)
     return report.exit_code

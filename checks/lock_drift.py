@@ -25,9 +25,20 @@ from deploycheck.settings import Settings
 from deploycheck.workspace import Workspace
 
 PIP_TOOLS = "pip-tools 7.6.2"
-_NETWORK = ("Failed to establish a new connection", "Connection refused", "Max retries exceeded",
-            "NewConnectionError", "Temporary failure in name resolution", "ProxyError", "SSLError",
-            "Failed to fetch", "error sending request", "dns error", "tcp connect error", "Could not fetch URL")
+_NETWORK = (
+    "Failed to establish a new connection",
+    "Connection refused",
+    "Max retries exceeded",
+    "NewConnectionError",
+    "Temporary failure in name resolution",
+    "ProxyError",
+    "SSLError",
+    "Failed to fetch",
+    "error sending request",
+    "dns error",
+    "tcp connect error",
+    "Could not fetch URL",
+)
 
 
 def run(project: Project, settings: Settings) -> tuple[list[Finding], list[LockResult]]:
@@ -45,8 +56,9 @@ def run(project: Project, settings: Settings) -> tuple[list[Finding], list[LockR
     return findings, results
 
 
-def _job(pair: LockPair, ws: Workspace, rt: runtime.Runtime, interp: interpreters.Interpreter | None,
-         settings: Settings) -> Job:
+def _job(
+    pair: LockPair, ws: Workspace, rt: runtime.Runtime, interp: interpreters.Interpreter | None, settings: Settings
+) -> Job:
     cmd = pair.command
     return Job(
         cwd=ws.path(pair.cwd),
@@ -67,8 +79,12 @@ def _job(pair: LockPair, ws: Workspace, rt: runtime.Runtime, interp: interpreter
 def _lock_indexes(pair: LockPair) -> list[str]:
     """With no index in the command, the lock's own index lines: `pip install -r` at deploy uses them too.
     Not --find-links: those are folders on the machine that compiled the lock."""
-    return [part for opt, value, _ in pair.lock.options if opt in ("--index-url", "--extra-index-url")
-            for part in (opt, value)]
+    return [
+        part
+        for opt, value, _ in pair.lock.options
+        if opt in ("--index-url", "--extra-index-url")
+        for part in (opt, value)
+    ]
 
 
 def _index_lines_as_commanded(pair: LockPair, job: Job) -> bool:
@@ -95,33 +111,53 @@ def _why_failed(compiled: Compiled) -> str:
             if ln.strip():
                 block.append(ln.strip() if "ERROR:" in ln else "  " + ln.strip())
         return "\n".join(block[:30])
-    kept = [ln for ln in lines if ln.strip() and not ln.startswith(("warning:", "WARNING:", "  File", "    "))
-            and "Traceback" not in ln and "--strip-extras" not in ln]
+    kept = [
+        ln
+        for ln in lines
+        if ln.strip()
+        and not ln.startswith(("warning:", "WARNING:", "  File", "    "))
+        and "Traceback" not in ln
+        and "--strip-extras" not in ln
+    ]
     return "\n".join(kept[-25:])
 
 
 def _problem_for(compiled: Compiled, pair: LockPair, python: str) -> Problem:
     text = _why_failed(compiled)
     if compiled.run.timed_out:
-        return Problem(f"{compiled.tool} did not finish within {compiled.run.seconds:.0f}s, with or without the "
-                       "committed pins as preferences", pair.display, None,
-                       "pass a larger --timeout, or check the requirements for ranges that make the resolver backtrack")
+        return Problem(
+            f"{compiled.tool} did not finish within {compiled.run.seconds:.0f}s, with or without the "
+            "committed pins as preferences",
+            pair.display,
+            None,
+            "pass a larger --timeout, or check the requirements for ranges that make the resolver backtrack",
+        )
     if any(word in text for word in _NETWORK):
-        return Problem(f"the package index could not be reached:\n{text}", pair.display, None,
-                       "check the network, proxy (HTTPS_PROXY) and certificate (PIP_CERT, SSL_CERT_FILE) settings")
+        return Problem(
+            f"the package index could not be reached:\n{text}",
+            pair.display,
+            None,
+            "check the network, proxy (HTTPS_PROXY) and certificate (PIP_CERT, SSL_CERT_FILE) settings",
+        )
     fix = "relax the conflicting requirements in the .in file(s) named above, then recompile the lock"
     if "not found in the package registry" in text or "No matching distribution found" in text:
-        fix = ("check the package names; if they come from another index than PyPI, pass it with --index-url "
-               "(uv writes no index into its header)")
-    return Problem(f"the requirements cannot be resolved for Python {python} ({compiled.tool} says):\n{text}",
-                   pair.display, None, fix)
+        fix = (
+            "check the package names; if they come from another index than PyPI, pass it with --index-url "
+            "(uv writes no index into its header)"
+        )
+    return Problem(
+        f"the requirements cannot be resolved for Python {python} ({compiled.tool} says):\n{text}",
+        pair.display,
+        None,
+        fix,
+    )
 
 
-def check(pair: LockPair, project: Project, settings: Settings, ws: Workspace,
-          findings: list[Finding]) -> LockResult:
+def check(pair: LockPair, project: Project, settings: Settings, ws: Workspace, findings: list[Finding]) -> LockResult:
     lock = pair.lock
-    rt = runtime.detect(pair.path.parent, project.root, explicit=settings.python_version,
-                        header_python=lock.header.python)
+    rt = runtime.detect(
+        pair.path.parent, project.root, explicit=settings.python_version, header_python=lock.header.python
+    )
     result = LockResult(
         path=pair.display,
         sources=[rel(s, project.root) for s in pair.sources],
@@ -132,24 +168,38 @@ def check(pair: LockPair, project: Project, settings: Settings, ws: Workspace,
         header_python=lock.header.python,
     )
     if lock.header.python and lock.header.python != rt.minor:
-        findings.append(Finding(
-            "DC103", "warning", pair.display, 1,
-            f"the lock was compiled with Python {lock.header.python}, but the app deploys on Python {rt.python} "
-            f"({rt.source})",
-            f"recompile it with Python {rt.python}: {fix_command(pair, project, rt, fresh=False)}",
-        ))
+        findings.append(
+            Finding(
+                "DC103",
+                "warning",
+                pair.display,
+                1,
+                f"the lock was compiled with Python {lock.header.python}, but the app deploys on Python {rt.python} "
+                f"({rt.source})",
+                f"recompile it with Python {rt.python}: {fix_command(pair, project, rt, fresh=False)}",
+            )
+        )
     interp = interpreters.find(rt.python)
     if interp is None and settings.resolver == "pip-tools":
-        result.error = Problem(f"no CPython {rt.python} interpreter was found to run pip-compile in",
-                               pair.display, None, interpreters.how_to_install(rt.python))
+        result.error = Problem(
+            f"no CPython {rt.python} interpreter was found to run pip-compile in",
+            pair.display,
+            None,
+            interpreters.how_to_install(rt.python),
+        )
         return result
     if interp is None:
-        findings.append(Finding(
-            "DC104", "warning", pair.display, None,
-            f"no CPython {rt.python} interpreter here: uv resolved for Python {rt.python} on Linux without one "
-            "(pip-compile cannot do that), so results for packages built from source may differ",
-            interpreters.how_to_install(rt.python),
-        ))
+        findings.append(
+            Finding(
+                "DC104",
+                "warning",
+                pair.display,
+                None,
+                f"no CPython {rt.python} interpreter here: uv resolved for Python {rt.python} on Linux without one "
+                "(pip-compile cannot do that), so results for packages built from source may differ",
+                interpreters.how_to_install(rt.python),
+            )
+        )
     else:
         result.interpreter = f"{interp.path} ({interp.version})"
         if interp.version != rt.python and rt.python.count(".") == 2:
@@ -195,12 +245,19 @@ def _uses_markers(pair: LockPair) -> bool:
 
 
 def _resolve(pair: LockPair, job: Job, settings: Settings, result: LockResult) -> None:
-    reference = "uv" if pair.command.tool == "uv" or settings.resolver == "uv" or job.interpreter is None else "pip-compile"
+    reference = (
+        "uv" if pair.command.tool == "uv" or settings.resolver == "uv" or job.interpreter is None else "pip-compile"
+    )
     if settings.resolver == "pip-tools" and job.interpreter is not None:
         reference = "pip-compile"
     # --strict counts cosmetic differences, which only the lock's own tool can show.
-    if (reference == "pip-compile" and settings.resolver == "auto" and not settings.strict
-            and not _uses_markers(pair) and _index_lines_as_commanded(pair, job)):
+    if (
+        reference == "pip-compile"
+        and settings.resolver == "auto"
+        and not settings.strict
+        and not _uses_markers(pair)
+        and _index_lines_as_commanded(pair, job)
+    ):
         fast = resolver.uv_fast_pass(job, pair.lock.text)
         if fast and fast.text is not None and not _compare(pair, fast).drift:
             result.resolver = "uv (fast pass, same interpreter and preferences as pip-compile)"
@@ -221,7 +278,8 @@ def _resolve(pair: LockPair, job: Job, settings: Settings, result: LockResult) -
         result.notes.append(
             f"the committed pins cannot be resolved together on Python {job.python} "
             f"({'timed out' if compiled.run.timed_out else 'the resolver failed'} with them as preferences); "
-            "only a fresh compile resolves, so the lock must be regenerated")
+            "only a fresh compile resolves, so the lock must be regenerated"
+        )
         result.fresh = True
         compiled = fresh
     diff = _compare(pair, compiled)
@@ -240,8 +298,9 @@ def _version(text: str | None) -> Version | None:
         return None
 
 
-def _prefer_fresh(pair: LockPair, job: Job, compile_, compiled: Compiled, diff: lockdiff.Diff,
-                  result: LockResult) -> tuple[Compiled, lockdiff.Diff]:
+def _prefer_fresh(
+    pair: LockPair, job: Job, compile_, compiled: Compiled, diff: lockdiff.Diff, result: LockResult
+) -> tuple[Compiled, lockdiff.Diff]:
     """Stale preferences can drive a resolver into an absurd backtrack (pytest 8 -> 3.2.5). When the
     preference compile moves any pin below the committed one, compare with a fresh compile and propose
     that instead if it keeps the package higher."""
@@ -267,7 +326,8 @@ def _prefer_fresh(pair: LockPair, job: Job, compile_, compiled: Compiled, diff: 
     result.fresh = True
     result.notes.append(
         "with the committed pins as preferences the resolver backtracked to much older releases "
-        f"({', '.join(higher)} in a fresh compile); the proposed lock is the fresh compile for Python {job.python}")
+        f"({', '.join(higher)} in a fresh compile); the proposed lock is the fresh compile for Python {job.python}"
+    )
     return fresh, _compare(pair, fresh)
 
 
@@ -285,21 +345,35 @@ def _direct(pair: LockPair) -> dict[NormalizedName, SpecifierSet]:
     return direct
 
 
-def _conclude(pair: LockPair, project: Project, rt: runtime.Runtime, job: Job, settings: Settings,
-              result: LockResult, findings: list[Finding]) -> None:
+def _conclude(
+    pair: LockPair,
+    project: Project,
+    rt: runtime.Runtime,
+    job: Job,
+    settings: Settings,
+    result: LockResult,
+    findings: list[Finding],
+) -> None:
     result.fix_command = fix_command(pair, project, rt, fresh=result.fresh)
     if result.status == "in-sync":
         if result.cosmetic:
-            findings.append(Finding(
-                "DC102", "error" if settings.strict else "info", pair.display, 1,
-                f"only cosmetic differences from a recompile ({', '.join(result.cosmetic)})",
-                f"nothing to do; to make the file identical: {result.fix_command}",
-            ))
+            findings.append(
+                Finding(
+                    "DC102",
+                    "error" if settings.strict else "info",
+                    pair.display,
+                    1,
+                    f"only cosmetic differences from a recompile ({', '.join(result.cosmetic)})",
+                    f"nothing to do; to make the file identical: {result.fix_command}",
+                )
+            )
             if settings.strict:
                 result.status = "drift"
         return
-    lowest = min([rt.minor, *( [pair.lock.header.python] if pair.lock.header.python else [])],
-                 key=lambda v: tuple(int(x) for x in v.split(".")))
+    lowest = min(
+        [rt.minor, *([pair.lock.header.python] if pair.lock.header.python else [])],
+        key=lambda v: tuple(int(x) for x in v.split(".")),
+    )
     ctx = explain.Context(
         target_python=rt.minor,
         header_python=pair.lock.header.python,
@@ -314,14 +388,18 @@ def _conclude(pair: LockPair, project: Project, rt: runtime.Runtime, job: Job, s
     first = min((c.line for c in result.changes if c.line), default=None)
     summary = ", ".join(f"{c.name} {c.kind}" for c in result.changes[:6])
     more = f" and {len(result.changes) - 6} more" if len(result.changes) > 6 else ""
-    findings.append(Finding(
-        "DC101", "error", pair.display, first,
-        f"the lock is not what its sources resolve to on Python {rt.python}: {summary}{more}",
-        result.fix_command,
-    ))
+    findings.append(
+        Finding(
+            "DC101",
+            "error",
+            pair.display,
+            first,
+            f"the lock is not what its sources resolve to on Python {rt.python}: {summary}{more}",
+            result.fix_command,
+        )
+    )
     if result.fresh:
-        findings.append(Finding("DC105", "warning", pair.display, None, result.notes[-1],
-                                result.fix_command))
+        findings.append(Finding("DC105", "warning", pair.display, None, result.notes[-1], result.fix_command))
 
 
 def _indent_cd(pair: LockPair, project: Project) -> str:
@@ -334,13 +412,22 @@ def fix_command(pair: LockPair, project: Project, rt: runtime.Runtime, *, fresh:
     cmd = pair.command
     upgrade = " --upgrade" if fresh else ""
     if cmd.tool == "uv":
-        original = cmd.original if cmd.original.startswith("uv pip compile") else "uv pip compile " + " ".join(
-            [*cmd.options, *cmd.sources, "-o", pair.path.name])
-        rest = original[len("uv pip compile"):]
-        return (f"{_indent_cd(pair, project)}uv pip compile --python-version {rt.python} "
-                f"--python-platform linux{upgrade}{rest}")
-    original = cmd.original if cmd.original.startswith("pip-compile") else "pip-compile " + " ".join(
-        [*cmd.options, *cmd.index_options, "--output-file", pair.path.name, *cmd.sources])
+        original = (
+            cmd.original
+            if cmd.original.startswith("uv pip compile")
+            else "uv pip compile " + " ".join([*cmd.options, *cmd.sources, "-o", pair.path.name])
+        )
+        rest = original[len("uv pip compile") :]
+        return (
+            f"{_indent_cd(pair, project)}uv pip compile --python-version {rt.python} "
+            f"--python-platform linux{upgrade}{rest}"
+        )
+    original = (
+        cmd.original
+        if cmd.original.startswith("pip-compile")
+        else "pip-compile "
+        + " ".join([*cmd.options, *cmd.index_options, "--output-file", pair.path.name, *cmd.sources])
+    )
     image = f"python:{rt.python}-slim"
     inner = shlex.quote(f"pip install -q pip-tools==7.6.2 && {original}{upgrade}")
     return f'{_indent_cd(pair, project)}docker run --rm -v "$PWD":/src -w /src {image} sh -c {inner}'

@@ -27,25 +27,40 @@ def run(project: Project, settings: Settings) -> tuple[list[Finding], list[LockR
             continue
         seen.add(rt.source)
         for other in rt.conflicts:
-            findings.append(Finding(
-                "DC201", "warning", rel(other.path, project.root), other.line,
-                f"declares Python {other.version} ({other.what!r}), but {rt.source}:{rt.source_line} declares "
-                f"Python {rt.python}; deploycheck checks against {rt.python}, and a platform that reads "
-                f"{other.path.name} deploys {other.version}",
-                f"make {other.path.name} say {rt.python}, or delete it if no platform you deploy to reads it",
-            ))
+            findings.append(
+                Finding(
+                    "DC201",
+                    "warning",
+                    rel(other.path, project.root),
+                    other.line,
+                    f"declares Python {other.version} ({other.what!r}), but {rt.source}:{rt.source_line} declares "
+                    f"Python {rt.python}; deploycheck checks against {rt.python}, and a platform that reads "
+                    f"{other.path.name} deploys {other.version}",
+                    f"make {other.path.name} say {rt.python}, or delete it if no platform you deploy to reads it",
+                )
+            )
         if not rt.exact and rt.source in ("default", "the lock's header"):
-            findings.append(Finding(
-                "DC202", "warning", rel(folder, project.root), None,
-                f"no file declares the Python version this app deploys on; checked against Python {rt.python} "
-                f"({rt.reason})",
-                f"write the version your platform runs into {rel(folder / '.python-version', project.root)} "
-                f"(e.g. `echo {rt.minor} > .python-version`)",
-            ))
+            findings.append(
+                Finding(
+                    "DC202",
+                    "warning",
+                    rel(folder, project.root),
+                    None,
+                    f"no file declares the Python version this app deploys on; checked against Python {rt.python} "
+                    f"({rt.reason})",
+                    f"write the version your platform runs into {rel(folder / '.python-version', project.root)} "
+                    f"(e.g. `echo {rt.minor} > .python-version`)",
+                )
+            )
         elif not rt.exact:
-            findings.append(Finding(
-                "DC203", "info", rt.source, rt.source_line,
-                f"the deploy's Python was inferred: {rt.python}, {rt.reason}",
-                f"declare it exactly, e.g. `echo {rt.minor} > .python-version`",
-            ))
+            findings.append(
+                Finding(
+                    "DC203",
+                    "info",
+                    rt.source,
+                    rt.source_line,
+                    f"the deploy's Python was inferred: {rt.python}, {rt.reason}",
+                    f"declare it exactly, e.g. `echo {rt.minor} > .python-version`",
+                )
+            )
     return findings, []

@@ -31,12 +31,17 @@ def run(project: Project, settings: Settings) -> tuple[list[Finding], list[LockR
         loose = [p for p in plain.pins.values() if not p.is_exact]
         for pin in loose:
             what = "not pinned" if not pin.specifier else f"only constrained ({pin.specifier})"
-            findings.append(Finding(
-                "DC110", "warning", plain.display, pin.line,
-                f"{pin.name} is {what}: each deploy installs whatever release is newest that day",
-                "make this file a lock: move its lines to requirements.in and compile requirements.txt from it "
-                "(deploycheck --fix-dir writes both)",
-            ))
+            findings.append(
+                Finding(
+                    "DC110",
+                    "warning",
+                    plain.display,
+                    pin.line,
+                    f"{pin.name} is {what}: each deploy installs whatever release is newest that day",
+                    "make this file a lock: move its lines to requirements.in and compile requirements.txt from it "
+                    "(deploycheck --fix-dir writes both)",
+                )
+            )
         result = _compile(plain, project, settings)
         results.append(result)
         if result.status == "error" or result.proposed is None:
@@ -44,12 +49,17 @@ def run(project: Project, settings: Settings) -> tuple[list[Finding], list[LockR
         compiled = reqfile.parse_text(result.proposed, plain.path, plain.display)
         unpinned = sorted(set(compiled.pins) - set(plain.pins))
         if unpinned:
-            findings.append(Finding(
-                "DC111", "warning", plain.display, None,
-                f"{len(unpinned)} dependencies of these requirements are not pinned, so each deploy may get other "
-                f"releases: {', '.join(unpinned)}",
-                "commit a compiled lock: deploycheck --fix-dir DIR writes requirements.in and requirements.txt",
-            ))
+            findings.append(
+                Finding(
+                    "DC111",
+                    "warning",
+                    plain.display,
+                    None,
+                    f"{len(unpinned)} dependencies of these requirements are not pinned, so each deploy may get other "
+                    f"releases: {', '.join(unpinned)}",
+                    "commit a compiled lock: deploycheck --fix-dir DIR writes requirements.in and requirements.txt",
+                )
+            )
         if unpinned or loose:
             result.notes.append(WORKFLOW)
     return findings, results
@@ -59,17 +69,34 @@ def _compile(plain: reqfile.ReqFile, project: Project, settings: Settings) -> Lo
     folder = plain.path.parent
     rt = runtime.detect(folder, project.root, explicit=settings.python_version, header_python=None)
     display_in = rel(folder / "requirements.in", project.root)
-    result = LockResult(path=plain.display, sources=[display_in], resolver="uv", status="unlocked",
-                        runtime={"python": rt.python, "source": rt.source, "exact": rt.exact}, tool="none")
+    result = LockResult(
+        path=plain.display,
+        sources=[display_in],
+        resolver="uv",
+        status="unlocked",
+        runtime={"python": rt.python, "source": rt.source, "exact": rt.exact},
+        tool="none",
+    )
     interp = interpreters.find(rt.python)
     source = "requirements.in" if not (folder / "requirements.in").exists() else ".deploycheck.in"
     output = plain.path.name
     with Workspace(project) as ws:
         cwd = ws.path(folder)
         (cwd / source).write_text(plain.text, encoding="utf-8")
-        job = Job(cwd=cwd, output=output, sources=[source], options=[], index_options=settings.index_options(),
-                  original=f"uv pip compile {source} -o {output}", header=True, python=rt.python,
-                  interpreter=interp, timeout=settings.timeout, only_binary=settings.only_binary, tool="uv")
+        job = Job(
+            cwd=cwd,
+            output=output,
+            sources=[source],
+            options=[],
+            index_options=settings.index_options(),
+            original=f"uv pip compile {source} -o {output}",
+            header=True,
+            python=rt.python,
+            interpreter=interp,
+            timeout=settings.timeout,
+            only_binary=settings.only_binary,
+            tool="uv",
+        )
         try:
             compiled = resolver.uv_compile(job, None)
         except CheckError as exc:
@@ -78,13 +105,19 @@ def _compile(plain: reqfile.ReqFile, project: Project, settings: Settings) -> Lo
             return result
     if compiled.text is None:
         result.status = "error"
-        result.error_from(CheckError(
-            f"these requirements cannot be resolved for Python {rt.python}:\n{compiled.run.stderr.strip()[-1500:]}",
-            path=plain.display, fix="fix the conflicting lines, then run deploycheck again"))
+        result.error_from(
+            CheckError(
+                f"these requirements cannot be resolved for Python {rt.python}:\n{compiled.run.stderr.strip()[-1500:]}",
+                path=plain.display,
+                fix="fix the conflicting lines, then run deploycheck again",
+            )
+        )
         return result
     result.proposed = compiled.text
     result.interpreter = f"{interp.path} ({interp.version})" if interp else None
-    result.fix_command = (f"{'cd ' + rel(folder, project.root) + ' && ' if folder != project.root else ''}"
-                          f"mv {output} requirements.in && uv pip compile --python-version {rt.python} "
-                          f"--python-platform linux requirements.in -o {output}")
+    result.fix_command = (
+        f"{'cd ' + rel(folder, project.root) + ' && ' if folder != project.root else ''}"
+        f"mv {output} requirements.in && uv pip compile --python-version {rt.python} "
+        f"--python-platform linux requirements.in -o {output}"
+    )
     return result

@@ -87,7 +87,11 @@ def explain(change: Change, ctx: Context) -> None:
     marker = ctx.markers.get(name, "")
     direct = ctx.direct.get(name)
     if change.name.startswith("-"):
-        change.cause = "the lock carries an index option that a clean compile does not write" if change.kind == "removed" else "a clean compile writes this index option"
+        change.cause = (
+            "the lock carries an index option that a clean compile does not write"
+            if change.kind == "removed"
+            else "a clean compile writes this index option"
+        )
         change.impact = "pip installs from different indexes than the sources say"
         change.severity = "warning"
     elif change.kind == "added":
@@ -128,8 +132,10 @@ def explain(change: Change, ctx: Context) -> None:
             if excluded:
                 change.cause = f"requirements.in now asks for {change.name}{direct}; the lock was not recompiled"
             elif ctx.header_python and ctx.header_python != ctx.target_python:
-                change.cause = (f"the lock was compiled with Python {ctx.header_python}; "
-                                f"Python {ctx.target_python} resolves another version")
+                change.cause = (
+                    f"the lock was compiled with Python {ctx.header_python}; "
+                    f"Python {ctx.target_python} resolves another version"
+                )
             else:
                 change.cause = "the pin is not what the sources resolve to (edited by hand, or a source changed)"
             change.impact = f"the deploy installs {change.before} where the sources resolve to {change.after}"

@@ -77,7 +77,9 @@ def _uv_managed(minor: str) -> list[str]:
     try:
         out = subprocess.run(
             [uv_binary(), "python", "find", "--managed-python", "--no-python-downloads", minor],
-            capture_output=True, text=True, timeout=30,
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
     except (OSError, subprocess.SubprocessError):
         return []

@@ -72,19 +72,29 @@ def compare(
     for name in sorted(set(committed.pins) | set(proposed.pins)):
         old, new = committed.pins.get(name), proposed.pins.get(name)
         if old and not new:
-            changes.append(Change(name, "removed", old.describe(), None, old.line, via=old.via,
-                                  before_version=old.version))
+            changes.append(
+                Change(name, "removed", old.describe(), None, old.line, via=old.via, before_version=old.version)
+            )
         elif new and not old:
-            changes.append(Change(name, "added", None, new.describe(), None, via=new.via,
-                                  after_version=new.version))
+            changes.append(Change(name, "added", None, new.describe(), None, via=new.via, after_version=new.version))
         elif old and new:
             fields = _fields(old, new)
             if ignore_markers and "marker" in fields:
                 fields.remove("marker")
             if fields:
-                changes.append(Change(name, "changed", old.describe(), new.describe(), old.line, fields,
-                                      via=new.via or old.via, before_version=old.version,
-                                      after_version=new.version))
+                changes.append(
+                    Change(
+                        name,
+                        "changed",
+                        old.describe(),
+                        new.describe(),
+                        old.line,
+                        fields,
+                        via=new.via or old.via,
+                        before_version=old.version,
+                        after_version=new.version,
+                    )
+                )
     old_opts = _options(committed, ignore_index_options)
     new_opts = _options(proposed, ignore_index_options)
     for opt in sorted(set(old_opts) ^ set(new_opts)):

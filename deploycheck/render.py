@@ -18,10 +18,7 @@ def _runtime(rt: dict[str, object]) -> str:
 
 
 def _change_line(c: Change) -> str:
-    if c.kind == "changed":
-        what = f"{c.before} -> {c.after}"
-    else:
-        what = c.after if c.kind == "added" else c.before
+    what = {"changed": f"{c.before} -> {c.after}", "added": c.after, "removed": c.before}[c.kind]
     return f"{_SIGN[c.kind]} {what}"
 
 
@@ -76,8 +73,10 @@ def _md_lock(lock: LockResult, report: Report, with_diff: bool) -> list[str]:
     if lock.changes:
         out += ["| package | change | committed | recompiled | why |", "|---|---|---|---|---|"]
         for c in lock.changes:
-            out.append(f"| `{c.name}` | {c.kind} | {_md_escape(c.before or '')} | {_md_escape(c.after or '')} "
-                       f"| {_md_escape(c.reason)} |")
+            out.append(
+                f"| `{c.name}` | {c.kind} | {_md_escape(c.before or '')} | {_md_escape(c.after or '')} "
+                f"| {_md_escape(c.reason)} |"
+            )
         out.append("")
     if lock.cosmetic:
         out += [f"Only cosmetic differences: {', '.join(lock.cosmetic)}.", ""]

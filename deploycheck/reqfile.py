@@ -81,7 +81,7 @@ class ReqFile:
     text: str
     pins: dict[NormalizedName, Pin]
     options: list[tuple[str, str, int]]  # (canonical option, value, line)
-    unsafe_comments: list[str]
+    unsafe_comments: list[NormalizedName]
     header: Header
     crlf: bool
 

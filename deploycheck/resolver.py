@@ -8,6 +8,7 @@ or nothing resolves behind a TLS-inspecting proxy.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -19,15 +20,40 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+
 from deploycheck import cache
 from deploycheck.errors import CheckError
 from deploycheck.interpreters import Interpreter
 
 KEPT = (
-    "PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "SYSTEMROOT", "USER",
-    "PIP_CERT", "PIP_CLIENT_CERT", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
-    "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY",
-    "all_proxy", "PIP_DEFAULT_TIMEOUT", "UV_NATIVE_TLS", "UV_CACHE_DIR", "PIP_CACHE_DIR", "XDG_CACHE_HOME",
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TMPDIR",
+    "SYSTEMROOT",
+    "USER",
+    "PIP_CERT",
+    "PIP_CLIENT_CERT",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "PIP_DEFAULT_TIMEOUT",
+    "UV_NATIVE_TLS",
+    "UV_CACHE_DIR",
+    "PIP_CACHE_DIR",
+    "XDG_CACHE_HOME",
     "UV_HTTP_TIMEOUT",
 )
 TOOLCHAIN_LOCK = Path(__file__).with_name("toolchain.txt")
@@ -82,9 +108,14 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, merg
     merge: one stream, in order (pip-compile splits one error message across stdout and stderr)."""
     start = time.monotonic()
     proc = subprocess.Popen(
-        argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT if merge else subprocess.PIPE,
+        argv,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merge else subprocess.PIPE,
         text=True,
-        start_new_session=True, stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
     )
     try:
         out, err = proc.communicate(timeout=timeout)
@@ -122,8 +153,16 @@ def toolchain(interp: Interpreter) -> Path:
     env.pop("VIRTUAL_ENV", None)
     steps = [
         [uv_binary(), "venv", "-q", "--python", interp.path, str(staging / "venv")],
-        [uv_binary(), "pip", "install", "-q", "--python", str(staging / "venv" / "bin" / "python"),
-         "-r", str(TOOLCHAIN_LOCK)],
+        [
+            uv_binary(),
+            "pip",
+            "install",
+            "-q",
+            "--python",
+            str(staging / "venv" / "bin" / "python"),
+            "-r",
+            str(TOOLCHAIN_LOCK),
+        ],
     ]
     for argv in steps:
         done = run(argv, cwd=staging, env=env, timeout=600)
@@ -135,10 +174,8 @@ def toolchain(interp: Interpreter) -> Path:
             )
     # Built aside and renamed into place so that a concurrent run never uses half a venv. The scripts in
     # bin/ keep the staging path in their shebangs; deploycheck runs only `python -m piptools`.
-    try:
+    with contextlib.suppress(OSError):  # another run won the race; its venv is as good as ours
         os.rename(staging / "venv", venv)
-    except OSError:  # another run won the race; its venv is as good as ours
-        pass
     shutil.rmtree(staging, ignore_errors=True)
     return python
 
@@ -239,11 +276,28 @@ _UV_EQUIVALENT: dict[str, list[str]] = {
     "--no-build-isolation": ["--no-build-isolation"],
 }
 _FORMAT_ONLY = {
-    "--allow-unsafe", "--strip-extras", "--no-annotate", "--annotate", "--no-header", "--header",
-    "--emit-index-url", "--no-emit-index-url", "--emit-trusted-host", "--no-emit-trusted-host",
-    "--emit-find-links", "--no-emit-find-links", "--emit-options", "--no-emit-options", "--reuse-hashes",
-    "--no-reuse-hashes", "--build-isolation", "--annotation-style", "--newline", "--max-rounds",
-    "--unsafe-package", "--no-allow-unsafe",
+    "--allow-unsafe",
+    "--strip-extras",
+    "--no-annotate",
+    "--annotate",
+    "--no-header",
+    "--header",
+    "--emit-index-url",
+    "--no-emit-index-url",
+    "--emit-trusted-host",
+    "--no-emit-trusted-host",
+    "--emit-find-links",
+    "--no-emit-find-links",
+    "--emit-options",
+    "--no-emit-options",
+    "--reuse-hashes",
+    "--no-reuse-hashes",
+    "--build-isolation",
+    "--annotation-style",
+    "--newline",
+    "--max-rounds",
+    "--unsafe-package",
+    "--no-allow-unsafe",
 }
 
 
@@ -253,8 +307,15 @@ def uv_equivalent(options: list[str]) -> list[str] | None:
     i = 0
     while i < len(options):
         opt = options[i]
-        takes_value = opt in ("--extra", "-c", "--constraint", "--annotation-style", "--newline",
-                              "--max-rounds", "--unsafe-package")
+        takes_value = opt in (
+            "--extra",
+            "-c",
+            "--constraint",
+            "--annotation-style",
+            "--newline",
+            "--max-rounds",
+            "--unsafe-package",
+        )
         value = options[i + 1] if takes_value and i + 1 < len(options) else None
         if opt in _UV_EQUIVALENT:
             out += _UV_EQUIVALENT[opt]
@@ -272,25 +333,43 @@ def uv_fast_pass(job: Job, preference: str) -> Compiled | None:
     if options is None:
         return None
     _prepare(job, preference)
-    argv = [*uv_compile_argv(), "--quiet", "--no-header", *options, *job.index_options, *_target(job),
-            "-o", job.output, *job.sources]
+    argv = [
+        *uv_compile_argv(),
+        "--quiet",
+        "--no-header",
+        *options,
+        *job.index_options,
+        *_target(job),
+        "-o",
+        job.output,
+        *job.sources,
+    ]
     if job.only_binary:
         argv[3:3] = ["--only-binary", ":all:"]
     return _finish(job, run(argv, cwd=job.cwd, env=clean_env(), timeout=job.timeout), "uv")
 
 
-def universal_markers(job: Job, lowest_python: str) -> dict[str, str]:
+def universal_markers(job: Job, lowest_python: str) -> dict[NormalizedName, str]:
     """Each package's environment marker in a universal resolve (empty dict when uv cannot do it)."""
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
 
     options = job.options if job.tool == "uv" else uv_equivalent(job.options)
     options = [o for o in options or [] if o not in ("--generate-hashes", "--universal")]
     # No --quiet: it silences the lock uv writes to stdout.
-    argv = [*uv_compile_argv(), "--universal", "--no-header", "--no-annotate",
-            "--python-version", lowest_python, *options, *job.index_options, *job.sources, "-o", "-"]
+    argv = [
+        *uv_compile_argv(),
+        "--universal",
+        "--no-header",
+        "--no-annotate",
+        "--python-version",
+        lowest_python,
+        *options,
+        *job.index_options,
+        *job.sources,
+        "-o",
+        "-",
+    ]
     done = run(argv, cwd=job.cwd, env=clean_env(), timeout=job.timeout)
-    markers: dict[str, list[str]] = {}
+    markers: dict[NormalizedName, list[str]] = {}
     for line in done.stdout.splitlines() if done.ok else []:
         if not line or line[0] in "# -":
             continue

@@ -12,7 +12,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 if sys.version_info >= (3, 11):
@@ -104,11 +103,18 @@ def _dockerfile(path: Path) -> Declaration | None:
     return found
 
 
-def _app_yaml(path: Path) -> Declaration | None:
+def _yaml(path: Path) -> object:
+    """PyYAML is imported only for the projects that have YAML files: it is a third of the start-up time."""
+    import yaml
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return None
+
+
+def _app_yaml(path: Path) -> Declaration | None:
+    data = _yaml(path)
     runtime = data.get("runtime") if isinstance(data, dict) else None
     m = re.fullmatch(r"python3(\d{1,2})", str(runtime or ""))
     if not m:
@@ -131,10 +137,7 @@ def _pipfile(path: Path) -> Declaration | None:
 
 
 def _environment_yml(path: Path) -> Declaration | None:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return None
+    data = _yaml(path)
     deps = data.get("dependencies", []) if isinstance(data, dict) else []
     for dep in deps if isinstance(deps, list) else []:
         m = re.fullmatch(r"python\s*==?\s*(3\.\d+(?:\.\d+)?)(?:\.\*)?", str(dep).strip())

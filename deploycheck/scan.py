@@ -16,8 +16,24 @@ from deploycheck.errors import CheckError
 from deploycheck.reqfile import ReqFile
 
 # Folders that never hold an app's own requirements but can be huge.
-SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".nox", ".mypy_cache",
-             ".pytest_cache", ".ruff_cache", ".venv", "venv", "site-packages", ".eggs", "build", "dist"}
+SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".venv",
+    "venv",
+    "site-packages",
+    ".eggs",
+    "build",
+    "dist",
+}
 _BUILD_SOURCES = ("setup.py", "setup.cfg", "pyproject.toml")
 
 

@@ -27,12 +27,16 @@ PYTHONS = ("3.9", "3.11")
 UNIVERSE = [
     # An app framework with the kinds of dependencies that make locks drift between machines.
     Dist("webapp-core", "1.0", ["helperlib>=1"]),
-    Dist("webapp-core", "2.0", [
-        "helperlib>=2",
-        'backport-x>=1; python_version < "3.11"',
-        'winonly; sys_platform == "win32"',
-        'macwatch; sys_platform != "darwin"',
-    ]),
+    Dist(
+        "webapp-core",
+        "2.0",
+        [
+            "helperlib>=2",
+            'backport-x>=1; python_version < "3.11"',
+            'winonly; sys_platform == "win32"',
+            'macwatch; sys_platform != "darwin"',
+        ],
+    ),
     Dist("helperlib", "1.0"),
     Dist("helperlib", "2.0"),
     Dist("helperlib", "2.1"),
@@ -145,8 +149,14 @@ def compiled(tmp_path_factory: pytest.TempPathFactory, index: str):
 def app(tmp_path: Path, compiled):
     """An app folder with requirements.in and its compiled lock, plus any extra files."""
 
-    def make(python: str = "3.11", tool: str = "pip-compile", requirements_in: str = "webapp-core\n",
-             *args: str, files: dict[str, str] | None = None, runtime: str | None = "same") -> Path:
+    def make(
+        python: str = "3.11",
+        tool: str = "pip-compile",
+        requirements_in: str = "webapp-core\n",
+        *args: str,
+        files: dict[str, str] | None = None,
+        runtime: str | None = "same",
+    ) -> Path:
         folder = tmp_path / "app"
         folder.mkdir()
         shutil.copytree(compiled(python, tool, requirements_in, *args), folder, dirs_exist_ok=True)

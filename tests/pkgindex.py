@@ -94,14 +94,16 @@ def build_index(dists: list[Dist], root: Path) -> Path:
             rp = f' data-requires-python="{html.escape(dist.requires_python)}"' if dist.requires_python else ""
             links.append(f'<a href="../../files/{wheel.name}#sha256={sha}"{rp}>{wheel.name}</a><br>')
         (simple / project).mkdir(parents=True, exist_ok=True)
-        (simple / project / "index.html").write_text("<!DOCTYPE html><html><body>\n" + "\n".join(links) + "\n</body></html>\n")
+        (simple / project / "index.html").write_text(
+            "<!DOCTYPE html><html><body>\n" + "\n".join(links) + "\n</body></html>\n"
+        )
     listing = "".join(f'<a href="{p}/">{p}</a><br>\n' for p in sorted(by_project))
     (simple / "index.html").write_text(f"<!DOCTYPE html><html><body>\n{listing}</body></html>\n")
     return simple
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
