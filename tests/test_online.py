@@ -26,3 +26,17 @@ def test_lock_made_on_macos_lacks_watchdog(tmp_path):
     (change,) = report["lockfiles"][0]["changes"]
     assert (change["name"], change["kind"]) == ("watchdog", "added")
     assert "compiled on macOS" in change["cause"]
+
+
+def test_stale_pins_backtrack_is_replaced_by_fresh_compile(tmp_path):
+    """The measured case: a pytest lock from Python 3.11 recompiled for 3.9 with its pins as preferences
+    gives pytest 3.2.5; a fresh compile gives pytest 8.4.2 and the backports."""
+    folder = shutil.copytree(ROOT / "tests" / "data" / "pytest-locked-on-3.11", tmp_path / "app")
+    code, report = run_check(folder, "--python-version", "3.9")
+    assert code == 1
+    (entry,) = report["lockfiles"]
+    assert entry["fresh"] is True and "DC105" in {f["code"] for f in report["findings"]}
+    changes = {c["name"]: c for c in entry["changes"]}
+    assert changes["pytest"]["after"].startswith("pytest==8.")
+    assert {"tomli", "exceptiongroup"} <= {n for n, c in changes.items() if c["kind"] == "added"}
+    assert "--upgrade" in entry["fix_command"]
