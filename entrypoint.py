@@ -132,7 +132,12 @@ def build_report(settings: Settings) -> Report:
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--action"]:  # the Docker action's ENTRYPOINT: inputs come from INPUT_* variables
+        from deploycheck import action
+
+        return action.run()
+    settings = parse_args(argv)
     report = build_report(settings)
     text = render.RENDERERS[settings.format](report)
     if settings.output:

@@ -91,6 +91,29 @@ class Report:
     def drift(self) -> bool:
         return any(lock.status == "drift" for lock in self.lockfiles)
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Report:
+        """The report a pull_request workflow uploaded, for a workflow_run workflow to publish."""
+        if data.get("schema_version") != SCHEMA_VERSION:
+            raise ValueError(
+                f"report schema_version {data.get('schema_version')!r}: this deploycheck reads "
+                f"{SCHEMA_VERSION}; use the same deploycheck version in both workflows"
+            )
+        fields = {f for f in Change.__dataclass_fields__}
+        locks = []
+        for entry in data["lockfiles"]:
+            entry = dict(entry)
+            entry["changes"] = [Change(**{k: v for k, v in c.items() if k in fields}) for c in entry["changes"]]
+            entry["error"] = Problem(**entry["error"]) if entry.get("error") else None
+            locks.append(LockResult(**{k: v for k, v in entry.items() if k in LockResult.__dataclass_fields__}))
+        return cls(
+            root=data["root"],
+            runtime=data["runtime"],
+            lockfiles=locks,
+            findings=[Finding(**f) for f in data["findings"]],
+            problems=[Problem(**p) for p in data["problems"]],
+        )
+
     def to_json(self) -> dict[str, Any]:
         lockfiles = []
         for lock in self.lockfiles:
