@@ -28,7 +28,8 @@ def summary_markdown(report: Report, run_url: str | None) -> str:
         if len(text.encode("utf-8")) < SUMMARY_LIMIT - 1024:
             return text
     short = render.to_markdown(report, with_diff=False).encode("utf-8")[: SUMMARY_LIMIT - 4096]
-    tail = f"\n\n… cut at GitHub's 1 MiB summary limit; the full report is the JSON report{' of ' + run_url if run_url else ''}.\n"
+    where = f" of {run_url}" if run_url else ""
+    tail = f"\n\n… cut at GitHub's 1 MiB summary limit; the full report is the JSON report{where}.\n"
     return short.decode("utf-8", errors="ignore") + tail
 
 
@@ -70,5 +71,5 @@ def annotation_lines(report: Report, prefix: str = "") -> list[str]:
         lines.append(f"::{level} {','.join(props)}::{_escape_data(finding.message + ' Fix: ' + finding.fix)}")
     if len(lines) > ANNOTATION_LIMIT:
         extra = len(lines) - ANNOTATION_LIMIT + 1
-        lines = lines[: ANNOTATION_LIMIT - 1] + [f"::notice::{extra} more deploycheck annotations: see the job summary"]
+        lines = [*lines[: ANNOTATION_LIMIT - 1], f"::notice::{extra} more deploycheck annotations: see the job summary"]
     return lines

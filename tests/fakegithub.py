@@ -255,30 +255,29 @@ class FakeGitHub:
             if method == "DELETE":
                 self.state.comments.remove(comment)
                 return 204, {}, None
-        if m := re.fullmatch(rf"{repo}/statuses/(\w+)", path):
-            if method == "POST":
-                if data.get("state") not in ("error", "failure", "pending", "success"):
-                    return self._error(422, "Validation Failed")
-                if len(data.get("description") or "") > 140:
-                    return self._error(422, "Validation Failed: description is too long (maximum is 140 characters)")
-                self.state.next_id += 1
-                status = copy.deepcopy(self.examples["status"])
-                status.update(
-                    {
-                        "id": self.state.next_id,
-                        "state": data["state"],
-                        "description": data.get("description"),
-                        "context": data.get("context", "default"),
-                        "target_url": data.get("target_url"),
-                        "url": f"{self.url}{repo}/statuses/{m.group(1)}",
-                        "_sha": m.group(1),
-                        "creator": self._user_json(user["login"], user["type"]),
-                        "created_at": self._now(),
-                        "updated_at": self._now(),
-                    }
-                )
-                self.state.statuses.append(status)
-                return 201, {}, self._public(status)
+        if (m := re.fullmatch(rf"{repo}/statuses/(\w+)", path)) and method == "POST":
+            if data.get("state") not in ("error", "failure", "pending", "success"):
+                return self._error(422, "Validation Failed")
+            if len(data.get("description") or "") > 140:
+                return self._error(422, "Validation Failed: description is too long (maximum is 140 characters)")
+            self.state.next_id += 1
+            status = copy.deepcopy(self.examples["status"])
+            status.update(
+                {
+                    "id": self.state.next_id,
+                    "state": data["state"],
+                    "description": data.get("description"),
+                    "context": data.get("context", "default"),
+                    "target_url": data.get("target_url"),
+                    "url": f"{self.url}{repo}/statuses/{m.group(1)}",
+                    "_sha": m.group(1),
+                    "creator": self._user_json(user["login"], user["type"]),
+                    "created_at": self._now(),
+                    "updated_at": self._now(),
+                }
+            )
+            self.state.statuses.append(status)
+            return 201, {}, self._public(status)
         if m := re.fullmatch(rf"{repo}/commits/(\w+)/status", path):
             mine = [self._public(s) for s in self.state.statuses if s["_sha"] == m.group(1)]
             out = copy.deepcopy(self.examples["combined-commit-status"])
