@@ -1,0 +1,36 @@
+# deploycheck's Docker action image: several CPythons, so the recompile runs in the deploy's version,
+# and the pinned toolchain (pip-tools and pip per interpreter, uv) made at build time.
+#
+# The base is pinned by digest. BASE_IMAGE can name another base (the container test builds FROM one
+# made locally); PYTHONS lists the CPython minors the image carries: those the base lacks are
+# installed with uv.
+ARG BASE_IMAGE=python:3.12-slim-bookworm@sha256:782412e85d0f0984994c290652577d4018aff08145c85b262bb63dc0c7522254
+FROM ${BASE_IMAGE}
+ARG PYTHONS="3.9 3.10 3.11 3.12 3.13"
+
+ENV DEPLOYCHECK_CACHE_DIR=/opt/deploycheck/cache \
+    UV_PYTHON_INSTALL_DIR=/opt/python \
+    UV_PYTHON_BIN_DIR=/usr/local/bin \
+    UV_PYTHON_DOWNLOADS=manual \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+
+# git: the runner mounts the workspace with another owner; deploycheck marks it safe.directory at run time.
+RUN command -v git >/dev/null || { apt-get update && apt-get install -y --no-install-recommends git \
+    && rm -rf /var/lib/apt/lists/*; }
+
+# deploycheck's own dependencies, from the lock compiled by pip-compile (the action checks it in its CI).
+COPY requirements.txt /opt/deploycheck/src/requirements.txt
+RUN python3 -m venv /opt/deploycheck/venv \
+    && /opt/deploycheck/venv/bin/pip install -q -r /opt/deploycheck/src/requirements.txt
+
+RUN for v in $PYTHONS; do command -v "python$v" >/dev/null || /opt/deploycheck/venv/bin/uv python install "$v"; done
+
+COPY pyproject.toml README.md entrypoint.py /opt/deploycheck/src/
+COPY deploycheck /opt/deploycheck/src/deploycheck
+COPY checks /opt/deploycheck/src/checks
+RUN /opt/deploycheck/venv/bin/pip install -q --no-deps /opt/deploycheck/src \
+    && /opt/deploycheck/venv/bin/python -m deploycheck.warm $PYTHONS
+
+ENTRYPOINT ["/opt/deploycheck/venv/bin/deploycheck", "--action"]
