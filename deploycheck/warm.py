@@ -1,6 +1,6 @@
 """Image build step: make the pip-tools toolchain of every interpreter now, not on the first run.
 
-    python -m deploycheck.warm 3.9 3.10 3.11 3.12 3.13
+python -m deploycheck.warm 3.9 3.10 3.11 3.12 3.13
 """
 
 from __future__ import annotations

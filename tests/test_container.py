@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -33,8 +32,24 @@ def image() -> str:
         pytest.skip("no Docker engine here")
     if subprocess.run(["docker", "image", "inspect", BASE], capture_output=True).returncode != 0:
         subprocess.run(["bash", str(ROOT / "tests/container/make_base.sh"), BASE, *PYTHONS.split()], check=True)
-    subprocess.run(["docker", "build", "-q", "--network", "host", "--build-arg", f"BASE_IMAGE={BASE}",
-                    "--build-arg", f"PYTHONS={PYTHONS}", "-t", IMAGE, str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "docker",
+            "build",
+            "-q",
+            "--network",
+            "host",
+            "--build-arg",
+            f"BASE_IMAGE={BASE}",
+            "--build-arg",
+            f"PYTHONS={PYTHONS}",
+            "-t",
+            IMAGE,
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return IMAGE
 
 
@@ -51,18 +66,41 @@ def test_image_runs_as_a_docker_action(image, app, tmp_path):
         github.add_user(TOKEN, "github-actions[bot]")
         github.add_pull(2, HEAD_SHA)
         env = {
-            "HOME": "/github/home", "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": "/github/workspace",
-            "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": "/github/workflow/event.json",
+            "HOME": "/github/home",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_WORKSPACE": "/github/workspace",
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": "/github/workflow/event.json",
             "GITHUB_OUTPUT": "/github/file_commands/set_output",
             "GITHUB_STEP_SUMMARY": "/github/file_commands/step_summary",
-            "GITHUB_REPOSITORY": github.repository, "GITHUB_SHA": "f" * 40, "GITHUB_API_URL": github.url,
-            "GITHUB_RUN_ID": "7", "RUNNER_TEMP": "/home/runner/work/_temp",
-            "INPUT_GITHUB-TOKEN": TOKEN, "INPUT_PYTHON-VERSION": "", "INPUT_COMMENT": "always",
-            "INPUT_STATUS-CONTEXT": "deploycheck", "INPUT_FAIL-ON": "drift",
+            "GITHUB_REPOSITORY": github.repository,
+            "GITHUB_SHA": "f" * 40,
+            "GITHUB_API_URL": github.url,
+            "GITHUB_RUN_ID": "7",
+            "RUNNER_TEMP": "/home/runner/work/_temp",
+            "INPUT_GITHUB-TOKEN": TOKEN,
+            "INPUT_PYTHON-VERSION": "",
+            "INPUT_COMMENT": "always",
+            "INPUT_STATUS-CONTEXT": "deploycheck",
+            "INPUT_FAIL-ON": "drift",
         }
-        argv = ["docker", "run", "--rm", "--network", "host", "--workdir", "/github/workspace",
-                "-v", f"{workspace}:/github/workspace", "-v", f"{home}:/github/home",
-                "-v", f"{workflow}:/github/workflow", "-v", f"{commands}:/github/file_commands"]
+        argv = [
+            "docker",
+            "run",
+            "--rm",
+            "--network",
+            "host",
+            "--workdir",
+            "/github/workspace",
+            "-v",
+            f"{workspace}:/github/workspace",
+            "-v",
+            f"{home}:/github/home",
+            "-v",
+            f"{workflow}:/github/workflow",
+            "-v",
+            f"{commands}:/github/file_commands",
+        ]
         for name, value in env.items():
             argv += ["-e", f"{name}={value}"]
         done = subprocess.run([*argv, image], capture_output=True, text=True, timeout=900)
@@ -77,14 +115,33 @@ def test_image_runs_as_a_docker_action(image, app, tmp_path):
     assert (home / "deploycheck-report.json").exists()
     assert "NOT ready to deploy" in (commands / "step_summary").read_text()
     assert re.search(r"^::error file=requirements\.txt", done.stdout, re.M)
-    for text in (done.stdout, done.stderr, (commands / "set_output").read_text(),
-                 (commands / "step_summary").read_text(), (home / "deploycheck-report.json").read_text()):
+    for text in (
+        done.stdout,
+        done.stderr,
+        (commands / "set_output").read_text(),
+        (commands / "step_summary").read_text(),
+        (home / "deploycheck-report.json").read_text(),
+    ):
         assert TOKEN not in text
 
 
 def test_image_carries_the_pythons_and_toolchains(image):
-    done = subprocess.run(["docker", "run", "--rm", "--entrypoint", "/opt/deploycheck/venv/bin/python", image,
-                           "-m", "deploycheck.warm", *PYTHONS.split()], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--entrypoint",
+            "/opt/deploycheck/venv/bin/python",
+            image,
+            "-m",
+            "deploycheck.warm",
+            *PYTHONS.split(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     for version in PYTHONS.split():
         assert f"Python {version}." in done.stdout
