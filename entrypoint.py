@@ -12,7 +12,7 @@ from pathlib import Path
 from deploycheck import render, runtime, scan
 from deploycheck.errors import CheckError
 from deploycheck.report import Problem, Report
-from deploycheck.settings import Settings
+from deploycheck.settings import Settings, valid_python_version
 
 USAGE_EXIT = 2
 
@@ -64,7 +64,7 @@ def parse_args(argv: list[str]) -> Settings:
         help="refuse to build sdists, so no package's setup.py runs during the check",
     )
     a = p.parse_args(argv)
-    if a.python_version and not _valid_version(a.python_version):
+    if a.python_version and not valid_python_version(a.python_version):
         p.error(f"--python-version {a.python_version!r}: give X.Y or X.Y.Z, e.g. 3.11")
     return Settings(
         root=Path(a.path),
@@ -81,11 +81,6 @@ def parse_args(argv: list[str]) -> Settings:
         timeout=a.timeout,
         only_binary=a.only_binary,
     )
-
-
-def _valid_version(text: str) -> bool:
-    parts = text.split(".")
-    return len(parts) in (2, 3) and all(p.isdigit() for p in parts) and parts[0] == "3"
 
 
 def build_report(settings: Settings) -> Report:

@@ -20,7 +20,7 @@ from deploycheck import explain, interpreters, lockdiff, reqfile, resolver, runt
 from deploycheck.errors import CheckError
 from deploycheck.report import Finding, LockResult, Problem
 from deploycheck.resolver import Compiled, Job
-from deploycheck.scan import LockPair, Project, rel
+from deploycheck.scan import LockPair, Project, cd_prefix, rel
 from deploycheck.settings import Settings
 from deploycheck.workspace import Workspace
 
@@ -402,11 +402,6 @@ def _conclude(
         findings.append(Finding("DC105", "warning", pair.display, None, result.notes[-1], result.fix_command))
 
 
-def _indent_cd(pair: LockPair, project: Project) -> str:
-    where = rel(pair.cwd, project.root)
-    return "" if where in (".", "") else f"cd {where} && "
-
-
 def fix_command(pair: LockPair, project: Project, rt: runtime.Runtime, *, fresh: bool) -> str:
     """The command that regenerates the lock the way the deploy sees it (Linux, the deploy's Python)."""
     cmd = pair.command
@@ -419,7 +414,7 @@ def fix_command(pair: LockPair, project: Project, rt: runtime.Runtime, *, fresh:
         )
         rest = original[len("uv pip compile") :]
         return (
-            f"{_indent_cd(pair, project)}uv pip compile --python-version {rt.python} "
+            f"{cd_prefix(pair.cwd, project.root)}uv pip compile --python-version {rt.python} "
             f"--python-platform linux{upgrade}{rest}"
         )
     original = (
@@ -430,4 +425,4 @@ def fix_command(pair: LockPair, project: Project, rt: runtime.Runtime, *, fresh:
     )
     image = f"python:{rt.python}-slim"
     inner = shlex.quote(f"pip install -q pip-tools==7.6.2 && {original}{upgrade}")
-    return f'{_indent_cd(pair, project)}docker run --rm -v "$PWD":/src -w /src {image} sh -c {inner}'
+    return f'{cd_prefix(pair.cwd, project.root)}docker run --rm -v "$PWD":/src -w /src {image} sh -c {inner}'

@@ -11,7 +11,7 @@ from deploycheck import interpreters, reqfile, resolver, runtime
 from deploycheck.errors import CheckError
 from deploycheck.report import Finding, LockResult
 from deploycheck.resolver import Job
-from deploycheck.scan import Project, rel
+from deploycheck.scan import Project, cd_prefix, rel
 from deploycheck.settings import Settings
 from deploycheck.workspace import Workspace
 
@@ -116,8 +116,7 @@ def _compile(plain: reqfile.ReqFile, project: Project, settings: Settings) -> Lo
     result.proposed = compiled.text
     result.interpreter = f"{interp.path} ({interp.version})" if interp else None
     result.fix_command = (
-        f"{'cd ' + rel(folder, project.root) + ' && ' if folder != project.root else ''}"
-        f"mv {output} requirements.in && uv pip compile --python-version {rt.python} "
+        f"{cd_prefix(folder, project.root)}mv {output} requirements.in && uv pip compile --python-version {rt.python} "
         f"--python-platform linux requirements.in -o {output}"
     )
     return result

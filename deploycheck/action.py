@@ -14,7 +14,7 @@ from typing import Any
 
 from deploycheck import render, runner_files
 from deploycheck.report import Report
-from deploycheck.settings import Settings
+from deploycheck.settings import Settings, valid_python_version
 
 # Runner variables that hold credentials. They are taken out of the process environment before any
 # check runs, so nothing deploycheck starts can inherit them.
@@ -76,7 +76,7 @@ def read_inputs(env: dict[str, str]) -> Inputs:
         index_url=_input(env, "index-url") or None,
         only_binary=_bool(env, "only-binary"),
     )
-    if python_version and not all(p.isdigit() for p in python_version.split(".")):
+    if python_version and not valid_python_version(python_version):
         raise InputError(f"input python-version: {python_version!r} is not a version like 3.12")
     return Inputs(
         settings=settings,

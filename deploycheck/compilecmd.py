@@ -9,7 +9,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 
-from deploycheck.reqfile import UNSAFE, ReqFile
+from deploycheck.reqfile import INDEX_LIKE, OPTION_NAMES, UNSAFE, ReqFile
 
 # Options that take a value, for pip-compile and `uv pip compile` alike.
 _VALUE_OPTIONS = {
@@ -57,13 +57,9 @@ _VALUE_OPTIONS = {
     "--torch-backend",
     "--emit-package",
 }
+# The index options of pip (as reqfile names them) plus uv's own.
 INDEX_OPTIONS = {
-    "-i": "--index-url",
-    "--index-url": "--index-url",
-    "--extra-index-url": "--extra-index-url",
-    "-f": "--find-links",
-    "--find-links": "--find-links",
-    "--trusted-host": "--trusted-host",
+    **{flag: name for flag, name in OPTION_NAMES.items() if name in INDEX_LIKE and name != "--no-index"},
     "--index": "--index",
     "--default-index": "--default-index",
 }

@@ -10,9 +10,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from deploycheck.reqfile import UNSAFE, Pin, ReqFile
-
-INDEX_LIKE = {"--index-url", "--extra-index-url", "--find-links", "--trusted-host", "--no-index"}
+from deploycheck.reqfile import INDEX_LIKE, UNSAFE, Pin, ReqFile
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from deploycheck.errors import CheckError
 from deploycheck.lockdiff import Change
 
 SCHEMA_VERSION = 1
@@ -51,8 +52,6 @@ class LockResult:
     proposed: str | None = None  # the lock text the report proposes (not in JSON: it is in the diff)
 
     def error_from(self, exc: Exception) -> None:
-        from deploycheck.errors import CheckError
-
         if isinstance(exc, CheckError):
             self.error = Problem(exc.message, exc.path or self.path, exc.line, exc.fix)
         else:

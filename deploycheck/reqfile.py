@@ -34,6 +34,8 @@ OPTION_NAMES = {
     "-c": "-c",
     "--constraint": "-c",
 }
+# Option lines that say where packages come from.
+INDEX_LIKE = {"--index-url", "--extra-index-url", "--find-links", "--trusted-host", "--no-index"}
 # pip-compile leaves these out unless --allow-unsafe, as comments under a fixed heading.
 UNSAFE = {"pip", "setuptools", "distribute"}
 _VIA_RE = re.compile(r"^#\s+via\s*(.*)$")

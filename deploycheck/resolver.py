@@ -14,7 +14,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -186,10 +185,6 @@ def piptools_argv(python: Path) -> list[str]:
 
 def uv_compile_argv() -> list[str]:
     return [uv_binary(), "pip", "compile"]
-
-
-def self_python() -> str:
-    return sys.executable
 
 
 @dataclass

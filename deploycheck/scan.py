@@ -62,8 +62,10 @@ def rel(path: Path, root: Path) -> str:
         return str(path)
 
 
-def skipped(folder: str, names: list[str]) -> bool:
-    return os.path.basename(folder) in SKIP_DIRS or "pyvenv.cfg" in names
+def cd_prefix(folder: Path, root: Path) -> str:
+    """`cd sub/dir && ` for a command that must run in folder, given from the checked root."""
+    where = rel(folder, root)
+    return "" if where in (".", "") else f"cd {where} && "
 
 
 def _walk(root: Path) -> list[Path]:

@@ -6,6 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+def valid_python_version(text: str) -> bool:
+    """X.Y or X.Y.Z of CPython 3."""
+    parts = text.split(".")
+    return len(parts) in (2, 3) and all(p.isdigit() for p in parts) and parts[0] == "3"
+
+
 @dataclass
 class Settings:
     root: Path = Path(".")

@@ -28,6 +28,8 @@ class Dist:
     extras: dict[str, list[str]] = field(default_factory=dict)
     # Wheel tag platform part; "any" for pure Python, e.g. "win_amd64" for a Windows-only build.
     platform: str = "any"
+    # Publish an sdist with this setup.py instead of a wheel: building it runs the code.
+    setup_py: str | None = None
 
     @property
     def wheel_name(self) -> str:
@@ -78,6 +80,22 @@ def write_wheel(dist: Dist, folder: Path) -> Path:
     return path
 
 
+def write_sdist(dist: Dist, folder: Path) -> Path:
+    import io
+    import tarfile
+
+    stem = f"{dist.name.replace('-', '_')}-{dist.version}"
+    files = {"setup.py": dist.setup_py or "", "PKG-INFO": dist.metadata()}
+    path = folder / f"{stem}.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{stem}/{name}")
+            info.size, info.mtime = len(data), 1577836800
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
 def build_index(dists: list[Dist], root: Path) -> Path:
     """Write wheels and a PEP 503 simple/ tree under root; return the simple/ folder."""
     files = root / "files"
@@ -89,7 +107,7 @@ def build_index(dists: list[Dist], root: Path) -> Path:
     for project, project_dists in by_project.items():
         links = []
         for dist in project_dists:
-            wheel = write_wheel(dist, files)
+            wheel = write_sdist(dist, files) if dist.setup_py else write_wheel(dist, files)
             sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
             rp = f' data-requires-python="{html.escape(dist.requires_python)}"' if dist.requires_python else ""
             links.append(f'<a href="../../files/{wheel.name}#sha256={sha}"{rp}>{wheel.name}</a><br>')
