@@ -191,7 +191,15 @@ def run(env: dict[str, str] | None = None) -> int:
         run_url = f"{server}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
 
     if inputs.report_file:  # publish-only: never checks out or resolves anything
-        report = Report.from_json(json.loads(Path(workspace, inputs.report_file).read_text(encoding="utf-8")))
+        try:
+            data = json.loads(Path(workspace, inputs.report_file).read_text(encoding="utf-8"))
+            report = Report.from_json(data)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(
+                f"::error title=deploycheck::input report: cannot read {inputs.report_file} ({exc}); pass the "
+                "JSON report that the checking workflow uploaded (its report-path output)"
+            )
+            return 2
         report.fail_on = inputs.settings.fail_on
     else:
         from entrypoint import build_report

@@ -340,3 +340,12 @@ def test_comment_body_stays_under_githubs_limit():
     body = comment_body(report, "", None, "https://github.com/o/r/actions/runs/1")
     assert len(body) < 65536 and "NOT ready" in body and "actions/runs/1" in body
     assert "```diff" not in body  # the diff went first
+
+
+def test_publish_only_with_a_missing_or_foreign_report(runner, github):
+    done = runner(report="nope.json")
+    assert done.returncode == 2 and "cannot read nope.json" in done.stdout and "Traceback" not in done.stderr
+    (runner.workspace / "old.json").write_text(json.dumps({"schema_version": 0}))
+    done = runner(report="old.json")
+    assert done.returncode == 2 and "schema_version" in done.stdout
+    assert github.comments_on(2) == []
