@@ -319,6 +319,9 @@ def uv_equivalent(options: list[str]) -> list[str] | None:
         elif opt not in _FORMAT_ONLY:
             return None
         i += 2 if takes_value else 1
+    # pip-compile 7 keeps extras unless told --strip-extras; uv strips them unless told not to.
+    if "--strip-extras" not in options and "--no-strip-extras" not in out:
+        out.append("--no-strip-extras")
     return out
 
 

@@ -419,3 +419,20 @@ def test_only_binary_never_runs_a_packages_setup_py(tmp_path):
         )
     assert code == 2 and not trace.exists()
     assert "sdist-only" in report["lockfiles"][0]["error"]["message"]
+
+
+def test_extras_kept_by_pip_compile_are_kept_by_the_fast_pass(app):
+    folder = app("3.11", "pip-compile", "webapp-core\nfancy[speed]\n")
+    assert "fancy[speed]==1.0" in (folder / "requirements.txt").read_text()
+    code, report = run_check(folder)
+    assert code == 0 and lock_of(report)["resolver"].startswith("uv (fast pass")
+    code, report = run_check(folder, "--resolver", "pip-tools")
+    assert code == 0
+
+
+def test_resolver_runs_are_bounded_in_time(app):
+    folder = app("3.11")
+    (folder / "requirements.in").write_text("webapp-core\nfancy\n")
+    code, report = run_check(folder, "--resolver", "pip-tools", "--timeout", "0.05")
+    assert code == 2 and report["drift"] is False
+    assert "did not finish within" in lock_of(report)["error"]["message"]
