@@ -244,12 +244,15 @@ def _uses_markers(pair: LockPair) -> bool:
     return any(p.marker for p in pair.lock.pins.values())
 
 
+def _reference(pair: LockPair, job: Job, settings: Settings) -> str:
+    """The tool whose verdict counts: the lock's own, unless forced; uv when there is no interpreter."""
+    if job.interpreter is None:
+        return "uv"  # only uv can resolve for a Python that is not here
+    return {"pip-tools": "pip-compile", "uv": "uv"}.get(settings.resolver, pair.command.tool)
+
+
 def _resolve(pair: LockPair, job: Job, settings: Settings, result: LockResult) -> None:
-    reference = (
-        "uv" if pair.command.tool == "uv" or settings.resolver == "uv" or job.interpreter is None else "pip-compile"
-    )
-    if settings.resolver == "pip-tools" and job.interpreter is not None:
-        reference = "pip-compile"
+    reference = _reference(pair, job, settings)
     # --strict counts cosmetic differences, which only the lock's own tool can show.
     if (
         reference == "pip-compile"
@@ -270,20 +273,21 @@ def _resolve(pair: LockPair, job: Job, settings: Settings, result: LockResult) -
         label = f"uv --python-version {job.python} (no interpreter)"
     result.resolver = label
     compiled = compile_(job, pair.lock.text)
+    failed_with_pins = None
     if not compiled.text:
-        fresh = compile_(job, None)
-        if not fresh.text:
-            result.error = _problem_for(fresh, pair, job.python)
+        failed_with_pins = "timed out" if compiled.run.timed_out else "the resolver failed"
+        compiled = compile_(job, None)
+        if not compiled.text:
+            result.error = _problem_for(compiled, pair, job.python)
             return
-        result.notes.append(
-            f"the committed pins cannot be resolved together on Python {job.python} "
-            f"({'timed out' if compiled.run.timed_out else 'the resolver failed'} with them as preferences); "
-            "only a fresh compile resolves, so the lock must be regenerated"
-        )
-        result.fresh = True
-        compiled = fresh
     diff = _compare(pair, compiled)
-    if diff.drift and not result.fresh:
+    if failed_with_pins and diff.drift:
+        result.fresh = True
+        result.notes.append(
+            f"the committed pins cannot be resolved together on Python {job.python} ({failed_with_pins} with "
+            "them as preferences); only a fresh compile resolves, so the lock must be regenerated"
+        )
+    elif diff.drift:
         compiled, diff = _prefer_fresh(pair, job, compile_, compiled, diff, result)
     result.status = "drift" if diff.drift else "in-sync"
     result.changes = diff.changes
