@@ -98,16 +98,7 @@ def build_report(settings: Settings) -> Report:
         return report
     first = project.locks[0].lock.header.python if project.locks else None
     rt = runtime.detect(project.root, project.root, explicit=settings.python_version, header_python=first)
-    report = Report(
-        root=str(settings.root),
-        runtime={
-            "python": rt.python,
-            "source": rt.source,
-            **({"line": rt.source_line} if rt.source_line else {}),
-            "exact": rt.exact,
-        },
-        fail_on=settings.fail_on,
-    )
+    report = Report(root=str(settings.root), runtime=rt.to_json(), fail_on=settings.fail_on)
     if not project.locks and not project.plain:
         report.problems.append(
             Problem(

@@ -163,7 +163,7 @@ def check(pair: LockPair, project: Project, settings: Settings, ws: Workspace, f
         sources=[rel(s, project.root) for s in pair.sources],
         resolver="",
         status="error",
-        runtime=_runtime_json(rt),
+        runtime=rt.to_json(),
         tool=pair.command.tool,
         header_python=lock.header.python,
     )
@@ -214,15 +214,6 @@ def check(pair: LockPair, project: Project, settings: Settings, ws: Workspace, f
         return result
     _conclude(pair, project, rt, job, settings, result, findings)
     return result
-
-
-def _runtime_json(rt: runtime.Runtime) -> dict[str, object]:
-    out: dict[str, object] = {"python": rt.python, "source": rt.source, "exact": rt.exact}
-    if rt.source_line:
-        out["line"] = rt.source_line
-    if rt.reason:
-        out["reason"] = rt.reason
-    return out
 
 
 def _compare(pair: LockPair, compiled: Compiled) -> lockdiff.Diff:

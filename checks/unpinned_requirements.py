@@ -27,82 +27,90 @@ WORKFLOW = (
 def run(project: Project, settings: Settings) -> tuple[list[Finding], list[LockResult]]:
     findings: list[Finding] = []
     results: list[LockResult] = []
-    for plain in project.plain:
-        loose = [p for p in plain.pins.values() if not p.is_exact]
-        for pin in loose:
-            what = "not pinned" if not pin.specifier else f"only constrained ({pin.specifier})"
-            findings.append(
-                Finding(
-                    "DC110",
-                    "warning",
-                    plain.display,
-                    pin.line,
-                    f"{pin.name} is {what}: each deploy installs whatever release is newest that day",
-                    "make this file a lock: move its lines to requirements.in and compile requirements.txt from it "
-                    "(deploycheck --fix-dir writes both)",
+    if not project.plain:
+        return findings, results
+    with Workspace(project) as ws:  # one copy of the project for every plain file
+        for plain in project.plain:
+            findings += _loose_lines(plain)
+            result = _compile(plain, project, settings, ws)
+            results.append(result)
+            if result.status == "error" or result.proposed is None:
+                continue
+            compiled = reqfile.parse_text(result.proposed, plain.path, plain.display)
+            unpinned = sorted(set(compiled.pins) - set(plain.pins))
+            if unpinned:
+                findings.append(
+                    Finding(
+                        "DC111",
+                        "warning",
+                        plain.display,
+                        None,
+                        f"{len(unpinned)} dependencies of these requirements are not pinned, so each deploy may "
+                        f"get other releases: {', '.join(unpinned)}",
+                        "commit a compiled lock: deploycheck --fix-dir DIR writes requirements.in and requirements.txt",
+                    )
                 )
-            )
-        result = _compile(plain, project, settings)
-        results.append(result)
-        if result.status == "error" or result.proposed is None:
-            continue
-        compiled = reqfile.parse_text(result.proposed, plain.path, plain.display)
-        unpinned = sorted(set(compiled.pins) - set(plain.pins))
-        if unpinned:
-            findings.append(
-                Finding(
-                    "DC111",
-                    "warning",
-                    plain.display,
-                    None,
-                    f"{len(unpinned)} dependencies of these requirements are not pinned, so each deploy may get other "
-                    f"releases: {', '.join(unpinned)}",
-                    "commit a compiled lock: deploycheck --fix-dir DIR writes requirements.in and requirements.txt",
-                )
-            )
-        if unpinned or loose:
-            result.notes.append(WORKFLOW)
+            if unpinned or any(not p.is_exact for p in plain.pins.values()):
+                result.notes.append(WORKFLOW)
     return findings, results
 
 
-def _compile(plain: reqfile.ReqFile, project: Project, settings: Settings) -> LockResult:
+def _loose_lines(plain: reqfile.ReqFile) -> list[Finding]:
+    findings = []
+    for pin in plain.pins.values():
+        if pin.is_exact:
+            continue
+        what = "not pinned" if not pin.specifier else f"only constrained ({pin.specifier})"
+        findings.append(
+            Finding(
+                "DC110",
+                "warning",
+                plain.display,
+                pin.line,
+                f"{pin.name} is {what}: each deploy installs whatever release is newest that day",
+                "make this file a lock: move its lines to requirements.in and compile requirements.txt from it "
+                "(deploycheck --fix-dir writes both)",
+            )
+        )
+    return findings
+
+
+def _compile(plain: reqfile.ReqFile, project: Project, settings: Settings, ws: Workspace) -> LockResult:
     folder = plain.path.parent
     rt = runtime.detect(folder, project.root, explicit=settings.python_version, header_python=None)
-    display_in = rel(folder / "requirements.in", project.root)
     result = LockResult(
         path=plain.display,
-        sources=[display_in],
+        sources=[rel(folder / "requirements.in", project.root)],
         resolver="uv",
         status="unlocked",
-        runtime={"python": rt.python, "source": rt.source, "exact": rt.exact},
+        runtime=rt.to_json(),
         tool="none",
     )
     interp = interpreters.find(rt.python)
     source = "requirements.in" if not (folder / "requirements.in").exists() else ".deploycheck.in"
     output = plain.path.name
-    with Workspace(project) as ws:
-        cwd = ws.path(folder)
-        (cwd / source).write_text(plain.text, encoding="utf-8")
-        job = Job(
-            cwd=cwd,
-            output=output,
-            sources=[source],
-            options=[],
-            index_options=settings.index_options(),
-            original=f"uv pip compile {source} -o {output}",
-            header=True,
-            python=rt.python,
-            interpreter=interp,
-            timeout=settings.timeout,
-            only_binary=settings.only_binary,
-            tool="uv",
-        )
-        try:
-            compiled = resolver.uv_compile(job, None)
-        except CheckError as exc:
-            result.status = "error"
-            result.error_from(exc)
-            return result
+    cwd = ws.path(folder)
+    (cwd / source).write_text(plain.text, encoding="utf-8")
+    job = Job(
+        cwd=cwd,
+        output=output,
+        sources=[source],
+        options=[],
+        index_options=settings.index_options(),
+        original=f"uv pip compile {source} -o {output}",
+        header=True,
+        python=rt.python,
+        interpreter=interp,
+        timeout=settings.timeout,
+        only_binary=settings.only_binary,
+        tool="uv",
+    )
+    try:
+        compiled = resolver.uv_compile(job, None)
+    except CheckError as exc:
+        result.status = "error"
+        result.error_from(exc)
+        return result
     if compiled.text is None:
         result.status = "error"
         result.error_from(

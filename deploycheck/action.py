@@ -25,7 +25,7 @@ _CREDENTIALS = (
     "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
     "ACTIONS_ID_TOKEN_REQUEST_URL",
 )
-FAIL_ON = {"drift": "error", "error": "error", "warning": "warning", "never": "never"}
+FAIL_ON = {"drift": "error", "warning": "warning", "never": "never"}  # input -> lowest failing severity
 
 
 class InputError(Exception):
@@ -240,20 +240,18 @@ def _publish(
         token, api, env["GITHUB_REPOSITORY"], retry_wait=float(env.get("DEPLOYCHECK_RETRY_WAIT", "60"))
     )
     pr = event.pr
-    try:
-        if pr is None and event.name == "workflow_run" and event.sha:
+    if pr is None and event.name == "workflow_run" and event.sha:
+        try:
             pr = publisher.find_pull_request(event.sha)
-        previous = publisher.previous_body(pr, marker(inputs.comment_header)) if pr else None
-    except GithubException as exc:
-        print(f"::warning title=deploycheck::could not read the pull request's comments ({exc.status})")
-        previous = None
+        except GithubException as exc:
+            print(f"::warning title=deploycheck::could not find the pull request of {event.sha} ({exc.status})")
     state = {"ready": "success", "not-ready": "failure", "error": "error"}[report.outcome]
     result = publish(
         publisher,
         pr=pr,
         sha=event.sha,
         marker=marker(inputs.comment_header),
-        body=comment_body(report, inputs.comment_header, previous, run_url),
+        body_for=lambda previous: comment_body(report, inputs.comment_header, previous, run_url),
         comment_mode=inputs.comment,
         drift_or_error=report.outcome != "ready",
         status_context=inputs.status_context,

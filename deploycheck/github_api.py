@@ -5,6 +5,7 @@ Nothing here knows pip; nothing elsewhere sees the token.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from github import Auth, Github, GithubException, GithubRetry
@@ -60,12 +61,15 @@ class GitHubPublisher:
             seconds_between_writes=0.5,
         )
         self._repo = self._gh.get_repo(repository)
+        self._author: str | None = None
 
     def author(self) -> str:
-        try:
-            return self._gh.get_user().login
-        except GithubException:
-            return BOT_LOGIN
+        if self._author is None:
+            try:
+                self._author = self._gh.get_user().login
+            except GithubException:
+                self._author = BOT_LOGIN
+        return self._author
 
     def find_pull_request(self, sha: str) -> int | None:
         """For workflow_run events from forks, which carry no PR number."""
@@ -81,19 +85,18 @@ class GitHubPublisher:
                 return comment
         return None
 
-    def upsert_comment(self, number: int, marker: str, body: str, *, create: bool) -> tuple[str, str | None]:
+    def upsert_comment(
+        self, number: int, marker: str, body_for: Callable[[str | None], str], *, create: bool
+    ) -> tuple[str, str | None]:
+        """One pass over the comments: the body is made from the previous one (to say "fixed")."""
         existing = self._find_comment(number, marker, self.author())
         if existing is not None:
-            existing.edit(body)
+            existing.edit(body_for(existing.body))
             return "updated", existing.html_url
         if not create:
             return "skipped", None
-        comment = self._repo.get_issue(number).create_comment(body)
+        comment = self._repo.get_issue(number).create_comment(body_for(None))
         return "created", comment.html_url
-
-    def previous_body(self, number: int, marker: str) -> str | None:
-        found = self._find_comment(number, marker, self.author())
-        return found.body if found else None
 
     def set_status(self, sha: str, state: str, description: str, context: str, target_url: str | None) -> None:
         if len(description) > STATUS_DESCRIPTION_LIMIT:
@@ -108,7 +111,7 @@ def publish(
     pr: int | None,
     sha: str | None,
     marker: str,
-    body: str,
+    body_for: Callable[[str | None], str],
     comment_mode: str,
     drift_or_error: bool,
     status_context: str,
@@ -121,7 +124,7 @@ def publish(
     if pr is not None and comment_mode != "never":
         try:
             result.comment, result.comment_url = publisher.upsert_comment(
-                pr, marker, body, create=comment_mode == "always" or drift_or_error
+                pr, marker, body_for, create=comment_mode == "always" or drift_or_error
             )
         except GithubException as exc:
             result.warnings.append(_explain(exc, "comment on the pull request"))

@@ -50,6 +50,14 @@ class Runtime:
     def minor(self) -> str:
         return ".".join(self.python.split(".")[:2])
 
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"python": self.python, "source": self.source, "exact": self.exact}
+        if self.source_line:
+            out["line"] = self.source_line
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
 
 def _lines(path: Path) -> list[str]:
     try:

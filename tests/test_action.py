@@ -151,10 +151,13 @@ def test_comment_found_beyond_the_first_page(runner, github):
     for i in range(75):  # 75 comments from people, ours after them, on page 3 of 30
         github.add_comment(2, f"comment {i}", "octocat")
     github.state.comments.append(ours)
+    before = len(github.state.requests)
     runner()
     assert len([c for c in github.comments_on(2) if c["user"]["login"] == "github-actions[bot]"]) == 1
-    pages = [path for method, path, _ in github.state.requests if method == "GET" and path.endswith("/comments")]
-    assert len(pages) >= 3
+    this_run = github.state.requests[before:]
+    pages = [path for method, path, _ in this_run if method == "GET" and path.endswith("/comments")]
+    assert len(pages) == 3  # 76 comments, 30 a page: read once, not once more for the previous body
+    assert [path for method, path, _ in this_run if path == "/user"] == ["/user"]
 
 
 def test_read_only_token_warns_and_keeps_the_verdict(runner, github):
