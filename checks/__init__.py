@@ -1,19 +1,42 @@
-"""The readiness checks, in the order they run. Each takes the scanned project and the settings and
-returns its findings and, for checks that compile locks, one result per lockfile."""
+"""The readiness checks, in the order they run.
+
+A check is one module that declares `RULES` (its codes, default severities and titles), `SCOPE` ("app":
+called once per app, or "project": once for the whole repository) and one function,
+`check(target, settings)`, returning its findings (or, for checks that compile locks, an Outcome with
+the lockfile results too). Adding a check touches its module, its test file and docs/codes.md, and
+adds its name below.
+"""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Iterable
+from types import ModuleType
 
-from checks import lock_drift, runtime_agreement, unpinned_requirements
-from deploycheck.report import Finding, LockResult
-from deploycheck.scan import Project
-from deploycheck.settings import Settings
+from deploycheck.checks import lock_drift, runtime_agreement, stdlib_requirements, unpinned_requirements
+from deploycheck.rules import Rule
 
-Check = Callable[[Project, Settings], "tuple[list[Finding], list[LockResult]]"]
+CHECKS: tuple[ModuleType, ...] = (
+    runtime_agreement,
+    stdlib_requirements,
+    lock_drift,
+    unpinned_requirements,
+)
 
-REGISTRY: dict[str, Check] = {
-    "runtime-agreement": runtime_agreement.run,
-    "lock-drift": lock_drift.run,
-    "unpinned-requirements": unpinned_requirements.run,
-}
+
+def name_of(module: ModuleType) -> str:
+    return module.__name__.rsplit(".", 1)[-1].replace("_", "-")
+
+
+def rules(modules: Iterable[ModuleType] = CHECKS) -> dict[str, tuple[str, Rule]]:
+    """Every code, with the check that owns it. A code declared twice is a bug the registry test catches."""
+    found: dict[str, tuple[str, Rule]] = {}
+    for module in modules:
+        for rule in module.RULES:
+            if rule.code in found:
+                raise ValueError(f"{rule.code} is declared by both {found[rule.code][0]} and {name_of(module)}")
+            found[rule.code] = (name_of(module), rule)
+    return found
+
+
+def all_codes() -> list[str]:
+    return sorted(rules())

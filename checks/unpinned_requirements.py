@@ -7,13 +7,18 @@ are offered as the fix.
 
 from __future__ import annotations
 
-from deploycheck import interpreters, reqfile, resolver, runtime
+from deploycheck import recompile, reqfile, resolver
 from deploycheck.errors import CheckError
-from deploycheck.report import Finding, LockResult
-from deploycheck.resolver import Job
+from deploycheck.report import Finding, LockResult, Problem
+from deploycheck.rules import Outcome, Rule
 from deploycheck.scan import Project, cd_prefix, rel
 from deploycheck.settings import Settings
 from deploycheck.workspace import Workspace
+
+LOOSE = Rule("DC110", "warning", "a requirement of a plain requirements file is not pinned")
+UNPINNED = Rule("DC111", "warning", "dependencies of a plain requirements file are installed unpinned")
+RULES = (LOOSE, UNPINNED)
+SCOPE = "project"
 
 WORKFLOW = (
     "Keep the packages you use, with loose ranges, in requirements.in; generate requirements.txt from it "
@@ -24,25 +29,23 @@ WORKFLOW = (
 )
 
 
-def run(project: Project, settings: Settings) -> tuple[list[Finding], list[LockResult]]:
-    findings: list[Finding] = []
-    results: list[LockResult] = []
-    if not project.plain:
-        return findings, results
+def check(project: Project, settings: Settings) -> Outcome:
+    out = Outcome()
+    plain_files = [(app, plain) for app in project.apps for plain in app.plain]
+    if not plain_files:
+        return out
     with Workspace(project) as ws:  # one copy of the project for every plain file
-        for plain in project.plain:
-            findings += _loose_lines(plain)
-            result = _compile(plain, project, settings, ws)
-            results.append(result)
+        for app, plain in plain_files:
+            out.findings += _loose_lines(plain)
+            result = _compile(plain, app.runtime.python, app.runtime.to_json(), project, settings, ws)
+            out.lockfiles.append(result)
             if result.status == "error" or result.proposed is None:
                 continue
             compiled = reqfile.parse_text(result.proposed, plain.path, plain.display)
             unpinned = sorted(set(compiled.pins) - set(plain.pins))
             if unpinned:
-                findings.append(
-                    Finding(
-                        "DC111",
-                        "warning",
+                out.findings.append(
+                    UNPINNED.finding(
                         plain.display,
                         None,
                         f"{len(unpinned)} dependencies of these requirements are not pinned, so each deploy may "
@@ -52,7 +55,7 @@ def run(project: Project, settings: Settings) -> tuple[list[Finding], list[LockR
                 )
             if unpinned or any(not p.is_exact for p in plain.pins.values()):
                 result.notes.append(WORKFLOW)
-    return findings, results
+    return out
 
 
 def _loose_lines(plain: reqfile.ReqFile) -> list[Finding]:
@@ -62,9 +65,7 @@ def _loose_lines(plain: reqfile.ReqFile) -> list[Finding]:
             continue
         what = "not pinned" if not pin.specifier else f"only constrained ({pin.specifier})"
         findings.append(
-            Finding(
-                "DC110",
-                "warning",
+            LOOSE.finding(
                 plain.display,
                 pin.line,
                 f"{pin.name} is {what}: each deploy installs whatever release is newest that day",
@@ -75,36 +76,23 @@ def _loose_lines(plain: reqfile.ReqFile) -> list[Finding]:
     return findings
 
 
-def _compile(plain: reqfile.ReqFile, project: Project, settings: Settings, ws: Workspace) -> LockResult:
+def _compile(
+    plain: reqfile.ReqFile, python: str, runtime: dict[str, object], project: Project, settings: Settings, ws: Workspace
+) -> LockResult:
     folder = plain.path.parent
-    rt = runtime.detect(folder, project.root, explicit=settings.python_version, header_python=None)
     result = LockResult(
         path=plain.display,
         sources=[rel(folder / "requirements.in", project.root)],
         resolver="uv",
         status="unlocked",
-        runtime=rt.to_json(),
+        runtime=runtime,
         tool="none",
     )
-    interp = interpreters.find(rt.python)
     source = "requirements.in" if not (folder / "requirements.in").exists() else ".deploycheck.in"
     output = plain.path.name
     cwd = ws.path(folder)
     (cwd / source).write_text(plain.text, encoding="utf-8")
-    job = Job(
-        cwd=cwd,
-        output=output,
-        sources=[source],
-        options=[],
-        index_options=settings.index_options(),
-        original=f"uv pip compile {source} -o {output}",
-        header=True,
-        python=rt.python,
-        interpreter=interp,
-        timeout=settings.timeout,
-        only_binary=settings.only_binary,
-        tool="uv",
-    )
+    job = recompile.plain_job(cwd, source, output, python, settings)
     try:
         compiled = resolver.uv_compile(job, None)
     except CheckError as exc:
@@ -113,18 +101,14 @@ def _compile(plain: reqfile.ReqFile, project: Project, settings: Settings, ws: W
         return result
     if compiled.text is None:
         result.status = "error"
-        result.error_from(
-            CheckError(
-                f"these requirements cannot be resolved for Python {rt.python}:\n{compiled.run.stderr.strip()[-1500:]}",
-                path=plain.display,
-                fix="fix the conflicting lines, then run deploycheck again",
-            )
-        )
+        problem = recompile.failure(compiled, plain.display, python)
+        result.error = Problem(problem.message, problem.path, problem.line, problem.fix)
         return result
     result.proposed = compiled.text
+    interp = job.interpreter
     result.interpreter = f"{interp.path} ({interp.version})" if interp else None
     result.fix_command = (
-        f"{cd_prefix(folder, project.root)}mv {output} requirements.in && uv pip compile --python-version {rt.python} "
+        f"{cd_prefix(folder, project.root)}mv {output} requirements.in && uv pip compile --python-version {python} "
         f"--python-platform linux requirements.in -o {output}"
     )
     return result

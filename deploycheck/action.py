@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deploycheck import render, runner_files
+from deploycheck import pipeline, render, runner_files
+from deploycheck.errors import CheckError
 from deploycheck.report import Report
-from deploycheck.settings import Settings, valid_python_version
+from deploycheck.settings import OPTIONS, Settings, build
 
 # Runner variables that hold credentials. They are taken out of the process environment before any
 # check runs, so nothing deploycheck starts can inherit them.
@@ -25,7 +26,6 @@ _CREDENTIALS = (
     "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
     "ACTIONS_ID_TOKEN_REQUEST_URL",
 )
-FAIL_ON = {"drift": "error", "warning": "warning", "never": "never"}  # input -> lowest failing severity
 
 
 class InputError(Exception):
@@ -44,13 +44,6 @@ def _choice(env: dict[str, str], name: str, default: str, allowed: tuple[str, ..
     return value
 
 
-def _bool(env: dict[str, str], name: str) -> bool:
-    value = _input(env, name, "false").lower()
-    if value not in ("true", "false"):
-        raise InputError(f"input {name}: {value!r} is not true or false")
-    return value == "true"
-
-
 @dataclass
 class Inputs:
     settings: Settings
@@ -62,22 +55,16 @@ class Inputs:
 
 
 def read_inputs(env: dict[str, str]) -> Inputs:
+    """The action's inputs: every option of the command line (the same table, the same validation)."""
     workspace = Path(env.get("GITHUB_WORKSPACE", "."))
     working_directory = _input(env, "working-directory", ".")
-    lockfiles = _input(env, "lockfiles").replace(",", " ").split()
-    python_version = _input(env, "python-version") or None
-    settings = Settings(
-        root=workspace / working_directory,
-        python_version=python_version,
-        resolver=_choice(env, "resolver", "auto", ("auto", "pip-tools", "uv")),
-        lockfiles=lockfiles,
-        strict=_bool(env, "strict"),
-        fail_on=FAIL_ON[_choice(env, "fail-on", "drift", ("drift", "warning", "never"))],
-        index_url=_input(env, "index-url") or None,
-        only_binary=_bool(env, "only-binary"),
-    )
-    if python_version and not valid_python_version(python_version):
-        raise InputError(f"input python-version: {python_version!r} is not a version like 3.12")
+    given = {option.name: env.get(f"INPUT_{option.name.upper()}", "").strip() for option in OPTIONS}
+    if given["per-file-ignores"]:
+        given["per-file-ignores"] = given["per-file-ignores"].splitlines()  # type: ignore[assignment]
+    try:
+        settings = build(given, root=workspace / working_directory, boundary=workspace, front="input {}")
+    except CheckError as exc:
+        raise InputError(exc.where() + exc.message) from None
     return Inputs(
         settings=settings,
         comment=_choice(env, "comment", "always", ("always", "on-drift", "never")),
@@ -178,6 +165,11 @@ def run(env: dict[str, str] | None = None) -> int:
         os.environ.pop(name, None)
         env.pop(name, None)
     try:
+        import github  # noqa: F401  (the optional [github] extra: checked before any work is done)
+    except ImportError:
+        print("::error title=deploycheck::the action needs PyGithub: pip install 'deploycheck[github]'")
+        return 2
+    try:
         inputs = read_inputs(env)
     except InputError as exc:
         print(f"::error title=deploycheck input::{exc}")
@@ -202,9 +194,7 @@ def run(env: dict[str, str] | None = None) -> int:
             return 2
         report.fail_on = inputs.settings.fail_on
     else:
-        from entrypoint import build_report
-
-        report = build_report(inputs.settings)
+        report = pipeline.run(inputs.settings)
     inside, outside = _report_path(env)
     inside.parent.mkdir(parents=True, exist_ok=True)
     inside.write_text(render.to_json(report), encoding="utf-8")

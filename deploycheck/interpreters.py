@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploycheck import cache
+from deploycheck import cache, resolver
 
 
 @dataclass(frozen=True)
@@ -20,9 +19,6 @@ class Interpreter:
     @property
     def minor(self) -> str:
         return ".".join(self.version.split(".")[:2])
-
-
-_PROBE = "import sys, platform; print(platform.python_implementation(), '%d.%d.%d' % sys.version_info[:3])"
 
 
 def _probe(path: str) -> Interpreter | None:
@@ -41,10 +37,8 @@ def _probe(path: str) -> Interpreter | None:
         version = known[stamp]
         return Interpreter(path, version) if version else None
     try:
-        out = subprocess.run([path, "-I", "-c", _PROBE], capture_output=True, text=True, timeout=30, env={})
-        impl, version = out.stdout.split()
-        version = version if impl == "CPython" and out.returncode == 0 else ""
-    except (OSError, ValueError, subprocess.SubprocessError):
+        version = resolver.probe_python(path)
+    except OSError:
         version = ""
     known[stamp] = version
     cache.write_atomic(memo, json.dumps(known))
@@ -72,18 +66,11 @@ def _candidates(minor: str) -> list[str]:
 
 
 def _uv_managed(minor: str) -> list[str]:
-    from deploycheck.resolver import uv_binary  # the resolver module owns the uv binary
-
     try:
-        out = subprocess.run(
-            [uv_binary(), "python", "find", "--managed-python", "--no-python-downloads", minor],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-    except (OSError, subprocess.SubprocessError):
+        found = resolver.uv_find_python(minor)
+    except OSError:
         return []
-    return [out.stdout.strip()] if out.returncode == 0 and out.stdout.strip() else []
+    return [found] if found else []
 
 
 def find(version: str) -> Interpreter | None:

@@ -22,8 +22,21 @@ def _change_line(c: Change) -> str:
     return f"{_SIGN[c.kind]} {what}"
 
 
+def _settings_line(report: Report) -> str | None:
+    if not report.config:
+        return None
+    chosen = ", ".join(f"{k} = {v}" for k, v in report.config.items() if k != "file")
+    return f"settings from {report.config.get('file')} [tool.deploycheck]: {chosen}"
+
+
 def to_text(report: Report) -> str:
-    out = [f"deploycheck: {VERDICT[report.outcome]}", f"runtime: {_runtime(report.runtime)}"]
+    out = [f"deploycheck: {VERDICT[report.outcome]}"]
+    if report.runtime.get("python"):  # unknown when the run stopped before any app was read
+        out.append(f"runtime: {_runtime(report.runtime)}")
+    for app in report.apps[1:] and report.apps:  # several apps: each with its own runtime
+        out.append(f"app {app['path']}: {_runtime(app['runtime'])}")
+    if (line := _settings_line(report)) is not None:
+        out.append(line)
     for lock in report.lockfiles:
         out.append("")
         by = f"{lock.resolver}" + (f", {lock.interpreter}" if lock.interpreter else "")
@@ -95,7 +108,13 @@ def _md_lock(lock: LockResult, report: Report, with_diff: bool) -> list[str]:
 
 def to_markdown(report: Report, *, with_diff: bool = True) -> str:
     icon = {"ready": "✅", "not-ready": "❌", "error": "⚠️"}[report.outcome]
-    out = [f"## {icon} deploycheck: {VERDICT[report.outcome]}", "", f"Runtime: {_runtime(report.runtime)}", ""]
+    out = [f"## {icon} deploycheck: {VERDICT[report.outcome]}", ""]
+    if report.runtime.get("python"):
+        out += [f"Runtime: {_runtime(report.runtime)}", ""]
+    for app in report.apps[1:] and report.apps:
+        out += [f"App `{app['path']}`: {_runtime(app['runtime'])}", ""]
+    if (line := _settings_line(report)) is not None:
+        out += [line, ""]
     for lock in report.lockfiles:
         out += _md_lock(lock, report, with_diff)
     if report.findings:

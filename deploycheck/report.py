@@ -66,6 +66,8 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     fail_on: str = "error"  # the lowest severity that makes the outcome not-ready; "never" for none
+    apps: list[dict[str, Any]] = field(default_factory=list)  # each app's folder, runtime and platform
+    config: dict[str, Any] = field(default_factory=dict)  # what [tool.deploycheck] set, and where
 
     def failing(self) -> list[Finding]:
         if self.fail_on == "never":
@@ -75,8 +77,9 @@ class Report:
 
     @property
     def outcome(self) -> str:
-        # A certain "not ready" stands even when another lock could not be checked.
-        if self.failing() or (self.fail_on != "never" and any(lock.status == "drift" for lock in self.lockfiles)):
+        # A certain "not ready" stands even when another lock could not be checked. Drift fails through
+        # its DC101 finding, so `--ignore DC101` (or fail-on never) is honoured like any other code.
+        if self.failing():
             return "not-ready"
         if self.problems or any(lock.status == "error" for lock in self.lockfiles):
             return "error"
@@ -111,6 +114,8 @@ class Report:
             lockfiles=locks,
             findings=[Finding(**f) for f in data["findings"]],
             problems=[Problem(**p) for p in data["problems"]],
+            apps=data.get("apps", []),
+            config=data.get("config", {}),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -129,6 +134,8 @@ class Report:
             "drift": self.drift,
             "root": self.root,
             "runtime": self.runtime,
+            "apps": self.apps,
+            "config": self.config,
             "lockfiles": lockfiles,
             "findings": [asdict(f) for f in self.findings],
             "problems": [asdict(p) for p in self.problems],

@@ -18,13 +18,13 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
 from deploycheck import cache
 from deploycheck.errors import CheckError
-from deploycheck.interpreters import Interpreter
 
 KEPT = (
     "PATH",
@@ -56,6 +56,24 @@ KEPT = (
     "UV_HTTP_TIMEOUT",
 )
 TOOLCHAIN_LOCK = Path(__file__).with_name("toolchain.txt")
+
+
+class Interpreter(Protocol):
+    """A real CPython (deploycheck.interpreters finds them; this module only runs them)."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+
+def pip_tools_version() -> str:
+    """The pinned pip-tools that every pip-compile run uses, as the report names it."""
+    for line in TOOLCHAIN_LOCK.read_text(encoding="utf-8").splitlines():
+        if line.startswith("pip-tools=="):
+            return "pip-tools " + line.split("==", 1)[1].split()[0]
+    return "pip-tools"
 
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -123,6 +141,11 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, merg
         os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
         return Run(argv, -9, out, err or "", time.monotonic() - start, timed_out=True)
+    except BaseException:  # the run's --timeout, Ctrl-C: nothing the resolver started may outlive us
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
 
 
 def _toolchain_env() -> dict[str, str]:
@@ -381,3 +404,73 @@ def universal_markers(job: Job, lowest_python: str) -> dict[NormalizedName, str]
         name: ("" if "" in ms else " or ".join(f"({m})" for m in ms) if len(ms) > 1 else ms[0])
         for name, ms in markers.items()
     }
+
+
+_PROBE = "import sys, platform; print(platform.python_implementation(), '%d.%d.%d' % sys.version_info[:3])"
+
+
+def probe_python(path: str) -> str:
+    """The CPython version of an interpreter ("" when it is not a CPython that runs)."""
+    done = run([path, "-I", "-c", _PROBE], cwd=Path("/"), env={}, timeout=30)
+    try:
+        impl, version = done.stdout.split()
+    except ValueError:
+        return ""
+    return version if impl == "CPython" and done.ok else ""
+
+
+def uv_find_python(minor: str) -> str | None:
+    """A uv-managed CPython of that minor version, never downloaded."""
+    try:
+        argv = [uv_binary(), "python", "find", "--managed-python", "--no-python-downloads", minor]
+    except CheckError:
+        return None
+    done = run(argv, cwd=Path("/"), env=clean_env(), timeout=30)
+    found = done.stdout.strip()
+    return found if done.ok and found else None
+
+
+# Words in a resolver's output that mean the index was not reached, not that requirements conflict.
+_NETWORK = (
+    "Failed to establish a new connection",
+    "Connection refused",
+    "Max retries exceeded",
+    "NewConnectionError",
+    "Temporary failure in name resolution",
+    "ProxyError",
+    "SSLError",
+    "Failed to fetch",
+    "error sending request",
+    "dns error",
+    "tcp connect error",
+    "Could not fetch URL",
+)
+
+
+def is_network_failure(text: str) -> bool:
+    return any(word in text for word in _NETWORK)
+
+
+def why_failed(done: Run) -> str:
+    """The resolver's own explanation: pip's ERROR block (pip-compile runs verbose, or pip's logger stays
+    silent) or uv's error tree; never a traceback."""
+    # pip-compile logs the explanation to stdout, the rest of its errors to stderr.
+    lines = (done.stdout + "\n" + done.stderr).splitlines()
+    start = next((i for i, ln in enumerate(lines) if "ERROR:" in ln), None)
+    if start is not None:
+        block = []
+        for ln in lines[start:]:
+            if "To fix this you could try" in ln or ln.startswith("Traceback"):
+                break
+            if ln.strip():
+                block.append(ln.strip() if "ERROR:" in ln else "  " + ln.strip())
+        return "\n".join(block[:30])
+    kept = [
+        ln
+        for ln in lines
+        if ln.strip()
+        and not ln.startswith(("warning:", "WARNING:", "  File", "    "))
+        and "Traceback" not in ln
+        and "--strip-extras" not in ln
+    ]
+    return "\n".join(kept[-25:])

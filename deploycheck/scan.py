@@ -9,11 +9,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deploycheck import compilecmd, reqfile
 from deploycheck.compilecmd import CompileCommand
 from deploycheck.errors import CheckError
 from deploycheck.reqfile import ReqFile
+
+if TYPE_CHECKING:
+    from deploycheck.apps import App
 
 # Folders that never hold an app's own requirements but can be huge.
 SKIP_DIRS = {
@@ -53,6 +57,7 @@ class Project:
     root: Path
     locks: list[LockPair]
     plain: list[ReqFile]  # requirements files with no .in and no compile header
+    apps: list[App] = field(default_factory=list)  # built once from the above by deploycheck.apps
 
 
 def rel(path: Path, root: Path) -> str:

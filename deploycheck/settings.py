@@ -1,9 +1,85 @@
-"""What a run was asked to do, from the command line (and, for the action, INPUT_* variables)."""
+"""What a run was asked to do. One table of options feeds the command line, the action's inputs and
+`[tool.deploycheck]` in pyproject.toml, and one function builds Settings from any of them, so every
+front end has every option and validates it the same way."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10 only
+    import tomli as tomllib
+
+from deploycheck.errors import CheckError
+
+PLATFORMS = ("auto", "streamlit-cloud", "heroku", "render", "railway", "app-engine", "fly", "docker", "generic")
+FAIL_ON = {"error": "error", "drift": "error", "warning": "warning", "never": "never"}
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str  # kebab-case: --name, INPUT_NAME, [tool.deploycheck] name
+    kind: str  # "str" | "float" | "bool" | "list" | "choice" | "mapping"
+    help: str
+    choices: tuple[str, ...] = ()
+    in_config: bool = True  # may be set in pyproject.toml
+
+
+OPTIONS = (
+    Option("python-version", "str", "the deploy's Python, X.Y or X.Y.Z (default: read from the project)"),
+    Option("platform", "choice", "the deploy platform (default: auto, inferred per app)", PLATFORMS),
+    Option(
+        "resolver",
+        "choice",
+        "auto: the lock's own tool, with uv as a fast first pass for pip-compile locks",
+        ("auto", "pip-tools", "uv"),
+    ),
+    Option("lockfiles", "list", "check only these lockfiles (relative to the checked folder)"),
+    Option("select", "list", "report only these codes or prefixes (e.g. DC1, DC301; default: all)"),
+    Option("ignore", "list", "never report these codes or prefixes"),
+    Option("per-file-ignores", "mapping", "GLOB:CODES pairs, e.g. 'legacy/*:DC110,DC111'"),
+    Option("fail-on", "choice", "the lowest severity that makes the run fail (default: error)", tuple(FAIL_ON)),
+    Option("strict", "bool", "cosmetic differences (header, annotations) count as drift"),
+    Option("index-url", "str", "resolve against this index instead of the lock's own"),
+    Option("extra-index-urls", "list", "more indexes to resolve against"),
+    Option("timeout", "float", "bound for the whole run, in seconds (default: 600)"),
+    Option("only-binary", "bool", "refuse to build sdists, so no package's setup.py runs during the check"),
+)
+BY_NAME = {o.name: o for o in OPTIONS}
+
+
+@dataclass
+class Settings:
+    root: Path = Path(".")
+    python_version: str | None = None
+    platform: str = "auto"
+    resolver: str = "auto"  # auto | pip-tools | uv
+    lockfiles: list[str] = field(default_factory=list)
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    format: str = "text"  # text | json | markdown
+    output: Path | None = None
+    fix_dir: Path | None = None
+    strict: bool = False
+    fail_on: str = "error"  # error | warning | never
+    index_url: str | None = None
+    extra_index_urls: list[str] = field(default_factory=list)
+    timeout: float = 600.0
+    only_binary: bool = False
+    config_file: str | None = None  # the pyproject.toml whose [tool.deploycheck] was read, as shown
+    config: dict[str, Any] = field(default_factory=dict)  # what it set, for the report
+
+    def index_options(self) -> list[str]:
+        opts = ["--index-url", self.index_url] if self.index_url else []
+        for url in self.extra_index_urls:
+            opts += ["--extra-index-url", url]
+        return opts
 
 
 def valid_python_version(text: str) -> bool:
@@ -12,24 +88,100 @@ def valid_python_version(text: str) -> bool:
     return len(parts) in (2, 3) and all(p.isdigit() for p in parts) and parts[0] == "3"
 
 
-@dataclass
-class Settings:
-    root: Path = Path(".")
-    python_version: str | None = None
-    resolver: str = "auto"  # auto | pip-tools | uv
-    lockfiles: list[str] = field(default_factory=list)
-    format: str = "text"  # text | json | markdown
-    output: Path | None = None
-    fix_dir: Path | None = None
-    strict: bool = False
-    fail_on: str = "error"  # error | warning | never  (the action calls "error" "drift")
-    index_url: str | None = None
-    extra_index_urls: list[str] = field(default_factory=list)
-    timeout: float = 180.0  # seconds for one resolver run; a fresh compile gets the same again
-    only_binary: bool = False
+def _convert(option: Option, value: Any, where: str) -> Any:
+    """One value from any front end: a string (CLI, INPUT_*), or a TOML value."""
+    bad = f"{where}: {str(value)[:80]!r}"
+    if option.kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if str(value).strip().lower() in ("true", "false"):
+            return str(value).strip().lower() == "true"
+        raise CheckError(f"{bad} is not true or false")
+    if option.kind == "float":
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise CheckError(f"{bad} is not a number of seconds") from None
+        if not 0 < number <= 86400:
+            raise CheckError(f"{bad}: give a number of seconds between 1 and 86400")
+        return number
+    if option.kind == "list":
+        items = value if isinstance(value, list) else str(value).replace(",", " ").split()
+        return [str(item).strip() for item in items if str(item).strip()]
+    if option.kind == "mapping":
+        if isinstance(value, dict):
+            pairs = {str(k): v if isinstance(v, list) else str(v).replace(",", " ").split() for k, v in value.items()}
+        else:
+            lines = value if isinstance(value, list) else str(value).splitlines()
+            pairs = {}
+            for line in (str(x).strip() for x in lines):
+                glob, sep, codes = line.rpartition(":")
+                if line and not sep:
+                    raise CheckError(f"{bad}: write GLOB:CODES, e.g. 'legacy/*:DC110,DC111'")
+                if line:
+                    pairs[glob.strip()] = codes.replace(",", " ").split()
+        return {k: [str(c).strip() for c in v] for k, v in pairs.items()}
+    text = str(value).strip()
+    if option.kind == "choice" and text not in option.choices:
+        raise CheckError(f"{bad} is not one of {', '.join(option.choices)}")
+    if option.name == "python-version" and not valid_python_version(text):
+        raise CheckError(f"{bad}: give X.Y or X.Y.Z, e.g. 3.12")
+    return text
 
-    def index_options(self) -> list[str]:
-        opts = ["--index-url", self.index_url] if self.index_url else []
-        for url in self.extra_index_urls:
-            opts += ["--extra-index-url", url]
-        return opts
+
+def read_config(folder: Path, boundary: Path) -> tuple[Path | None, dict[str, Any]]:
+    """[tool.deploycheck] of the nearest pyproject.toml from the checked folder up to the repository's top."""
+    folder, boundary = folder.resolve(), boundary.resolve()
+    for candidate in [folder, *folder.parents]:
+        path = candidate / "pyproject.toml"
+        if path.is_file() and not path.is_symlink():
+            try:
+                raw = path.read_bytes()[: 2 * 1024 * 1024].decode("utf-8")
+                data = tomllib.loads(raw)
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                raise CheckError(
+                    f"cannot read [tool.deploycheck]: {exc}", path=str(path), fix="fix the TOML syntax"
+                ) from None
+            section = data.get("tool", {}).get("deploycheck") if isinstance(data.get("tool"), dict) else None
+            if section is not None:
+                if not isinstance(section, dict):
+                    raise CheckError("[tool.deploycheck] must be a table", path=str(path))
+                return path, section
+        if candidate == boundary or boundary not in candidate.parents:
+            break
+    return None, {}
+
+
+def build(
+    given: Mapping[str, Any], *, root: Path, boundary: Path | None = None, front: str = "--{}", **fixed: Any
+) -> Settings:
+    """Settings from front-end values (None or "" means not given), over [tool.deploycheck], over defaults.
+
+    `front` names an option in messages ("--{}" on the command line, "input {}" in the action). `fixed`
+    carries what only one front end has (format, output, fix_dir). only-binary is a ratchet:
+    either the front end or the project's configuration can turn it on, neither can turn off the other."""
+    config_path, config = read_config(root, boundary or root)
+    shown = str(config_path.relative_to((boundary or root).resolve())) if config_path else None
+    for key in config:
+        option = BY_NAME.get(key)
+        if option is None or not option.in_config:
+            raise CheckError(
+                f"[tool.deploycheck] has no option {key!r}; valid: {', '.join(o.name for o in OPTIONS)}",
+                path=shown,
+            )
+    values: dict[str, Any] = {}
+    for option in OPTIONS:
+        value = given.get(option.name)
+        if value not in (None, "", []):
+            values[option.name] = _convert(option, value, front.format(option.name))
+        elif option.name in config:
+            where = f"{shown} [tool.deploycheck] {option.name}"
+            values[option.name] = _convert(option, config[option.name], where)
+    if "only-binary" in config and _convert(BY_NAME["only-binary"], config["only-binary"], "only-binary"):
+        values["only-binary"] = True
+    settings = Settings(root=root, config_file=shown, config=dict(config), **fixed)
+    for name, value in values.items():
+        if name == "fail-on":
+            value = FAIL_ON[value]
+        setattr(settings, name.replace("-", "_"), value)
+    return settings

@@ -327,7 +327,7 @@ def test_fake_server_answers_in_the_shapes_of_the_official_description(github):
 def test_comment_body_stays_under_githubs_limit():
     from deploycheck.action import comment_body
     from deploycheck.lockdiff import Change
-    from deploycheck.report import LockResult, Report
+    from deploycheck.report import Finding, LockResult, Report
 
     changes = [Change(f"pkg{i}", "added", None, f"pkg{i}==1.0", None, reason="x" * 200) for i in range(400)]
     lock = LockResult(
@@ -340,6 +340,7 @@ def test_comment_body_stays_under_githubs_limit():
         diff="+" + "y" * 70000,
     )
     report = Report(".", {"python": "3.12", "source": "d"}, [lock])
+    report.findings.append(Finding("DC101", "error", "requirements.txt", None, "drift", "recompile"))
     body = comment_body(report, "", None, "https://github.com/o/r/actions/runs/1")
     assert len(body) < 65536 and "NOT ready" in body and "actions/runs/1" in body
     assert "```diff" not in body  # the diff went first

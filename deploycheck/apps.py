@@ -1,0 +1,103 @@
+"""The app model: which folders of a repository are apps, and, for each, what the scan found once.
+
+An app is a folder holding the dependency files a platform reads (requirements files, Pipfile, uv.lock,
+poetry.lock, environment.yml, a pyproject.toml with dependencies). Requirements kept in a
+`requirements/` subfolder belong to the folder above it. Checks read these records; none of them
+detects a runtime or walks the tree again.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deploycheck import runtime
+from deploycheck.reqfile import ReqFile
+from deploycheck.scan import SKIP_DIRS, LockPair, Project, rel
+from deploycheck.settings import Settings
+
+# Folders that hold an app's requirement files without being the app.
+REQUIREMENT_FOLDERS = {"requirements", "reqs", "requirements.d", "deps", "dependencies"}
+DEPENDENCY_FILES = ("requirements.txt", "Pipfile", "Pipfile.lock", "uv.lock", "poetry.lock", "environment.yml")
+MAX_FILES = 200_000  # a tree walk is bounded whatever the repository holds
+
+
+@dataclass
+class App:
+    folder: Path  # absolute
+    root: Path  # the checked root, absolute
+    display: str  # relative to the checked root; "." for the root itself
+    runtime: runtime.Runtime
+    locks: list[LockPair] = field(default_factory=list)
+    plain: list[ReqFile] = field(default_factory=list)  # requirements files with no lock workflow
+    files: set[str] = field(default_factory=set)  # dependency and deploy files present in the folder
+    platform: str | None = None  # the deploy platform: set by the platform checks (issue #9)
+    platform_evidence: str = ""  # the file (and why) the platform was inferred from
+
+    def requirement_files(self) -> list[ReqFile]:
+        """Every requirements file of the app the deploy or its lock workflow reads."""
+        return [pair.lock for pair in self.locks] + self.plain
+
+    def to_json(self) -> dict[str, object]:
+        return {"path": self.display, "runtime": self.runtime.to_json(), "platform": self.platform}
+
+
+def app_folder(path: Path, root: Path) -> Path:
+    folder = path.parent
+    if folder.name in REQUIREMENT_FOLDERS and folder != root and root in folder.parents:
+        return folder.parent
+    return folder
+
+
+def _has_dependencies(pyproject: Path) -> bool:
+    try:
+        with pyproject.open("rb") as f:
+            head = f.read(256 * 1024)
+    except OSError:
+        return False
+    return b"dependencies" in head or b"[tool.poetry" in head
+
+
+def _dependency_folders(root: Path) -> dict[Path, set[str]]:
+    """Folders with dependency files other than requirements*.txt (those the scan already found)."""
+    found: dict[Path, set[str]] = {}
+    seen = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not os.path.isfile(os.path.join(folder, d, "pyvenv.cfg"))]
+        seen += len(files)
+        if seen > MAX_FILES:
+            break
+        names = {f for f in files if f in DEPENDENCY_FILES or f == "pyproject.toml"}
+        if "pyproject.toml" in names and not _has_dependencies(Path(folder, "pyproject.toml")):
+            names.discard("pyproject.toml")
+        if names:
+            found[Path(folder)] = names
+    return found
+
+
+def build(project: Project, settings: Settings) -> list[App]:
+    root = project.root
+    apps: dict[Path, App] = {}
+
+    def app_for(folder: Path, header_python: str | None = None) -> App:
+        if folder not in apps:
+            rt = runtime.detect(folder, root, explicit=settings.python_version, header_python=header_python)
+            apps[folder] = App(folder, root, rel(folder, root), rt)
+        return apps[folder]
+
+    for pair in project.locks:
+        app_for(app_folder(pair.path, root), pair.lock.header.python).locks.append(pair)
+    for plain in project.plain:
+        app_for(app_folder(plain.path, root)).plain.append(plain)
+    # Without --lockfile, folders whose only dependency files are Pipfile, uv.lock and the like are apps too.
+    if not settings.lockfiles:
+        for folder, names in _dependency_folders(root).items():
+            app_for(app_folder(folder / "x", root)).files |= names
+    for app in apps.values():
+        app.files |= {name for name in DEPENDENCY_FILES if (app.folder / name).is_file()}
+    return sorted(apps.values(), key=lambda a: (a.display != ".", a.display))
+
+
+def app_of(apps: list[App], pair: LockPair) -> App:
+    return next(app for app in apps if pair in app.locks)

@@ -1,0 +1,94 @@
+"""The command line: arguments -> Settings -> pipeline -> rendering -> exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from deploycheck import pipeline, render
+from deploycheck.errors import CheckError
+from deploycheck.report import Report
+from deploycheck.settings import OPTIONS, Settings, build
+
+USAGE_EXIT = 2
+# Options whose command-line form differs from the option table's name (repeatable, singular).
+_CLI_NAMES = {"lockfiles": "lockfile", "extra-index-urls": "extra-index-url"}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="deploycheck",
+        description="Will this Python app deploy the way it ran for you? Checks the lockfile against the "
+        "deploy's Python, and the app against its deploy platform.",
+        epilog="exit codes: 0 ready, 1 not ready (a finding at or above --fail-on), 2 could not check. "
+        "Every option can also be set in [tool.deploycheck] of pyproject.toml.",
+    )
+    p.add_argument("path", nargs="?", default=".", help="the app or repository folder (default: .)")
+    for option in OPTIONS:
+        flag = "--" + _CLI_NAMES.get(option.name, option.name)
+        kwargs: dict[str, Any] = {"help": option.help, "dest": option.name.replace("-", "_")}
+        if option.kind == "bool":
+            kwargs.update(action="store_const", const=True, default=None)
+        elif option.kind in ("list", "mapping"):
+            kwargs.update(action="append", default=None, metavar="VALUE")
+        elif option.kind == "choice":
+            kwargs.update(choices=option.choices, default=None)
+        else:
+            kwargs.update(default=None, metavar="VALUE")
+        p.add_argument(flag, **kwargs)
+    p.add_argument("--format", choices=tuple(render.RENDERERS), default="text")
+    p.add_argument("--output", type=Path, metavar="FILE", help="write the report here instead of stdout")
+    p.add_argument(
+        "--fix-dir", type=Path, metavar="DIR", help="write the recompiled locks and deploycheck.patch (git apply) here"
+    )
+    return p
+
+
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for option in OPTIONS:
+        value = getattr(args, option.name.replace("-", "_"))
+        if value is not None and option.kind in ("list", "mapping"):
+            value = [part for item in value for part in (item.split(",") if option.kind == "list" else [item])]
+        values[option.name] = value
+    return values
+
+
+def settings_from(argv: list[str]) -> Settings:
+    args = parser().parse_args(argv)
+    root = Path(args.path)
+    return build(_given(args), root=root, format=args.format, output=args.output, fix_dir=args.fix_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--action"]:  # the Docker action's ENTRYPOINT: inputs come from INPUT_* variables
+        from deploycheck import action
+
+        return action.run()
+    try:
+        settings = settings_from(argv)
+    except CheckError as exc:
+        print(f"deploycheck: error: {exc}", file=sys.stderr)
+        return USAGE_EXIT
+    report = pipeline.run(settings)
+    return emit(report, settings)
+
+
+def emit(report: Report, settings: Settings) -> int:
+    text = render.RENDERERS[settings.format](report)
+    if settings.output:
+        settings.output.parent.mkdir(parents=True, exist_ok=True)
+        settings.output.write_text(text, encoding="utf-8")
+        if settings.format != "text":
+            sys.stdout.write(render.to_text(report))
+    else:
+        sys.stdout.write(text)
+    if settings.fix_dir:
+        from deploycheck import fixes
+
+        for path in fixes.write(report, settings.root, settings.fix_dir):
+            print(f"wrote {path}", file=sys.stderr)
+    return report.exit_code

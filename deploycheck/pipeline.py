@@ -1,0 +1,160 @@
+"""One run, for the CLI and the action alike: settings -> scan -> apps -> checks -> report.
+
+Rendering, publishing and the exit code are the callers' (deploycheck.cli, deploycheck.action); they read
+the same Report.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType, ModuleType
+
+from deploycheck import apps, scan
+from deploycheck.checks import CHECKS, all_codes, name_of
+from deploycheck.errors import CheckError
+from deploycheck.report import Finding, Problem, Report
+from deploycheck.rules import Outcome
+from deploycheck.selection import Selection, unknown
+from deploycheck.settings import Settings
+
+
+class RunTimeout(BaseException):
+    """--timeout bounds the whole run: raised in the main thread wherever the run is when it expires. A
+    BaseException, so that no check's own error handling can swallow it."""
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise RunTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _empty_report(settings: Settings) -> Report:
+    return Report(root=str(settings.root), runtime={}, fail_on=settings.fail_on)
+
+
+def validate_selection(settings: Settings) -> None:
+    codes = all_codes()
+    patterns = [*settings.select, *settings.ignore, *(c for cs in settings.per_file_ignores.values() for c in cs)]
+    bad = unknown(patterns, codes)
+    if bad:
+        raise CheckError(
+            f"unknown code(s): {', '.join(sorted(set(bad)))}",
+            fix=f"use codes or prefixes of: {', '.join(sorted(codes))} (docs/codes.md)",
+        )
+
+
+class _Lines:
+    """The text of a reported line, for inline `# deploycheck: ignore[...]` comments."""
+
+    def __init__(self, root: Path, project: scan.Project) -> None:
+        self.root = root
+        self.known = {f.display: f.text.splitlines() for a in project.apps for f in a.requirement_files()}
+
+    def __call__(self, path: str, line: int) -> str | None:
+        lines = self.known.get(path)
+        return lines[line - 1] if lines and 0 < line <= len(lines) else None
+
+
+def run(settings: Settings) -> Report:
+    """The report of one run; CheckError anywhere before the checks becomes a "could not check" problem."""
+    try:
+        with deadline(settings.timeout):
+            return _run(settings)
+    except RunTimeout:
+        report = _empty_report(settings)
+        report.problems.append(
+            Problem(
+                f"the run did not finish within --timeout {settings.timeout:g}s",
+                str(settings.root),
+                None,
+                "pass a larger --timeout, or check fewer lockfiles at once (--lockfile)",
+            )
+        )
+        return report
+
+
+def _run(settings: Settings) -> Report:
+    report = _empty_report(settings)
+    try:
+        validate_selection(settings)
+        project = scan.scan(settings.root, settings.lockfiles or None)
+        project.apps = apps.build(project, settings)
+    except CheckError as exc:
+        report.problems.append(Problem(exc.message, exc.path, exc.line, exc.fix))
+        return report
+    report.apps = [app.to_json() for app in project.apps]
+    report.runtime = project.apps[0].runtime.to_json() if project.apps else {}
+    if settings.config_file:
+        report.config = {"file": settings.config_file, **settings.config}
+    if not project.apps:
+        report.problems.append(
+            Problem(
+                "no requirements.txt or compiled lockfile found",
+                str(settings.root),
+                None,
+                "run deploycheck in the app's folder, or pass it as PATH",
+            )
+        )
+        return report
+    selection = Selection(settings.select, settings.ignore, settings.per_file_ignores)
+    lines = _Lines(project.root, project)
+    for module in CHECKS:
+        if not selection.wants_any(rule.code for rule in module.RULES):
+            continue  # a check whose every code is switched off does not run at all
+        targets = [project] if module.SCOPE == "project" else project.apps
+        for target in targets:
+            for finding in _run_check(module, target, settings, report):
+                # Apps that share a declaration (a root .python-version) would each report it.
+                if finding not in report.findings and selection.keeps(finding, lines):
+                    report.findings.append(finding)
+    return report
+
+
+def _run_check(module: ModuleType, target: object, settings: Settings, report: Report) -> list[Finding]:
+    """One check on one app (or the project): its exception is its own "could not check", never the run's."""
+    name = name_of(module)
+    try:
+        result = module.check(target, settings)
+    except Exception as exc:  # the contract: a failing check is that check's problem, not the run's
+        message = exc.message if isinstance(exc, CheckError) else f"{type(exc).__name__}: {exc}"
+        report.problems.append(
+            Problem(
+                f"the {name} check could not run: {message}",
+                getattr(exc, "path", None) or str(getattr(target, "display", ".")),
+                getattr(exc, "line", None),
+                getattr(exc, "fix", "")
+                or f"this is a bug in deploycheck's {name} check: please report it; --ignore its codes to skip it",
+            )
+        )
+        return []
+    outcome = result if isinstance(result, Outcome) else Outcome(list(result))
+    report.lockfiles += outcome.lockfiles
+    declared = {rule.code for rule in module.RULES}
+    stray = sorted({f.code for f in outcome.findings} - declared)
+    if stray:
+        report.problems.append(
+            Problem(
+                f"the {name} check emitted undeclared code(s) {', '.join(stray)}; they are not reported",
+                None,
+                None,
+                "this is a bug in deploycheck: declare the code in the check's RULES and docs/codes.md",
+            )
+        )
+    return [f for f in outcome.findings if f.code in declared]

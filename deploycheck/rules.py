@@ -1,0 +1,40 @@
+"""The check contract's vocabulary: a rule is a stable code with a default severity and a title.
+
+Every check module declares its rules; a finding is made from a rule, so a code cannot be typed twice
+in two spellings, and the registry can tell which check owns which code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from deploycheck.report import SEVERITIES, Finding, LockResult
+
+CODE = re.compile(r"^DC[1-9]\d\d$")
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: str  # the default: "error" (breaks the deploy), "warning" or "info"
+    title: str
+
+    def __post_init__(self) -> None:
+        if not CODE.match(self.code) or self.severity not in SEVERITIES:
+            raise ValueError(
+                f"rule {self.code!r}: a code is DC followed by three digits, a severity one of {SEVERITIES}"
+            )
+
+    def finding(
+        self, path: str | None, line: int | None, message: str, fix: str = "", *, severity: str | None = None
+    ) -> Finding:
+        return Finding(self.code, severity or self.severity, path, line, message, fix)
+
+
+@dataclass
+class Outcome:
+    """What a check that compiles locks returns: its findings and one result per lockfile."""
+
+    findings: list[Finding] = field(default_factory=list)
+    lockfiles: list[LockResult] = field(default_factory=list)
