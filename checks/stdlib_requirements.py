@@ -1,0 +1,137 @@
+"""DC301: a standard-library module named as a requirement (`math`, `random`, `pickle`, `distutils`).
+
+`pip install math` fails the deploy ("No matching distribution"), or installs an unrelated package that
+squats the name. The Streamlit docs warn about exactly this. The name is judged against the standard
+library of the deploy's Python (stdlib-list's table for that version), so a real backport stays allowed
+where the target lacks the module (`dataclasses` on 3.6), and a line whose marker excludes the target is
+not the target's concern.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.utils import NormalizedName, canonicalize_name
+
+from deploycheck import reqfile
+from deploycheck.apps import App
+from deploycheck.errors import CheckError
+from deploycheck.report import Finding
+from deploycheck.rules import Rule
+from deploycheck.scan import rel
+from deploycheck.settings import Settings
+
+STDLIB_NAME = Rule("DC301", "error", "a standard-library module is named as a requirement")
+RULES = (STDLIB_NAME,)
+SCOPE = "app"
+
+# stdlib-list 0.12 has tables up to 3.14. 3.15 removes no top-level module that 3.14 has and adds none a
+# requirement would name, so 3.14's table stands for it (and for anything newer until the package catches up).
+_NEWEST_TABLE = "3.14"
+_OLDEST_3 = (3, 6)
+
+
+def _table(minor: str) -> str:
+    major, number = (int(x) for x in minor.split(".")[:2])
+    return _NEWEST_TABLE if (major, number) > (3, 14) else f"{major}.{number}"
+
+
+@cache
+def _stdlib(minor: str) -> dict[NormalizedName, str]:
+    from stdlib_list import stdlib_list  # a JSON table per version: read only when this check runs
+
+    return {canonicalize_name(m): m for m in stdlib_list(_table(minor)) if "." not in m and not m.startswith("_")}
+
+
+@cache
+def _removed_before(minor: str) -> dict[NormalizedName, tuple[str, str]]:
+    """Modules that an earlier Python 3 had and this one no longer has: (module, last version with it)."""
+    target = tuple(int(x) for x in minor.split(".")[:2])
+    gone: dict[NormalizedName, tuple[str, str]] = {}
+    now = _stdlib(minor)
+    for number in range(_OLDEST_3[1], 15):
+        if (3, number) >= target:
+            break
+        for name, module in _stdlib(f"3.{number}").items():
+            if name not in now:
+                gone[name] = (module, f"3.{number}")
+    return gone
+
+
+def _environment(minor: str) -> dict[str, str]:
+    full = minor + ".0"
+    return {
+        "python_version": minor,
+        "python_full_version": full,
+        "implementation_version": full,
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+        "os_name": "posix",
+        "platform_machine": "x86_64",
+        "implementation_name": "cpython",
+        "platform_python_implementation": "CPython",
+        "platform_release": "",
+        "platform_version": "",
+    }
+
+
+def _applies(marker: str, env: dict[str, str]) -> bool:
+    try:
+        return not marker or Marker(marker).evaluate(env)
+    except InvalidMarker:
+        return True
+
+
+def _files(app: App) -> list[reqfile.ReqFile]:
+    """The deployed files and the .in files they are compiled from, each once."""
+    files = list(app.requirement_files())
+    seen = {f.path.resolve() for f in files}
+    for pair in app.locks:
+        for source in pair.sources:
+            if source.suffix in (".in", ".txt") and source.resolve() not in seen:
+                seen.add(source.resolve())
+                try:
+                    files.append(reqfile.read(source, rel(source, app.root)))
+                except CheckError:
+                    continue  # an unreadable .in is the drift check's "could not check"
+    return files
+
+
+def check(app: App, settings: Settings) -> list[Finding]:
+    minor = app.runtime.minor
+    stdlib, removed, env = _stdlib(minor), _removed_before(minor), _environment(minor)
+    findings = []
+    for file in _files(app):
+        for pin in file.pins.values():
+            if not _applies(pin.marker, env):
+                continue
+            fix = f"delete line {pin.line} of {Path(file.display).name}" + (
+                " and recompile the lock" if file.display.endswith(".in") else ""
+            )
+            if pin.name in stdlib:
+                findings.append(
+                    STDLIB_NAME.finding(
+                        file.display,
+                        pin.line,
+                        f"{stdlib[pin.name]!r} is part of Python {minor}'s standard library, not a package: "
+                        f"`pip install {pin.name}` fails the deploy or installs an unrelated package that "
+                        "squats the name",
+                        fix + f"; `import {stdlib[pin.name]}` works without it",
+                    )
+                )
+            elif pin.name in removed:
+                module, last = removed[pin.name]
+                findings.append(
+                    STDLIB_NAME.finding(
+                        file.display,
+                        pin.line,
+                        f"{module!r} was a standard-library module (last in Python {last}), removed before "
+                        f"Python {minor}; a requirement named after it fails the install or brings in an "
+                        "unrelated package that squats the name",
+                        fix + f"; replace the code that imports {module} (the Python {minor} docs name the "
+                        "successor module or maintained fork)",
+                    )
+                )
+    return findings
