@@ -23,6 +23,22 @@ def run(project: Project, settings: Settings) -> tuple[list[Finding], list[LockR
     for folder in _app_folders(project):
         headers = [lock.lock.header.python for lock in project.locks if lock.path.parent == folder]
         rt = runtime.detect(folder, project.root, explicit=None, header_python=next(filter(None, headers), None))
+        for bad in rt.unusable:
+            if f"{bad.path}:{bad.line}" in seen:
+                continue
+            seen.add(f"{bad.path}:{bad.line}")
+            findings.append(
+                Finding(
+                    "DC204",
+                    "error",
+                    rel(bad.path, project.root),
+                    bad.line,
+                    f"declares a Python version that cannot be used ({bad.text!r}): {bad.why}"
+                    if bad.text
+                    else bad.why,
+                    bad.fix,
+                )
+            )
         if rt.source in seen:
             continue
         seen.add(rt.source)
@@ -39,7 +55,7 @@ def run(project: Project, settings: Settings) -> tuple[list[Finding], list[LockR
                     f"make {other.path.name} say {rt.python}, or delete it if no platform you deploy to reads it",
                 )
             )
-        if not rt.exact and rt.source in ("default", "the lock's header"):
+        if not rt.exact and rt.source in ("default", "the lock's header") and not rt.unusable:
             findings.append(
                 Finding(
                     "DC202",

@@ -416,3 +416,39 @@ def test_lock_made_for_another_python_is_said_not_blamed(tmp_path):
     assert rt.python == "3.12" and not rt.exact
     (note,) = rt.notes
     assert "looks made for Python >= 3.13" in note and "legacy-cgi (line 4)" in note and "only assumed" in note
+
+
+# --- End to end through the CLI, on a local index ---
+
+
+def _lock_entry(report):
+    (entry,) = report["lockfiles"]
+    return entry
+
+
+def test_nothing_declared_uv_lock_falls_back_to_uv_for_3_14(app, index):
+    """A uv lock never names its Python and nothing declares one: the generic default (3.14) is assumed, and
+    with no CPython 3.14 on this machine uv resolves with --python-version (DC104)."""
+    from conftest import run_check
+
+    from deploycheck import interpreters
+
+    if interpreters.find("3.14") is not None:
+        pytest.skip("this test needs a machine without CPython 3.14")
+    folder = app("3.11", "uv", runtime=None)
+    code, report = run_check(folder, "--index-url", index)
+    entry = _lock_entry(report)
+    assert entry["runtime"]["python"] == "3.14" and entry["runtime"]["source"] == "default"
+    assert entry["resolver"] == "uv --python-version 3.14 (no interpreter)"
+    assert entry["status"] == "in-sync" and code == 0
+    assert {"DC104", "DC202"} <= {f["code"] for f in report["findings"]}
+
+
+def test_declared_version_that_is_no_release_is_an_error_end_to_end(app):
+    from conftest import run_check
+
+    folder = app("3.11", runtime="3.99")
+    code, report = run_check(folder)
+    (finding,) = [f for f in report["findings"] if f["code"] == "DC204"]
+    assert (finding["path"], finding["line"], finding["severity"]) == (".python-version", 1, "error")
+    assert "there is no CPython 3.99" in finding["message"] and code == 1
