@@ -179,7 +179,11 @@ def check(pair: LockPair, project: Project, settings: Settings, ws: Workspace, f
                 f"recompile it with Python {rt.python}: {fix_command(pair, project, rt, fresh=False)}",
             )
         )
-    interp = interpreters.find(rt.python)
+    # pip-tools 7.6 runs on 3.9+: the older Pythons old apps declare are resolved by uv's --python-version.
+    too_old = rt.minor in runtime.OLDER_THAN_PIP_TOOLS
+    interp = None if too_old else interpreters.find(rt.python)
+    if too_old:
+        result.notes.append(f"pip-tools does not run on Python {rt.python}: resolved by uv --python-version")
     if interp is None and settings.resolver == "pip-tools":
         result.error = Problem(
             f"no CPython {rt.python} interpreter was found to run pip-compile in",

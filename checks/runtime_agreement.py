@@ -33,15 +33,29 @@ def run(project: Project, settings: Settings) -> tuple[list[Finding], list[LockR
                     "error",
                     rel(bad.path, project.root),
                     bad.line,
-                    f"declares a Python version that cannot be used ({bad.text!r}): {bad.why}"
-                    if bad.text
-                    else bad.why,
+                    f"declares a Python version that cannot be used ({bad.text!r}): {bad.why}" if bad.text else bad.why,
                     bad.fix,
                 )
             )
         if rt.source in seen:
             continue
         seen.add(rt.source)
+        if runtime.eol(rt.minor):
+            gone = ", ".join(
+                p.name + (f" (since {since})" if since else "") for p, since in runtime.no_longer_offered(rt.minor)
+            )
+            findings.append(
+                Finding(
+                    "DC205",
+                    "warning",
+                    rt.source if rt.source_line else rel(folder, project.root),
+                    rt.source_line,
+                    f"Python {rt.python} is past its end of life (no more security fixes)"
+                    + (f"; not offered for new deploys by {gone}" if gone else ""),
+                    f"move the app to a maintained Python ({runtime.oldest_maintained()} or newer) and recompile "
+                    "its lock",
+                )
+            )
         for other in rt.conflicts:
             findings.append(
                 Finding(

@@ -30,6 +30,8 @@ from deploycheck.reqfile import ReqFile
 
 # The CPython minors deploycheck's image ships (uv installs what the base lacks).
 SUPPORTED = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
+# Declared by old apps; pip-tools 7.6 does not run on them, uv resolves for them with --python-version.
+OLDER_THAN_PIP_TOOLS = ("3.6", "3.7", "3.8")
 # With no platform known and nothing declared: the default of Heroku and Render for new apps since 2026
 # (Railway 3.13, Streamlit Community Cloud 3.12 are their own tables' defaults).
 GENERIC_DEFAULT = "3.14"
@@ -52,6 +54,7 @@ GENERIC_ORDER = (
 
 __all__ = [
     "GENERIC_DEFAULT",
+    "OLDER_THAN_PIP_TOOLS",
     "SUPPORTED",
     "BadDeclaration",
     "Declaration",
@@ -62,6 +65,7 @@ __all__ = [
     "eol",
     "lock_python",
     "no_longer_offered",
+    "oldest_maintained",
 ]
 
 
@@ -102,6 +106,12 @@ class Runtime:
 
 def eol(minor: str, today: datetime.date | None = None) -> bool:
     return cpython.eol(minor, today)
+
+
+def oldest_maintained(today: datetime.date | None = None) -> str:
+    """The oldest CPython minor still getting security fixes."""
+    live = [m for m in cpython.MINORS if cpython.released(m, today) and not cpython.eol(m, today)]
+    return min(live, key=lambda m: int(m.split(".")[1]))
 
 
 def no_longer_offered(minor: str) -> list[tuple[platforms.Platform, str | None]]:

@@ -452,3 +452,20 @@ def test_declared_version_that_is_no_release_is_an_error_end_to_end(app):
     (finding,) = [f for f in report["findings"] if f["code"] == "DC204"]
     assert (finding["path"], finding["line"], finding["severity"]) == (".python-version", 1, "error")
     assert "there is no CPython 3.99" in finding["message"] and code == 1
+
+
+def test_python_older_than_pip_tools_is_checked_by_uv_and_labelled(app, index, tmp_path):
+    """3.6 to 3.8, declared by old apps: pip-tools cannot run there, uv resolves with --python-version; the
+    version's end of life and the platforms that dropped it are a finding, not a "could not check"."""
+    from conftest import run_check
+
+    folder = tmp_path / "old"
+    write(
+        folder, {"requirements.in": "helperlib\n", "requirements.txt": "helperlib==2.1\n", ".python-version": "3.8\n"}
+    )
+    code, report = run_check(folder, "--index-url", index)
+    entry = _lock_entry(report)
+    assert entry["resolver"] == "uv --python-version 3.8 (no interpreter)" and entry["status"] == "in-sync"
+    assert any("pip-tools does not run on Python 3.8" in n for n in entry["notes"])
+    (eol,) = [f for f in report["findings"] if f["code"] == "DC205"]
+    assert "past its end of life" in eol["message"] and "Heroku" in eol["message"] and code == 0
