@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from deploycheck import runtime
 from deploycheck.apps import App
 from deploycheck.report import Finding
 from deploycheck.rules import Rule
@@ -11,7 +12,9 @@ from deploycheck.settings import Settings
 CONFLICT = Rule("DC201", "warning", "two files declare different Python versions for the deploy")
 UNDECLARED = Rule("DC202", "warning", "no file declares the Python version the app deploys on")
 INFERRED = Rule("DC203", "info", "the deploy's Python was inferred from a range")
-RULES = (CONFLICT, UNDECLARED, INFERRED)
+UNUSABLE = Rule("DC204", "error", "a runtime declaration names no CPython release the deploy can use")
+END_OF_LIFE = Rule("DC205", "warning", "the deploy's Python is past its end of life")
+RULES = (CONFLICT, UNDECLARED, INFERRED, UNUSABLE, END_OF_LIFE)
 SCOPE = "app"
 
 
@@ -20,6 +23,28 @@ def check(app: App, settings: Settings) -> list[Finding]:
     rt = app.runtime
     if settings.python_version:
         return findings
+    for bad in rt.unusable:
+        findings.append(
+            UNUSABLE.finding(
+                rel(bad.path, app.root),
+                bad.line,
+                f"declares a Python version that cannot be used ({bad.text!r}): {bad.why}" if bad.text else bad.why,
+                bad.fix,
+            )
+        )
+    if runtime.eol(rt.minor):
+        gone = ", ".join(
+            p.name + (f" (since {since})" if since else "") for p, since in runtime.no_longer_offered(rt.minor)
+        )
+        findings.append(
+            END_OF_LIFE.finding(
+                rt.source if rt.source_line else app.display,
+                rt.source_line,
+                f"Python {rt.python} is past its end of life (no more security fixes)"
+                + (f"; not offered for new deploys by {gone}" if gone else ""),
+                f"move the app to a maintained Python ({runtime.oldest_maintained()} or newer) and recompile its lock",
+            )
+        )
     for other in rt.conflicts:
         findings.append(
             CONFLICT.finding(
@@ -31,7 +56,7 @@ def check(app: App, settings: Settings) -> list[Finding]:
                 f"make {other.path.name} say {rt.python}, or delete it if no platform you deploy to reads it",
             )
         )
-    if not rt.exact and rt.source in ("default", "the lock's header"):
+    if not rt.exact and rt.source in ("default", "the lock's header") and not rt.unusable:
         target = ".python-version" if app.display == "." else f"{app.display}/.python-version"
         findings.append(
             UNDECLARED.finding(

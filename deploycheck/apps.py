@@ -77,26 +77,36 @@ def _dependency_folders(root: Path) -> dict[Path, set[str]]:
 
 
 def build(project: Project, settings: Settings) -> list[App]:
+    """Group what the scan found into apps, then detect each app's platform and runtime once."""
     root = project.root
-    apps: dict[Path, App] = {}
+    found: dict[Path, tuple[list[LockPair], list[ReqFile], set[str]]] = {}
 
-    def app_for(folder: Path, header_python: str | None = None) -> App:
-        if folder not in apps:
-            rt = runtime.detect(folder, root, explicit=settings.python_version, header_python=header_python)
-            apps[folder] = App(folder, root, rel(folder, root), rt)
-        return apps[folder]
+    def entry(folder: Path) -> tuple[list[LockPair], list[ReqFile], set[str]]:
+        return found.setdefault(folder, ([], [], set()))
 
     for pair in project.locks:
-        app_for(app_folder(pair.path, root), pair.lock.header.python).locks.append(pair)
-    for plain in project.plain:
-        app_for(app_folder(plain.path, root)).plain.append(plain)
+        entry(app_folder(pair.path, root))[0].append(pair)
+    for req in project.plain:
+        entry(app_folder(req.path, root))[1].append(req)
     # Without --lockfile, folders whose only dependency files are Pipfile, uv.lock and the like are apps too.
     if not settings.lockfiles:
         for folder, names in _dependency_folders(root).items():
-            app_for(app_folder(folder / "x", root)).files |= names
-    for app in apps.values():
-        app.files |= {name for name in DEPENDENCY_FILES if (app.folder / name).is_file()}
-    return sorted(apps.values(), key=lambda a: (a.display != ".", a.display))
+            entry(app_folder(folder / "x", root))[2].update(names)
+    apps = []
+    for folder, (locks, plain, names) in found.items():
+        lock = locks[0].lock if locks else (plain[0] if plain else None)
+        rt = runtime.detect(
+            folder,
+            root,
+            explicit=settings.python_version,
+            header_python=next((p.lock.header.python for p in locks if p.lock.header.python), None),
+            platform=settings.platform,
+            lock=lock,
+        )
+        files = names | {name for name in DEPENDENCY_FILES if (folder / name).is_file()}
+        app = App(folder, root, rel(folder, root), rt, locks, plain, files, rt.platform, rt.platform_reason)
+        apps.append(app)
+    return sorted(apps, key=lambda a: (a.display != ".", a.display))
 
 
 def app_of(apps: list[App], pair: LockPair) -> App:

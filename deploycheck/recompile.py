@@ -18,7 +18,7 @@ from pathlib import Path
 from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
 
-from deploycheck import interpreters, lockdiff, reqfile, resolver
+from deploycheck import interpreters, lockdiff, reqfile, resolver, runtime
 from deploycheck.errors import CheckError
 from deploycheck.lockdiff import Change
 from deploycheck.report import Problem
@@ -162,8 +162,12 @@ def _reference(pair: LockPair, job: Job, settings: Settings) -> str:
 
 
 def recompile(pair: LockPair, ws: Workspace, python: str, settings: Settings) -> Verdict:
-    interp = interpreters.find(python)
+    # pip-tools 7.6 runs on 3.9+: the older Pythons old apps declare are resolved by uv's --python-version.
+    too_old = ".".join(python.split(".")[:2]) in runtime.OLDER_THAN_PIP_TOOLS
+    interp = None if too_old else interpreters.find(python)
     verdict = Verdict(interpreter=interp)
+    if too_old:
+        verdict.notes.append(f"pip-tools does not run on Python {python}: resolved by uv --python-version")
     if interp is None and settings.resolver == "pip-tools":
         verdict.problem = Problem(
             f"no CPython {python} interpreter was found to run pip-compile in",

@@ -15,9 +15,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as tomllib
 
+from deploycheck import platforms
 from deploycheck.errors import CheckError
 
-PLATFORMS = ("auto", "streamlit-cloud", "heroku", "render", "railway", "app-engine", "fly", "docker", "generic")
 FAIL_ON = {"error": "error", "drift": "error", "warning": "warning", "never": "never"}
 
 
@@ -32,7 +32,7 @@ class Option:
 
 OPTIONS = (
     Option("python-version", "str", "the deploy's Python, X.Y or X.Y.Z (default: read from the project)"),
-    Option("platform", "choice", "the deploy platform (default: auto, inferred per app)", PLATFORMS),
+    Option("platform", "choice", "the deploy platform (default: auto, inferred per app)", platforms.CHOICES),
     Option(
         "resolver",
         "choice",
