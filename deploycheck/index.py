@@ -31,7 +31,7 @@ from packaging.version import InvalidVersion, Version
 
 from deploycheck.cache import write_atomic
 from deploycheck.httpfetch import Fetcher, IndexUnavailable, NotFound
-from deploycheck.lazywheel import RangeUnsupported, read_wheel
+from deploycheck.lazywheel import FULL_DOWNLOAD_CAP, RangeUnsupported, read_wheel
 from deploycheck.simpleapi import ACCEPT, DistFile, Entry, PageError, entry_from_json, parse_page, to_file
 
 PAGE_LIMIT = 32_000_000  # the largest real project pages (JSON, thousands of files) are a few MB
@@ -97,7 +97,11 @@ class Index:
         page_ttl: float = 600.0,
         max_requests: int = 5000,
         trusted_hosts: Sequence[str] = (),
+        page_limit: int = PAGE_LIMIT,
+        full_download_cap: int = FULL_DOWNLOAD_CAP,
     ) -> None:
+        self.page_limit = page_limit
+        self.full_download_cap = full_download_cap
         self.urls = [u if u.endswith("/") else u + "/" for u in urls]
         self.cache_dir = cache_dir
         self.page_ttl = page_ttl
@@ -158,7 +162,7 @@ class Index:
             return cached[0]
         page_url = f"{index_url}{name}/"
         try:
-            response = self.fetcher.get(page_url, headers={"Accept": ACCEPT}, limit=PAGE_LIMIT)
+            response = self.fetcher.get(page_url, headers={"Accept": ACCEPT}, limit=self.page_limit)
         except NotFound:
             self._write_cache(path, {"v": CACHE_VERSION, "at": time.time(), "found": False, "entries": []})
             return None
@@ -246,7 +250,7 @@ class Index:
         if isinstance(cached, dict) and isinstance(cached.get("modules"), list):
             return cached
         try:
-            facts, _ = read_wheel(self.fetcher, file.url)
+            facts, _ = read_wheel(self.fetcher, file.url, full_cap=self.full_download_cap)
         except RangeUnsupported as e:
             return f"{e}; guessed from its name"
         except (IndexUnavailable, NotFound, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as e:

@@ -274,7 +274,10 @@ class _IndexHandler(http.server.SimpleHTTPRequestHandler):
         if self.server.ranges:
             self.send_header("Accept-Ranges", "bytes")
         self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            return status, -1  # the client hung up (as it should on a body it will not read)
         return status, len(body)
 
 
