@@ -71,14 +71,64 @@ class _SafeRedirect(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def _opener(context: ssl.SSLContext) -> urllib.request.OpenerDirector:
+class _Resolver:
+    """Each host looked up once per run. Concurrent lookups here sometimes stall 5 s (a resolver
+    retry), and a run makes hundreds of requests to one or two hosts."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._hosts: dict[tuple[str, int], threading.Lock] = {}
+        self._found: dict[tuple[str, int], list[Any]] = {}
+
+    def connect(self, address: tuple[str, int], timeout: Any = None, source_address: Any = None) -> socket.socket:
+        with self._lock:
+            host_lock = self._hosts.setdefault(address, threading.Lock())
+        with host_lock:
+            if address not in self._found:
+                self._found[address] = socket.getaddrinfo(*address, type=socket.SOCK_STREAM)
+        error: OSError = OSError(f"no address for {address[0]}")
+        for family, kind, proto, _, sockaddr in self._found[address]:
+            sock = socket.socket(family, kind, proto)
+            try:
+                if timeout is not None:
+                    sock.settimeout(timeout)
+                sock.connect(sockaddr)
+                return sock
+            except OSError as e:
+                sock.close()
+                error = e
+        raise error
+
+
+def _handlers(context: ssl.SSLContext, resolver: _Resolver) -> list[urllib.request.BaseHandler]:
+    class HTTP(http.client.HTTPConnection):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._create_connection = resolver.connect
+
+    class HTTPS(http.client.HTTPSConnection):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._create_connection = resolver.connect
+
+    class HTTPHandler(urllib.request.HTTPHandler):
+        def http_open(self, req: Any) -> Any:
+            return self.do_open(HTTP, req)
+
+    class HTTPSHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req: Any) -> Any:
+            return self.do_open(HTTPS, req, context=context)
+
+    return [HTTPHandler(), HTTPSHandler(context=context)]
+
+
+def _opener(context: ssl.SSLContext, resolver: _Resolver) -> urllib.request.OpenerDirector:
     # Built by hand so that no file:, ftp: or data: handler exists at all; ProxyHandler() reads
     # HTTPS_PROXY/HTTP_PROXY and honours NO_PROXY, as pip does.
     opener = urllib.request.OpenerDirector()
     for handler in (
         urllib.request.ProxyHandler(),
-        urllib.request.HTTPHandler(),
-        urllib.request.HTTPSHandler(context=context),
+        *_handlers(context, resolver),
         _SafeRedirect(),
         urllib.request.HTTPDefaultErrorHandler(),
         urllib.request.HTTPErrorProcessor(),
@@ -110,11 +160,8 @@ class Fetcher:
         self.max_requests = max_requests
         self.retries = retries
         self.trusted_hosts = {h.split(":")[0].lower() for h in trusted_hosts}
-        self._verified = _opener(ssl.create_default_context(cafile=ca_bundle()))
-        unverified = ssl.create_default_context()
-        unverified.check_hostname = False
-        unverified.verify_mode = ssl.CERT_NONE
-        self._unverified = _opener(unverified)
+        self._openers: dict[bool, urllib.request.OpenerDirector] = {}
+        self._resolver = _Resolver()
         self._lock = threading.Lock()
         self.requests = 0
         self.bytes_received = 0
@@ -125,6 +172,17 @@ class Fetcher:
                 raise IndexUnavailable(url, f"more than {self.max_requests} requests in one run; stopped")
             self.requests += 1
 
+    def _opener(self, *, verify: bool) -> urllib.request.OpenerDirector:
+        # Made on first use: loading the CA bundle takes 0.1 s, which a warm run (no requests) never needs.
+        with self._lock:
+            if verify not in self._openers:
+                context = ssl.create_default_context(cafile=ca_bundle())
+                if not verify:  # --trusted-host, as pip: no certificate check for that host
+                    context.check_hostname = False
+                    context.verify_mode = ssl.CERT_NONE
+                self._openers[verify] = _opener(context, self._resolver)
+            return self._openers[verify]
+
     def open(self, url: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
         """One request, no retry; the caller reads (bounded) and closes. Raises NotFound or IndexUnavailable."""
         if not url_allowed(url):
@@ -132,7 +190,7 @@ class Fetcher:
         self._count(url)
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **(headers or {})})
         host = (urllib.parse.urlsplit(url).hostname or "").lower()
-        opener = self._unverified if host in self.trusted_hosts else self._verified
+        opener = self._opener(verify=host not in self.trusted_hosts)
         try:
             # Only the http(s) handlers exist, and they answer with an HTTPResponse.
             return cast(http.client.HTTPResponse, opener.open(request, timeout=self.timeout))
@@ -151,7 +209,18 @@ class Fetcher:
         if length and length.isdigit() and int(length) > limit:
             raise IndexUnavailable(url, f"response of {int(length)} bytes is over the {limit}-byte limit")
         try:
-            body = response.read(limit + 1)
+            # read(n) allocates n bytes up front: read by the announced length, or in chunks.
+            if length and length.isdigit():
+                body = response.read()
+            else:
+                chunks, size = [], 0
+                while size <= limit:
+                    chunk = response.read(1 << 20)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    size += len(chunk)
+                body = b"".join(chunks)
         except (OSError, http.client.HTTPException) as e:
             raise IndexUnavailable(url, _reason(e)) from None
         with self._lock:

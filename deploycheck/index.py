@@ -29,14 +29,15 @@ from pathlib import Path
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from deploycheck import pagestore
 from deploycheck.cache import write_atomic
 from deploycheck.httpfetch import Fetcher, IndexUnavailable, NotFound
 from deploycheck.lazywheel import FULL_DOWNLOAD_CAP, RangeUnsupported, read_wheel
-from deploycheck.simpleapi import ACCEPT, DistFile, Entry, PageError, entry_from_json, parse_page, to_file
+from deploycheck.pagestore import Page
+from deploycheck.simpleapi import ACCEPT, DistFile, Entry, PageError, parse_page, to_file
 
 PAGE_LIMIT = 32_000_000  # the largest real project pages (JSON, thousands of files) are a few MB
 METADATA_LIMIT = 2_000_000
-CACHE_VERSION = 1
 
 __all__ = ["DistFile", "ImportNames", "Index", "IndexUnavailable", "Project"]
 
@@ -44,8 +45,8 @@ __all__ = ["DistFile", "ImportNames", "Index", "IndexUnavailable", "Project"]
 @dataclass
 class Project:
     name: NormalizedName
-    entries: list[Entry] = field(default_factory=list)
-    found_on: list[str] = field(default_factory=list)  # index URLs that list it
+    pages: list[Page] = field(default_factory=list)  # one per index that lists it
+    found_on: list[str] = field(default_factory=list)  # those indexes' URLs
     unavailable: list[IndexUnavailable] = field(default_factory=list)
 
     @property
@@ -58,15 +59,20 @@ class Project:
         """No index lists the project, and every index answered."""
         return not self.found_on and self.complete
 
+    @property
+    def entries(self) -> list[Entry]:
+        """Every file row of every index (parses the whole page: prefer release())."""
+        return [e for page in self.pages for e in page.all_entries()]
+
     def versions(self) -> list[Version]:
-        return sorted({Version(e.version) for e in self.entries})
+        return sorted(Version(v) for v in {v for page in self.pages for v in page.versions()})
 
     def release(self, version: str | Version) -> list[DistFile]:
         try:
             wanted = str(Version(str(version)))
         except InvalidVersion:
             return []
-        files = (to_file(e) for e in self.entries if e.version == wanted)
+        files = (to_file(e) for page in self.pages for e in page.entries(wanted))
         return [f for f in files if f is not None]
 
     def releases(self) -> dict[Version, list[DistFile]]:
@@ -107,7 +113,7 @@ class Index:
         self.page_ttl = page_ttl
         self.workers = max(1, workers)
         self.fetcher = Fetcher(timeout=timeout, max_requests=max_requests, trusted_hosts=tuple(trusted_hosts))
-        self._pages: dict[tuple[str, str], concurrent.futures.Future[list[Entry] | None]] = {}
+        self._pages: dict[tuple[str, str], concurrent.futures.Future[Page | None]] = {}
         self._lock = threading.Lock()
         self._pool = concurrent.futures.ThreadPoolExecutor(self.workers, thread_name_prefix="index")
 
@@ -134,19 +140,19 @@ class Index:
         for (name, url), future in futures.items():
             project = out[name]
             try:
-                entries = future.result()
+                page = future.result()
             except IndexUnavailable as e:
                 project.unavailable.append(e)
                 continue
-            if entries is not None:
+            if page is not None:
                 project.found_on.append(url)
-                project.entries.extend(entries)
+                project.pages.append(page)
         return out
 
     def project(self, name: str) -> Project:
         return self.projects([name])[canonicalize_name(name)]
 
-    def _page(self, index_url: str, name: str) -> concurrent.futures.Future[list[Entry] | None]:
+    def _page(self, index_url: str, name: str) -> concurrent.futures.Future[Page | None]:
         # One request per page per run, however many callers ask, and from however many threads.
         with self._lock:
             key = (index_url, name)
@@ -154,8 +160,8 @@ class Index:
                 self._pages[key] = self._pool.submit(self._load_page, index_url, name)
             return self._pages[key]
 
-    def _load_page(self, index_url: str, name: str) -> list[Entry] | None:
-        """Entries of the page, None for 404; raises IndexUnavailable."""
+    def _load_page(self, index_url: str, name: str) -> Page | None:
+        """The project's page on one index, None for a 404; raises IndexUnavailable."""
         path = self._cache_path("pages", f"{index_url}\0{name}")
         cached = self._read_page_cache(path)
         if cached is not None:
@@ -164,32 +170,36 @@ class Index:
         try:
             response = self.fetcher.get(page_url, headers={"Accept": ACCEPT}, limit=self.page_limit)
         except NotFound:
-            self._write_cache(path, {"v": CACHE_VERSION, "at": time.time(), "found": False, "entries": []})
+            self._write_bytes(path, pagestore.encode_absent(time.time()))
             return None
         try:
             entries = parse_page(response.body, response.headers.get("Content-Type", ""), name, response.url)
         except PageError as e:
             raise IndexUnavailable(page_url, f"the project page is not a simple API page ({e})") from None
-        rows = [list(e) for e in entries]
-        self._write_cache(path, {"v": CACHE_VERSION, "at": time.time(), "found": True, "entries": rows})
-        return entries
+        page = Page.from_entries(entries)
+        self._write_bytes(path, page.encode(time.time()))
+        return page
 
-    def _read_page_cache(self, path: Path | None) -> tuple[list[Entry] | None] | None:
-        data = self._read_cache(path)
-        if not isinstance(data, dict) or data.get("v") != CACHE_VERSION:
+    def _read_page_cache(self, path: Path | None) -> tuple[Page | None] | None:
+        if path is None:
             return None
-        at = data.get("at")
-        if not isinstance(at, (int, float)) or not 0 <= time.time() - at < self.page_ttl:
+        try:
+            data = path.read_bytes()
+        except OSError:
             return None
-        rows = data.get("entries")
-        if not isinstance(rows, list):
-            return None
-        if not data.get("found"):
-            return (None,)
-        entries = [entry_from_json(r) for r in rows]
-        if any(e is None for e in entries):
-            return None
-        return ([e for e in entries if e is not None],)
+        decoded = pagestore.decode(data)
+        if decoded is None or not 0 <= time.time() - decoded[0] < self.page_ttl:
+            return None  # corrupt, or stale: yanks and new releases change a page
+        return (decoded[1],)
+
+    def _write_bytes(self, path: Path | None, data: bytes) -> None:
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, data.decode("ascii"))
+        except OSError:
+            pass
 
     # Facts from one file, kept forever by its hash
 
