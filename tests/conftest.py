@@ -166,3 +166,75 @@ def app(tmp_path: Path, compiled):
         return folder
 
     return make
+
+
+# Package-index fixtures (deploycheck/index.py and the pins, hashes and import checks that use it).
+# They are added to UNIVERSE, so the `index` fixture serves them too; their names are new, so no
+# existing lock resolves differently.
+INDEX_DISTS = [
+    # Import names that differ from the distribution name, from RECORD (and top_level.txt).
+    Dist(
+        "pyyaml-like",
+        "6.0",
+        modules={"yaml/__init__.py": "", "yaml/loader.py": "", "_yaml/__init__.py": ""},
+        top_level_txt=True,
+        metadata_file=True,
+    ),
+    # A namespace package: google/ and google/cloud/ have no __init__.py.
+    Dist(
+        "google-cloud-storage-like",
+        "2.0",
+        modules={"google/cloud/storage/__init__.py": "", "google/cloud/storage/blob.py": ""},
+        top_level_txt=True,
+    ),
+    # A yanked release between two good ones.
+    Dist("yankme", "1.0"),
+    Dist("yankme", "1.1", yanked="broken build, use 1.2"),
+    Dist("yankme", "1.2"),
+    # Only an sdist: the deploy builds it from source.
+    Dist("sdistonly", "1.0", setup_py="from setuptools import setup\nsetup(name='sdistonly', version='1.0')\n"),
+    # Platform wheels: 1.0 has no musllinux or cp312 wheel, 1.1 adds musllinux, 2.0 is abi3.
+    Dist("fastlib", "1.0", tag="cp311-cp311-manylinux2014_x86_64", with_sdist=True),
+    Dist("fastlib", "1.0", tag="cp311-cp311-win_amd64"),
+    Dist("fastlib", "1.1", tag="cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"),
+    Dist("fastlib", "1.1", tag="cp311-cp311-musllinux_1_2_x86_64"),
+    Dist("fastlib", "2.0", tag="cp311-abi3-manylinux_2_28_x86_64", requires_python=">=3.11"),
+    # Requires-Python that excludes new Pythons.
+    Dist("oldpy", "1.0", requires_python="<3.8"),
+    # A wheel of several MB whose modules must be read without downloading it.
+    Dist("bigwheel", "1.0", padding=3_000_000),
+]
+UNIVERSE.extend(INDEX_DISTS)
+
+
+@pytest.fixture(scope="session")
+def index_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
+    """An index of its own (UNIVERSE), whose switches and request log tests may use."""
+    root = tmp_path_factory.mktemp("index-server")
+    build_index(UNIVERSE, root)
+    with IndexServer(root) as server:
+        yield server
+
+
+@pytest.fixture
+def fresh_index(index_server: IndexServer) -> Iterator[IndexServer]:
+    """index_server with default switches and an empty request log, restored afterwards."""
+    index_server.requests(clear=True)
+    yield index_server
+    index_server.serve_json, index_server.ranges, index_server.fail, index_server.gate = True, True, None, None
+    index_server.peak = 0
+    index_server.requests(clear=True)
+
+
+@pytest.fixture
+def wrong_hash_app(tmp_path: Path, compiled) -> Path:
+    """A --generate-hashes lock from pip-compile in which one pin (yankme) carries a wrong hash."""
+    folder = tmp_path / "app"
+    shutil.copytree(compiled("3.11", "pip-compile", "pyyaml-like\nyankme==1.2\n", "--generate-hashes"), folder)
+    lock = folder / "requirements.txt"
+    lines = lock.read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("yankme==")) + 1
+    lines[at] = lines[at].split("sha256:")[0] + "sha256:" + "0" * 64 + (" \\\n" if "\\" in lines[at] else "\n")
+    lock.write_text("".join(lines))
+    (folder / ".python-version").write_text("3.11\n")
+    return folder

@@ -8,9 +8,13 @@ over real HTTP on 127.0.0.1, so pip-compile and uv talk to it exactly as they wo
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import html
 import http.server
+import json
+import os
+import re
 import threading
 import zipfile
 from dataclasses import dataclass, field
@@ -30,11 +34,24 @@ class Dist:
     platform: str = "any"
     # Publish an sdist with this setup.py instead of a wheel: building it runs the code.
     setup_py: str | None = None
+    # PEP 592: yanked with this reason ("" for no reason).
+    yanked: str | None = None
+    # The whole wheel tag, e.g. "cp311-abi3-manylinux2014_x86_64"; overrides py3-none-{platform}.
+    tag: str | None = None
+    # The wheel's importable files (path -> text) when its import names differ from its name.
+    modules: dict[str, str] | None = None
+    top_level_txt: bool = False
+    # Incompressible bytes stored before the .dist-info files, as in a large compiled wheel.
+    padding: int = 0
+    # Serve the PEP 658 core metadata file next to the wheel.
+    metadata_file: bool = False
+    # Publish an sdist next to the wheel.
+    with_sdist: bool = False
 
     @property
     def wheel_name(self) -> str:
         stem = self.name.replace("-", "_")
-        return f"{stem}-{self.version}-py3-none-{self.platform}.whl"
+        return f"{stem}-{self.version}-{self.tag or f'py3-none-{self.platform}'}.whl"
 
     def metadata(self) -> str:
         lines = ["Metadata-Version: 2.1", f"Name: {self.name}", f"Version: {self.version}"]
@@ -61,14 +78,18 @@ def _record_hash(data: bytes) -> str:
 def write_wheel(dist: Dist, folder: Path) -> Path:
     stem = dist.name.replace("-", "_")
     info = f"{stem}-{dist.version}.dist-info"
-    files = {
-        f"{stem}/__init__.py": f"__version__ = {dist.version!r}\n".encode(),
-        f"{info}/METADATA": dist.metadata().encode(),
-        f"{info}/WHEEL": (
-            f"Wheel-Version: 1.0\nGenerator: deploycheck-tests\nRoot-Is-Purelib: true\n"
-            f"Tag: py3-none-{dist.platform}\n\n"
-        ).encode(),
-    }
+    modules = dist.modules or {f"{stem}/__init__.py": f"__version__ = {dist.version!r}\n"}
+    files = {path: text.encode() for path, text in modules.items()}
+    if dist.padding:
+        files[f"{stem}/_blob.bin"] = hashlib.shake_256(dist.name.encode()).digest(dist.padding)
+    files[f"{info}/METADATA"] = dist.metadata().encode()
+    files[f"{info}/WHEEL"] = (
+        f"Wheel-Version: 1.0\nGenerator: deploycheck-tests\nRoot-Is-Purelib: true\n"
+        f"Tag: {dist.tag or f'py3-none-{dist.platform}'}\n\n"
+    ).encode()
+    if dist.top_level_txt:
+        tops = sorted({p.split("/")[0].removesuffix(".py") for p in modules})
+        files[f"{info}/top_level.txt"] = "".join(f"{t}\n" for t in tops).encode()
     record = "".join(f"{path},{_record_hash(data)},{len(data)}\n" for path, data in files.items())
     record += f"{info}/RECORD,,\n"
     files[f"{info}/RECORD"] = record.encode()
@@ -96,8 +117,21 @@ def write_sdist(dist: Dist, folder: Path) -> Path:
     return path
 
 
+def _published(dist: Dist, files: Path) -> list[Path]:
+    if dist.setup_py:
+        return [write_sdist(dist, files)]
+    wheel = write_wheel(dist, files)
+    if dist.metadata_file:
+        (files / f"{wheel.name}.metadata").write_bytes(dist.metadata().encode())
+    return [wheel, write_sdist(dist, files)] if dist.with_sdist else [wheel]
+
+
 def build_index(dists: list[Dist], root: Path) -> Path:
-    """Write wheels and a PEP 503 simple/ tree under root; return the simple/ folder."""
+    """Write wheels and a simple/ tree under root; return the simple/ folder.
+
+    Each project has index.html (PEP 503 with PEP 592/658 attributes) and index.json (PEP 691); the
+    server picks one by the Accept header, as PyPI does.
+    """
     files = root / "files"
     simple = root / "simple"
     files.mkdir(parents=True, exist_ok=True)
@@ -106,32 +140,177 @@ def build_index(dists: list[Dist], root: Path) -> Path:
         by_project.setdefault(canonicalize_name(dist.name), []).append(dist)
     for project, project_dists in by_project.items():
         links = []
+        rows = []
         for dist in project_dists:
-            wheel = write_sdist(dist, files) if dist.setup_py else write_wheel(dist, files)
-            sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
-            rp = f' data-requires-python="{html.escape(dist.requires_python)}"' if dist.requires_python else ""
-            links.append(f'<a href="../../files/{wheel.name}#sha256={sha}"{rp}>{wheel.name}</a><br>')
+            for wheel in _published(dist, files):
+                sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
+                rp = f' data-requires-python="{html.escape(dist.requires_python)}"' if dist.requires_python else ""
+                if dist.yanked is not None:
+                    rp += f' data-yanked="{html.escape(dist.yanked)}"'
+                meta = dist.metadata_file and wheel.suffix == ".whl"
+                if meta:
+                    meta_sha = hashlib.sha256(dist.metadata().encode()).hexdigest()
+                    rp += f' data-core-metadata="sha256={meta_sha}" data-dist-info-metadata="sha256={meta_sha}"'
+                links.append(f'<a href="../../files/{wheel.name}#sha256={sha}"{rp}>{wheel.name}</a><br>')
+                row: dict[str, object] = {
+                    "filename": wheel.name,
+                    "url": f"../../files/{wheel.name}",
+                    "hashes": {"sha256": sha},
+                    "requires-python": dist.requires_python,
+                    "yanked": False if dist.yanked is None else (dist.yanked or True),
+                }
+                if meta:
+                    row["core-metadata"] = row["dist-info-metadata"] = {"sha256": meta_sha}
+                rows.append(row)
         (simple / project).mkdir(parents=True, exist_ok=True)
         (simple / project / "index.html").write_text(
             "<!DOCTYPE html><html><body>\n" + "\n".join(links) + "\n</body></html>\n"
         )
+        page = {"meta": {"api-version": "1.1"}, "name": project, "files": rows}
+        (simple / project / "index.json").write_text(json.dumps(page, indent=1))
     listing = "".join(f'<a href="{p}/">{p}</a><br>\n' for p in sorted(by_project))
     (simple / "index.html").write_text(f"<!DOCTYPE html><html><body>\n{listing}</body></html>\n")
     return simple
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+@dataclass
+class Request:
+    path: str
+    range: str | None
+    status: int
+    sent: int  # body bytes
+
+
+class _IndexHTTPServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    serve_json = True
+    ranges = True
+    fail: int | None = None
+    gate: threading.Barrier | None = None
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lock = threading.Lock()
+        self.log: list[Request] = []
+        self.active = 0
+        self.peak = 0
+
+
+class _IndexHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files with what a package index needs: PEP 691 content negotiation and Range."""
+
+    server: _IndexHTTPServer
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 
+    def do_GET(self) -> None:
+        srv = self.server
+        with srv.lock:
+            srv.active += 1
+            srv.peak = max(srv.peak, srv.active)
+        try:
+            if srv.gate is not None and self.path.startswith("/simple/"):
+                # Holds the first page requests together: proves they were in flight at once.
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    srv.gate.wait()
+            status, sent = self._answer()
+        finally:
+            with srv.lock:
+                srv.active -= 1
+        with srv.lock:
+            srv.log.append(Request(self.path, self.headers.get("Range"), status, sent))
+
+    def _answer(self) -> tuple[int, int]:
+        if self.server.fail:
+            self.send_error(self.server.fail)
+            return self.server.fail, 0
+        path = self.translate_path(self.path)
+        content_type = None
+        if os.path.isdir(path):
+            if not self.path.split("?")[0].endswith("/"):
+                self.send_response(301)
+                self.send_header("Location", self.path.split("?")[0] + "/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return 301, 0
+            wants_json = JSON_TYPE in self.headers.get("Accept", "") and self.server.serve_json
+            if wants_json and os.path.isfile(os.path.join(path, "index.json")):
+                path, content_type = os.path.join(path, "index.json"), JSON_TYPE
+            else:
+                path, content_type = os.path.join(path, "index.html"), "text/html"
+        if not os.path.isfile(path):
+            self.send_error(404)
+            return 404, 0
+        with open(path, "rb") as f:
+            data = f.read()
+        content_type = content_type or self.guess_type(path)
+        total = len(data)
+        found = _RANGE.fullmatch(self.headers.get("Range", "").strip()) if self.server.ranges else None
+        if found and (found.group(1) or found.group(2)):
+            first, last = found.groups()
+            if first:
+                start, end = int(first), min(int(last), total - 1) if last else total - 1
+            else:
+                start, end = max(0, total - int(last)), total - 1
+            if start > end or start >= total:
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{total}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return 416, 0
+            body, status = data[start : end + 1], 206
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{end}/{total}")
+        else:
+            body, status = data, 200
+            self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if self.server.ranges:
+            self.send_header("Accept-Ranges", "bytes")
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            return status, -1  # the client hung up (as it should on a body it will not read)
+        return status, len(body)
+
 
 class IndexServer:
-    """Serves a folder on 127.0.0.1 on a free port, in a daemon thread, until stopped."""
+    """Serves a folder on 127.0.0.1 on a free port, in a daemon thread, until stopped.
+
+    Switches, for tests (set between requests): `serve_json` (False: HTML only, like this machine's
+    mirror), `ranges` (False: ignore Range), `fail` (answer every request with this status), `gate`
+    (a Barrier the simple/ requests wait on). `log`, `peak`: what was asked, and the most at once.
+    """
 
     def __init__(self, root: Path) -> None:
-        handler = lambda *a, **kw: _QuietHandler(*a, directory=str(root), **kw)  # noqa: E731
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        handler = lambda *a, **kw: _IndexHandler(*a, directory=str(root), **kw)  # noqa: E731
+        self.httpd = _IndexHTTPServer(("127.0.0.1", 0), handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __getattr__(self, name: str) -> object:
+        if name in ("serve_json", "ranges", "fail", "gate", "log", "peak"):
+            return getattr(self.httpd, name)
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in ("serve_json", "ranges", "fail", "gate", "peak"):
+            setattr(self.httpd, name, value)
+        else:
+            super().__setattr__(name, value)
+
+    def requests(self, clear: bool = False) -> list[Request]:
+        with self.httpd.lock:
+            out = list(self.httpd.log)
+            if clear:
+                self.httpd.log.clear()
+        return out
 
     @property
     def url(self) -> str:
