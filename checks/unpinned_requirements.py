@@ -101,7 +101,7 @@ def _compile(
         return result
     if compiled.text is None:
         result.status = "error"
-        problem = recompile.failure(compiled, plain.display, python)
+        problem = recompile.failure(compiled, plain.display, python, only_binary=job.only_binary)
         result.error = Problem(problem.message, problem.path, problem.line, problem.fix)
         return result
     result.proposed = compiled.text

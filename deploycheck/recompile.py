@@ -10,6 +10,7 @@ backtrack are caught by a fresh compile (DC105).
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from deploycheck.errors import CheckError
 from deploycheck.lockdiff import Change
 from deploycheck.report import Problem
 from deploycheck.resolver import Compiled, Job
-from deploycheck.scan import LockPair, cd_prefix
+from deploycheck.scan import LockPair, cd_prefix, rel
 from deploycheck.settings import Settings
 from deploycheck.workspace import Workspace
 
@@ -105,10 +106,59 @@ def _index_lines_as_commanded(pair: LockPair, job: Job) -> bool:
     return normal and "--no-emit-index-url" not in pair.command.flags
 
 
-def failure(compiled: Compiled, display: str, python: str) -> Problem:
-    """Why a resolver run failed, in words a user can act on: a timeout, an index that did not answer, or
-    requirements that conflict (the resolver's own explanation)."""
+_LOCAL = re.compile(r"^(\.|/|file:|git\+|hg\+|svn\+|bzr\+)")
+# What pip and uv say when a requirement has no wheel and building is refused.
+_NO_WHEEL = (
+    re.compile(r"No matching distribution found for ([A-Za-z0-9][A-Za-z0-9._-]*)"),
+    re.compile(r"satisfies the requirement ([A-Za-z0-9][A-Za-z0-9._-]*)"),
+    re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)==\S+ has no usable wheels"),
+    re.compile(r"(?:all versions of|only) ([A-Za-z0-9][A-Za-z0-9._-]*) .{0,80}no usable wheels"),
+)
+
+
+def builds_local_code(pair: LockPair, root: Path) -> Problem | None:
+    """With only-binary no package's build code may run: a lock compiled from a local project (setup.py,
+    pyproject.toml) or from local paths, editables or VCS checkouts needs their build code to read their
+    metadata, so it cannot be checked that way."""
+    for source in pair.sources:
+        if source.suffix in (".py", ".toml", ".cfg"):
+            return Problem(
+                f"with only-binary this lock cannot be checked: it is compiled from {source.name}, and reading a "
+                "project's metadata runs its build code",
+                pair.display,
+                None,
+                "check it without only-binary in a job that has no secrets, or compile the lock from a .in file",
+            )
+        try:
+            parsed = reqfile.read(source, rel(source, root))
+        except CheckError:
+            continue  # the recompile reports an unreadable source
+        for pin in parsed.pins.values():
+            if pin.editable or _LOCAL.match(pin.url):
+                return Problem(
+                    f"with only-binary this lock cannot be checked: {pin.name} ({pin.url[:100]}) is built from "
+                    "source, which runs its build code",
+                    parsed.display,
+                    pin.line,
+                    "check it without only-binary in a job that has no secrets",
+                )
+    return None
+
+
+def failure(compiled: Compiled, display: str, python: str, *, only_binary: bool = False) -> Problem:
+    """Why a resolver run failed, in words a user can act on: a timeout, an index that did not answer, a
+    package that has no wheel under only-binary, or requirements that conflict (the resolver's own words)."""
     text = resolver.why_failed(compiled.run)
+    if only_binary and not compiled.run.timed_out:
+        names = sorted({m.group(1) for pattern in _NO_WHEEL for m in pattern.finditer(text)})
+        if names:
+            return Problem(
+                f"with only-binary, {', '.join(names)} cannot be checked: no wheel of the pinned release fits "
+                f"Python {python} on Linux, and building it from source would run its build code\n{text}",
+                display,
+                None,
+                "check this lock without only-binary in a job that has no secrets, or pin a release with a wheel",
+            )
     if compiled.run.timed_out:
         return Problem(
             f"{compiled.tool} did not finish within {compiled.run.seconds:.0f}s, with or without the "
@@ -176,6 +226,9 @@ def recompile(pair: LockPair, ws: Workspace, python: str, settings: Settings) ->
             interpreters.how_to_install(python),
         )
         return verdict
+    if settings.only_binary and (local := builds_local_code(pair, settings.root)):
+        verdict.problem = local
+        return verdict
     job = verdict.job = job_for(pair, ws, python, interp, settings)
     try:
         _resolve(pair, job, settings, verdict)
@@ -211,7 +264,7 @@ def _resolve(pair: LockPair, job: Job, settings: Settings, verdict: Verdict) -> 
         failed_with_pins = "timed out" if compiled.run.timed_out else "the resolver failed"
         compiled = compile_(job, None)
         if not compiled.text:
-            verdict.problem = failure(compiled, pair.display, job.python)
+            verdict.problem = failure(compiled, pair.display, job.python, only_binary=job.only_binary)
             return
     diff = compare(pair, compiled)
     if failed_with_pins and diff.drift:

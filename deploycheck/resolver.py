@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -264,7 +265,19 @@ def pip_compile(job: Job, preference: str | None) -> Compiled:
     argv += job.sources
     extra = {"CUSTOM_COMPILE_COMMAND": job.original} if job.header and job.original else {}
     done = run(argv, cwd=job.cwd, env=clean_env(extra), timeout=job.timeout, merge=True)
-    return _finish(job, done, "pip-compile")
+    compiled = _finish(job, done, "pip-compile")
+    if job.only_binary and compiled.text is not None and not _ONLY_BINARY_LINE.search(preference or ""):
+        # pip-compile writes the pip option deploycheck added into the lock: it is ours, not the user's.
+        compiled.text = _ONLY_BINARY_LINE.sub("", compiled.text)
+    return compiled
+
+
+_ONLY_BINARY_LINE = re.compile(r"^--only-binary[ =]:all:[ \t]*\r?\n", re.MULTILINE)
+
+
+def _binary_only(job: Job) -> list[str]:
+    """uv's refusal to build: no package's build code (setup.py) runs in any uv run of a job."""
+    return ["--only-binary", ":all:"] if job.only_binary else []
 
 
 def _target(job: Job) -> list[str]:
@@ -279,9 +292,7 @@ def uv_compile(job: Job, preference: str | None) -> Compiled:
     argv = [*uv_compile_argv(), "--quiet", *job.options, *job.index_options, *_target(job), "-o", job.output]
     if job.header and job.original:
         argv += ["--custom-compile-command", job.original]
-    if job.only_binary:
-        argv += ["--only-binary", ":all:"]
-    argv += job.sources
+    argv += [*_binary_only(job), *job.sources]
     return _finish(job, run(argv, cwd=job.cwd, env=clean_env(), timeout=job.timeout), "uv")
 
 
@@ -365,8 +376,7 @@ def uv_fast_pass(job: Job, preference: str) -> Compiled | None:
         job.output,
         *job.sources,
     ]
-    if job.only_binary:
-        argv[3:3] = ["--only-binary", ":all:"]
+    argv[3:3] = _binary_only(job)
     return _finish(job, run(argv, cwd=job.cwd, env=clean_env(), timeout=job.timeout), "uv")
 
 
@@ -385,6 +395,7 @@ def universal_markers(job: Job, lowest_python: str) -> dict[NormalizedName, str]
         lowest_python,
         *options,
         *job.index_options,
+        *_binary_only(job),
         *job.sources,
         "-o",
         "-",
