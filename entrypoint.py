@@ -9,9 +9,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from deploycheck import render, runtime, scan
+from deploycheck import outputs, render, runtime, scan
 from deploycheck.errors import CheckError
-from deploycheck.report import Problem, Report
+from deploycheck.report import Finding, Problem, Report
 from deploycheck.settings import Settings, valid_python_version
 
 USAGE_EXIT = 2
@@ -87,7 +87,12 @@ def build_report(settings: Settings) -> Report:
     from checks import REGISTRY
 
     try:
-        project = scan.scan(settings.root, settings.lockfiles or None)
+        project = scan.scan(
+            settings.root,
+            settings.lockfiles or None,
+            boundary=outputs.boundary_of(settings),
+            only_binary=settings.only_binary,
+        )
     except CheckError as exc:
         report = Report(
             root=str(settings.root),
@@ -108,6 +113,8 @@ def build_report(settings: Settings) -> Report:
                 "run deploycheck in the app's folder, or pass it as PATH",
             )
         )
+    # Provisional code until the lead's pipeline turns violations into findings.
+    report.findings += [Finding("DC106", "error", v.path, v.line, v.message, v.fix) for v in project.violations]
     for check in REGISTRY.values():
         findings, locks = check(project, settings)
         report.findings += findings
@@ -124,11 +131,18 @@ def main(argv: list[str] | None = None) -> int:
 
         return action.run()
     settings = parse_args(argv)
+    refused = outputs.preflight(settings)
+    if refused:
+        print(f"deploycheck: error: {refused}", file=sys.stderr)
+        return USAGE_EXIT
     report = build_report(settings)
     text = render.RENDERERS[settings.format](report)
     if settings.output:
-        settings.output.parent.mkdir(parents=True, exist_ok=True)
-        settings.output.write_text(text, encoding="utf-8")
+        try:
+            outputs.write_report(settings.output, text)
+        except CheckError as exc:
+            print(f"deploycheck: error: {outputs.one_line(exc)}", file=sys.stderr)
+            return USAGE_EXIT
         if settings.format != "text":
             sys.stdout.write(render.to_text(report))
     else:
@@ -136,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     if settings.fix_dir:
         from deploycheck import fixes
 
-        for path in fixes.write(report, settings.root, settings.fix_dir):
+        boundary = outputs.boundary_of(settings)
+        read, _ = outputs.inputs(settings.root, settings.lockfiles, boundary)
+        for path in fixes.write(report, settings.root, settings.fix_dir, boundary=boundary, read=read):
             print(f"wrote {path}", file=sys.stderr)
     return report.exit_code
 

@@ -46,7 +46,7 @@ def run(project: Project, settings: Settings) -> tuple[list[Finding], list[LockR
     results: list[LockResult] = []
     if not project.locks:
         return findings, results
-    with Workspace(project) as ws:
+    with Workspace(project, timeout=settings.timeout) as ws:
         for pair in project.locks:
             result = check(pair, project, settings, ws, findings)
             results.append(result)
@@ -73,6 +73,8 @@ def _job(
         timeout=settings.timeout,
         only_binary=settings.only_binary,
         tool=cmd.tool,
+        pip_args=cmd.pip_args,
+        src_dir=ws.src_dir,
     )
 
 
@@ -166,7 +168,11 @@ def check(pair: LockPair, project: Project, settings: Settings, ws: Workspace, f
         runtime=rt.to_json(),
         tool=pair.command.tool,
         header_python=lock.header.python,
+        notes=list(pair.notes),
     )
+    if pair.blocked:
+        result.error = Problem(pair.blocked, pair.display, None, "see the DC106 finding")
+        return result
     if lock.header.python and lock.header.python != rt.minor:
         findings.append(
             Finding(
@@ -403,7 +409,7 @@ def fix_command(pair: LockPair, project: Project, rt: runtime.Runtime, *, fresh:
     upgrade = " --upgrade" if fresh else ""
     if cmd.tool == "uv":
         original = (
-            cmd.original
+            cmd.command_line()
             if cmd.original.startswith("uv pip compile")
             else "uv pip compile " + " ".join([*cmd.options, *cmd.sources, "-o", pair.path.name])
         )
@@ -413,7 +419,7 @@ def fix_command(pair: LockPair, project: Project, rt: runtime.Runtime, *, fresh:
             f"--python-platform linux{upgrade}{rest}"
         )
     original = (
-        cmd.original
+        cmd.command_line()
         if cmd.original.startswith("pip-compile")
         else "pip-compile "
         + " ".join([*cmd.options, *cmd.index_options, "--output-file", pair.path.name, *cmd.sources])
