@@ -352,15 +352,16 @@ def _option(cmd: CompileCommand, name: str, value: str, only_binary: bool) -> No
         kept, dropped, refused = filter_pip_args(value, only_binary=only_binary)
         cmd.pip_args += kept
         if dropped:
+            names = sorted({word.split()[0].split("=")[0] for word in dropped})
             cmd.notes.append(
-                f"dropped from --pip-args (they would work outside the temporary copy): {short(' '.join(dropped))}"
+                f"dropped from --pip-args (they would work outside the temporary copy): {short(', '.join(names))}"
             )
         for what in refused:
             cmd.refused.append(
                 f"--pip-args {short(what)!r} could make pip build packages from source, which only-binary forbids"
             )
         if kept:
-            cmd.args += [name, shlex.join(kept)]
+            cmd.args.append(f"{name}={shlex.join(kept)}")
     elif name in INDEX_OPTIONS:
         cmd.index_options += [INDEX_OPTIONS[name], value]
         cmd.args += [name, value]
