@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -244,3 +245,33 @@ def test_snapshot_helper_sees_every_file(tmp_path):
     before = snapshot(folder)
     (folder / "a" / "b.txt").write_text("2\n")
     assert snapshot(folder) != before
+
+
+def test_editable_vcs_checkout_happens_in_the_temporary_copy(tmp_path, index):
+    """pip checks `-e git+...` out into its --src; by default that is the shared toolchain venv's src/,
+    where a second project with the same egg name reused a stale checkout."""
+    lib = write(
+        tmp_path / "vcslib",
+        {
+            "setup.py": "from setuptools import setup\n\n"
+            "setup(name='vcslib', version='1.0', install_requires=['helperlib'])\n"
+        },
+    )
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "lib"]):
+        subprocess.run([*git, *args], cwd=lib, check=True, capture_output=True)
+    repo = write(
+        tmp_path / "repo",
+        {".git/HEAD": "x\n", ".python-version": "3.11\n", "requirements.in": f"-e git+file://{lib}#egg=vcslib\n"},
+    )
+    # No build isolation: the local index's setuptools is a stub; the toolchain's own builds vcslib.
+    pip_compile(repo, "3.11", "--pip-args=--no-build-isolation", "requirements.in", index_url=index)
+    shared_src = resolver.toolchain(interp("3.11")).parent.parent / "src"
+    shutil.rmtree(shared_src, ignore_errors=True)  # the plain pip-compile above checked it out there
+    check = guarded(tmp_path, repo)
+    done = dc(str(repo), "--format", "json", "--resolver", "pip-tools", tmp=tmp_path)
+    report = json.loads(done.stdout)
+    assert done.returncode == 0, report
+    assert report["lockfiles"][0]["status"] == "in-sync"
+    assert not shared_src.exists(), "pip checked the editable requirement out into the shared toolchain"
+    check()
