@@ -12,10 +12,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from types import ModuleType
 
-from deploycheck.checks import lock_drift, runtime_agreement, stdlib_requirements, unpinned_requirements
+from deploycheck.checks import (
+    lock_drift,
+    repository_boundary,
+    runtime_agreement,
+    stdlib_requirements,
+    unpinned_requirements,
+)
 from deploycheck.rules import Rule
 
 CHECKS: tuple[ModuleType, ...] = (
+    repository_boundary,
     runtime_agreement,
     stdlib_requirements,
     lock_drift,

@@ -12,7 +12,7 @@ from packaging.utils import NormalizedName
 from deploycheck import explain, interpreters, lockdiff, recompile, reqfile, resolver
 from deploycheck.apps import app_of
 from deploycheck.errors import CheckError
-from deploycheck.report import Finding, LockResult
+from deploycheck.report import Finding, LockResult, Problem
 from deploycheck.rules import Outcome, Rule
 from deploycheck.scan import LockPair, Project, rel
 from deploycheck.settings import Settings
@@ -31,7 +31,7 @@ def check(project: Project, settings: Settings) -> Outcome:
     out = Outcome()
     if not project.locks:
         return out
-    with Workspace(project) as ws:
+    with Workspace(project, timeout=settings.timeout) as ws:
         for pair in project.locks:
             result = _check_lock(pair, project, settings, ws, out.findings)
             out.lockfiles.append(result)
@@ -54,7 +54,11 @@ def _check_lock(
         runtime=rt.to_json(),
         tool=pair.command.tool,
         header_python=lock.header.python,
+        notes=list(pair.notes),
     )
+    if pair.blocked:
+        result.error = Problem(pair.blocked, pair.display, None, "see the DC106 finding")
+        return result
     if lock.header.python and lock.header.python != rt.minor:
         findings.append(
             OTHER_PYTHON.finding(

@@ -34,7 +34,7 @@ def check(project: Project, settings: Settings) -> Outcome:
     plain_files = [(app, plain) for app in project.apps for plain in app.plain]
     if not plain_files:
         return out
-    with Workspace(project) as ws:  # one copy of the project for every plain file
+    with Workspace(project, timeout=settings.timeout) as ws:  # one copy of the project for every plain file
         for app, plain in plain_files:
             out.findings += _loose_lines(plain)
             result = _compile(plain, app.runtime.python, app.runtime.to_json(), project, settings, ws)

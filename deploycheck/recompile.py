@@ -64,6 +64,8 @@ def job_for(
         timeout=settings.timeout,
         only_binary=settings.only_binary,
         tool=cmd.tool,
+        pip_args=cmd.pip_args,
+        src_dir=ws.src_dir,
     )
 
 
@@ -327,8 +329,8 @@ def fix_command(pair: LockPair, root: Path, python: str, *, fresh: bool) -> str:
     upgrade = " --upgrade" if fresh else ""
     if cmd.tool == "uv":
         original = (
-            cmd.original
-            if cmd.original.startswith("uv pip compile")
+            cmd.command_line()
+            if cmd.command_line().startswith("uv pip compile")
             else "uv pip compile " + " ".join([*cmd.options, *cmd.sources, "-o", pair.path.name])
         )
         rest = original[len("uv pip compile") :]
@@ -337,8 +339,8 @@ def fix_command(pair: LockPair, root: Path, python: str, *, fresh: bool) -> str:
             f"--python-platform linux{upgrade}{rest}"
         )
     original = (
-        cmd.original
-        if cmd.original.startswith("pip-compile")
+        cmd.command_line()
+        if cmd.command_line().startswith("pip-compile")
         else "pip-compile "
         + " ".join([*cmd.options, *cmd.index_options, "--output-file", pair.path.name, *cmd.sources])
     )

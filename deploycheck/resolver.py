@@ -12,12 +12,13 @@ import contextlib
 import hashlib
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -227,6 +228,8 @@ class Job:
     timeout: float
     only_binary: bool = False
     tool: str = "pip-compile"  # the tool that writes this lock
+    pip_args: list[str] = field(default_factory=list)  # the header's --pip-args, filtered (compilecmd)
+    src_dir: Path | None = None  # where pip checks out editable VCS requirements: inside the workspace
 
 
 @dataclass
@@ -260,8 +263,10 @@ def pip_compile(job: Job, preference: str | None) -> Compiled:
     _prepare(job, preference)
     # Verbose: without it pip's explanation of a conflict is not printed at all.
     argv = [*piptools_argv(python), "--verbose", *job.options, *job.index_options, "--output-file", job.output]
-    if job.only_binary:
-        argv += ["--pip-args", "--only-binary :all:"]
+    pip_args = [*job.pip_args, *(["--src", str(job.src_dir)] if job.src_dir else [])]
+    pip_args += ["--only-binary", ":all:"] if job.only_binary else []
+    if pip_args:  # one --pip-args: pip-compile keeps only the last
+        argv += ["--pip-args", shlex.join(pip_args)]
     argv += job.sources
     extra = {"CUSTOM_COMPILE_COMMAND": job.original} if job.header and job.original else {}
     done = run(argv, cwd=job.cwd, env=clean_env(extra), timeout=job.timeout, merge=True)
@@ -362,7 +367,7 @@ def uv_equivalent(options: list[str]) -> list[str] | None:
 def uv_fast_pass(job: Job, preference: str) -> Compiled | None:
     """uv resolving a pip-compile lock with its pins as preferences: same pins, a fraction of the time."""
     options = uv_equivalent(job.options)
-    if options is None:
+    if options is None or job.pip_args:  # uv cannot take pip's options
         return None
     _prepare(job, preference)
     argv = [
