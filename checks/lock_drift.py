@@ -21,9 +21,10 @@ from deploycheck.workspace import Workspace
 DRIFT = Rule("DC101", "error", "the lock is not what its sources resolve to on the deploy's Python")
 COSMETIC = Rule("DC102", "info", "only cosmetic differences from a recompile (error with --strict)")
 OTHER_PYTHON = Rule("DC103", "warning", "the lock was compiled with another Python than the deploy's")
+NOT_COVERED = Rule("DC107", "error", "a universal lock does not cover the deploy's Python")
 NO_INTERPRETER = Rule("DC104", "warning", "no interpreter of the deploy's Python: uv resolved without one")
 FRESH = Rule("DC105", "warning", "only a fresh compile resolves sensibly: the committed pins are stale")
-RULES = (DRIFT, COSMETIC, OTHER_PYTHON, NO_INTERPRETER, FRESH)
+RULES = (DRIFT, COSMETIC, OTHER_PYTHON, NO_INTERPRETER, FRESH, NOT_COVERED)
 SCOPE = "project"
 
 
@@ -68,6 +69,18 @@ def _check_lock(
                 f"({rt.source})",
                 f"recompile it with Python {rt.python}: "
                 + recompile.fix_command(pair, project.root, rt.python, fresh=False),
+            )
+        )
+    floor = recompile.universal_floor(pair) if pair.command.universal else None
+    if floor and tuple(int(x) for x in floor.split(".")) > tuple(int(x) for x in rt.minor.split(".")):
+        findings.append(
+            NOT_COVERED.finding(
+                pair.display,
+                1,
+                f"the lock was resolved with --universal for Python {floor} and newer, but the app deploys on Python "
+                f"{rt.python}: its pins and markers say nothing about {rt.minor}, and pip may install releases that "
+                f"do not support it",
+                f"recompile with --python-version {rt.minor} (the lowest Python you deploy on)",
             )
         )
     verdict = recompile.recompile(pair, ws, rt.python, settings)
@@ -140,6 +153,7 @@ def _explain(pair: LockPair, verdict: recompile.Verdict, target: str) -> None:
         markers=resolver.universal_markers(verdict.job, lowest),
         direct=_direct(pair),
         hashes=pair.command.generate_hashes,
+        universal=pair.command.universal,
     )
     for change in verdict.changes:
         explain.explain(change, ctx)

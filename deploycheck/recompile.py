@@ -19,7 +19,7 @@ from pathlib import Path
 from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
 
-from deploycheck import interpreters, lockdiff, reqfile, resolver, runtime
+from deploycheck import explain, interpreters, lockdiff, reqfile, resolver, runtime
 from deploycheck.errors import CheckError
 from deploycheck.lockdiff import Change
 from deploycheck.report import Problem
@@ -66,6 +66,7 @@ def job_for(
         tool=cmd.tool,
         pip_args=cmd.pip_args,
         src_dir=ws.src_dir,
+        universal_floor=_floor(pair, python) if cmd.universal else None,
     )
 
 
@@ -187,13 +188,19 @@ def failure(compiled: Compiled, display: str, python: str, *, only_binary: bool 
     )
 
 
-def compare(pair: LockPair, compiled: Compiled) -> lockdiff.Diff:
+def compare(pair: LockPair, compiled: Compiled, python: str | None = None) -> lockdiff.Diff:
     """Pins against pins. When another tool than the lock's own recompiled it, what differs by design
     is left out: uv writes no index lines and strips markers, and pins pip and setuptools, which
     pip-compile without --allow-unsafe leaves as comments."""
     assert compiled.text is not None
     proposed = reqfile.parse_text(compiled.text, pair.path, pair.display)
     committed = reqfile.parse_text(pair.lock.text, pair.path, pair.display)
+    if python and pair.command.universal:
+        # A universal lock is valid for every platform and Python its markers allow: what counts is what pip
+        # installs from it on the deploy (Linux, its Python), not the machine or floor it was made with.
+        for lock in (proposed, committed):
+            lock.pins = {n: p for n, p in lock.pins.items() if explain.applies(p.marker, python)}
+        return lockdiff.compare(committed, proposed, ignore_markers=True)
     cross = compiled.tool != pair.command.tool
     if cross and not (pair.command.allow_unsafe and compiled.tool == "uv"):
         lockdiff.without_unsafe(proposed)
@@ -206,9 +213,32 @@ def _uses_markers(pair: LockPair) -> bool:
     return any(p.marker for p in pair.lock.pins.values())
 
 
+def universal_floor(pair: LockPair) -> str | None:
+    """The lowest Python a --universal lock says it was resolved for (its header's --python-version). Without
+    one, uv took the Python it ran with, which the header does not record."""
+    args = pair.lock.header.argv  # as written: the command keeps no --python-version for a recompile
+    for i, arg in enumerate(args):
+        name, _, value = arg.partition("=")
+        if name in ("--python-version", "-p") and not value and i + 1 < len(args):
+            value = args[i + 1]
+        if name in ("--python-version", "-p") and re.fullmatch(r"3\.\d{1,2}(\.\d{1,2})?", value):
+            return ".".join(value.split(".")[:2])
+    return None
+
+
+def _floor(pair: LockPair, python: str) -> str:
+    """Recompile a universal lock from the lower of its own floor and the deploy's Python, so that a lock that
+    does not cover the deploy shows what the deploy would need."""
+    minor = ".".join(python.split(".")[:2])
+    declared = universal_floor(pair)
+    key = lambda v: tuple(int(x) for x in v.split("."))  # noqa: E731
+    return min(declared, minor, key=key) if declared else minor
+
+
 def _reference(pair: LockPair, job: Job, settings: Settings) -> str:
-    """The tool whose verdict counts: the lock's own, unless forced; uv when there is no interpreter."""
-    if job.interpreter is None:
+    """The tool whose verdict counts: the lock's own, unless forced; uv when there is no interpreter, and
+    for a universal lock (only uv writes those)."""
+    if job.interpreter is None or job.universal_floor:
         return "uv"  # only uv can resolve for a Python that is not here
     return {"pip-tools": "pip-compile", "uv": "uv"}.get(settings.resolver, pair.command.tool)
 
@@ -250,14 +280,16 @@ def _resolve(pair: LockPair, job: Job, settings: Settings, verdict: Verdict) -> 
         and _index_lines_as_commanded(pair, job)
     ):
         fast = resolver.uv_fast_pass(job, pair.lock.text)
-        if fast and fast.text is not None and not compare(pair, fast).drift:
+        if fast and fast.text is not None and not compare(pair, fast, job.python).drift:
             verdict.resolver = "uv (fast pass, same interpreter and preferences as pip-compile)"
             verdict.status = "in-sync"
             verdict.proposed = pair.lock.text
             return
     compile_: Compile = resolver.pip_compile if reference == "pip-compile" else resolver.uv_compile
     label = resolver.pip_tools_version() if reference == "pip-compile" else "uv"
-    if job.interpreter is None:
+    if job.universal_floor:
+        label = f"uv --universal (every platform, Python {job.universal_floor} and newer)"
+    elif job.interpreter is None:
         label = f"uv --python-version {job.python} (no interpreter)"
     verdict.resolver = label
     compiled = compile_(job, pair.lock.text)
@@ -268,7 +300,7 @@ def _resolve(pair: LockPair, job: Job, settings: Settings, verdict: Verdict) -> 
         if not compiled.text:
             verdict.problem = failure(compiled, pair.display, job.python, only_binary=job.only_binary)
             return
-    diff = compare(pair, compiled)
+    diff = compare(pair, compiled, job.python)
     if failed_with_pins and diff.drift:
         verdict.fresh = True
         verdict.notes.append(
@@ -320,7 +352,7 @@ def prefer_fresh(
         "with the committed pins as preferences the resolver backtracked to much older releases "
         f"({', '.join(higher)} in a fresh compile); the proposed lock is the fresh compile for Python {job.python}"
     )
-    return fresh, compare(pair, fresh)
+    return fresh, compare(pair, fresh, job.python)
 
 
 def fix_command(pair: LockPair, root: Path, python: str, *, fresh: bool) -> str:

@@ -230,6 +230,7 @@ class Job:
     tool: str = "pip-compile"  # the tool that writes this lock
     pip_args: list[str] = field(default_factory=list)  # the header's --pip-args, filtered (compilecmd)
     src_dir: Path | None = None  # where pip checks out editable VCS requirements: inside the workspace
+    universal_floor: str | None = None  # a --universal lock's lowest Python: resolved for all, from there up
 
 
 @dataclass
@@ -286,6 +287,8 @@ def _binary_only(job: Job) -> list[str]:
 
 
 def _target(job: Job) -> list[str]:
+    if job.universal_floor:  # a universal lock: every platform, every Python from its floor up
+        return ["--python-version", job.universal_floor]
     if job.interpreter is not None:
         return ["--python", job.interpreter.path]
     return ["--python-version", job.python, "--python-platform", "linux"]
