@@ -117,12 +117,19 @@ def test_no_header_command_is_inferred_from_content():
 
 
 @pytest.mark.parametrize(
-    ("text", "line"),
-    [("six==1.16.0\nthis is not == a requirement\n", 2), ("six==1\nsix==2\n", 2), ("--bogus-option x\n", 1)],
+    ("text", "line", "kind"),
+    [
+        ("six==1.16.0\nthis is not == a requirement\n", 2, "syntax"),
+        ("six==1\nsix==2\n", 2, "duplicate"),
+        ("--bogus-option x\n", 1, "unknown-option"),
+    ],
 )
-def test_malformed_lines_name_the_line(text, line):
-    with pytest.raises(CheckError) as err:
-        parse(text)
+def test_malformed_lines_are_issues_naming_the_line(text, line, kind):
+    lock = parse(text)
+    assert [(i.line, i.kind, i.severity) for i in lock.issues] == [(line, kind, "error")]
+    assert lock.issues[0].fix
+    with pytest.raises(CheckError) as err:  # the strict form, for files the deploy does not read
+        reqfile.raise_first_issue(lock)
     assert err.value.line == line and err.value.path == "requirements.txt" and err.value.fix
 
 
