@@ -3,7 +3,7 @@
 Nothing here raises for content. What pip would refuse (and so what breaks the deploy) becomes an
 `Issue` on the returned `ReqFile`, naming the line; the rest of the file is still read. Callers that
 read a file the deploy never reads (a `.in` source) use `raise_first_issue` to get the old "could not
-check" error. Work is linear in the input and capped (MAX_FILE_BYTES, MAX_LINE_CHARS, MAX_REQUIREMENTS).
+check" error. Work is linear in the input and every kind of it is capped (the MAX_* constants).
 """
 
 from __future__ import annotations
@@ -34,7 +34,10 @@ from deploycheck.reqtext import MAX_LINE_CHARS, shorten
 __all__ = ["MAX_LINE_CHARS"]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a larger file is one "too-large" issue and is not parsed
-MAX_REQUIREMENTS = 10_000  # real locks hold hundreds; past this the rest is not parsed
+MAX_LINES = 200_000  # physical lines; a hashed lock of 500 packages has about 20,000
+MAX_ENTRIES = 20_000  # requirement and option lines; past this the rest is not parsed
+MAX_OPTION_TOKENS = 100_000  # words after the requirements (mostly --hash), for the whole file
+MAX_QUOTED_CHARS = 256 * 1024  # options with quotes go through shlex, a character at a time
 MAX_ISSUES = 100  # then one "too-many-issues" issue counts the rest
 MAX_NAME_CHARS = 200  # longer names are an issue (no index has them), never echoed in full
 MAX_HEADER_LINES = 200  # leading comment lines examined for a pip-compile / uv header
@@ -58,7 +61,7 @@ ISSUE_KINDS = {
     "unknown-option": "error",  # pip: "no such option"
     "duplicate": "error",  # the same package twice with versions no install can satisfy at once
     "not-text": "error",  # bytes pip cannot decode, NUL bytes
-    "too-large": "error",  # file over MAX_FILE_BYTES, or more than MAX_REQUIREMENTS requirements
+    "too-large": "error",  # over MAX_FILE_BYTES or MAX_LINES (then not parsed), or another cap reached
     "line-too-long": "error",  # a line over MAX_LINE_CHARS
     "name-too-long": "error",  # a package name over MAX_NAME_CHARS
     "repeated": "warning",  # the same package twice, compatibly: pip merges them
@@ -73,6 +76,7 @@ _ENV_VAR = re.compile(r"\$\{[A-Z0-9_]+\}")  # pip expands exactly this form
 _NAME_CHARS = re.compile(r"[A-Za-z0-9._-]+")
 _SHELL_TOOLS = {"pip", "pip3", "python", "python3", "py", "uv", "conda", "mamba", "poetry", "pipenv", "sudo"}
 _PROMPTS = {"$", ">", ">>>", "%", "#", "❯", "➜", "(venv)", "(.venv)"}
+_VALUED_FLAGS = {"-r", "-c", "-e", "-i", "-f", "--requirement", "--constraint", "--index-url", "--extra-index-url"}
 _OPERATORS = ("===", "==", ">=", "<=", "~=", "!=", "<", ">")
 _FORMAT_URL = "https://pip.pypa.io/en/stable/reference/requirements-file-format/"
 
@@ -159,7 +163,7 @@ class _Issues:
 
     def add(self, line: int | None, message: str, fix: str, kind: str) -> None:
         issue = Issue(line, message, fix, kind)
-        if len(self.kept) < MAX_ISSUES:
+        if len(self.kept) < MAX_ISSUES or kind == "too-large":  # say always why reading stopped
             self.kept.append(issue)
             return
         self.dropped += 1
@@ -291,7 +295,10 @@ def _pasted(line: str) -> tuple[str, str] | None:
     tool = os.path.basename(words[0]).lower().removesuffix(".exe") if words else ""
     if tool in _SHELL_TOOLS or tool.startswith("pip3.") or tool.startswith("python3."):
         verb = next((i for i, w in enumerate(words) if w in ("install", "add")), -1)
-        names = [w for w in words[verb + 1 :] if not w.startswith("-")] if verb >= 0 else []
+        names = []
+        for before, word in zip(words[verb:], words[verb + 1 :]):
+            if verb >= 0 and not word.startswith("-") and before not in _VALUED_FLAGS:
+                names.append(word)
         keep = f"write `{' '.join(names)}` on lines of their own" if names else "delete this line"
         return ("a shell command, not a requirement", keep)
     if prompt:
@@ -340,12 +347,15 @@ def _url_name(spec: str) -> NormalizedName:
             return parse_sdist_filename(filename)[0]
     except (InvalidWheelFilename, InvalidSdistFilename):
         pass
+    if spec.startswith(("./", "../", "/", "~")) and filename not in ("", ".", ".."):
+        return canonicalize_name(filename)  # a project folder, usually named after its project
     return canonicalize_name(spec)
 
 
 def _pin(spec: str, number: int, raw: str, editable: bool, hashes: list[str]) -> Pin:
     """A requirement as a Pin; raises InvalidRequirement (or RecursionError on absurd marker nesting)."""
-    if editable or spec.lower().startswith(_URL_PREFIXES) or spec.lower().endswith(_ARCHIVES):
+    lower = spec.lower()
+    if editable or lower.startswith(_URL_PREFIXES) or (lower.endswith(_ARCHIVES) and "@" not in spec):
         return Pin(_url_name(spec), number, raw, url=spec, editable=editable, hashes=tuple(sorted(hashes)))
     req = Requirement(spec)
     version = None
@@ -388,13 +398,18 @@ class _Parser:
         self.pins: dict[NormalizedName, Pin] = {}
         self.alternates: list[Pin] = []
         self.options: list[tuple[str, str, int]] = []
+        self.tokens_left = MAX_OPTION_TOKENS
+        self.quoted_left = MAX_QUOTED_CHARS
 
     def run(self, text: str) -> None:
+        entries = 0
         for logical in reqtext.logical_lines(text):
-            if len(self.pins) >= MAX_REQUIREMENTS:
+            entries += 1
+            if entries > MAX_ENTRIES or self.tokens_left < 0 or self.quoted_left < 0:
                 self.issues.add(
                     logical.number,
-                    f"more than {MAX_REQUIREMENTS} requirements; deploycheck reads no further",
+                    f"more than {MAX_ENTRIES} requirements and options, {MAX_OPTION_TOKENS} option words or "
+                    f"{MAX_QUOTED_CHARS} characters of quoted options; deploycheck reads no further",
                     "split the file, or check that it is a requirements file at all",
                     "too-large",
                 )
@@ -421,8 +436,12 @@ class _Parser:
 
     def line(self, number: int, line: str) -> None:
         args, options_text = reqoptions.break_args_options(line)
+        if reqoptions.needs_shlex(options_text):
+            self.quoted_left -= len(options_text)
         try:
-            parsed = reqoptions.parse(options_text) if options_text else reqoptions.Parsed()
+            tokens = reqoptions.split(options_text)
+            self.tokens_left -= len(tokens)
+            parsed = reqoptions.parse_tokens(tokens) if tokens else reqoptions.Parsed()
         except reqoptions.OptionError as exc:
             self.option_error(number, line, exc.message)
             return
@@ -465,6 +484,12 @@ class _Parser:
 
     def requirement(self, number: int, line: str, spec: str, editable: bool, parsed: reqoptions.Parsed) -> None:
         hashes = [value for name, value in parsed.options if name == "--hash"]
+        try:
+            pin = _pin(spec, number, line, editable, hashes)
+        except (InvalidRequirement, RecursionError) as exc:
+            if not self.pasted(number, line):
+                self.bad_requirement(number, spec, exc)
+            return
         ignored = sorted({name for name, _ in parsed.options if name not in reqoptions.PER_REQUIREMENT} - {"-e"})
         if ignored:
             self.issues.add(
@@ -473,12 +498,6 @@ class _Parser:
                 "move the option to a line of its own",
                 "ignored-option",
             )
-        try:
-            pin = _pin(spec, number, line, editable, hashes)
-        except (InvalidRequirement, RecursionError) as exc:
-            if not self.pasted(number, line):
-                self.bad_requirement(number, spec, exc)
-            return
         if len(pin.name) > MAX_NAME_CHARS:
             self.issues.add(
                 number,
@@ -575,7 +594,7 @@ def _not_text(decoded: reqtext.Decoded) -> Issue | None:
 def _too_large(path: Path, display: str, size: str) -> ReqFile:
     issue = Issue(
         None,
-        f"the file is {size}; deploycheck reads requirements files up to {MAX_FILE_BYTES} bytes",
+        f"the file is {size}; deploycheck reads requirements files up to {MAX_FILE_BYTES} bytes and {MAX_LINES} lines",
         "check that this is a requirements file; a real one is a few kilobytes",
         "too-large",
     )
@@ -583,8 +602,17 @@ def _too_large(path: Path, display: str, size: str) -> ReqFile:
     return ReqFile(path, display, "", {}, [], [], empty, False, issues=[issue])
 
 
+def _count_lines(text: str) -> int:
+    """Lines as str.splitlines counts them, at C speed (no list of millions of strings)."""
+    breaks = sum(text.count(ch) for ch in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029") - text.count("\r\n")
+    return breaks + 1
+
+
 def _parse(decoded: reqtext.Decoded, path: Path, display: str) -> ReqFile:
     text = decoded.text
+    lines = _count_lines(text)
+    if lines > MAX_LINES:
+        return _too_large(path, display, f"{lines} lines long")
     parser = _Parser(display, skip_bad_chars=decoded.bad_line is not None)
     for issue in (_encoding_issue(decoded), _not_text(decoded)):
         if issue:

@@ -100,7 +100,7 @@ _LOCAL = threading.local()  # optparse keeps per-parse state on the parser: one 
 
 def split(options: str) -> list[str]:
     """pip's `shlex.split(options)`; plain text (no quotes or backslashes) takes the fast path."""
-    if not _SHELL_SPECIAL.search(options):
+    if not needs_shlex(options):
         return [token for token in _SHELL_SPACE.split(options) if token]
     try:
         return shlex.split(options)
@@ -108,25 +108,35 @@ def split(options: str) -> list[str]:
         raise OptionError(f"Could not split options: {options}") from None
 
 
-def parse(options: str) -> Parsed:
-    """Parse the options part of a line, or raise OptionError with pip's message."""
+def needs_shlex(options: str) -> bool:
+    """Quotes or backslashes: the slow, character-by-character path (callers budget it)."""
+    return bool(_SHELL_SPECIAL.search(options))
+
+
+def parse_tokens(tokens: list[str]) -> Parsed:
+    """Parse split options, or raise OptionError with pip's message."""
     parser = getattr(_LOCAL, "parser", None)
     if parser is None:
         parser = _LOCAL.parser = _build()
     values = optparse.Values({"parsed": Parsed()})
-    parser.parse_args(split(options), values)
+    parser.parse_args(tokens, values)
     parsed: Parsed = values.parsed
     return parsed
 
 
+def parse(options: str) -> Parsed:
+    return parse_tokens(split(options))
+
+
 def break_args_options(line: str) -> tuple[str, str]:
-    """pip's split of a line: the words before the first one starting with '-' are the requirement."""
-    at = 0
-    while at < len(line):
-        if line.startswith("-", at):
-            return line[: max(at - 1, 0)], line[at:]
-        space = line.find(" ", at)
-        if space < 0:
-            break
-        at = space + 1
-    return line, ""
+    """pip's split of a line: the words before the first one starting with '-' are the requirement.
+
+    pip splits on single spaces; a word starts with '-' exactly when the '-' opens the line or follows a
+    space, so the search jumps from '-' to '-' instead of walking every word.
+    """
+    at = line.find("-")
+    while at > 0 and line[at - 1] != " ":
+        at = line.find("-", at + 1)
+    if at < 0:
+        return line, ""
+    return line[: max(at - 1, 0)], line[at:]
