@@ -576,8 +576,9 @@ def _not_text(decoded: reqtext.Decoded) -> Issue | None:
     if decoded.bad_line is not None:
         return Issue(
             decoded.bad_line,
-            f"{decoded.bad_detail}: pip cannot read the file, so the install fails",
-            "save the file as UTF-8 (in Notepad: Save As, Encoding: UTF-8)",
+            f"{decoded.bad_detail}: pip reads requirements files as UTF-8 (unless they start with a byte-order "
+            "mark), so the install fails on a Linux deploy",
+            'save the file as UTF-8 (in Notepad: Save As, Encoding: UTF-8; Windows\' "ANSI" is not UTF-8)',
             "not-text",
         )
     nul = decoded.text.find("\x00")
