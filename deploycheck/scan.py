@@ -206,6 +206,7 @@ def scan(root: Path, lockfiles: list[str] | None = None) -> Project:
         if not (compiled or named or lockfiles):
             continue
         lock = reqfile.read(path, rel(path, root))
+        reqfile.raise_first_issue(lock)  # interim: keeps "could not check" until the scan reports issues
         if compiled or path.with_suffix(".in").is_file():
             locks.append(_pair(path, root, lock))
         else:
