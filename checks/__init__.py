@@ -15,6 +15,7 @@ from types import ModuleType
 from deploycheck.checks import (
     lock_drift,
     repository_boundary,
+    requirements_syntax,
     runtime_agreement,
     stdlib_requirements,
     unpinned_requirements,
@@ -23,6 +24,7 @@ from deploycheck.rules import Rule
 
 CHECKS: tuple[ModuleType, ...] = (
     repository_boundary,
+    requirements_syntax,
     runtime_agreement,
     stdlib_requirements,
     lock_drift,

@@ -58,7 +58,15 @@ def _check_lock(
         notes=list(pair.notes),
     )
     if pair.blocked:
-        result.error = Problem(pair.blocked, pair.display, None, "see the DC106 finding")
+        result.error = Problem(pair.blocked, pair.display, None, "see the findings on the files it names")
+        return result
+    if lock.errors or not lock.text:
+        result.error = Problem(
+            "not recompiled: pip cannot read this lock as it stands (see the DC35x findings on its lines)",
+            pair.display,
+            None,
+            "fix the lines named in the findings, then run deploycheck again",
+        )
         return result
     if lock.header.python and lock.header.python != rt.minor:
         findings.append(

@@ -37,6 +37,8 @@ def check(project: Project, settings: Settings) -> Outcome:
     with Workspace(project, timeout=settings.timeout) as ws:  # one copy of the project for every plain file
         for app, plain in plain_files:
             out.findings += _loose_lines(plain)
+            if plain.errors or not plain.text:
+                continue  # pip cannot read it as it stands: the DC35x findings say where
             result = _compile(plain, app.runtime.python, app.runtime.to_json(), project, settings, ws)
             out.lockfiles.append(result)
             if result.status == "error" or result.proposed is None:

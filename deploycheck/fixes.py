@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from deploycheck import safefs
+from deploycheck import reqtext, safefs
 from deploycheck.lockdiff import unified
 from deploycheck.report import Report
 
@@ -53,6 +53,21 @@ def write(
                 source_target.write_bytes(committed.encode("utf-8"))
                 written.append(source_target)
                 patch.append(unified(None, committed, prefix + source))
+    for finding in report.findings:
+        # A requirements file pip reads but other tools do not (UTF-16 from PowerShell): a UTF-8 copy.
+        if finding.code != "DC351" or not finding.path:
+            continue
+        target = _target(fix_dir, finding.path, read)
+        if target is None or target in written or not safefs.inside(root / finding.path, top):
+            continue
+        try:
+            decoded = reqtext.decode(safefs.read_bytes(root / finding.path, top))
+        except safefs.UnsafePath:
+            continue
+        if decoded.bad_line is None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(decoded.text.encode("utf-8"))
+            written.append(target)
     if patch:
         fix_dir.mkdir(parents=True, exist_ok=True)
         (fix_dir / "deploycheck.patch").write_text("".join(patch), encoding="utf-8", newline="")
