@@ -103,7 +103,7 @@ def _compile(
         return result
     if compiled.text is None:
         result.status = "error"
-        problem = recompile.failure(compiled, plain.display, python, only_binary=job.only_binary)
+        problem = recompile.failure(compiled, plain.display, python, only_binary=job.only_binary, job=job)
         result.error = Problem(problem.message, problem.path, problem.line, problem.fix)
         return result
     result.proposed = compiled.text

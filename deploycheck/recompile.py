@@ -10,6 +10,7 @@ backtrack are caught by a fresh compile (DC105).
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from collections.abc import Callable
@@ -67,6 +68,7 @@ def job_for(
         pip_args=cmd.pip_args,
         src_dir=ws.src_dir,
         universal_floor=_floor(pair, python) if cmd.universal else None,
+        workspace=(str(ws.root), rel(ws.source_root, settings.root)),
     )
 
 
@@ -148,10 +150,61 @@ def builds_local_code(pair: LockPair, root: Path) -> Problem | None:
     return None
 
 
-def failure(compiled: Compiled, display: str, python: str, *, only_binary: bool = False) -> Problem:
+def _readable(text: str, job: Job | None) -> str:
+    """Resolver output as the user's repository would show it: the temporary copy's paths mapped back to the
+    repository's, and no line longer than a screen (a hostile 1 MB name is not echoed)."""
+    if job is not None and job.workspace is not None:
+        copy, shown = job.workspace
+        text = text.replace("file://" + copy, "file:." if shown in ("", ".") else "file:./" + shown)
+        text = text.replace(copy + "/", "" if shown in ("", ".") else shown + "/").replace(copy, shown or ".")
+    return "\n".join(
+        line if len(line) <= 300 else line[:300] + f"… ({len(line)} characters)" for line in text.splitlines()
+    )
+
+
+# What pip and uv say when a package's build code fails (not a conflict between requirements).
+_BUILD_FAILED = (
+    "metadata-generation-failed",
+    "subprocess-exited-with-error",
+    "BackendUnavailable",
+    "Failed to build",
+    "Failed to prepare distributions",
+    "setup.py egg_info did not run successfully",
+)
+_URL_OPTIONS = {"--index-url", "-i", "--extra-index-url", "--index", "--default-index"}
+
+
+def _network(compiled: Compiled, job: Job | None) -> Problem | None:
+    """pip retries and then reports a plain "no matching distribution": the cause is in its warnings."""
+    output = compiled.run.stdout + "\n" + compiled.run.stderr
+    if not resolver.is_network_failure(output):
+        return None
+    evidence = next((ln.strip() for ln in output.splitlines() if resolver.is_network_failure(ln)), "")
+    urls = (
+        [v for i, v in enumerate(job.index_options[1:], 1) if job.index_options[i - 1] != "--no-index"] if job else []
+    )
+    where = ", ".join(urls) if urls else "https://pypi.org/simple (the default)"
+    proxies = [name for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "NO_PROXY") if os.environ.get(name)]
+    return Problem(
+        f"the package index did not answer ({where}); {compiled.tool} said:\n{_readable(evidence, job)}",
+        None,
+        None,
+        "check that the index URL is right and reachable from here, the proxy settings ("
+        + (", ".join(proxies) + " are set" if proxies else "HTTPS_PROXY, NO_PROXY: none is set")
+        + ") and the certificates (PIP_CERT, SSL_CERT_FILE); then run again",
+    )
+
+
+def failure(
+    compiled: Compiled, display: str, python: str, *, only_binary: bool = False, job: Job | None = None
+) -> Problem:
     """Why a resolver run failed, in words a user can act on: a timeout, an index that did not answer, a
     package that has no wheel under only-binary, or requirements that conflict (the resolver's own words)."""
-    text = resolver.why_failed(compiled.run)
+    text = _readable(resolver.why_failed(compiled.run), job)
+    network = None if compiled.run.timed_out else _network(compiled, job)
+    if network is not None:
+        network.path = display
+        return network
     if only_binary and not compiled.run.timed_out:
         names = sorted({m.group(1) for pattern in _NO_WHEEL for m in pattern.finditer(text)})
         if names:
@@ -170,15 +223,13 @@ def failure(compiled: Compiled, display: str, python: str, *, only_binary: bool 
             None,
             "pass a larger --timeout, or check the requirements for ranges that make the resolver backtrack",
         )
-    if resolver.is_network_failure(text):
-        return Problem(
-            f"the package index could not be reached:\n{text}",
-            display,
-            None,
-            "check the network, proxy (HTTPS_PROXY) and certificate (PIP_CERT, SSL_CERT_FILE) settings",
-        )
     fix = "relax the conflicting requirements in the .in file(s) named above, then recompile the lock"
-    if "not found in the package registry" in text or "No matching distribution found" in text:
+    if any(word in text for word in _BUILD_FAILED):
+        fix = (
+            "a package named above failed to build (its setup.py or build backend): fix it, pin a release that "
+            "ships a wheel, or check with only-binary"
+        )
+    elif "not found in the package registry" in text or "No matching distribution found" in text:
         fix = (
             "check the package names; if they come from another index than PyPI, pass it with --index-url "
             "(uv writes no index into its header)"
@@ -298,7 +349,7 @@ def _resolve(pair: LockPair, job: Job, settings: Settings, verdict: Verdict) -> 
         failed_with_pins = "timed out" if compiled.run.timed_out else "the resolver failed"
         compiled = compile_(job, None)
         if not compiled.text:
-            verdict.problem = failure(compiled, pair.display, job.python, only_binary=job.only_binary)
+            verdict.problem = failure(compiled, pair.display, job.python, only_binary=job.only_binary, job=job)
             return
     diff = compare(pair, compiled, job.python)
     if failed_with_pins and diff.drift:

@@ -231,6 +231,7 @@ class Job:
     pip_args: list[str] = field(default_factory=list)  # the header's --pip-args, filtered (compilecmd)
     src_dir: Path | None = None  # where pip checks out editable VCS requirements: inside the workspace
     universal_floor: str | None = None  # a --universal lock's lowest Python: resolved for all, from there up
+    workspace: tuple[str, str] | None = None  # (the temporary copy's root, its path as the user sees it)
 
 
 @dataclass
