@@ -118,7 +118,14 @@ def build_report(settings: Settings) -> Report:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    from deploycheck import credentials, interrupt
+
+    if argv is None and sys.argv[1:2] == ["--action"]:  # only as the process's own entry: it re-executes
+        credentials.leave_environment()
+    return interrupt.run(lambda: _main(sys.argv[1:] if argv is None else argv))
+
+
+def _main(argv: list[str]) -> int:
     if argv[:1] == ["--action"]:  # the Docker action's ENTRYPOINT: inputs come from INPUT_* variables
         from deploycheck import action
 
