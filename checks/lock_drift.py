@@ -16,7 +16,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
 
-from deploycheck import explain, interpreters, lockdiff, reqfile, resolver, runtime
+from deploycheck import explain, interpreters, lockdiff, reqfile, resolver, runtime, sandbox
 from deploycheck.errors import CheckError
 from deploycheck.report import Finding, LockResult, Problem
 from deploycheck.resolver import Compiled, Job
@@ -52,7 +52,7 @@ def run(project: Project, settings: Settings) -> tuple[list[Finding], list[LockR
             results.append(result)
             # Locks that include this one (-c base.txt) are compiled against what it should be.
             settled = result.proposed if result.status == "drift" and result.proposed else pair.lock.text
-            ws.path(pair.path).write_bytes(settled.encode("utf-8"))
+            sandbox.write_into(ws.path(pair.path), settled.encode("utf-8"))  # never through a planted link
     return findings, results
 
 

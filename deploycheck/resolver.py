@@ -14,15 +14,15 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
-from deploycheck import cache
+from deploycheck import cache, sandbox
 from deploycheck.errors import CheckError
 from deploycheck.interpreters import Interpreter
 
@@ -102,27 +102,63 @@ class Run:
         return self.returncode == 0 and not self.timed_out
 
 
-def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, merge: bool = False) -> Run:
-    """Run to completion or kill the whole process group at the deadline (builds spawn children).
+def run(
+    argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, merge: bool = False, trusted: bool = False
+) -> Run:
+    """Run to completion or kill the whole process group at the deadline (builds spawn children), or when
+    deploycheck is interrupted. As root, package code runs as the sandbox user, in a HOME of its own;
+    trusted: deploycheck's own pinned toolchain install, which stays root's so package code cannot alter it.
     merge: one stream, in order (pip-compile splits one error message across stdout and stderr)."""
+    who = None if trusted else sandbox.user()
+    if who is None:
+        # Readable by the sandbox user, whatever root's umask: it runs the toolchain.
+        return _run(argv, cwd, env, timeout, merge, {"umask": 0o022} if trusted else {}, None)
+    with sandbox.session(who) as overrides:
+        return _run(argv, cwd, {**env, **overrides}, timeout, merge, sandbox.spawn_options(who), who)
+
+
+def _run(
+    argv: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    timeout: float,
+    merge: bool,
+    options: dict[str, Any],
+    who: sandbox.User | None,
+) -> Run:
     start = time.monotonic()
-    proc = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT if merge else subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        stdin=subprocess.DEVNULL,
-    )
+    try:
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if merge else subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            **options,
+        )
+    except PermissionError:
+        if who is None:
+            raise
+        return Run(argv, 126, "", sandbox.unreachable(argv[0], who, "the program"), time.monotonic() - start)
     try:
         out, err = proc.communicate(timeout=timeout)
         return Run(argv, proc.returncode, out, err or "", time.monotonic() - start)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        _kill_group(proc)
         out, err = proc.communicate()
         return Run(argv, -9, out, err or "", time.monotonic() - start, timed_out=True)
+    except BaseException:  # interrupted: nothing it started may outlive us
+        _kill_group(proc)
+        proc.wait()
+        raise
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _toolchain_env() -> dict[str, str]:
@@ -147,7 +183,8 @@ def toolchain(interp: Interpreter) -> Path:
     python = venv / "bin" / "python"
     if python.exists():
         return python
-    staging = Path(tempfile.mkdtemp(dir=home, prefix=".new-"))
+    cache.remove_abandoned(home)
+    staging = cache.staging(home)
     env = _toolchain_env()
     env.pop("VIRTUAL_ENV", None)
     steps = [
@@ -163,19 +200,20 @@ def toolchain(interp: Interpreter) -> Path:
             str(TOOLCHAIN_LOCK),
         ],
     ]
-    for argv in steps:
-        done = run(argv, cwd=staging, env=env, timeout=600)
-        if not done.ok:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise CheckError(
-                f"could not install pip-tools for Python {interp.version}: {done.stderr.strip()[-800:]}",
-                fix="check that the package index is reachable (proxy and certificate settings), then run again",
-            )
-    # Built aside and renamed into place so that a concurrent run never uses half a venv. The scripts in
-    # bin/ keep the staging path in their shebangs; deploycheck runs only `python -m piptools`.
-    with contextlib.suppress(OSError):  # another run won the race; its venv is as good as ours
-        os.rename(staging / "venv", venv)
-    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        for argv in steps:
+            done = run(argv, cwd=staging, env=env, timeout=600, trusted=True)
+            if not done.ok:
+                raise CheckError(
+                    f"could not install pip-tools for Python {interp.version}: {done.stderr.strip()[-800:]}",
+                    fix="check that the package index is reachable (proxy and certificate settings), then run again",
+                )
+        # Built aside and renamed into place so that a concurrent run never uses half a venv. The scripts in
+        # bin/ keep the staging path in their shebangs; deploycheck runs only `python -m piptools`.
+        with contextlib.suppress(OSError):  # another run won the race; its venv is as good as ours
+            os.rename(staging / "venv", venv)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return python
 
 
@@ -215,7 +253,7 @@ class Compiled:
 def _finish(job: Job, done: Run, tool: str) -> Compiled:
     text = None
     if done.ok:
-        text = (job.cwd / job.output).read_bytes().decode("utf-8")  # keeps CRLF, as pip-compile does
+        text = sandbox.read_produced(job.cwd / job.output).decode("utf-8")  # keeps CRLF, as pip-compile does
     return Compiled(done, text, tool)
 
 
@@ -223,10 +261,9 @@ def _prepare(job: Job, preference: str | None) -> None:
     """The committed lock in place as the output file keeps its pins as preferences; absent, it is fresh."""
     out = job.cwd / job.output
     if preference is None:
-        out.unlink(missing_ok=True)
+        sandbox.remove_from(out)
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(preference.encode("utf-8"))
+        sandbox.write_into(out, preference.encode("utf-8"))
 
 
 def pip_compile(job: Job, preference: str | None) -> Compiled:

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from deploycheck import sandbox
 from deploycheck.scan import SKIP_DIRS, Project
 
 
@@ -19,6 +20,7 @@ class Workspace:
         self._tmp = tempfile.TemporaryDirectory(prefix="deploycheck-")
         self.root = Path(self._tmp.name) / "src"
         shutil.copytree(self.source_root, self.root, ignore=_ignore, symlinks=True)
+        sandbox.hand_over(Path(self._tmp.name), sandbox.user())  # resolvers run as it when we are root
 
     def path(self, original: Path) -> Path:
         return self.root / original.resolve().relative_to(self.source_root)
