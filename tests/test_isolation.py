@@ -120,8 +120,8 @@ def _world_writable() -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def hostile() -> Iterator[tuple[str, Path]]:
+@pytest.fixture(scope="module", name="hostile")
+def hostile_fixture() -> Iterator[tuple[str, Path]]:
     """A local index with the spy and the blocker, and the world-writable folder they write in."""
     drop = _world_writable()
     root = Path(tempfile.mkdtemp(prefix="dc-isolation-index-"))
