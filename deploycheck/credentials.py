@@ -114,9 +114,11 @@ def hold(values: dict[str, str]) -> None:
         forms.append(re.escape(secret))
         if quote(secret, safe="") != secret:
             forms.append(re.escape(quote(secret, safe="")))
-        # The value broken across lines, or with escaped line breaks (%0A in workflow commands, \n in JSON).
-        forms.append(r"(?:\s|%0[AaDd]|\\[nr])*".join(re.escape(c) for c in secret))
-    _pattern = re.compile("|".join(forms)) if forms else None
+        # The value broken across lines, or with escaped line breaks (%0A in workflow commands, \n in JSON),
+        # or normalised as a package name would be (case, and - _ . alike: a resolver's messages do that).
+        chars = ("[-_.]" if c in "-_." else re.escape(c) for c in secret)
+        forms.append(r"(?:\s|%0[AaDd]|\\[nr])*".join(chars))
+    _pattern = re.compile("|".join(forms), re.IGNORECASE) if forms else None
 
 
 def get(name: str) -> str:

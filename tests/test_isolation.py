@@ -200,6 +200,30 @@ def test_the_token_is_unreachable_from_package_code_and_absent_from_every_output
     assert any(TOKEN in auth for _, _, auth in github.state.requests)
 
 
+def test_a_token_value_in_the_pull_request_itself_is_redacted_from_every_output(tmp_path, github, hostile):
+    """The second line of defence: a value that reaches a message anyway (here the PR names it as a
+    package, so the resolver's error quotes it) never reaches an output."""
+    index, _ = hostile
+    workspace = write(
+        tmp_path / "ws",
+        {
+            ".python-version": "3.11\n",
+            "requirements.in": f"{TOKEN}\n",
+            "requirements.txt": _lock(index, "requirements.in", f"{TOKEN.lower()}==1.0\n"),
+        },
+    )
+    (tmp_path / "r").mkdir()
+    runner = Runner(tmp_path / "r", github, workspace)
+    done = runner(resolver="uv")
+    assert done.returncode == 2, done.stdout + done.stderr  # could not check: no such package
+    (comment,) = github.comments_on(2)
+    texts = [done.stdout, runner.summary.read_text(), comment["body"], *github.state.bodies]
+    texts.append((runner.home / "deploycheck-report.json").read_text())
+    for text in texts:
+        assert TOKEN.lower() not in text.lower() and TOKEN.lower().replace("_", "-") not in text.lower()
+    assert "***" in done.stdout and "***" in comment["body"]
+
+
 def test_redaction_catches_the_value_in_its_encoded_and_broken_forms():
     secret = "ghs_Redact/Me+Please=0123"
     credentials.hold({"ACTIONS_ID_TOKEN_REQUEST_TOKEN": secret})
