@@ -179,11 +179,11 @@ def toolchain(interp: Interpreter) -> Path:
     key = hashlib.sha256(lock + interp.path.encode() + interp.version.encode()).hexdigest()[:16]
     home = cache.folder() / "toolchains"
     home.mkdir(exist_ok=True)
+    cache.remove_abandoned(home)  # a few entries to list: cheap enough for every run
     venv = home / f"py{interp.version}-{key}"
     python = venv / "bin" / "python"
     if python.exists():
         return python
-    cache.remove_abandoned(home)
     staging = cache.staging(home)
     env = _toolchain_env()
     env.pop("VIRTUAL_ENV", None)
