@@ -12,11 +12,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from types import ModuleType
 
-from deploycheck.checks import lock_drift, runtime_agreement, stdlib_requirements, unpinned_requirements
+from deploycheck.checks import (
+    apt_packages,
+    committed_secrets,
+    dependency_files,
+    lock_drift,
+    misplaced_files,
+    procfile,
+    runtime_agreement,
+    runtime_platform,
+    stdlib_requirements,
+    unpinned_requirements,
+)
 from deploycheck.rules import Rule
 
 CHECKS: tuple[ModuleType, ...] = (
     runtime_agreement,
+    runtime_platform,
+    dependency_files,
+    misplaced_files,
+    procfile,
+    committed_secrets,
+    apt_packages,
     stdlib_requirements,
     lock_drift,
     unpinned_requirements,
