@@ -77,7 +77,8 @@ def _walk(root: Path) -> list[Path]:
     found = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not (Path(folder, d) / "pyvenv.cfg").exists())
-        found += [Path(folder, f) for f in sorted(files) if f.endswith(".txt")]
+        # Regular files only: opening a FIFO named *.txt to read its header would block the run.
+        found += [Path(folder, f) for f in sorted(files) if f.endswith(".txt") and Path(folder, f).is_file()]
     return found
 
 
