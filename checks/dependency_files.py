@@ -36,7 +36,7 @@ _HEROKU_MANAGERS = (
 
 
 def _present(app: App) -> set[str]:
-    return set(folders.listing(app.folder))
+    return {name for name, is_dir in folders.listing(app.folder).items() if not is_dir}
 
 
 def platform_file(app: App) -> Path | None:
