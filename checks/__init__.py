@@ -13,10 +13,16 @@ from collections.abc import Iterable
 from types import ModuleType
 
 from deploycheck.checks import (
+    apt_packages,
+    committed_secrets,
+    dependency_files,
     lock_drift,
+    misplaced_files,
+    procfile,
     repository_boundary,
     requirements_syntax,
     runtime_agreement,
+    runtime_platform,
     stdlib_requirements,
     unpinned_requirements,
 )
@@ -26,6 +32,12 @@ CHECKS: tuple[ModuleType, ...] = (
     repository_boundary,
     requirements_syntax,
     runtime_agreement,
+    runtime_platform,
+    dependency_files,
+    misplaced_files,
+    procfile,
+    committed_secrets,
+    apt_packages,
     stdlib_requirements,
     lock_drift,
     unpinned_requirements,

@@ -11,6 +11,7 @@ from packaging.utils import NormalizedName
 
 from deploycheck import explain, interpreters, lockdiff, recompile, reqfile, resolver, sandbox
 from deploycheck.apps import app_of
+from deploycheck.checks import dependency_files
 from deploycheck.errors import CheckError
 from deploycheck.report import Finding, LockResult, Problem
 from deploycheck.rules import Outcome, Rule
@@ -45,7 +46,8 @@ def check(project: Project, settings: Settings) -> Outcome:
 def _check_lock(
     pair: LockPair, project: Project, settings: Settings, ws: Workspace, findings: list[Finding]
 ) -> LockResult:
-    rt = app_of(project.apps, pair).runtime
+    app = app_of(project.apps, pair)
+    rt = app.runtime
     lock = pair.lock
     result = LockResult(
         path=pair.display,
@@ -68,6 +70,11 @@ def _check_lock(
             "fix the lines named in the findings, then run deploycheck again",
         )
         return result
+    installed = dependency_files.platform_file(app)
+    if installed is not None and pair.path == (app.folder.resolve() / "requirements.txt") != installed.resolve():
+        result.notes.append(
+            f"the platform installs {installed.name}, not this file (DC302): this result does not describe the deploy"
+        )
     if lock.header.python and lock.header.python != rt.minor:
         findings.append(
             OTHER_PYTHON.finding(

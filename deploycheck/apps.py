@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deploycheck import runtime
+from deploycheck import filenames, runtime
 from deploycheck.reqfile import ReqFile
 from deploycheck.scan import SKIP_DIRS, LockPair, Project, rel
 from deploycheck.settings import Settings
@@ -68,7 +68,12 @@ def _dependency_folders(root: Path) -> dict[Path, set[str]]:
         seen += len(files)
         if seen > MAX_FILES:
             break
-        names = {f for f in files if f in DEPENDENCY_FILES or f == "pyproject.toml"}
+        # A misspelled requirements file makes an app too, so that the checks can say why nothing is installed.
+        names = {
+            f
+            for f in files
+            if f in DEPENDENCY_FILES or f == "pyproject.toml" or filenames.misspelling_of(f) == "requirements.txt"
+        }
         if "pyproject.toml" in names and not _has_dependencies(Path(folder, "pyproject.toml")):
             names.discard("pyproject.toml")
         if names:

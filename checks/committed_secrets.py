@@ -1,0 +1,176 @@
+"""DC307: secrets committed to the repository (`.streamlit/secrets.toml`, a `.env` with real values).
+
+Anyone who can read the repository can read them, forks copy them, and they stay in the history after the
+file is deleted. The finding names the file, the line and the key, never the value: messages are quoted
+into PR comments, annotations and logs.
+
+Which files count as committed: when the checked root is a git work tree's top, the paths in its index
+(`.git/index`, read by deploycheck.gitindex; git itself is not run), so a local `.env` that git does not
+track, ignored or not, is not reported; without an index (a CI checkout without .git, an archive, a
+subfolder of a repository) every file present is taken as committed. Templates (`.env.example`,
+`.env.sample`, `.env.template`...) and values that are placeholders (`changeme`, `<your key>`, `${VAR}`)
+are not secrets.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from deploycheck import folders, gitindex
+from deploycheck.report import Finding
+from deploycheck.rules import Rule
+from deploycheck.scan import Project
+from deploycheck.settings import Settings
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10 only
+    import tomli as tomllib
+
+COMMITTED_SECRET = Rule("DC307", "error", "a secret is committed to the repository")
+RULES = (COMMITTED_SECRET,)
+SCOPE = "project"
+
+_TEMPLATE_WORDS = ("example", "sample", "template", "dist", "default", "schema", "tpl", "skeleton", "stub")
+_ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(.*?)\s*$")
+_SECRET_KEY = re.compile(
+    r"secret|token|passw|pwd|api_?key|apikey|private|access_?key|credential|auth|dsn|database_url|db_url|"
+    r"connection_?string|webhook|_key$|^key$",
+    re.IGNORECASE,
+)
+# Formats of real credentials, whatever the key is called (prefixes documented by each vendor).
+_SECRET_VALUE = re.compile(
+    r"^(?:sk-|sk_live_|rk_live_|ghp_|gho_|ghs_|github_pat_|glpat-|xox[abpr]-|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30}|"
+    r"hf_[A-Za-z0-9]{20})|://[^/\s:@]+:[^/\s@]+@"
+)
+_PLACEHOLDER = re.compile(
+    r"^(?:<.*>|\[.*\]|\{\{.*\}\}|\$\{?\w*\}?|x+|\*+|\.+|-+|#.*|none|null|nil|false|true|0|1|"
+    r"changeme|change[-_ ]?me|replace[-_ ]?me|todo|tbd|fixme|dummy|placeholder|secret|password|"
+    r"(?:your|my|insert|put|add|enter)[-_ ].*|.*[-_ ](?:here|goes[-_ ]here)|example.*|test|testing)$",
+    re.IGNORECASE,
+)
+_KEY_SHOWN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+_MOVE_TO = {
+    "streamlit-cloud": "paste them into the app's Settings > Secrets on share.streamlit.io (same TOML format)",
+    "heroku": "set them with `heroku config:set NAME=...` (Settings > Config Vars)",
+    "render": "set them in the service's Environment settings (or `sync: false` envVars in render.yaml)",
+    "railway": "set them in the service's Variables tab",
+    "fly": "set them with `fly secrets set NAME=...`",
+    "app-engine": "keep them in Secret Manager and read them at start-up",
+    "docker": "pass them at run time (`docker run --env-file`, or the host's secret store), never in the image",
+}
+_DEFAULT_MOVE = "set them as environment variables in your platform's secret settings"
+
+
+def _is_env_file(name: str) -> bool:
+    low = name.lower()
+    if not (low == ".env" or low.startswith(".env.") or (low.endswith(".env") and len(low) > 4)):
+        return False
+    return not any(word in low for word in _TEMPLATE_WORDS)
+
+
+def _is_secret(key: str, value: str, *, any_key: bool) -> bool:
+    value = value.strip().strip("\"'").strip()
+    if not value or _PLACEHOLDER.match(value):
+        return False
+    return any_key or bool(_SECRET_KEY.search(key)) or bool(_SECRET_VALUE.search(value))
+
+
+def _shown_key(key: str) -> str:
+    return key if _KEY_SHOWN.match(key) else "a key"
+
+
+def _env_secrets(text: str) -> list[tuple[int, str]]:
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        m = _ENV_LINE.match(line)
+        if m and not line.lstrip().startswith("#") and _is_secret(m.group(1), m.group(2), any_key=False):
+            found.append((number, _shown_key(m.group(1))))
+    return found
+
+
+def _leaves(data: object, prefix: str = "") -> list[tuple[str, object]]:
+    if isinstance(data, dict):
+        return [leaf for key, value in data.items() for leaf in _leaves(value, f"{prefix}{key}.")]
+    if isinstance(data, list):
+        return [leaf for value in data for leaf in _leaves(value, prefix)]
+    return [(prefix.rstrip("."), data)]
+
+
+def _toml_secrets(text: str) -> list[tuple[int, str]] | None:
+    """Keys with real values, each with its line; None when the file is not valid TOML."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return None
+    lines = text.splitlines()
+    found = []
+    for key, value in _leaves(data):
+        if isinstance(value, bool) or not _is_secret(key, str(value), any_key=True):
+            continue
+        last = key.rsplit(".", 1)[-1]
+        number = next((n for n, line in enumerate(lines, 1) if line.lstrip().lstrip("\"'").startswith(last)), 1)
+        found.append((number, _shown_key(key)))
+    return found
+
+
+def _candidates(folder: Path) -> list[Path]:
+    names = folders.listing(folder)
+    found = [folder / n for n, is_dir in sorted(names.items()) if not is_dir and _is_env_file(n)]
+    if names.get(".streamlit") and "secrets.toml" in folders.listing(folder / ".streamlit"):
+        found.append(folder / ".streamlit" / "secrets.toml")
+    return found
+
+
+def _platform_of(folder: Path, project: Project) -> str:
+    for app in sorted(project.apps, key=lambda a: -len(a.folder.parts)):
+        if folder == app.folder.resolve() or app.folder.resolve() in folder.parents:
+            return app.platform or "generic"
+    return next((a.platform or "generic" for a in project.apps if a.display == "."), "generic")
+
+
+def _finding(shown: str, line: int | None, what: str, platform: str) -> Finding:
+    return COMMITTED_SECRET.finding(
+        shown,
+        line,
+        f"{what}: anyone who can read the repository can use it, and it stays in the git history after the "
+        "file is deleted",
+        f"{_MOVE_TO.get(platform, _DEFAULT_MOVE)}; then `git rm --cached {shown}`, add it to .gitignore, and "
+        "rotate every value it held (revoke the old keys)",
+    )
+
+
+def check(project: Project, settings: Settings) -> list[Finding]:
+    root = project.root.resolve()
+    seen: set[Path] = set()
+    for app in project.apps:
+        seen.update(folders.chain(app.folder, root))
+    seen.add(root)
+    tracked = gitindex.tracked(root)
+    findings: list[Finding] = []
+    for folder in sorted(seen):
+        for path in _candidates(folder):
+            shown = folders.display(path, root)
+            if tracked is not None and shown not in tracked:
+                continue
+            platform = _platform_of(folder, project)
+            text, why = folders.read_text(path, root)
+            toml = path.name == "secrets.toml"
+            if text is None:
+                if toml or why != "is missing":
+                    findings.append(_finding(shown, None, f"{shown} is committed ({why}, so not inspected)", platform))
+                continue
+            secrets = _toml_secrets(text) if toml else _env_secrets(text)
+            if secrets is None:
+                findings.append(
+                    _finding(shown, None, f"{shown} is committed (not valid TOML, so not inspected)", platform)
+                )
+                continue
+            if not secrets:
+                continue
+            line, key = secrets[0]
+            more = f" and {len(secrets) - 1} more" if len(secrets) > 1 else ""
+            findings.append(_finding(shown, line, f"{shown} commits a value for {key} (line {line}){more}", platform))
+    return findings

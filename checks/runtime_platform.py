@@ -1,0 +1,100 @@
+"""DC206-DC207: the runtime declaration against the app's platform.
+
+What is already reported elsewhere is not repeated: declarations that disagree are DC201 (a Dockerfile's
+`FROM python:X.Y` included), forms a platform rejects DC204, end of life DC205. This check adds what the
+platform tables know: a version the platform does not install at all (3.9 on Heroku since 2026-01, or 3.15
+anywhere but a Docker image), and runtime.txt where the platform ignores it (Streamlit Community Cloud, Render,
+App Engine, Docker) or has deprecated it (Heroku).
+"""
+
+from __future__ import annotations
+
+from deploycheck import declarations, platforms
+from deploycheck.apps import App
+from deploycheck.declarations import Declaration
+from deploycheck.report import Finding
+from deploycheck.rules import Rule
+from deploycheck.settings import Settings
+
+NOT_OFFERED = Rule("DC206", "error", "the app's platform does not install the declared Python")
+RUNTIME_TXT = Rule("DC207", "warning", "runtime.txt is ignored or deprecated on the app's platform")
+RULES = (NOT_OFFERED, RUNTIME_TXT)
+SCOPE = "app"
+
+# Set outside the repository: a finding would only restate the table.
+_NO_DECLARATION = ("default", "the lock's header", "--python-version")
+
+
+def _not_offered(app: App, plat: platforms.Platform) -> list[Finding]:
+    rt = app.runtime
+    if rt.declaration is None or rt.source in _NO_DECLARATION or plat.offers(rt.minor) or plat.offered is None:
+        return []
+    since = dict(plat.removed).get(rt.minor)
+    offered = f"{plat.offered[0]} to {plat.offered[-1]}"
+    where = "its deploy dialog offers" if plat.id == "streamlit-cloud" else "it installs"
+    return [
+        NOT_OFFERED.finding(
+            rt.source,
+            rt.source_line,
+            f"{plat.name} does not install Python {rt.minor}"
+            + (f" (removed {since})" if since else "")
+            + f": {where} {offered} (table checked {plat.verified.isoformat()}), so the deploy fails or runs "
+            "another Python than the one this app was tested on",
+            f"declare a version {plat.name} offers, e.g. `{plat.default_python or plat.offered[-1]}`, in "
+            f"{rt.source}, test the app on it and recompile the lock",
+        )
+    ]
+
+
+def _runtime_txt(app: App, plat: platforms.Platform) -> list[Finding]:
+    path = app.folder / "runtime.txt"
+    found = declarations.read(path, app.root, declarations.runtime_txt)
+    if not isinstance(found, Declaration):
+        return []  # missing, or unusable: DC204's
+    shown = "runtime.txt" if app.display == "." else f"{app.display}/runtime.txt"
+    dot = ".python-version" if app.display == "." else f"{app.display}/.python-version"
+    rt = app.runtime
+    if plat.id == "heroku":
+        if (app.folder / "uv.lock").is_file():
+            return []  # with uv, runtime.txt fails the build: DC303 says so
+        return [
+            RUNTIME_TXT.finding(
+                shown,
+                found.line,
+                "Heroku deprecated runtime.txt in 2025 (builds print a warning, and apps using uv fail with it); "
+                ".python-version is its replacement",
+                f"`echo {found.minor} > {dot}` and `git rm {shown}`",
+            )
+        ]
+    if "runtime.txt" in plat.runtime_files:
+        return []
+    streamlit = plat.id == "streamlit-cloud"
+    if found.minor == rt.minor and not streamlit:
+        return []  # ignored but harmless: it says what the deploy runs anyway
+    if streamlit:
+        why = (
+            f"{plat.name} ignores runtime.txt: the Python comes from the deploy dialog (Advanced settings), "
+            f"whose default is {plat.default_python}; runtime.txt's {found.version} is not what the app gets"
+        )
+        fix = (
+            f"choose Python {found.minor} in the deploy dialog (changing it later means deleting and redeploying "
+            f"the app), then `git rm {shown}` so that nobody trusts it"
+        )
+    else:
+        why = (
+            f"{plat.name} does not read runtime.txt: the deploy runs Python {rt.python} ({rt.source}), not "
+            f"runtime.txt's {found.version}"
+        )
+        fix = f"`git rm {shown}`, or declare {found.minor} where {plat.name} reads it ({_reads(plat)})"
+    return [RUNTIME_TXT.finding(shown, found.line, why, fix)]
+
+
+def _reads(plat: platforms.Platform) -> str:
+    return ", ".join(s.file for s in plat.runtime_sources) or "its settings"
+
+
+def check(app: App, settings: Settings) -> list[Finding]:
+    if settings.python_version or app.platform in (None, "generic"):
+        return []
+    plat = platforms.get(app.platform)
+    return _not_offered(app, plat) + _runtime_txt(app, plat)
