@@ -87,12 +87,13 @@ OVERRIDES: dict[str, tuple[tuple[str, ...], str]] = {
     "ldap": (("python-ldap",), "python-ldap has no Linux wheel: only its sdist exists"),
 }
 
-_IMPORT_WORD = re.compile(r"\bimport\b")
-# Strings and comments, so that column-0 lines inside a triple-quoted string are not taken for statements.
-# Comments come first so that quotes inside them are ignored; single-quoted strings end at a newline.
-_LEXEMES = re.compile(
-    r"""\#[^\n]*|([rRbBuUfFtT]{0,2})(?:'''(?:[^'\\]|\\.|'(?!''))*(?:'''|\Z)|\"\"\"(?:[^"\\]|\\.|"(?!""))*(?:\"\"\"|\Z)"""
-    r"""|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")""",
+# Triple-quoted strings, so that column-0 lines inside one are not taken for statements. One match per
+# triple-quoted string: what lies between (code, comments, one-line strings, stray quotes) is skipped by
+# alternatives that start with different characters, so the scan is linear and never backtracks; a match
+# always succeeds (at the latest at the end of the text).
+_TRIPLE = re.compile(
+    r"""(?:[^#'"\\]+|\\.|\\|\#[^\n]*|'(?!'')(?:[^'\\\n]|\\.)*'|"(?!"")(?:[^"\\\n]|\\.)*"|'(?!'')|"(?!""))*"""
+    r"""(?:('''(?:[^'\\]|\\.|'(?!''))*(?:'''|\Z)|\"\"\"(?:[^"\\]|\\.|"(?!""))*(?:\"\"\"|\Z))|\Z)""",
     re.DOTALL,
 )
 _STATEMENT_START = re.compile(r"^[^\s#]", re.MULTILINE)
@@ -385,6 +386,11 @@ class _Collector:
         for alias in node.names:
             self.found.append(Import(self.file, line, module, alias.name, kind, self.cell))
 
+    def add_simple(self, module: str, name: str | None, line: int) -> None:
+        """An import found without ast: a top-level statement, so production unless the file is not."""
+        kind: Kind = "relative" if module.startswith(".") else self.file_kind
+        self.found.append(Import(self.file, line + self.offset, module, name, kind, self.cell))
+
     def walk(self, body: Iterable[ast.stmt], kind: Kind) -> None:
         for node in body:
             if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -436,66 +442,127 @@ def _decode(data: bytes) -> str:
     return data.decode(encoding)
 
 
-def _pieces(source: str) -> list[tuple[int, str]] | None:
-    """(line offset, text) of each top-level statement that mentions `import`; None when unsure."""
-    strings: list[tuple[int, int]] = []
+_NAME = r"[^\W\d]\w*"
+_DOTTED = rf"{_NAME}(?:\.{_NAME})*"
+_ALIASED = rf"{{0}}(?:[ \t]+as[ \t]+{_NAME})?"
+_TAIL = r"[ \t]*(?:#[^\n]*)?(?:\r?\n[ \t]*(?:#[^\n]*)?)*\r?\n?"
+# A one-line import at column 0 followed only by blank or comment lines: taken without ast (most imports
+# are these, at the top of a file). Anything else (parentheses, backslashes, `;`) goes to ast.
+_SIMPLE_IMPORT = re.compile(
+    rf"import[ \t]+(?P<modules>{_ALIASED.format(_DOTTED)}(?:[ \t]*,[ \t]*{_ALIASED.format(_DOTTED)})*){_TAIL}"
+)
+_SIMPLE_FROM = re.compile(
+    rf"from[ \t]+(?P<module>\.+(?:{_DOTTED})?|{_DOTTED})[ \t]+import[ \t]+"
+    rf"(?P<names>\*|{_ALIASED.format(_NAME)}(?:[ \t]*,[ \t]*{_ALIASED.format(_NAME)})*){_TAIL}"
+)
+_AS = re.compile(r"[ \t]+as[ \t]+")
+
+
+def _simple(statement: str) -> list[tuple[str, str | None]] | None:
+    """(module, name) pairs of a simple one-line import statement, or None if it is not one."""
+    found = _SIMPLE_IMPORT.fullmatch(statement)
+    if found:
+        return [(_AS.split(part.strip())[0], None) for part in found["modules"].split(",")]
+    found = _SIMPLE_FROM.fullmatch(statement)
+    if found:
+        return [(found["module"], _AS.split(part.strip())[0]) for part in found["names"].split(",")]
+    return None
+
+
+def _import_words(source: str) -> list[int]:
+    """Positions of the word `import` (str.find runs far faster than a \\b regex over the whole text)."""
+    found = []
+    pos = source.find("import")
+    while pos >= 0:
+        before = source[pos - 1] if pos else " "
+        after = source[pos + 6 : pos + 7] or " "
+        if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+            found.append(pos)
+        pos = source.find("import", pos + 6)
+    return found
+
+
+# A piece: (line offset, text, the imports of a simple statement or None to parse the text with ast).
+Piece = tuple[int, str, "list[tuple[str, str | None]] | None"]
+
+
+def _pieces(source: str) -> list[Piece]:
+    """The top-level statements that mention `import`: simple ones decoded, runs of the others as text."""
+    words = _import_words(source)
+    if not words:
+        return []
+    spans: Iterator[tuple[int, int]] = iter(())
     if '"""' in source or "'''" in source:
-        strings = [
-            (m.start(), m.end())
-            for m in _LEXEMES.finditer(source)
-            if m.group(1) is not None and "\n" in source[m.start() : m.end()]
-        ]
-    starts: list[int] = []
-    index = 0
+        # Consumed lazily: the scan stops at the statement after the last `import`.
+        spans = (m.span(1) for m in _TRIPLE.finditer(source) if m.group(1) is not None)
+    current = next(spans, None)
+    starts: list[int] = [0]
+    after_decorator = False
     for m in _STATEMENT_START.finditer(source):
         pos = m.start()
-        while index < len(strings) and strings[index][1] <= pos:
-            index += 1
-        if index < len(strings) and strings[index][0] < pos:
+        while current is not None and current[1] <= pos:
+            current = next(spans, None)
+        if current is not None and current[0] < pos:
             continue  # inside a multi-line string
-        if starts and (_CLAUSE.match(source, pos) or source[starts[-1]] == "@"):
-            continue  # else/elif/except/finally continue the statement above; a decorator its def
+        decorated, after_decorator = after_decorator, source[pos] == "@"
+        if decorated or _CLAUSE.match(source, pos):
+            continue  # a decorator goes with its def; else/elif/except/finally with the statement above
         if source[max(0, pos - 3) : pos].rstrip("\r\n").endswith("\\"):
             continue  # continuation of a backslash-ended line
-        starts.append(pos)
-    if not starts:
-        return None
-    if starts[0] != 0:
-        starts.insert(0, 0)
-    starts.append(len(source))
-    pieces = []
+        if pos > starts[-1]:
+            starts.append(pos)
+        if pos > words[-1]:
+            break
+    else:
+        starts.append(len(source))
+    pieces: list[Piece] = []
+    run_start = None
+    word = 0
     for begin, end in zip(starts, starts[1:]):
-        text = source[begin:end]
-        if _IMPORT_WORD.search(text):
-            pieces.append((source.count("\n", 0, begin), text))
+        while word < len(words) and words[word] < begin:
+            word += 1
+        wanted = word < len(words) and words[word] < end
+        simple = _simple(source[begin:end]) if wanted and source.startswith(("import", "from"), begin) else None
+        if run_start is not None and (simple is not None or not wanted):
+            pieces.append((source.count("\n", 0, run_start), source[run_start:begin], None))
+            run_start = None
+        if simple is not None:
+            pieces.append((source.count("\n", 0, begin), "", simple))
+        elif wanted and run_start is None:
+            run_start = begin
+    if run_start is not None:
+        pieces.append((source.count("\n", 0, run_start), source[run_start : starts[-1]], None))
     return pieces
 
 
 def _parse_source(source: str, collector: _Collector, *, whole: bool, notebook: bool = False) -> None:
     """Adds the imports of a module's source; SyntaxError/ValueError/RecursionError/MemoryError propagate."""
-    if not _IMPORT_WORD.search(source):
+    if "import" not in source:
         return
     if notebook:  # IPython runs cells with top-level await
         flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
         collector.walk(compile(source, collector.file, "exec", flags, dont_inherit=True).body, "production")
         return
-    pieces = None if whole else _pieces(source)
-    if pieces is not None:
-        trees = []
-        try:
-            for offset, text in pieces:
-                trees.append((offset, ast.parse(text)))
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            trees = []
-            pieces = None
-        else:
-            base = collector.offset
-            for offset, tree in trees:
-                collector.offset = base + offset
-                collector.walk(tree.body, "production")
-            collector.offset = base
-    if pieces is None:
+    if whole:
         collector.walk(ast.parse(source).body, "production")
+        return
+    pieces = _pieces(source)
+    trees = []
+    try:
+        for offset, text, simple in pieces:
+            trees.append((offset, simple if simple is not None else ast.parse(text)))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        collector.walk(ast.parse(source).body, "production")  # a cut in the wrong place: parse it all
+        return
+    base = collector.offset
+    for offset, tree in trees:
+        collector.offset = base + offset
+        if isinstance(tree, list):
+            for module, name in tree:
+                collector.add_simple(module, name, 1)
+        else:
+            collector.walk(tree.body, "production")
+    collector.offset = base
 
 
 def _syntax_problem(file: str, error: BaseException, cell: int | None = None) -> Problem:
