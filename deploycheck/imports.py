@@ -114,9 +114,9 @@ class Import:
     @property
     def dotted(self) -> str:
         """Most specific module the statement may load (`from google.cloud import storage`: google.cloud.storage)."""
-        if self.name and self.name != "*" and not self.module.endswith("."):
-            return f"{self.module}.{self.name}"
-        return self.module
+        if not self.name or self.name == "*":
+            return self.module
+        return self.module + self.name if self.module.endswith(".") else f"{self.module}.{self.name}"
 
     @property
     def top(self) -> str:
@@ -455,6 +455,11 @@ _SIMPLE_FROM = re.compile(
     rf"from[ \t]+(?P<module>\.+(?:{_DOTTED})?|{_DOTTED})[ \t]+import[ \t]+"
     rf"(?P<names>\*|{_ALIASED.format(_NAME)}(?:[ \t]*,[ \t]*{_ALIASED.format(_NAME)})*){_TAIL}"
 )
+# Statements only Python 2 has (print and exec statements, `except E, e:`), to parse such a file whole.
+_PY2 = re.compile(
+    r"""^[ \t]*(?:print[ \t]+[^\s(=.,;)\]}]|print[ \t]*>>|exec[ \t]+["']|except[ \t]+[\w.]+[ \t]*,[ \t]*\w+[ \t]*:)""",
+    re.MULTILINE,
+)
 _AS = re.compile(r"[ \t]+as[ \t]+")
 
 
@@ -544,6 +549,9 @@ def _parse_source(source: str, collector: _Collector, *, whole: bool, notebook: 
         collector.walk(compile(source, collector.file, "exec", flags, dont_inherit=True).body, "production")
         return
     if whole:
+        collector.walk(ast.parse(source).body, "production")
+        return
+    if _PY2.search(source):  # Python 2 code: the whole parse reports it, where the pieces might not reach
         collector.walk(ast.parse(source).body, "production")
         return
     pieces = _pieces(source)
@@ -693,7 +701,7 @@ def _notebook_imports(data: bytes, display: str, kind: Kind, target: _Target, pr
 
 
 def modules_from_record(record: str) -> list[str]:
-    """Dotted module and package names a wheel's RECORD installs (namespace folders included)."""
+    """Dotted module and package names a wheel's RECORD installs (namespace folders left out)."""
     names: set[str] = set()
     for line in record.splitlines()[:200_000]:
         path = line.split(",", 1)[0].strip().strip('"')
@@ -706,10 +714,10 @@ def modules_from_record(record: str) -> list[str]:
         if module is None or "__pycache__" in parts:
             continue
         dotted = [*parts[:-1], module] if module != "__init__" else parts[:-1]
-        if not dotted or not all(p.isidentifier() for p in dotted):
-            continue
-        for depth in range(1, len(dotted) + 1):
-            names.add(".".join(dotted[:depth]))
+        if dotted and all(p.isidentifier() for p in dotted):
+            # Parent folders are not added: a folder without __init__ is a namespace portion that other
+            # distributions share (google/cloud), and providing it says nothing of google.cloud.bigquery.
+            names.add(".".join(dotted))
     return sorted(names)
 
 
