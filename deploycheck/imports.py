@@ -460,6 +460,7 @@ _PY2 = re.compile(
     r"""^[ \t]*(?:print[ \t]+[^\s(=.,;)\]}]|print[ \t]*>>|exec[ \t]+["']|except[ \t]+[\w.]+[ \t]*,[ \t]*\w+[ \t]*:)""",
     re.MULTILINE,
 )
+_BLANK = re.compile(r"(?:\s|#[^\n]*)*")
 _AS = re.compile(r"[ \t]+as[ \t]+")
 
 
@@ -502,6 +503,9 @@ def _pieces(source: str) -> list[Piece]:
         spans = (m.span(1) for m in _TRIPLE.finditer(source) if m.group(1) is not None)
     current = next(spans, None)
     starts: list[int] = [0]
+    docstrings: dict[int, int] = {}
+    if current is not None and current[0] <= 2 and source[current[0]] in "\"'":
+        docstrings[0] = current[1]
     after_decorator = False
     for m in _STATEMENT_START.finditer(source):
         pos = m.start()
@@ -516,6 +520,8 @@ def _pieces(source: str) -> list[Piece]:
             continue  # continuation of a backslash-ended line
         if pos > starts[-1]:
             starts.append(pos)
+            if current is not None and current[0] - pos <= 2 and source[current[0]] in "\"'":
+                docstrings[pos] = current[1]  # the statement opens with a triple-quoted string
         if pos > words[-1]:
             break
     else:
@@ -527,6 +533,8 @@ def _pieces(source: str) -> list[Piece]:
         while word < len(words) and words[word] < begin:
             word += 1
         wanted = word < len(words) and words[word] < end
+        if wanted and begin in docstrings and _BLANK.fullmatch(source, docstrings[begin], end):
+            wanted = False  # a statement that is only a string (a docstring that mentions `import`)
         simple = _simple(source[begin:end]) if wanted and source.startswith(("import", "from"), begin) else None
         if run_start is not None and (simple is not None or not wanted):
             pieces.append((source.count("\n", 0, run_start), source[run_start:begin], None))
