@@ -1,0 +1,4 @@
+from celery import Celery
+from kombu import Queue
+
+app = Celery('tasks')

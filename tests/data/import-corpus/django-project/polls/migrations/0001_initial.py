@@ -1,0 +1,5 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True

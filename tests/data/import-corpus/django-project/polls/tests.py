@@ -1,0 +1,4 @@
+import pytest
+from django.test import TestCase
+
+from .models import Question

@@ -1,0 +1,3 @@
+from django.http import HttpResponse
+
+from .models import Question

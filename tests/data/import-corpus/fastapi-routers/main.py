@@ -1,0 +1,6 @@
+from fastapi import FastAPI
+
+from routers import items, users
+
+app = FastAPI()
+app.include_router(items.router)

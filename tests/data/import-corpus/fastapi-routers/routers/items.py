@@ -1,0 +1,4 @@
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+import streamlit as st
+
+
+def header():
+    st.header('x')

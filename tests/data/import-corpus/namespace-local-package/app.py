@@ -1,0 +1,2 @@
+from toolkit.text import slug
+import toolkit.numbers

@@ -1,0 +1,5 @@
+import re
+
+
+def slug(s):
+    return re.sub('x', '', s)

@@ -1,0 +1,3 @@
+import urllib2
+
+print 'hello'

@@ -1,0 +1,2 @@
+import imghdr
+import distutils.util

@@ -1,0 +1,4 @@
+import imghdr
+import cgi
+import distutils.util
+import json

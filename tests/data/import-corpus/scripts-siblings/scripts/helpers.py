@@ -1,0 +1,5 @@
+import psycopg2
+
+
+def connect():
+    return psycopg2.connect('')

@@ -1,0 +1,2 @@
+from helpers import connect
+import psycopg2

@@ -1,0 +1,2 @@
+import streamlit as st
+import pydeck as pdk

@@ -1,0 +1,2 @@
+def style(chart):
+    return chart

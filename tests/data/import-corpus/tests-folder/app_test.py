@@ -1,0 +1,1 @@
+from freezegun import freeze_time

@@ -1,0 +1,3 @@
+import streamlit as st
+import pandas as pd
+import numpy as np
