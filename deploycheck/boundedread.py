@@ -1,15 +1,15 @@
 """Reading one small repository file without trusting it: inside the boundary, regular, capped.
 
-TODO(lead): deploycheck/safefs.py (h-headers) provides `read_bytes(path, boundary, *, cap)` with the same
-rules; when it lands, make `read` call it and keep `Unreadable` as the one exception runtime.py handles.
+The rules are deploycheck.safefs's; this module phrases its refusals for findings about declaration files
+("is a symlink to outside the repository") and decodes what it read.
 """
 
 from __future__ import annotations
 
-import errno
 import os
-import stat
 from pathlib import Path
+
+from deploycheck import safefs
 
 # Declarations are a few lines; 256 KiB is far above any real one and bounds every parse that follows.
 CAP = 256 * 1024
@@ -22,34 +22,22 @@ class Unreadable(Exception):
 def read(path: Path, boundary: Path, *, cap: int = CAP) -> bytes:
     """The file's bytes; Unreadable when it resolves outside `boundary`, is not a regular file, or is over `cap`.
     Missing files raise FileNotFoundError."""
+    if not os.path.lexists(path):
+        raise FileNotFoundError(str(path))
     try:
-        real = path.resolve(strict=True)
-    except RuntimeError as exc:  # a symlink loop on older Pythons
-        raise Unreadable("is a symlink loop") from exc
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise Unreadable("is a symlink loop") from exc
-        raise
-    root = boundary.resolve()
-    if real != root and root not in real.parents:
-        raise Unreadable("is a symlink to outside the repository")
-    try:
-        # O_NONBLOCK: a FIFO planted under this name must not hang the run; O_NOFOLLOW: no swap after resolve.
-        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise Unreadable("changed into a symlink while being read") from exc
-        raise
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(f.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise Unreadable("is not a regular file")
-        if info.st_size > cap:
-            raise Unreadable(f"is {info.st_size:,} bytes, over the {cap:,}-byte limit for this kind of file")
-        data = f.read(cap + 1)
-    if len(data) > cap:
-        raise Unreadable(f"is over the {cap:,}-byte limit for this kind of file")
-    return data
+        return safefs.read_bytes(path, boundary, cap=cap)
+    except safefs.OutsideBoundary:
+        raise Unreadable("is a symlink to outside the repository") from None
+    except safefs.NotRegular:
+        raise Unreadable("is not a regular file") from None
+    except safefs.TooLarge:
+        raise Unreadable(f"is over the {cap:,}-byte limit for this kind of file") from None
+    except safefs.Unreadable as exc:
+        if not os.path.lexists(path):
+            raise FileNotFoundError(str(path)) from None
+        raise Unreadable(exc.reason) from None
+    except safefs.UnsafePath as exc:
+        raise Unreadable(exc.reason) from None
 
 
 def text(path: Path, boundary: Path, *, cap: int = CAP) -> str | None:
