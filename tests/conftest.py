@@ -23,6 +23,9 @@ from pkgindex import Dist, IndexServer, build_index  # noqa: E402
 
 from deploycheck import interpreters, resolver  # noqa: E402
 
+# tests/data holds apps laid out as real repositories (with their own test_*.py files): inputs, not tests.
+collect_ignore = ["data"]
+
 PYTHONS = ("3.9", "3.11")
 
 UNIVERSE = [
