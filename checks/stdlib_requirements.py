@@ -4,7 +4,8 @@
 squats the name. The Streamlit docs warn about exactly this. The name is judged against the standard
 library of the deploy's Python (stdlib-list's table for that version), so a real backport stays allowed
 where the target lacks the module (`dataclasses` on 3.6), and a line whose marker excludes the target is
-not the target's concern.
+not the target's concern. The tables are deploycheck.stdlib's (stdlib-list per version, 3.6 to 3.15), shared
+with the import check.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from packaging.markers import InvalidMarker, Marker
 from packaging.utils import NormalizedName, canonicalize_name
 
-from deploycheck import reqfile
+from deploycheck import reqfile, stdlib
 from deploycheck.apps import App
 from deploycheck.errors import CheckError
 from deploycheck.report import Finding
@@ -27,36 +28,20 @@ STDLIB_NAME = Rule("DC301", "error", "a standard-library module is named as a re
 RULES = (STDLIB_NAME,)
 SCOPE = "app"
 
-# stdlib-list 0.12 has tables up to 3.14. 3.15 removes no top-level module that 3.14 has and adds none a
-# requirement would name, so 3.14's table stands for it (and for anything newer until the package catches up).
-_NEWEST_TABLE = "3.14"
-_OLDEST_3 = (3, 6)
-
-
-def _table(minor: str) -> str:
-    major, number = (int(x) for x in minor.split(".")[:2])
-    return _NEWEST_TABLE if (major, number) > (3, 14) else f"{major}.{number}"
-
 
 @cache
 def _stdlib(minor: str) -> dict[NormalizedName, str]:
-    from stdlib_list import stdlib_list  # a JSON table per version: read only when this check runs
-
-    return {canonicalize_name(m): m for m in stdlib_list(_table(minor)) if "." not in m and not m.startswith("_")}
+    return {canonicalize_name(m): m for m in stdlib.stdlib_modules(minor) if not m.startswith("_")}
 
 
 @cache
-def _removed_before(minor: str) -> dict[NormalizedName, tuple[str, str]]:
-    """Modules that an earlier Python 3 had and this one no longer has: (module, last version with it)."""
-    target = tuple(int(x) for x in minor.split(".")[:2])
-    gone: dict[NormalizedName, tuple[str, str]] = {}
-    now = _stdlib(minor)
-    for number in range(_OLDEST_3[1], 15):
-        if (3, number) >= target:
-            break
-        for name, module in _stdlib(f"3.{number}").items():
-            if name not in now:
-                gone[name] = (module, f"3.{number}")
+def _removed_before(minor: str) -> dict[NormalizedName, tuple[str, str, str]]:
+    """Modules this Python no longer has: (module, last version with it, what to use instead)."""
+    gone = {}
+    for module in stdlib.REMOVED:
+        removed = stdlib.removed_in(module, minor)
+        if removed and not module.startswith("_"):
+            gone[canonicalize_name(module)] = (module, f"3.{removed[0] - 1}", removed[1])
     return gone
 
 
@@ -122,7 +107,7 @@ def check(app: App, settings: Settings) -> list[Finding]:
                     )
                 )
             elif pin.name in removed:
-                module, last = removed[pin.name]
+                module, last, instead = removed[pin.name]
                 findings.append(
                     STDLIB_NAME.finding(
                         file.display,
@@ -130,8 +115,7 @@ def check(app: App, settings: Settings) -> list[Finding]:
                         f"{module!r} was a standard-library module (last in Python {last}), removed before "
                         f"Python {minor}; a requirement named after it fails the install or brings in an "
                         "unrelated package that squats the name",
-                        fix + f"; replace the code that imports {module} (the Python {minor} docs name the "
-                        "successor module or maintained fork)",
+                        fix + f"; code that imports {module} needs {instead}",
                     )
                 )
     return findings
