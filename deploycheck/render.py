@@ -14,7 +14,12 @@ _SIGN = {"added": "+", "removed": "-", "changed": "~"}
 def _runtime(rt: dict[str, object]) -> str:
     where = f"{rt['source']}:{rt['line']}" if rt.get("line") else str(rt["source"])
     text = f"Python {rt['python']} (from {where})"
-    return text + (f"; {rt['reason']}" if rt.get("reason") else "")
+    if rt.get("platform") and rt.get("platform") != "generic":
+        text += f", platform {rt['platform']}"
+    text += f"; {rt['reason']}" if rt.get("reason") else ""
+    notes = rt.get("notes")
+    # e.g. the lock looks made for another Python than the one assumed: said, rather than blaming the lock
+    return text + "".join(f"; {note}" for note in notes) if isinstance(notes, list) else text
 
 
 def _change_line(c: Change) -> str:
