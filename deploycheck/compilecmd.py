@@ -12,6 +12,19 @@ from dataclasses import dataclass, field
 
 from deploycheck.reqfile import INDEX_LIKE, OPTION_NAMES, UNSAFE, ReqFile
 
+# Options that move work (or reads) outside the temporary copy, or pick what runs: never passed on.
+_MOVES_WORK = {
+    "--cert",
+    "--client-cert",
+    "--config",
+    "--build-dir",
+    "--src",
+    "--directory",
+    "--project",
+    "--target",
+    "--prefix",
+    "--root",
+}
 # Options that take a value, for pip-compile and `uv pip compile` alike.
 _VALUE_OPTIONS = {
     "-o",
@@ -57,18 +70,9 @@ _VALUE_OPTIONS = {
     "--link-mode",
     "--torch-backend",
     "--emit-package",
-    "--cert",
-    "--client-cert",
-    "--config",
-    "--build-dir",
-    "--src",
-    "--directory",
-    "--project",
-    "--target",
-    "--prefix",
-    "--root",
     "--build-constraints",
     "-b",
+    *_MOVES_WORK,
 }
 # The index options of pip (as reqfile names them) plus uv's own.
 INDEX_OPTIONS = {
@@ -103,17 +107,7 @@ _DROPPED = {
     "--config-file",
     "--no-config",
     "--offline",
-    # Options that move work (or reads) outside the temporary copy, or pick what runs.
-    "--cert",
-    "--client-cert",
-    "--config",
-    "--build-dir",
-    "--src",
-    "--directory",
-    "--project",
-    "--target",
-    "--prefix",
-    "--root",
+    *_MOVES_WORK,
 }
 # Options whose value is a file or folder the resolver reads: checked against the repository boundary.
 PATH_OPTIONS = {"-c", "--constraint", "--overrides", "--override", "--build-constraint", "--build-constraints", "-b"}
