@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deploycheck import filenames, runtime
+from deploycheck import filenames, runtime, safefs
 from deploycheck.reqfile import ReqFile
 from deploycheck.scan import SKIP_DIRS, LockPair, Project, rel
 from deploycheck.settings import Settings
@@ -50,11 +50,10 @@ def app_folder(path: Path, root: Path) -> Path:
     return folder
 
 
-def _has_dependencies(pyproject: Path) -> bool:
+def _has_dependencies(pyproject: Path, root: Path) -> bool:
     try:
-        with pyproject.open("rb") as f:
-            head = f.read(256 * 1024)
-    except OSError:
+        head = safefs.read_bytes(pyproject, root, cap=2 * 1024 * 1024)  # never a FIFO, never a link out
+    except (OSError, safefs.UnsafePath):
         return False
     return b"dependencies" in head or b"[tool.poetry" in head
 
@@ -74,7 +73,7 @@ def _dependency_folders(root: Path) -> dict[Path, set[str]]:
             for f in files
             if f in DEPENDENCY_FILES or f == "pyproject.toml" or filenames.misspelling_of(f) == "requirements.txt"
         }
-        if "pyproject.toml" in names and not _has_dependencies(Path(folder, "pyproject.toml")):
+        if "pyproject.toml" in names and not _has_dependencies(Path(folder, "pyproject.toml"), root):
             names.discard("pyproject.toml")
         if names:
             found[Path(folder)] = names

@@ -4,6 +4,7 @@ front end has every option and validates it the same way."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as tomllib
 
-from deploycheck import platforms
+from deploycheck import platforms, safefs
 from deploycheck.errors import CheckError
 
 FAIL_ON = {"error": "error", "drift": "error", "warning": "warning", "never": "never"}
@@ -135,10 +136,13 @@ def read_config(folder: Path, boundary: Path) -> tuple[Path | None, dict[str, An
     folder, boundary = folder.resolve(), boundary.resolve()
     for candidate in [folder, *folder.parents]:
         path = candidate / "pyproject.toml"
-        if path.is_file() and not path.is_symlink():
+        if os.path.lexists(path):
             try:
-                raw = path.read_bytes()[: 2 * 1024 * 1024].decode("utf-8")
+                # Inside the repository, a regular file, capped: a FIFO or a symlink out is refused, not read.
+                raw = safefs.read_bytes(path, boundary, cap=2 * 1024 * 1024).decode("utf-8")
                 data = tomllib.loads(raw)
+            except safefs.UnsafePath as exc:
+                raise CheckError(f"cannot read it: it {exc.reason}", path=str(path)) from None
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
                 raise CheckError(
                     f"cannot read [tool.deploycheck]: {exc}", path=str(path), fix="fix the TOML syntax"
@@ -161,8 +165,10 @@ def build(
     `front` names an option in messages ("--{}" on the command line, "input {}" in the action). `fixed`
     carries what only one front end has (format, output, fix_dir). only-binary is a ratchet:
     either the front end or the project's configuration can turn it on, neither can turn off the other."""
-    config_path, config = read_config(root, boundary or root)
-    shown = str(config_path.relative_to((boundary or root).resolve())) if config_path else None
+    # The nearest [tool.deploycheck] from the checked folder up to the repository's top (the git work tree).
+    top = boundary or (safefs.git_top(root) if root.is_dir() else None) or root
+    config_path, config = read_config(root, top) if root.is_dir() else (None, {})
+    shown = str(config_path.relative_to(top.resolve())) if config_path else None
     for key in config:
         option = BY_NAME.get(key)
         if option is None or not option.in_config:

@@ -117,3 +117,31 @@ def test_selection_rules():
     assert not Selection(select=["DC301"], ignore=["ALL"]).wants("DC101")
     assert not inline_allows("x  # deploycheck: ignore[DC110, DC2]", "DC201")
     assert inline_allows("x  # deploycheck: ignore[DC110]", "DC111")
+
+
+def test_config_from_the_repository_top_for_a_subfolder(tmp_path):
+    repo = write(
+        tmp_path / "repo",
+        {
+            ".git/HEAD": "x\n",
+            "pyproject.toml": '[tool.deploycheck]\nignore = ["DC301"]\n',
+            "app/requirements.txt": "math\n",
+            "app/.python-version": "3.12\n",
+        },
+    )
+    code, report = run_check(repo / "app", "--select", "DC3")
+    assert code == 0 and report["config"]["file"] == "pyproject.toml"
+
+
+def test_config_file_that_is_a_fifo_or_a_link_out_is_refused_not_read(tmp_path):
+    import os
+
+    from deploycheck import cli
+
+    folder = write(tmp_path / "app", {"requirements.txt": "six==1.16.0\n"})
+    os.mkfifo(folder / "pyproject.toml")  # reading it would block forever
+    assert cli.main([str(folder)]) == 2
+    (folder / "pyproject.toml").unlink()
+    secret = write(tmp_path / "outside", {"pyproject.toml": "[tool.deploycheck]\nignore = ['ALL']\n"})
+    (folder / "pyproject.toml").symlink_to(secret / "pyproject.toml")
+    assert cli.main([str(folder)]) == 2
