@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deploycheck import credentials, pipeline, render, runner_files
+from deploycheck import credentials, pipeline, render, runner_files, safefs
 from deploycheck.credentials import redact
 from deploycheck.errors import CheckError
 from deploycheck.report import Report
@@ -180,8 +180,12 @@ def run(env: dict[str, str] | None = None) -> int:
 
     if inputs.report_file:  # publish-only: never checks out or resolves anything
         try:
-            data = json.loads(Path(workspace, inputs.report_file).read_text(encoding="utf-8"))
-            report = Report.from_json(data)
+            # The report comes from the pull request's workflow: read it like any input, bounded and inside.
+            raw = safefs.read_bytes(Path(workspace, inputs.report_file), Path(workspace), cap=32 * 1024 * 1024)
+            report = Report.from_json(json.loads(raw.decode("utf-8")))
+        except safefs.UnsafePath as exc:
+            print(f"::error title=deploycheck::input report: cannot read {inputs.report_file}: it {exc.reason}")
+            return 2
         except (OSError, ValueError, KeyError, TypeError) as exc:
             print(
                 f"::error title=deploycheck::input report: cannot read {inputs.report_file} ({exc}); pass the "
