@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from types import ModuleType
 
-from deploycheck.checks import lock_drift, runtime_agreement, stdlib_requirements, unpinned_requirements
+from deploycheck.checks import (
+    hashes_against_index,
+    lock_drift,
+    pins_against_target,
+    runtime_agreement,
+    stdlib_requirements,
+    unpinned_requirements,
+)
 from deploycheck.rules import Rule
 
 CHECKS: tuple[ModuleType, ...] = (
@@ -20,6 +27,8 @@ CHECKS: tuple[ModuleType, ...] = (
     stdlib_requirements,
     lock_drift,
     unpinned_requirements,
+    pins_against_target,
+    hashes_against_index,
 )
 
 
