@@ -150,9 +150,10 @@ def _platforms(files: list[DistFile]) -> str:
 def _nothing_installs(release: PinnedRelease, files: list[DistFile]) -> Finding:
     target = release.deploy.target
     first = first_version_with_wheel(release.project.releases(), target, since=release.version)
+    where = "its line" if release.pair is None else "its requirement in the lock's sources"
     fix = (
-        "if the package is only needed on another system, give its line a marker in the lock's sources (e.g. "
-        '`; sys_platform == "win32"`) and recompile on Linux'
+        f'if the package is only needed on another system, give {where} a marker (e.g. `; sys_platform == "win32"`)'
+        + ("" if release.pair is None else " and recompile on Linux")
         + (f"; else {_change(release, first)}, the first release with a wheel for the target" if first else "")
     )
     return NOTHING_INSTALLS.finding(
