@@ -36,6 +36,8 @@ def check(project: Project, settings: Settings) -> Outcome:
                 findings += _missing(pair.lock, pair, env)
             for plain in app.plain:
                 findings += _missing(plain, None, env)
+    if not any(p.hashes for app in project.apps for f in app.requirement_files() for p in f.pins.values()):
+        return Outcome(findings)  # no hashes anywhere: nothing to look up for them
     found = pinned.lookup(project, settings)
     lines: dict[str, list[str]] = {}  # each file split once, however many of its pins are reported
     for release in found.pins:

@@ -137,7 +137,8 @@ def _python_excluded(release: PinnedRelease, requires_python: str | None) -> Fin
         release.file.display,
         release.pin.line,
         f"{release.spec} requires Python {spec} (its Requires-Python), which excludes the deploy's Python "
-        f"{target.python}: pip refuses it and the deploy fails with 'No matching distribution found'",
+        f"{target.python}: pip refuses it and the deploy fails with 'No matching distribution found'"
+        + _assumed(release),
         fix,
     )
 
@@ -204,9 +205,13 @@ def _no_wheel(release: PinnedRelease) -> Finding:
     return NO_WHEEL.finding(
         release.file.display,
         release.pin.line,
-        f"{release.spec} has no wheel for {_target(target)}: {why}",
+        f"{release.spec} has no wheel for {_target(target)}: {why}" + _assumed(release),
         fix,
     )
+
+
+def _assumed(release: PinnedRelease) -> str:
+    return f" ({release.deploy.assumed})" if release.deploy.assumed else ""
 
 
 def _target(target: Target) -> str:

@@ -13,6 +13,7 @@ check" problem, never a finding.
 
 from __future__ import annotations
 
+import concurrent.futures
 import re
 import urllib.parse
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ from deploycheck.targettags import Target
 
 PYPI = "https://pypi.org/simple/"
 TIMEOUT = 15.0  # per request; the whole run is bounded by --timeout
+MAX_INDEX_SETS = 8  # distinct index lists one run looks pins up on; a real repository has one or two
 MAX_SHOWN = 200  # characters of index-provided text (yank reasons) quoted in a message
 _IMAGE_TAG = re.compile(r"[\w.\-]{1,64}")
 # Reasons an index gives about one page; anything else (refused, timed out, DNS, proxy, TLS) means the
@@ -56,6 +58,7 @@ class Deploy:
     target: Target
     image: str = ""  # the official python image tag of the app's Dockerfile ("3.12-slim"), "" when none
     variant: platforms.ImageVariant | None = None
+    assumed: str = ""  # why the Python is a guess, when nothing declares it exactly
 
     def describe(self) -> str:
         if self.image:
@@ -131,7 +134,11 @@ def deploy_of(app: App) -> Deploy | None:
         _ = target.tags
     except (InvalidVersion, IndexError, ValueError):
         return None
-    return Deploy(target, image, variant)
+    rt, assumed = app.runtime, ""
+    if rt.source == "default" or not rt.exact:
+        where = "the platform's default" if rt.source == "default" else f"inferred from {shown_text(rt.source)}"
+        assumed = f"Python {rt.python} is {where}, not declared exactly"
+    return Deploy(target, image, variant, assumed)
 
 
 def marker_environment(target: Target) -> dict[str, str]:
@@ -270,7 +277,22 @@ def _lookup(project: ScannedProject, settings: Settings) -> Lookup:
     groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[NormalizedName]] = {}
     for *_, pin, _, _, src in wanted:
         groups.setdefault((src.urls, src.trusted_hosts), []).append(pin.name)
-    fetched = {key: _fetch(*key, list(dict.fromkeys(names))) for key, names in groups.items()}
+    for key in list(groups)[MAX_INDEX_SETS:]:
+        del groups[key]
+        out.problems.append(
+            Problem(
+                f"pins not checked against {', '.join(shown_url(u) for u in key[0])}: the files of this repository "
+                f"name more than {MAX_INDEX_SETS} different lists of package indexes",
+                fix="pass --index-url (and --extra-index-urls) to check every file against the same indexes",
+            )
+        )
+    wanted = [w for w in wanted if (w[-1].urls, w[-1].trusted_hosts) in groups]
+    fetched: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[NormalizedName, Project]] = {}
+    if groups:
+        # Each list of indexes at once: one that does not answer costs its timeout once, not once per list.
+        with concurrent.futures.ThreadPoolExecutor(min(len(groups), 4), thread_name_prefix="indexes") as pool:
+            jobs = {key: pool.submit(_fetch, *key, list(dict.fromkeys(names))) for key, names in groups.items()}
+            fetched = {key: job.result() for key, job in jobs.items()}
     failed: dict[str, tuple[str, set[str], ReqFile, int | None]] = {}  # index -> reason, pins, first file, line
     for app, file, pair, pin, version, deploy, src in wanted:
         found = fetched[(src.urls, src.trusted_hosts)][pin.name]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -209,3 +210,39 @@ def test_one_request_per_project_for_both_checks(tmp_path, fresh_index, monkeypa
     fresh_index.requests(clear=True)
     assert run_check(folder, "--select", "DC4", "--index-url", f"{fresh_index.url}/simple/")[1] == report
     assert fresh_index.requests() == []
+
+
+@pytest.mark.online
+def test_streamlit_example_against_the_real_index(tmp_path):
+    """The shipped Streamlit lock on PyPI: every pin is a release with a wheel for 3.12, so nothing fires;
+    a pin moved to a release PyPI never had fires at its line, which proves the lookup really happened."""
+    from conftest import ROOT
+
+    folder = shutil.copytree(ROOT / "examples" / "streamlit-app", tmp_path / "app")
+    code, report = run_check(folder, "--select", "DC4")
+    assert (code, found(report), report["problems"]) == (0, [], [])
+    lock = folder / "requirements.txt"
+    lines = lock.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("altair=="))
+    lines[at] = "altair==0.0.1"
+    lock.write_text("\n".join(lines) + "\n")
+    code, report = run_check(folder, "--select", "DC4")
+    assert (code, found(report)) == (1, [("DC404", "requirements.txt", at + 1)])
+    assert "pypi.org/simple/" in report["findings"][0]["message"]
+
+
+def test_a_python_nothing_declares_is_said_to_be_assumed(tmp_path, index):
+    folder = write(tmp_path / "app", {"requirements.txt": "oldpy==1.0\n"})
+    _, report = run_check(folder, "--select", "DC401", "--index-url", index)
+    finding = by_code(report, "DC401")
+    assert f"Python {report['runtime']['python']} is the platform's default" in finding["message"]
+    assert "not declared exactly" in finding["message"]
+
+
+def test_too_many_index_lists_are_bounded(tmp_path):
+    files = {f"app{i}/requirements.txt": f"--index-url {closed_port_url()}\nyankme==1.{i}\n" for i in range(10)}
+    folder = write(tmp_path / "repo", {**files, ".python-version": "3.12\n"})
+    code, report = run_check(folder, "--select", "DC4")
+    messages = [p["message"] for p in report["problems"]]
+    assert code == 2 and found(report) == [] and len(messages) == 10
+    assert sum("more than 8 different lists of package indexes" in m for m in messages) == 2
