@@ -303,12 +303,13 @@ def _lookup(project: ScannedProject, settings: Settings) -> Lookup:
             url = _index_of(error, [u if u.endswith("/") else u + "/" for u in src.urls])
             entry = failed.setdefault(url, (error.reason, set(), file, src.line))
             entry[1].add(f"{file.display}:{pin.name}")
-    for url, (reason, pins, file, line) in failed.items():
-        count = len(pins)
+    for url, (said, pins, file, line) in failed.items():
+        count, reason = len(pins), shown_text(said)
         out.problems.append(
             Problem(
                 f"could not check {count} pinned release{'s' if count != 1 else ''} against the package index "
-                f"{shown_url(url)}: it did not answer ({shown_text(reason)})",
+                f"{shown_url(url)}: "
+                + ("it is not an http(s) URL" if reason.startswith("not an") else f"it did not answer ({reason})"),
                 file.display,
                 line,
                 UNREACHABLE_FIX,
