@@ -16,6 +16,8 @@ from deploycheck.checks import (
     hashes_against_index,
     lock_drift,
     pins_against_target,
+    repository_boundary,
+    requirements_syntax,
     runtime_agreement,
     stdlib_requirements,
     unpinned_requirements,
@@ -23,6 +25,8 @@ from deploycheck.checks import (
 from deploycheck.rules import Rule
 
 CHECKS: tuple[ModuleType, ...] = (
+    repository_boundary,
+    requirements_syntax,
     runtime_agreement,
     stdlib_requirements,
     lock_drift,

@@ -102,7 +102,7 @@ def judge(release: PinnedRelease, lines: dict[str, list[str]]) -> list[Finding]:
 
 def _missing(file: ReqFile, pair: LockPair | None, env: dict[str, str]) -> list[Finding]:
     """pip's hash-checking mode starts with the first hash and then wants one on every requirement."""
-    pins = [p for p in file.pins.values() if pinned.applies(p.marker, env)]
+    pins = [p for p in [*file.pins.values(), *file.alternates] if pinned.applies(p.marker, env)]
     hashed = [p for p in pins if p.hashes]
     if not hashed:
         return []

@@ -12,7 +12,7 @@ from packaging.utils import NormalizedName
 from deploycheck import explain, interpreters, lockdiff, recompile, reqfile, resolver
 from deploycheck.apps import app_of
 from deploycheck.errors import CheckError
-from deploycheck.report import Finding, LockResult
+from deploycheck.report import Finding, LockResult, Problem
 from deploycheck.rules import Outcome, Rule
 from deploycheck.scan import LockPair, Project, rel
 from deploycheck.settings import Settings
@@ -21,9 +21,10 @@ from deploycheck.workspace import Workspace
 DRIFT = Rule("DC101", "error", "the lock is not what its sources resolve to on the deploy's Python")
 COSMETIC = Rule("DC102", "info", "only cosmetic differences from a recompile (error with --strict)")
 OTHER_PYTHON = Rule("DC103", "warning", "the lock was compiled with another Python than the deploy's")
+NOT_COVERED = Rule("DC107", "error", "a universal lock does not cover the deploy's Python")
 NO_INTERPRETER = Rule("DC104", "warning", "no interpreter of the deploy's Python: uv resolved without one")
 FRESH = Rule("DC105", "warning", "only a fresh compile resolves sensibly: the committed pins are stale")
-RULES = (DRIFT, COSMETIC, OTHER_PYTHON, NO_INTERPRETER, FRESH)
+RULES = (DRIFT, COSMETIC, OTHER_PYTHON, NO_INTERPRETER, FRESH, NOT_COVERED)
 SCOPE = "project"
 
 
@@ -31,7 +32,7 @@ def check(project: Project, settings: Settings) -> Outcome:
     out = Outcome()
     if not project.locks:
         return out
-    with Workspace(project) as ws:
+    with Workspace(project, timeout=settings.timeout) as ws:
         for pair in project.locks:
             result = _check_lock(pair, project, settings, ws, out.findings)
             out.lockfiles.append(result)
@@ -54,7 +55,19 @@ def _check_lock(
         runtime=rt.to_json(),
         tool=pair.command.tool,
         header_python=lock.header.python,
+        notes=list(pair.notes),
     )
+    if pair.blocked:
+        result.error = Problem(pair.blocked, pair.display, None, "see the findings on the files it names")
+        return result
+    if lock.errors or not lock.text:
+        result.error = Problem(
+            "not recompiled: pip cannot read this lock as it stands (see the DC35x findings on its lines)",
+            pair.display,
+            None,
+            "fix the lines named in the findings, then run deploycheck again",
+        )
+        return result
     if lock.header.python and lock.header.python != rt.minor:
         findings.append(
             OTHER_PYTHON.finding(
@@ -64,6 +77,18 @@ def _check_lock(
                 f"({rt.source})",
                 f"recompile it with Python {rt.python}: "
                 + recompile.fix_command(pair, project.root, rt.python, fresh=False),
+            )
+        )
+    floor = recompile.universal_floor(pair) if pair.command.universal else None
+    if floor and tuple(int(x) for x in floor.split(".")) > tuple(int(x) for x in rt.minor.split(".")):
+        findings.append(
+            NOT_COVERED.finding(
+                pair.display,
+                1,
+                f"the lock was resolved with --universal for Python {floor} and newer, but the app deploys on Python "
+                f"{rt.python}: its pins and markers say nothing about {rt.minor}, and pip may install releases that "
+                f"do not support it",
+                f"recompile with --python-version {rt.minor} (the lowest Python you deploy on)",
             )
         )
     verdict = recompile.recompile(pair, ws, rt.python, settings)
@@ -136,6 +161,7 @@ def _explain(pair: LockPair, verdict: recompile.Verdict, target: str) -> None:
         markers=resolver.universal_markers(verdict.job, lowest),
         direct=_direct(pair),
         hashes=pair.command.generate_hashes,
+        universal=pair.command.universal,
     )
     for change in verdict.changes:
         explain.explain(change, ctx)

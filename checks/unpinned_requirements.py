@@ -34,9 +34,11 @@ def check(project: Project, settings: Settings) -> Outcome:
     plain_files = [(app, plain) for app in project.apps for plain in app.plain]
     if not plain_files:
         return out
-    with Workspace(project) as ws:  # one copy of the project for every plain file
+    with Workspace(project, timeout=settings.timeout) as ws:  # one copy of the project for every plain file
         for app, plain in plain_files:
             out.findings += _loose_lines(plain)
+            if plain.errors or not plain.text:
+                continue  # pip cannot read it as it stands: the DC35x findings say where
             result = _compile(plain, app.runtime.python, app.runtime.to_json(), project, settings, ws)
             out.lockfiles.append(result)
             if result.status == "error" or result.proposed is None:
@@ -101,7 +103,7 @@ def _compile(
         return result
     if compiled.text is None:
         result.status = "error"
-        problem = recompile.failure(compiled, plain.display, python)
+        problem = recompile.failure(compiled, plain.display, python, only_binary=job.only_binary, job=job)
         result.error = Problem(problem.message, problem.path, problem.line, problem.fix)
         return result
     result.proposed = compiled.text

@@ -62,7 +62,7 @@ def read_inputs(env: dict[str, str]) -> Inputs:
     if given["per-file-ignores"]:
         given["per-file-ignores"] = given["per-file-ignores"].splitlines()  # type: ignore[assignment]
     try:
-        settings = build(given, root=workspace / working_directory, boundary=workspace, front="input {}")
+        settings = build(given, root=workspace / working_directory, boundary=workspace.resolve(), front="input {}")
     except CheckError as exc:
         raise InputError(exc.where() + exc.message) from None
     return Inputs(

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from deploycheck import pipeline, render
+from deploycheck import outputs, pipeline, render
 from deploycheck.errors import CheckError
 from deploycheck.report import Report
 from deploycheck.settings import OPTIONS, Settings, build
@@ -73,15 +73,26 @@ def main(argv: list[str] | None = None) -> int:
     except CheckError as exc:
         print(f"deploycheck: error: {exc}", file=sys.stderr)
         return USAGE_EXIT
-    report = pipeline.run(settings)
+    refused = outputs.preflight(settings)
+    if refused:
+        print(f"deploycheck: error: {refused}", file=sys.stderr)
+        return USAGE_EXIT
+    try:
+        report = pipeline.run(settings, guard=lambda project: outputs.guard(settings, project))
+    except pipeline.Refused as exc:
+        print(f"deploycheck: error: {outputs.one_line(exc.error)}", file=sys.stderr)
+        return USAGE_EXIT
     return emit(report, settings)
 
 
 def emit(report: Report, settings: Settings) -> int:
     text = render.RENDERERS[settings.format](report)
     if settings.output:
-        settings.output.parent.mkdir(parents=True, exist_ok=True)
-        settings.output.write_text(text, encoding="utf-8")
+        try:
+            outputs.write_report(settings.output, text)
+        except CheckError as exc:
+            print(f"deploycheck: error: {outputs.one_line(exc)}", file=sys.stderr)
+            return USAGE_EXIT
         if settings.format != "text":
             sys.stdout.write(render.to_text(report))
     else:
@@ -89,6 +100,8 @@ def emit(report: Report, settings: Settings) -> int:
     if settings.fix_dir:
         from deploycheck import fixes
 
-        for path in fixes.write(report, settings.root, settings.fix_dir):
+        for path in fixes.write(
+            report, settings.root, settings.fix_dir, boundary=settings.boundary, read=report.inputs
+        ):
             print(f"wrote {path}", file=sys.stderr)
     return report.exit_code

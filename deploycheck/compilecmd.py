@@ -6,6 +6,7 @@ gets a command inferred from its own content (hashes, unsafe pins, annotations, 
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, field
 
@@ -56,6 +57,18 @@ _VALUE_OPTIONS = {
     "--link-mode",
     "--torch-backend",
     "--emit-package",
+    "--cert",
+    "--client-cert",
+    "--config",
+    "--build-dir",
+    "--src",
+    "--directory",
+    "--project",
+    "--target",
+    "--prefix",
+    "--root",
+    "--build-constraints",
+    "-b",
 }
 # The index options of pip (as reqfile names them) plus uv's own.
 INDEX_OPTIONS = {
@@ -90,19 +103,83 @@ _DROPPED = {
     "--config-file",
     "--no-config",
     "--offline",
+    # Options that move work (or reads) outside the temporary copy, or pick what runs.
+    "--cert",
+    "--client-cert",
+    "--config",
+    "--build-dir",
+    "--src",
+    "--directory",
+    "--project",
+    "--target",
+    "--prefix",
+    "--root",
 }
+# Options whose value is a file or folder the resolver reads: checked against the repository boundary.
+PATH_OPTIONS = {"-c", "--constraint", "--overrides", "--override", "--build-constraint", "--build-constraints", "-b"}
+# --pip-args pass through to pip. Only these are kept (an allowlist: pip has many options that write
+# elsewhere, --src, --target, --prefix, --root, --cache-dir, --log, --user, -e PATH ...).
+_PIP_FLAGS = {
+    "--pre",
+    "--prefer-binary",
+    "--no-build-isolation",
+    "--use-pep517",
+    "--no-use-pep517",
+    "--no-deps",
+    "-v",
+    "--verbose",
+    "-q",
+    "--quiet",
+    "--no-index",
+    "--disable-pip-version-check",
+    "--no-color",
+    "--require-hashes",
+}
+_PIP_VALUES = {
+    "--only-binary",
+    "--no-binary",
+    "--use-feature",
+    "--use-deprecated",
+    "--timeout",
+    "--retries",
+    "--progress-bar",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--trusted-host",
+    "--config-settings",
+    "-C",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
+}
+# With only-binary on, these in --pip-args could bring back package build code (another index serving
+# sdists, or --no-binary): refused, not dropped, so that the user sees why.
+_PIP_UNDER_ONLY_BINARY = {"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--no-binary", "--no-index"}
+# Shell operators: a real header never has them (pip-compile writes its own argv); a hand-edited one
+# must not carry them into a printed command.
+_SHELL = set(";&|<>()`")
+_WINDOWS_ABS = re.compile(r"^[A-Za-z]:[\\/]")
 
 
 @dataclass
 class CompileCommand:
     tool: str  # "pip-compile" or "uv": which tool writes this lock
-    sources: list[str]  # as written, relative to the folder the command ran in
+    sources: list[str]  # as written (Windows separators made "/"), relative to the folder the command ran in
     output_file: str | None
     options: list[str]  # output-changing options to pass again, in order (index options excluded)
     index_options: list[str]  # index options from the command line, e.g. ["--index-url", URL]
-    original: str  # the user's command line, for the regenerated header
+    original: str  # the user's command line, for the regenerated header (never for a shell)
     inferred: bool = False  # True when no header said it
     flags: set[str] = field(default_factory=set)
+    pip_args: list[str] = field(default_factory=list)  # --pip-args after the allowlist, as separate words
+    args: list[str] = field(default_factory=list)  # the kept arguments after the tool's name, for display
+    notes: list[str] = field(default_factory=list)  # what was dropped or read differently, for the report
+    refused: list[str] = field(default_factory=list)  # why this command must not run at all
+    windows: bool = False  # the header was written on Windows (backslash paths)
 
     @property
     def generate_hashes(self) -> bool:
@@ -112,6 +189,37 @@ class CompileCommand:
     def allow_unsafe(self) -> bool:
         # uv always pins pip and setuptools when they are needed.
         return self.tool == "uv" or "--allow-unsafe" in self.flags
+
+    @property
+    def universal(self) -> bool:
+        """uv's --universal: the lock holds markers for every platform and Python it allows."""
+        return "--universal" in self.flags
+
+    @property
+    def self_output(self) -> bool:
+        """`uv pip compile requirements.txt -o requirements.txt`: the committed lock is its own source."""
+        return self.output_file is not None and self.output_file in self.sources
+
+    def path_options(self) -> list[tuple[str, str]]:
+        """(option, path) pairs the resolver would open: constraints, overrides, local find-links."""
+        pairs = list(zip(self.options[:-1], self.options[1:])) + list(
+            zip(self.index_options[:-1], self.index_options[1:])
+        )
+        out = [(opt, value) for opt, value in pairs if opt in PATH_OPTIONS]
+        out += [(opt, v) for opt, v in pairs if opt == "--find-links" and "://" not in v]
+        return out
+
+    def remap(self, old: str, new: str) -> None:
+        """Read a path of the header as another (an absolute path from the author's machine, mapped)."""
+        self.sources = [new if s == old else s for s in self.sources]
+        self.args = [new if a == old else a for a in self.args]
+        if self.output_file == old:
+            self.output_file = new
+
+    def command_line(self) -> str:
+        """The command as the header gave it, rebuilt from parsed words and quoted: safe to print."""
+        prefix = ["uv", "pip", "compile"] if self.tool == "uv" else ["pip-compile"]
+        return shlex.join([*prefix, *self.args])
 
 
 def _tool_args(argv: list[str]) -> tuple[str, list[str]]:
@@ -125,15 +233,86 @@ def _tool_args(argv: list[str]) -> tuple[str, list[str]]:
     return "", []
 
 
-def from_argv(argv: list[str], original: str) -> CompileCommand | None:
+def split_command(command: str) -> tuple[list[str], bool, str]:
+    """Words of a header's command line. Returns (words, written_on_windows, cut_text).
+
+    A backslash in a header is a Windows path separator (pip-tools before 7.5 wrote them; POSIX
+    pip-compile quotes with single quotes, never backslashes), so it is not an escape there. Words from
+    the first shell operator on are not part of the command and are cut."""
+    windows = "\\" in command
+    lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|<>()")
+    lexer.whitespace_split = True
+    if windows:
+        lexer.escape = ""
+    words: list[str] = []
+    try:
+        for word in lexer:
+            if word and set(word) <= _SHELL:
+                rest = command[command.find(word) :] if word in command else word
+                return words, windows, rest.strip()
+            words.append(word)
+    except ValueError:  # an unclosed quote: keep what was read, the rest is not a usable command
+        return words, windows, "(unbalanced quotes)"
+    return words, windows, ""
+
+
+def posix_path(value: str, windows: bool) -> str:
+    return value.replace("\\", "/") if windows else value
+
+
+def is_absolute(value: str) -> bool:
+    return value.startswith("/") or bool(_WINDOWS_ABS.match(value))
+
+
+def parse(command: str, *, only_binary: bool = False) -> CompileCommand | None:
+    """The compile command a header names, or None when it names no pip-compile or uv command."""
+    words, windows, cut = split_command(command)
+    cmd = from_argv(words, command, only_binary=only_binary, windows=windows)
+    if cmd is not None and cut:
+        # Not quoted: the rest of a hostile header must not reach the report or the PR comment.
+        cmd.notes.append("the header's command is followed by a shell operator; what follows it was ignored")
+    return cmd
+
+
+def short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
+
+def filter_pip_args(value: str, *, only_binary: bool) -> tuple[list[str], list[str], list[str]]:
+    """(kept words, dropped words, refusals) of a --pip-args value."""
+    try:
+        words = shlex.split(value)
+    except ValueError:
+        return [], [value], []
+    kept: list[str] = []
+    dropped: list[str] = []
+    refused: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        name, eq, _ = word.partition("=")
+        takes = name in _PIP_VALUES and not eq
+        group = words[i : i + 2] if takes else [word]
+        if only_binary and name in _PIP_UNDER_ONLY_BINARY:
+            refused.append(shlex.join(group))
+        elif name in _PIP_FLAGS or name in _PIP_VALUES:
+            kept += group
+        else:
+            # An unknown option's value is the next word when that is not an option itself.
+            if not eq and name.startswith("-") and i + 1 < len(words) and not words[i + 1].startswith("-"):
+                group = words[i : i + 2]
+            dropped.append(shlex.join(group))
+        i += len(group)
+    return kept, dropped, refused
+
+
+def from_argv(
+    argv: list[str], original: str, *, only_binary: bool = False, windows: bool = False
+) -> CompileCommand | None:
     tool, args = _tool_args(argv)
     if not tool:
         return None
-    sources: list[str] = []
-    options: list[str] = []
-    index_options: list[str] = []
-    flags: set[str] = set()
-    output_file = None
+    cmd = CompileCommand(tool, [], None, [], [], original, windows=windows)
     i = 0
     while i < len(args):
         arg = args[i]
@@ -142,26 +321,65 @@ def from_argv(argv: list[str], original: str) -> CompileCommand | None:
             if not eq:
                 value = args[i + 1] if i + 1 < len(args) else ""
                 i += 1
-            if name in ("-o", "--output-file"):
-                output_file = value
-            elif name in INDEX_OPTIONS:
-                index_options += [INDEX_OPTIONS[name], value]
-            elif name not in _DROPPED:
-                options += [name, value]
-        elif arg.startswith("-"):
+            if name in PATH_OPTIONS or name in ("-o", "--output-file", "-f", "--find-links"):
+                value = posix_path(value, windows)
+            _option(cmd, name, value, only_binary)
+        elif arg.startswith("-") and arg != "-":
             if name == "--no-index":
-                index_options.append(arg)
+                cmd.index_options.append(arg)
+                cmd.args.append(arg)
             elif arg not in _DROPPED:
-                options.append(arg)
-                flags.add(arg)
+                cmd.options.append(arg)
+                cmd.flags.add(arg)
+                cmd.args.append(arg)
+            elif arg in ("--cache-dir", "--directory", "--config"):
+                cmd.notes.append(f"dropped {arg} from the header's command")
         else:
-            sources.append(arg)
+            source = posix_path(arg, windows)
+            cmd.sources.append(source)
+            cmd.args.append(source)
         i += 1
-    return CompileCommand(tool, sources, output_file, options, index_options, original, flags=flags)
+    if windows:
+        cmd.notes.append("the header was written on Windows (backslash paths): read its paths with / separators")
+    return cmd
 
 
-def infer(lock: ReqFile, source: str, tool: str = "pip-compile") -> CompileCommand:
-    """The command that most likely made a lock whose header does not say (`--no-header` or hand edits)."""
+def _option(cmd: CompileCommand, name: str, value: str, only_binary: bool) -> None:
+    if name in ("-o", "--output-file"):
+        cmd.output_file = value
+        cmd.args += [name, value]
+    elif name == "--pip-args":
+        kept, dropped, refused = filter_pip_args(value, only_binary=only_binary)
+        cmd.pip_args += kept
+        if dropped:
+            names = sorted({word.split()[0].split("=")[0] for word in dropped})
+            cmd.notes.append(
+                f"dropped from --pip-args (they would work outside the temporary copy): {short(', '.join(names))}"
+            )
+        for what in refused:
+            cmd.refused.append(
+                f"--pip-args {short(what)!r} could make pip build packages from source, which only-binary forbids"
+            )
+        if kept:
+            cmd.args.append(f"{name}={shlex.join(kept)}")
+    elif name in INDEX_OPTIONS:
+        cmd.index_options += [INDEX_OPTIONS[name], value]
+        cmd.args += [name, value]
+    elif name not in _DROPPED:
+        cmd.options += [name, value]
+        cmd.args += [name, value]
+    elif name in ("--cache-dir", "--build-dir", "--src", "--directory", "--project", "--config", "--cert"):
+        cmd.notes.append(f"dropped {name} {short(value)!r} from the header's command (work stays in the copy)")
+
+
+def infer(
+    lock: ReqFile,
+    source: str | list[str],
+    tool: str = "pip-compile",
+    constraints: list[str] | None = None,
+) -> CompileCommand:
+    """The command that most likely made a lock whose header does not say (`--no-header`, hand edits, or a
+    CUSTOM_COMPILE_COMMAND script): options are read off the lock's own content."""
     options: list[str] = []
     pins = list(lock.pins.values())
     if pins and all(p.hashes for p in pins if not p.editable):
@@ -170,12 +388,38 @@ def infer(lock: ReqFile, source: str, tool: str = "pip-compile") -> CompileComma
         options.append("--allow-unsafe")
     if pins and not any(p.via for p in pins):
         options.append("--no-annotate")
+    elif tool != "uv" and _inline_annotations(lock):
+        options.append("--annotation-style=line")
     options.append("--no-strip-extras" if any(p.extras for p in pins) else "--strip-extras")
     if not lock.header.command:
         options.append("--no-header")
-    argv = [*(["uv", "pip", "compile"] if tool == "uv" else ["pip-compile"]), *options, source]
+    for constraint in constraints or []:
+        options += ["-c", constraint]
+    sources = [source] if isinstance(source, str) else source
+    argv = [*(["uv", "pip", "compile"] if tool == "uv" else ["pip-compile"]), *options, *sources]
     original = shlex.join(argv)
     cmd = from_argv(argv, original)
     assert cmd is not None
     cmd.inferred = True
     return cmd
+
+
+def _inline_annotations(lock: ReqFile) -> bool:
+    """pip-compile --annotation-style=line writes `name==1.0  # via x` on the requirement's own line."""
+    lines = lock.text.splitlines()
+    return any(0 < p.line <= len(lines) and "# via" in lines[p.line - 1] for p in lock.pins.values() if p.via)
+
+
+def via_sources(lock: ReqFile) -> tuple[list[str], list[str]]:
+    """The files pip-compile's annotations name: (`# via -r X` sources, `# via -c X` constraints)."""
+    sources: list[str] = []
+    constraints: list[str] = []
+    for pin in lock.pins.values():
+        for via in pin.via:
+            for part in via.split(","):
+                flag, _, name = part.strip().partition(" ")
+                target = sources if flag == "-r" else constraints if flag == "-c" else None
+                name = name.strip()
+                if target is not None and name and name not in target:
+                    target.append(name)
+    return sources, constraints

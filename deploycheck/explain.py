@@ -51,6 +51,12 @@ class Context:
     markers: dict[NormalizedName, str]  # from a universal resolve; absent: needed everywhere
     direct: dict[NormalizedName, SpecifierSet]  # top-level requirements of the sources
     hashes: bool  # the lock uses --generate-hashes (pip then requires a hash for every package)
+    universal: bool = False  # a --universal lock is made for every platform: no machine is to blame
+
+
+def applies(marker: str, python: str, system: str = "linux") -> bool:
+    """Whether a pin with this marker is installed by pip on that Python and system (unreadable: yes)."""
+    return _needed(marker, environment(python, system))
 
 
 def _needed(marker: str, env: dict[str, str]) -> bool:
@@ -64,6 +70,8 @@ def _needed(marker: str, env: dict[str, str]) -> bool:
 
 def _platform_cause(marker: str, ctx: Context, needed_on_target: bool) -> str:
     """Which machine would have produced the committed side of this change."""
+    if ctx.universal:
+        return ""
     target = ctx.target_python
     envs = [
         ("on Apple Silicon (macOS arm64)", environment(target, "darwin", "arm64")),

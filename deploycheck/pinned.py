@@ -170,7 +170,7 @@ def applies(marker: str, env: dict[str, str]) -> bool:
 def exact_pins(file: ReqFile, deploy: Deploy) -> Iterator[tuple[Pin, Version]]:
     """`name==version` lines the target installs; URLs, editables and ranges are not releases to look up."""
     env = marker_environment(deploy.target)
-    for pin in file.pins.values():
+    for pin in [*file.pins.values(), *file.alternates]:  # alternates: a name's lines under other markers
         if pin.url or pin.editable or pin.version is None or not applies(pin.marker, env):
             continue
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType, ModuleType
@@ -20,6 +20,14 @@ from deploycheck.report import Finding, Problem, Report
 from deploycheck.rules import Outcome
 from deploycheck.selection import Selection, unknown
 from deploycheck.settings import Settings
+
+
+class Refused(Exception):
+    """A guard of the caller refused the run after the scan (e.g. --output would overwrite an input)."""
+
+    def __init__(self, error: CheckError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 class RunTimeout(BaseException):
@@ -72,11 +80,15 @@ class _Lines:
         return lines[line - 1] if lines and 0 < line <= len(lines) else None
 
 
-def run(settings: Settings) -> Report:
-    """The report of one run; CheckError anywhere before the checks becomes a "could not check" problem."""
+Guard = Callable[[scan.Project], None]
+
+
+def run(settings: Settings, guard: Guard | None = None) -> Report:
+    """The report of one run; CheckError anywhere before the checks becomes a "could not check" problem.
+    `guard` sees the scanned project before any check runs; its CheckError stops the run (Refused)."""
     try:
         with deadline(settings.timeout):
-            return _run(settings)
+            return _run(settings, guard)
     except RunTimeout:
         report = _empty_report(settings)
         report.problems.append(
@@ -90,20 +102,32 @@ def run(settings: Settings) -> Report:
         return report
 
 
-def _run(settings: Settings) -> Report:
+def _run(settings: Settings, guard: Guard | None) -> Report:
     report = _empty_report(settings)
     try:
         validate_selection(settings)
-        project = scan.scan(settings.root, settings.lockfiles or None)
+        project = scan.scan(
+            settings.root, settings.lockfiles or None, boundary=settings.boundary, only_binary=settings.only_binary
+        )
+    except CheckError as exc:
+        report.problems.append(Problem(exc.message, exc.path, exc.line, exc.fix))
+        return report
+    if guard is not None:
+        try:
+            guard(project)
+        except CheckError as exc:
+            raise Refused(exc) from None
+    try:
         project.apps = apps.build(project, settings)
     except CheckError as exc:
         report.problems.append(Problem(exc.message, exc.path, exc.line, exc.fix))
         return report
+    report.inputs = project.inputs
     report.apps = [app.to_json() for app in project.apps]
     report.runtime = project.apps[0].runtime.to_json() if project.apps else {}
     if settings.config_file:
         report.config = {"file": settings.config_file, **settings.config}
-    if not project.apps:
+    if not project.apps and not project.violations:
         report.problems.append(
             Problem(
                 "no requirements.txt or compiled lockfile found",

@@ -68,6 +68,7 @@ class Report:
     fail_on: str = "error"  # the lowest severity that makes the outcome not-ready; "never" for none
     apps: list[dict[str, Any]] = field(default_factory=list)  # each app's folder, runtime and platform
     config: dict[str, Any] = field(default_factory=dict)  # what [tool.deploycheck] set, and where
+    inputs: set[Any] = field(default_factory=set)  # every file the scan read: --fix-dir never overwrites one
 
     def failing(self) -> list[Finding]:
         if self.fail_on == "never":

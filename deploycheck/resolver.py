@@ -11,12 +11,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
+import shlex
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -226,6 +228,10 @@ class Job:
     timeout: float
     only_binary: bool = False
     tool: str = "pip-compile"  # the tool that writes this lock
+    pip_args: list[str] = field(default_factory=list)  # the header's --pip-args, filtered (compilecmd)
+    src_dir: Path | None = None  # where pip checks out editable VCS requirements: inside the workspace
+    universal_floor: str | None = None  # a --universal lock's lowest Python: resolved for all, from there up
+    workspace: tuple[str, str] | None = None  # (the temporary copy's root, its path as the user sees it)
 
 
 @dataclass
@@ -259,15 +265,31 @@ def pip_compile(job: Job, preference: str | None) -> Compiled:
     _prepare(job, preference)
     # Verbose: without it pip's explanation of a conflict is not printed at all.
     argv = [*piptools_argv(python), "--verbose", *job.options, *job.index_options, "--output-file", job.output]
-    if job.only_binary:
-        argv += ["--pip-args", "--only-binary :all:"]
+    pip_args = [*job.pip_args, *(["--src", str(job.src_dir)] if job.src_dir else [])]
+    pip_args += ["--only-binary", ":all:"] if job.only_binary else []
+    if pip_args:  # one --pip-args: pip-compile keeps only the last
+        argv += ["--pip-args", shlex.join(pip_args)]
     argv += job.sources
     extra = {"CUSTOM_COMPILE_COMMAND": job.original} if job.header and job.original else {}
     done = run(argv, cwd=job.cwd, env=clean_env(extra), timeout=job.timeout, merge=True)
-    return _finish(job, done, "pip-compile")
+    compiled = _finish(job, done, "pip-compile")
+    if job.only_binary and compiled.text is not None and not _ONLY_BINARY_LINE.search(preference or ""):
+        # pip-compile writes the pip option deploycheck added into the lock: it is ours, not the user's.
+        compiled.text = _ONLY_BINARY_LINE.sub("", compiled.text)
+    return compiled
+
+
+_ONLY_BINARY_LINE = re.compile(r"^--only-binary[ =]:all:[ \t]*\r?\n", re.MULTILINE)
+
+
+def _binary_only(job: Job) -> list[str]:
+    """uv's refusal to build: no package's build code (setup.py) runs in any uv run of a job."""
+    return ["--only-binary", ":all:"] if job.only_binary else []
 
 
 def _target(job: Job) -> list[str]:
+    if job.universal_floor:  # a universal lock: every platform, every Python from its floor up
+        return ["--python-version", job.universal_floor]
     if job.interpreter is not None:
         return ["--python", job.interpreter.path]
     return ["--python-version", job.python, "--python-platform", "linux"]
@@ -279,9 +301,7 @@ def uv_compile(job: Job, preference: str | None) -> Compiled:
     argv = [*uv_compile_argv(), "--quiet", *job.options, *job.index_options, *_target(job), "-o", job.output]
     if job.header and job.original:
         argv += ["--custom-compile-command", job.original]
-    if job.only_binary:
-        argv += ["--only-binary", ":all:"]
-    argv += job.sources
+    argv += [*_binary_only(job), *job.sources]
     return _finish(job, run(argv, cwd=job.cwd, env=clean_env(), timeout=job.timeout), "uv")
 
 
@@ -351,7 +371,7 @@ def uv_equivalent(options: list[str]) -> list[str] | None:
 def uv_fast_pass(job: Job, preference: str) -> Compiled | None:
     """uv resolving a pip-compile lock with its pins as preferences: same pins, a fraction of the time."""
     options = uv_equivalent(job.options)
-    if options is None:
+    if options is None or job.pip_args:  # uv cannot take pip's options
         return None
     _prepare(job, preference)
     argv = [
@@ -365,8 +385,7 @@ def uv_fast_pass(job: Job, preference: str) -> Compiled | None:
         job.output,
         *job.sources,
     ]
-    if job.only_binary:
-        argv[3:3] = ["--only-binary", ":all:"]
+    argv[3:3] = _binary_only(job)
     return _finish(job, run(argv, cwd=job.cwd, env=clean_env(), timeout=job.timeout), "uv")
 
 
@@ -385,6 +404,7 @@ def universal_markers(job: Job, lowest_python: str) -> dict[NormalizedName, str]
         lowest_python,
         *options,
         *job.index_options,
+        *_binary_only(job),
         *job.sources,
         "-o",
         "-",

@@ -72,6 +72,7 @@ class Settings:
     extra_index_urls: list[str] = field(default_factory=list)
     timeout: float = 600.0
     only_binary: bool = False
+    boundary: Path | None = None  # the repository (GITHUB_WORKSPACE in the action; default: the git work tree)
     config_file: str | None = None  # the pyproject.toml whose [tool.deploycheck] was read, as shown
     config: dict[str, Any] = field(default_factory=dict)  # what it set, for the report
 
@@ -179,7 +180,7 @@ def build(
             values[option.name] = _convert(option, config[option.name], where)
     if "only-binary" in config and _convert(BY_NAME["only-binary"], config["only-binary"], "only-binary"):
         values["only-binary"] = True
-    settings = Settings(root=root, config_file=shown, config=dict(config), **fixed)
+    settings = Settings(root=root, boundary=boundary, config_file=shown, config=dict(config), **fixed)
     for name, value in values.items():
         if name == "fail-on":
             value = FAIL_ON[value]

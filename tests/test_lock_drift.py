@@ -297,9 +297,12 @@ def test_malformed_line_names_file_and_line(app, capsys):
     lines.insert(8, "helper lib ==== 2")
     lock.write_text("\n".join(lines) + "\n")
     code, report = run_check(folder)
-    assert code == 2 and report["outcome"] == "error"
-    (problem,) = report["problems"]
-    assert problem["path"] == "requirements.txt" and problem["line"] == 9 and problem["fix"]
+    # The deploy's `pip install -r` fails on that line: not ready, not "could not check".
+    assert code == 1 and report["outcome"] == "not-ready"
+    (finding,) = [f for f in report["findings"] if f["code"] == "DC350"]
+    assert finding["path"] == "requirements.txt" and finding["line"] == 9 and finding["fix"]
+    assert "helper lib ==== 2" in finding["message"]
+    assert report["lockfiles"][0]["status"] == "error"  # not recompiled from a lock pip cannot read
 
 
 def test_unresolvable_conflict_is_could_not_check_with_explanation(app):

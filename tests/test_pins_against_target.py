@@ -246,3 +246,9 @@ def test_too_many_index_lists_are_bounded(tmp_path):
     messages = [p["message"] for p in report["problems"]]
     assert code == 2 and found(report) == [] and len(messages) == 10
     assert sum("more than 8 different lists of package indexes" in m for m in messages) == 2
+
+
+def test_a_universal_locks_line_for_the_target_is_the_one_judged(tmp_path, index):
+    folder = plain(tmp_path, 'yankme==1.2 ; python_version < "3.10"\nyankme==1.1 ; python_version >= "3.10"\n')
+    code, report = run_check(folder, "--select", "DC4", "--index-url", index)
+    assert (code, found(report)) == (0, [("DC403", "requirements.txt", 2)])

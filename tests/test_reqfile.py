@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import random
+import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from deploycheck import compilecmd, reqfile
+from deploycheck import compilecmd, reqfile, reqoptions, reqtext
 from deploycheck.errors import CheckError
 
 PIP_TOOLS_7 = """#
@@ -117,15 +123,403 @@ def test_no_header_command_is_inferred_from_content():
 
 
 @pytest.mark.parametrize(
-    ("text", "line"),
-    [("six==1.16.0\nthis is not == a requirement\n", 2), ("six==1\nsix==2\n", 2), ("--bogus-option x\n", 1)],
+    ("text", "line", "kind"),
+    [
+        ("six==1.16.0\nthis is not == a requirement\n", 2, "syntax"),
+        ("six==1\nsix==2\n", 2, "duplicate"),
+        ("--bogus-option x\n", 1, "unknown-option"),
+    ],
 )
-def test_malformed_lines_name_the_line(text, line):
-    with pytest.raises(CheckError) as err:
-        parse(text)
+def test_malformed_lines_are_issues_naming_the_line(text, line, kind):
+    lock = parse(text)
+    assert [(i.line, i.kind, i.severity) for i in lock.issues] == [(line, kind, "error")]
+    assert lock.issues[0].fix
+    with pytest.raises(CheckError) as err:  # the strict form, for files the deploy does not read
+        reqfile.raise_first_issue(lock)
     assert err.value.line == line and err.value.path == "requirements.txt" and err.value.fix
 
 
 def test_crlf_and_continuations():
     lock = parse("six==1.16.0 \\\r\n    --hash=sha256:aaa\r\nrequests==2.0\r\n")
     assert lock.crlf and lock.pins["six"].hashes == ("sha256:aaa",) and lock.pins["requests"].line == 3
+
+
+DATA = Path(__file__).parent / "data" / "reqfiles"
+
+
+def kinds(lock: reqfile.ReqFile) -> list[tuple[int | None, str]]:
+    return [(issue.line, issue.kind) for issue in lock.issues]
+
+
+# --- encodings, as real tools write files -------------------------------------------------------
+
+
+def test_powershell_utf16_file_is_read_with_a_warning_and_converts_to_utf8():
+    lock = reqfile.read(DATA / "powershell-freeze.txt", "requirements.txt")
+    assert lock.encoding == "utf-16-le" and lock.crlf
+    assert list(lock.pins) == ["certifi", "charset-normalizer", "idna", "requests", "urllib3"]
+    assert lock.pins["requests"].version == "2.31.0" and lock.pins["requests"].line == 4
+    assert [(i.kind, i.severity) for i in lock.issues] == [("encoding", "warning")]
+    assert "UTF-16" in lock.issues[0].message and "UTF-8" in lock.issues[0].fix
+    reqfile.raise_first_issue(lock)  # a warning is not "could not check"
+    # What --fix-dir writes: the same text as UTF-8, which reads back identically and without the warning.
+    again = reqfile.parse_bytes(lock.text.encode("utf-8"), Path("r.txt"), "r.txt")
+    assert again.encoding == "utf-8" and again.issues == [] and again.pins == lock.pins and again.crlf
+
+
+@pytest.mark.parametrize(
+    ("bom", "codec", "encoding"),
+    [
+        (b"\xfe\xff", "utf-16-be", "utf-16-be"),
+        (b"\xff\xfe\x00\x00", "utf-32-le", "utf-32-le"),  # starts with the UTF-16 LE mark: order matters
+        (b"\x00\x00\xfe\xff", "utf-32-be", "utf-32-be"),
+    ],
+)
+def test_other_byte_order_marks(bom, codec, encoding):
+    lock = reqfile.parse_bytes(bom + "six==1.16.0\n".encode(codec), Path("r.txt"), "r.txt")
+    assert lock.encoding == encoding and list(lock.pins) == ["six"] and kinds(lock) == [(None, "encoding")]
+
+
+def test_notepad_utf8_with_bom_is_plain_utf8():
+    lock = reqfile.read(DATA / "notepad-utf8-bom.txt")
+    assert lock.encoding == "utf-8-sig" and lock.issues == [] and lock.crlf
+    assert list(lock.pins) == ["streamlit", "pandas"] and lock.pins["streamlit"].line == 2
+    assert lock.text.startswith("# Café")  # the mark itself is not part of the text
+
+
+def test_windows_1252_bytes_are_not_text_at_their_line_and_the_rest_is_read():
+    lock = reqfile.read(DATA / "windows-1252.txt", "requirements.txt")
+    assert kinds(lock) == [(2, "not-text")] and lock.issues[0].severity == "error"
+    assert "0xE9" in lock.issues[0].message and "UTF-8" in lock.issues[0].fix
+    # Line 3 has a bad byte in its comment only: pip strips comments after decoding, so it is still a pin.
+    assert list(lock.pins) == ["flask", "pdfminer-six"]
+    with pytest.raises(CheckError) as err:
+        reqfile.raise_first_issue(lock)
+    assert (err.value.path, err.value.line) == ("requirements.txt", 2)
+
+
+def test_bad_byte_in_a_requirement_skips_that_line_only():
+    lock = parse_raw(b"six==1.16.0\nr\xe9quests==2.0\nidna==3.6\n")
+    assert kinds(lock) == [(2, "not-text")] and list(lock.pins) == ["six", "idna"]
+
+
+def test_a_coding_comment_is_honoured_as_pip_does():
+    lock = parse_raw(b"# -*- coding: latin-1 -*-\nflask==3.0.3  # r\xe9sum\xe9\n")
+    assert lock.encoding == "iso8859-1" and list(lock.pins) == ["flask"] and "résumé" in lock.text
+    assert kinds(lock) == [(None, "encoding")]
+    ascii_only = parse_raw(b"# -*- coding: latin-1 -*-\nflask==3.0.3\n")  # the declaration changes nothing
+    assert ascii_only.encoding == "utf-8" and ascii_only.issues == []
+    odd = parse_raw(b"# coding: punycode\nflask==3.0.3\n")  # pip's decoder for it is quadratic
+    assert kinds(odd) == [(1, "not-text")] and "punycode" in odd.issues[0].message
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "six==1.16.0\n".encode("utf-16-le"),  # UTF-16 without its byte-order mark: NUL bytes in UTF-8
+        b"\xff\xfe" + "six==1.16.0\n".encode("utf-16-le")[:-1],  # truncated UTF-16
+        b"\x7fELF\x02\x01\x01\x00\x00\x00",
+    ],
+)
+def test_binary_content_is_not_text(raw):
+    lock = parse_raw(raw)
+    assert [i.kind for i in lock.issues if i.severity == "error"] == ["not-text"] and lock.pins == {}
+
+
+def parse_raw(raw: bytes) -> reqfile.ReqFile:
+    return reqfile.parse_bytes(raw, Path("requirements.txt"), "requirements.txt")
+
+
+# --- what pip refuses: an error issue at file:line, the rest still read ---------------------------
+
+
+def test_pasted_markdown_fence():
+    lock = reqfile.read(DATA / "pasted-fence.txt", "requirements.txt")
+    assert kinds(lock) == [(1, "syntax"), (4, "syntax")]
+    assert list(lock.pins) == ["streamlit", "requests"]
+    first = lock.issues[0]
+    assert "Markdown code fence" in first.message and "Invalid requirement: '```pip-requirements'" in first.message
+    assert "delete this line" in first.fix
+
+
+@pytest.mark.parametrize(
+    ("line", "what", "fix"),
+    [
+        ("pip install streamlit pandas", "shell command", "`streamlit pandas`"),
+        ("python -m pip install -U requests", "shell command", "`requests`"),
+        ("$ pip install -r requirements.txt", "shell command", "delete this line"),
+        ("PS C:\\Users\\me\\app> pip install flask", "shell command", "`flask`"),
+        ("$ requests==2.31.0", "shell prompt", "remove the prompt"),
+        ("<<<<<<< HEAD", "merge-conflict marker", "resolve the conflict"),
+        ("=======", "merge-conflict marker", "resolve the conflict"),
+        (">>>>>>> feature/login", "merge-conflict marker", "resolve the conflict"),
+        ("requests==", "Expected semicolon", "write the version after the operator, e.g. `requests==1.2.3`"),
+        ("requests=2.31.0", "Invalid requirement: 'requests=2.31.0'", "write `==`"),
+        ("requests 2.31.0", "Invalid requirement", "`requests==2.31.0`"),
+        ("this is not == a requirement", "Invalid requirement", "PEP 508"),
+    ],
+)
+def test_pasted_junk_gets_a_precise_fix(line, what, fix):
+    lock = parse(f"six==1.16.0\n{line}\nidna==3.6\n")
+    assert kinds(lock) == [(2, "syntax")] and list(lock.pins) == ["six", "idna"]
+    assert what in lock.issues[0].message and fix in lock.issues[0].fix
+    assert "pip" in lock.issues[0].message  # it says that pip itself refuses the line
+
+
+def test_package_names_that_look_like_commands_are_requirements():
+    lock = parse("uv\npip==24.0\npython-dotenv\npy>=1.11\n")
+    assert lock.issues == [] and list(lock.pins) == ["uv", "pip", "python-dotenv", "py"]
+
+
+def test_every_option_pip_accepts_in_a_requirements_file():
+    lock = parse(
+        "-i https://a.example/simple\n--index-url=https://b.example/simple\n--pypi-url https://c.example/simple\n"
+        "--extra-index-url https://d.example/simple\n--extra https://e.example/simple\n--no-index\n"
+        "-c constraints.txt\n--constraint=c2.txt\n-r base.txt\n--requirement base2.txt\n"
+        "-f ./wheels\n--find-links=https://f.example/links\n--trusted-host f.example\n"
+        "--no-binary :all:\n--only-binary=numpy,scipy\n--prefer-binary\n--require-hashes\n--no-require-hashes\n"
+        "--pre\n--all-releases :all:\n--only-final django\n--use-feature=fast-deps\n"
+        "-e ./local-pkg\n--editable=git+https://example.org/r.git#egg=remote_pkg\n"
+        "six==1.16.0 --hash=sha256:aaa --hash sha512:bbb\nbuilt @ https://example.org/b-1.0.tar.gz -C k=v "
+        "--config-settings=x=y\n"
+    )
+    assert lock.issues == []
+    assert [name for name, _, _ in lock.options] == [
+        "--index-url",
+        "--index-url",
+        "--index-url",
+        "--extra-index-url",
+        "--extra-index-url",  # optparse takes unambiguous abbreviations, as pip does
+        "--no-index",
+        "-c",
+        "-c",
+        "-r",
+        "-r",
+        "--find-links",
+        "--find-links",
+        "--trusted-host",
+        "--no-binary",
+        "--only-binary",
+        "--prefer-binary",
+        "--require-hashes",
+        "--no-require-hashes",
+        "--pre",
+        "--all-releases",
+        "--only-final",
+        "--use-feature",
+    ]
+    assert ("--only-binary", "numpy,scipy", 15) in lock.options and ("-r", "base.txt", 9) in lock.options
+    assert lock.pins["local-pkg"].editable and lock.pins["remote-pkg"].editable
+    assert lock.pins["six"].hashes == ("sha256:aaa", "sha512:bbb")
+    assert lock.pins["built"].url == "https://example.org/b-1.0.tar.gz"
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "message", "fix"),
+    [
+        ("--bogus x", "unknown-option", "no such option: --bogus", "on the pip command line"),
+        ("--upgrade", "unknown-option", "no such option: --upgrade", "on the pip command line"),
+        ("--pr", "unknown-option", "ambiguous option: --pr", "options pip accepts"),
+        ("--global-option=--quiet", "unknown-option", "pip 25.3 removed it", "--config-settings"),
+        ("six==1.16.0 --install-option=--x", "unknown-option", "pip 23.1 removed it", "--config-settings"),
+        ("--index-url", "syntax", "--index-url option requires 1 argument", "option's value"),
+        ("--pre=yes", "syntax", "--pre option does not take a value", "option's value"),
+        ("six==1.16.0 --hash=md5:abc", "syntax", "Allowed hash algorithms for --hash are sha256", "option's"),
+        ("six==1.16.0 --hash=abc", "syntax", "must be a hash name followed by a value", "option's value"),
+        ("-r 'unclosed", "syntax", "Could not split options", "option's value"),
+    ],
+)
+def test_option_errors_quote_pip(line, kind, message, fix):
+    lock = parse(f"idna==3.6\n{line}\n")
+    assert kinds(lock) == [(2, kind)] and message in lock.issues[0].message and fix in lock.issues[0].fix
+    assert list(lock.pins) == ["idna"]
+
+
+def test_options_pip_ignores_where_they_stand_are_warnings():
+    lock = parse("six==1.16.0 --index-url https://x.example/simple\n--hash=sha256:aaa\n")
+    assert [(i.line, i.kind, i.severity) for i in lock.issues] == [
+        (1, "ignored-option", "warning"),
+        (2, "ignored-option", "warning"),
+    ]
+    assert lock.options == [] and list(lock.pins) == ["six"]
+
+
+def test_environment_variables_are_left_to_the_deploy():
+    lock = parse("private @ git+https://${GITHUB_TOKEN}@github.com/o/private.git\nsix==${SIX_VERSION}\n")
+    assert list(lock.pins) == ["private"] and "${GITHUB_TOKEN}" in lock.pins["private"].url
+    assert [(i.line, i.kind, i.severity) for i in lock.issues] == [(2, "env-var", "warning")]
+    assert "${SIX_VERSION}" in lock.issues[0].message
+
+
+def test_duplicates_fail_only_where_pip_fails():
+    lock = parse(
+        "six==1.16.0\nsix>=1.10\nsix==1.15.0\n"
+        'numpy==1.24.4 ; python_version < "3.9"\nnumpy==2.0.2 ; python_version >= "3.9"\n'
+        "a @ https://example.org/a-1.tar.gz\na @ https://example.org/a-2.tar.gz\n"
+    )
+    assert [(i.line, i.kind, i.severity) for i in lock.issues] == [
+        (2, "repeated", "warning"),  # pip's resolver merges compatible lines
+        (3, "duplicate", "error"),  # pip: Cannot install six==1.16.0 and six==1.15.0
+        (7, "duplicate", "error"),
+    ]
+    assert "Cannot install six==1.16.0 and six==1.15.0" in lock.issues[1].message
+    # uv --universal writes one line per marker: both are kept.
+    assert lock.pins["numpy"].version == "1.24.4" and [p.version for p in lock.alternates] == ["2.0.2"]
+
+
+def test_url_and_path_requirements_are_named_by_their_files():
+    lock = parse(
+        "./dist/My_Pkg-1.0-py3-none-any.whl\nhttps://example.org/files/other-pkg-2.0.tar.gz#sha256=abc\n"
+        "git+https://example.org/r.git@v1#egg=Some.Thing&subdirectory=src\n"
+    )
+    assert lock.issues == [] and list(lock.pins) == ["my-pkg", "other-pkg", "some-thing"]
+
+
+# --- pip's line rules, written linearly ---------------------------------------------------------
+
+PIP_LINE_CASES = [
+    "a==1 \\\n    --hash=sha256:x\n",
+    "a==1 # comment \\\nb==2\nc==3\n",  # the comment swallows the continuation, as in pip
+    "a \\\n# comment ends it\nb\n",
+    "a\\\\\nb\n",  # all trailing backslashes go
+    "#\\\na==1\n",
+    "url#frag # comment\n",
+    "x\t#tab comment\n\n\n   \n",
+    "a==1\r\nb==2\rc==3\x0cd==4\u2028e==5\x85f\n",
+    "last \\",
+    "\\\n\\\n\\\nz\n",
+    "  # indented comment\n  spaced==1  \n",
+]
+
+
+def test_logical_lines_match_pips_own_preprocess():
+    req_file = pytest.importorskip("pip._internal.req.req_file")
+    rng = random.Random(6)
+    corpus = list(PIP_LINE_CASES)
+    alphabet = ["a", "=", "1", " ", "\t", "#", "\\", "\n", "\r\n", "\r", "\x0c", "--x"]
+    corpus += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 40))) for _ in range(2000)]
+    for text in corpus:
+        ours = [(line.number, line.text) for line in reqtext.logical_lines(text)]
+        assert ours == list(req_file.preprocess(text)), repr(text)
+
+
+def test_requirement_and_options_split_like_pip():
+    req_file = pytest.importorskip("pip._internal.req.req_file")
+    rng = random.Random(7)
+    for _ in range(5000):
+        line = "".join(rng.choice(["a", " ", "-", "--x", "=", "b c", "\t"]) for _ in range(rng.randrange(0, 15)))
+        assert reqoptions.break_args_options(line) == req_file.break_args_options(line), repr(line)
+
+
+def test_physical_lines_match_splitlines():
+    rng = random.Random(8)
+    breaks = ["\n", "\r", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "x", " "]
+    for _ in range(2000):
+        text = "".join(rng.choice(breaks) for _ in range(rng.randrange(0, 20)))
+        assert [line for _, line in reqtext.physical_lines(text)] == text.splitlines(), repr(text)
+
+
+# --- caps and linear time -----------------------------------------------------------------------
+
+
+def test_quoted_input_is_shortened():
+    name = "a" * 60_000
+    lock = parse(f"{name}==1.0\n{name} x\n")
+    assert [i.kind for i in lock.issues] == ["name-too-long", "syntax"]
+    for issue in lock.issues:
+        assert len(issue.message) + len(issue.fix) < 600 and re.search(r"6000\d characters", issue.message)
+
+
+def test_long_lines_and_large_files_are_findings():
+    lock = parse("six==1.16.0\n" + "x" * (reqfile.MAX_LINE_CHARS + 1) + "\nidna==3.6\n")
+    assert kinds(lock) == [(2, "line-too-long")] and list(lock.pins) == ["six", "idna"]
+    joined = parse("a \\\n" + ("b" * 1000 + "\\\n") * 70 + "c\nidna==3.6\n")  # long only once joined
+    assert kinds(joined) == [(1, "line-too-long")] and list(joined.pins) == ["idna"]
+    big = parse_raw(b"six==1.16.0\n" * (reqfile.MAX_FILE_BYTES // 12 + 1))
+    assert kinds(big) == [(None, "too-large")] and big.pins == {} and big.text == ""
+    tall = parse_raw(b"\n" * reqfile.MAX_LINES + b"six==1.16.0\n")
+    assert kinds(tall) == [(None, "too-large")]
+
+
+def test_read_never_loads_a_huge_file(tmp_path):
+    path = tmp_path / "requirements.txt"
+    with path.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024 * 1024)  # sparse: 50 GB that take no disk
+    lock = reqfile.read(path, "requirements.txt")
+    assert kinds(lock) == [(None, "too-large")] and str(50 * 1024**3) in lock.issues[0].message
+
+
+def test_read_refuses_what_is_not_a_regular_file(tmp_path):
+    fifo = tmp_path / "requirements.txt"
+    os.mkfifo(fifo)  # a plain open() would block forever waiting for a writer
+    with pytest.raises(CheckError, match="not a regular file"):
+        reqfile.read(fifo, "requirements.txt")
+    with pytest.raises(CheckError, match="cannot read the file"):
+        reqfile.read(tmp_path / "missing.txt")
+
+
+def test_too_many_issues_are_counted_not_listed():
+    lock = parse("bad line\n" * (reqfile.MAX_ISSUES + 50))
+    assert len(lock.issues) == reqfile.MAX_ISSUES + 1
+    last = lock.issues[-1]
+    assert last.kind == "too-many-issues" and last.severity == "error" and "50 more" in last.message
+
+
+def test_entry_cap_stops_reading():
+    text = "".join(f"p{i}==1.0\n" for i in range(reqfile.MAX_ENTRIES + 10))
+    lock = parse(text)
+    assert len(lock.pins) == reqfile.MAX_ENTRIES and kinds(lock) == [(reqfile.MAX_ENTRIES + 1, "too-large")]
+
+
+HOSTILE = {
+    # Each stays under the caps that would stop parsing early, so the parser really does the work.
+    "spaces in long lines": lambda n: ("a" + " " * n + "x\n") * 20,  # the old comment regex was quadratic here
+    "hashes after spaces": lambda n: ("a" + " #" * (n // 2) + "\n") * 20,
+    "continuations": lambda n: "\\\n" * (n * 2),
+    "comment lines": lambda n: ("#" * n + "\n") * 20,
+    "via annotations": lambda n: ("a==1\n    # via" + " " * n + "x\n") * 20,
+}
+
+
+def cpu_seconds(text: str) -> float:
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        parse(text)
+        best = min(best, time.process_time() - start)
+    return best
+
+
+@pytest.mark.parametrize("shape", sorted(HOSTILE))
+def test_parsing_time_is_linear(shape):
+    make = HOSTILE[shape]
+    small, large = cpu_seconds(make(30_000)), cpu_seconds(make(60_000))
+    # Linear doubles the time, quadratic quadruples it; the margin absorbs a busy machine.
+    assert large < 3 * max(small, 0.002), (small, large)
+
+
+def test_five_megabytes_of_hostile_content_finish(tmp_path):
+    # Liveness guard only: the timeout is far above the expected time, no absolute time is asserted.
+    files = {
+        "spaces.txt": b"a" + b" " * (reqfile.MAX_FILE_BYTES - 3) + b"x\n",
+        "continuations.txt": b"\\\n" * (reqfile.MAX_FILE_BYTES // 2 - 1),
+        "hashes.txt": b"#" * (1024 * 1024) + b"\nsix==1.16.0\n",
+        "name.txt": b"a" * (1024 * 1024) + b"==1.0\n",
+    }
+    for name, raw in files.items():
+        (tmp_path / name).write_bytes(raw)
+    script = (
+        "import sys; from pathlib import Path; from deploycheck import reqfile\n"
+        "for p in sorted(Path(sys.argv[1]).iterdir()):\n"
+        "    lock = reqfile.read(p)\n"
+        "    print(p.name, sorted({i.kind for i in lock.issues}), sorted(lock.pins))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=300, check=True
+    ).stdout.splitlines()
+    assert out == [
+        "continuations.txt ['too-large'] []",
+        "hashes.txt ['line-too-long'] ['six']",
+        "name.txt ['line-too-long'] []",
+        "spaces.txt ['line-too-long'] []",
+    ]
