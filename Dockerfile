@@ -20,6 +20,10 @@ ENV DEPLOYCHECK_CACHE_DIR=/opt/deploycheck/cache \
 RUN command -v git >/dev/null || { apt-get update && apt-get install -y --no-install-recommends git \
     && rm -rf /var/lib/apt/lists/*; }
 
+# The unprivileged account deploycheck (root here) runs resolvers and the package code they build as:
+# it cannot read PID 1's environment or memory, nor write the venv and toolchains below.
+RUN /usr/sbin/useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin deploycheck
+
 # deploycheck's own dependencies, from the lock compiled by pip-compile (the action checks it in its CI).
 COPY requirements.txt /opt/deploycheck/src/requirements.txt
 RUN python3 -m venv /opt/deploycheck/venv \

@@ -9,7 +9,7 @@ from __future__ import annotations
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
 
-from deploycheck import explain, interpreters, lockdiff, recompile, reqfile, resolver
+from deploycheck import explain, interpreters, lockdiff, recompile, reqfile, resolver, sandbox
 from deploycheck.apps import app_of
 from deploycheck.errors import CheckError
 from deploycheck.report import Finding, LockResult, Problem
@@ -38,7 +38,7 @@ def check(project: Project, settings: Settings) -> Outcome:
             out.lockfiles.append(result)
             # Locks that include this one (-c base.txt) are compiled against what it should be.
             settled = result.proposed if result.status == "drift" and result.proposed else pair.lock.text
-            ws.path(pair.path).write_bytes(settled.encode("utf-8"))
+            sandbox.write_into(ws.path(pair.path), settled.encode("utf-8"))  # never through a planted link
     return out
 
 

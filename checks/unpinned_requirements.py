@@ -7,7 +7,7 @@ are offered as the fix.
 
 from __future__ import annotations
 
-from deploycheck import recompile, reqfile, resolver
+from deploycheck import recompile, reqfile, resolver, sandbox
 from deploycheck.errors import CheckError
 from deploycheck.report import Finding, LockResult, Problem
 from deploycheck.rules import Outcome, Rule
@@ -93,7 +93,7 @@ def _compile(
     source = "requirements.in" if not (folder / "requirements.in").exists() else ".deploycheck.in"
     output = plain.path.name
     cwd = ws.path(folder)
-    (cwd / source).write_text(plain.text, encoding="utf-8")
+    sandbox.write_into(cwd / source, plain.text.encode("utf-8"))  # never through a planted link
     job = recompile.plain_job(cwd, source, output, python, settings)
     try:
         compiled = resolver.uv_compile(job, None)

@@ -12,20 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deploycheck import pipeline, render, runner_files
+from deploycheck import credentials, pipeline, render, runner_files
+from deploycheck.credentials import redact
 from deploycheck.errors import CheckError
 from deploycheck.report import Report
 from deploycheck.settings import OPTIONS, Settings, build
-
-# Runner variables that hold credentials. They are taken out of the process environment before any
-# check runs, so nothing deploycheck starts can inherit them.
-_CREDENTIALS = (
-    "INPUT_GITHUB-TOKEN",
-    "GITHUB_TOKEN",
-    "ACTIONS_RUNTIME_TOKEN",
-    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-    "ACTIONS_ID_TOKEN_REQUEST_URL",
-)
 
 
 class InputError(Exception):
@@ -159,11 +150,16 @@ def _report_path(env: dict[str, str]) -> tuple[Path, str]:
 
 
 def run(env: dict[str, str] | None = None) -> int:
+    """The action's run. Started by entrypoint.main, the credentials were already moved out of the
+    environment (credentials.leave_environment); an env given here with credentials in it (in-process
+    callers) gets the same treatment minus the re-exec."""
     env = dict(os.environ if env is None else env)
-    token = env.get("INPUT_GITHUB-TOKEN", "") or env.get("GITHUB_TOKEN", "")
-    for name in _CREDENTIALS:
+    credentials.hold({name: env[name] for name in credentials.CREDENTIALS if env.get(name)})
+    for name in credentials.CREDENTIALS:
         os.environ.pop(name, None)
         env.pop(name, None)
+    credentials.redact_streams()  # annotations and every message go through stdout/stderr
+    token = credentials.get("INPUT_GITHUB-TOKEN") or credentials.get("GITHUB_TOKEN")
     try:
         import github  # noqa: F401  (the optional [github] extra: checked before any work is done)
     except ImportError:
@@ -197,19 +193,18 @@ def run(env: dict[str, str] | None = None) -> int:
         report = pipeline.run(inputs.settings)
     inside, outside = _report_path(env)
     inside.parent.mkdir(parents=True, exist_ok=True)
-    inside.write_text(render.to_json(report), encoding="utf-8")
+    inside.write_text(redact(render.to_json(report)), encoding="utf-8")
     sys.stdout.write(render.to_text(report))
 
     prefix = "" if inputs.working_directory in (".", "") else inputs.working_directory.strip("/") + "/"
     for line in runner_files.annotation_lines(report, prefix):
         print(line)
     if env.get("GITHUB_STEP_SUMMARY"):
-        runner_files.append_summary(Path(env["GITHUB_STEP_SUMMARY"]), report, run_url)
+        with Path(env["GITHUB_STEP_SUMMARY"]).open("a", encoding="utf-8") as f:
+            f.write(redact(runner_files.summary_markdown(report, run_url)) + "\n")
     if env.get("GITHUB_OUTPUT"):
-        runner_files.write_outputs(
-            Path(env["GITHUB_OUTPUT"]),
-            {"outcome": report.outcome, "drift": str(report.drift).lower(), "report-path": outside},
-        )
+        outputs = {"outcome": report.outcome, "drift": str(report.drift).lower(), "report-path": outside}
+        runner_files.write_outputs(Path(env["GITHUB_OUTPUT"]), {k: redact(v) for k, v in outputs.items()})
 
     if token and env.get("GITHUB_REPOSITORY"):
         _publish(token, env, inputs, event, report, run_url)
@@ -241,12 +236,12 @@ def _publish(
         pr=pr,
         sha=event.sha,
         marker=marker(inputs.comment_header),
-        body_for=lambda previous: comment_body(report, inputs.comment_header, previous, run_url),
+        body_for=lambda previous: redact(comment_body(report, inputs.comment_header, previous, run_url)),
         comment_mode=inputs.comment,
         drift_or_error=report.outcome != "ready",
         status_context=inputs.status_context,
         state=state,
-        description=status_description(report),
+        description=redact(status_description(report)),
         target_url=run_url,
     )
     for warning in result.warnings or []:

@@ -63,7 +63,17 @@ def settings_from(argv: list[str]) -> Settings:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    """The console script. As the action's own entry (`deploycheck --action`, PID 1 in the container) it first
+    re-executes itself without the runner's credentials in its environment (deploycheck.credentials); Ctrl-C
+    and SIGTERM stop the resolvers, remove the temporary copies and exit 130 or 143 (deploycheck.interrupt)."""
+    from deploycheck import credentials, interrupt
+
+    if argv is None and sys.argv[1:2] == ["--action"]:
+        credentials.leave_environment()
+    return interrupt.run(lambda: _main(sys.argv[1:] if argv is None else argv))
+
+
+def _main(argv: list[str]) -> int:
     if argv[:1] == ["--action"]:  # the Docker action's ENTRYPOINT: inputs come from INPUT_* variables
         from deploycheck import action
 

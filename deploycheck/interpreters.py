@@ -21,11 +21,20 @@ class Interpreter:
         return ".".join(self.version.split(".")[:2])
 
 
+# Interpreters found but not runnable by the sandbox user (path -> why), for a precise "not found" message.
+unreachable: dict[str, str] = {}
+
+
 def _probe(path: str) -> Interpreter | None:
-    """Ask the interpreter itself; remembered per (path, mtime) because a probe costs a process start."""
+    """Ask the interpreter itself, as the user that will run it (the sandbox user when we are root), so an
+    interpreter that user cannot run is never chosen; remembered per (path, mtime, user): a probe costs a
+    process start."""
+    from deploycheck import sandbox
+
+    who = sandbox.user()
     try:
         real = os.path.realpath(path)
-        stamp = f"{real}:{os.stat(real).st_mtime_ns}"
+        stamp = f"{real}:{os.stat(real).st_mtime_ns}:{who.uid if who else os.getuid()}"
     except OSError:
         return None
     memo = cache.folder() / "interpreters.json"
@@ -37,9 +46,13 @@ def _probe(path: str) -> Interpreter | None:
         version = known[stamp]
         return Interpreter(path, version) if version else None
     try:
-        version = resolver.probe_python(path)
+        version, why = resolver.probe_python(path)
     except OSError:
-        version = ""
+        return None
+    if why:
+        # Not remembered: the fix (chmod o+x on a folder above it) changes no mtime of the interpreter.
+        unreachable[path] = why
+        return None
     known[stamp] = version
     cache.write_atomic(memo, json.dumps(known))
     return Interpreter(path, version) if version else None
@@ -92,6 +105,10 @@ def find(version: str) -> Interpreter | None:
 
 
 def how_to_install(version: str) -> str:
+    minor = ".".join(version.split(".")[:2])
+    blocked = [unreachable[path] for path in _candidates(minor) if path in unreachable]
+    if blocked:
+        return blocked[0]
     return (
         f"install CPython {version} so that `python{'.'.join(version.split('.')[:2])}` is on PATH "
         f"(e.g. `uv python install {version}` or `pyenv install {version}`), or pass --python-version "

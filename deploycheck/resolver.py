@@ -16,16 +16,15 @@ import shlex
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
-from deploycheck import cache
+from deploycheck import cache, sandbox
 from deploycheck.errors import CheckError
 
 KEPT = (
@@ -122,32 +121,63 @@ class Run:
         return self.returncode == 0 and not self.timed_out
 
 
-def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, merge: bool = False) -> Run:
-    """Run to completion or kill the whole process group at the deadline (builds spawn children).
+def run(
+    argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, merge: bool = False, trusted: bool = False
+) -> Run:
+    """Run to completion or kill the whole process group at the deadline (builds spawn children), or when
+    deploycheck is interrupted. As root, package code runs as the sandbox user, in a HOME of its own;
+    trusted: deploycheck's own pinned toolchain install, which stays root's so package code cannot alter it.
     merge: one stream, in order (pip-compile splits one error message across stdout and stderr)."""
+    who = None if trusted else sandbox.user()
+    if who is None:
+        # Readable by the sandbox user, whatever root's umask: it runs the toolchain.
+        return _run(argv, cwd, env, timeout, merge, {"umask": 0o022} if trusted else {}, None)
+    with sandbox.session(who) as overrides:
+        return _run(argv, cwd, {**env, **overrides}, timeout, merge, sandbox.spawn_options(who), who)
+
+
+def _run(
+    argv: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    timeout: float,
+    merge: bool,
+    options: dict[str, Any],
+    who: sandbox.User | None,
+) -> Run:
     start = time.monotonic()
-    proc = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT if merge else subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        stdin=subprocess.DEVNULL,
-    )
+    try:
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if merge else subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            **options,
+        )
+    except PermissionError:
+        if who is None:
+            raise
+        return Run(argv, 126, "", sandbox.unreachable(argv[0], who, "the program"), time.monotonic() - start)
     try:
         out, err = proc.communicate(timeout=timeout)
         return Run(argv, proc.returncode, out, err or "", time.monotonic() - start)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        _kill_group(proc)
         out, err = proc.communicate()
         return Run(argv, -9, out, err or "", time.monotonic() - start, timed_out=True)
-    except BaseException:  # the run's --timeout, Ctrl-C: nothing the resolver started may outlive us
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM, the run's --timeout): nothing it started may outlive us
+        _kill_group(proc)
         proc.wait()
         raise
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _toolchain_env() -> dict[str, str]:
@@ -168,11 +198,12 @@ def toolchain(interp: Interpreter) -> Path:
     key = hashlib.sha256(lock + interp.path.encode() + interp.version.encode()).hexdigest()[:16]
     home = cache.folder() / "toolchains"
     home.mkdir(exist_ok=True)
+    cache.remove_abandoned(home)  # a few entries to list: cheap enough for every run
     venv = home / f"py{interp.version}-{key}"
     python = venv / "bin" / "python"
     if python.exists():
         return python
-    staging = Path(tempfile.mkdtemp(dir=home, prefix=".new-"))
+    staging = cache.staging(home)
     env = _toolchain_env()
     env.pop("VIRTUAL_ENV", None)
     steps = [
@@ -188,19 +219,20 @@ def toolchain(interp: Interpreter) -> Path:
             str(TOOLCHAIN_LOCK),
         ],
     ]
-    for argv in steps:
-        done = run(argv, cwd=staging, env=env, timeout=600)
-        if not done.ok:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise CheckError(
-                f"could not install pip-tools for Python {interp.version}: {done.stderr.strip()[-800:]}",
-                fix="check that the package index is reachable (proxy and certificate settings), then run again",
-            )
-    # Built aside and renamed into place so that a concurrent run never uses half a venv. The scripts in
-    # bin/ keep the staging path in their shebangs; deploycheck runs only `python -m piptools`.
-    with contextlib.suppress(OSError):  # another run won the race; its venv is as good as ours
-        os.rename(staging / "venv", venv)
-    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        for argv in steps:
+            done = run(argv, cwd=staging, env=env, timeout=600, trusted=True)
+            if not done.ok:
+                raise CheckError(
+                    f"could not install pip-tools for Python {interp.version}: {done.stderr.strip()[-800:]}",
+                    fix="check that the package index is reachable (proxy and certificate settings), then run again",
+                )
+        # Built aside and renamed into place so that a concurrent run never uses half a venv. The scripts in
+        # bin/ keep the staging path in their shebangs; deploycheck runs only `python -m piptools`.
+        with contextlib.suppress(OSError):  # another run won the race; its venv is as good as ours
+            os.rename(staging / "venv", venv)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return python
 
 
@@ -244,7 +276,7 @@ class Compiled:
 def _finish(job: Job, done: Run, tool: str) -> Compiled:
     text = None
     if done.ok:
-        text = (job.cwd / job.output).read_bytes().decode("utf-8")  # keeps CRLF, as pip-compile does
+        text = sandbox.read_produced(job.cwd / job.output).decode("utf-8")  # keeps CRLF, as pip-compile does
     return Compiled(done, text, tool)
 
 
@@ -252,10 +284,9 @@ def _prepare(job: Job, preference: str | None) -> None:
     """The committed lock in place as the output file keeps its pins as preferences; absent, it is fresh."""
     out = job.cwd / job.output
     if preference is None:
-        out.unlink(missing_ok=True)
+        sandbox.remove_from(out)
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(preference.encode("utf-8"))
+        sandbox.write_into(out, preference.encode("utf-8"))
 
 
 def pip_compile(job: Job, preference: str | None) -> Compiled:
@@ -429,14 +460,17 @@ def universal_markers(job: Job, lowest_python: str) -> dict[NormalizedName, str]
 _PROBE = "import sys, platform; print(platform.python_implementation(), '%d.%d.%d' % sys.version_info[:3])"
 
 
-def probe_python(path: str) -> str:
-    """The CPython version of an interpreter ("" when it is not a CPython that runs)."""
+def probe_python(path: str) -> tuple[str, str]:
+    """The CPython version of an interpreter ("" when it is not a CPython that runs), asked as the user that
+    will run it, and why that user cannot run it at all ("" when it can)."""
     done = run([path, "-I", "-c", _PROBE], cwd=Path("/"), env={}, timeout=30)
+    if done.returncode == 126 and not done.stdout:
+        return "", done.stderr.strip()
     try:
         impl, version = done.stdout.split()
     except ValueError:
-        return ""
-    return version if impl == "CPython" and done.ok else ""
+        return "", ""
+    return (version if impl == "CPython" and done.ok else ""), ""
 
 
 def uv_find_python(minor: str) -> str | None:

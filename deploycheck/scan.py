@@ -435,7 +435,10 @@ def scan(
             continue
         if not (named or lockfiles) and path.stat().st_size > safefs.DEFAULT_CAP:
             continue
-        size = path.stat().st_size
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0  # a symlink loop, or gone: read_raw below says which
         if (named or lockfiles) and size > reqfile.MAX_FILE_BYTES:
             # The deploy's pip would read it; deploycheck reads no further: a finding, not "could not check".
             state.inputs.add(safefs.resolve(path))

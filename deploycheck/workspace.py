@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from deploycheck import safefs
+from deploycheck import safefs, sandbox
 from deploycheck.errors import CheckError
 from deploycheck.safefs import git_top
 from deploycheck.scan import SKIP_DIRS, Project, is_venv, rel
@@ -52,6 +52,7 @@ class Workspace:
             _Copier(self.boundary, time.monotonic() + timeout, max_files, max_bytes, project.root).copy(
                 self.source_root, self.root
             )
+            sandbox.hand_over(Path(self._tmp.name), sandbox.user())  # resolvers run as it when we are root
         except BaseException:
             self._tmp.cleanup()
             raise

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,9 +55,11 @@ UNIVERSE = [
 
 
 @pytest.fixture(scope="session", autouse=True)
-def deploycheck_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A cache of this session's own, so toolchain creation is exercised from nothing."""
-    folder = tmp_path_factory.mktemp("dc-cache")
+def deploycheck_cache() -> Iterator[Path]:
+    """A cache of this session's own, so toolchain creation is exercised from nothing. Not under pytest's
+    tmp folders (0700): as root, deploycheck runs the toolchains in it as an unprivileged user."""
+    folder = Path(tempfile.mkdtemp(prefix="dc-cache-"))
+    folder.chmod(0o755)
     old = os.environ.get("DEPLOYCHECK_CACHE_DIR")
     os.environ["DEPLOYCHECK_CACHE_DIR"] = str(folder)
     yield folder
@@ -64,6 +67,16 @@ def deploycheck_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
         os.environ.pop("DEPLOYCHECK_CACHE_DIR", None)
     else:
         os.environ["DEPLOYCHECK_CACHE_DIR"] = old
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def drop() -> Iterator[Path]:
+    """A world-writable folder, where package code running as the unprivileged user can leave files."""
+    folder = Path(tempfile.mkdtemp(prefix="dc-drop-"))
+    folder.chmod(0o1777)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -50,6 +50,27 @@ class Runner:
         event_name: str = "pull_request",
         **inputs: str,
     ) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            self.argv,
+            cwd=self.workspace,
+            env=self.environment(event, token, event_name, **inputs),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        self.outputs = parse_outputs(self.output)
+        return done
+
+    argv = (sys.executable, str(ROOT / "entrypoint.py"), "--action")
+
+    def environment(
+        self,
+        event: str = "pull_request.opened.json",
+        token: str = TOKEN,
+        event_name: str = "pull_request",
+        **inputs: str,
+    ) -> dict[str, str]:
+        """The variables a runner gives a Docker action, with fresh output and summary files."""
         self.runs += 1
         files = self.tmp / f"run{self.runs}"
         files.mkdir()
@@ -82,16 +103,7 @@ class Runner:
                 env[name] = os.environ[name]
         for name, value in inputs.items():
             env[f"INPUT_{name.upper().replace('_', '-')}"] = value
-        done = subprocess.run(
-            [sys.executable, str(ROOT / "entrypoint.py"), "--action"],
-            cwd=self.workspace,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        self.outputs = parse_outputs(self.output)
-        return done
+        return env
 
 
 @pytest.fixture
@@ -263,9 +275,9 @@ def test_enterprise_server_api_url(tmp_path, app):
         assert all(path.startswith("/api/v3/") for _, path, _ in github.state.requests)
 
 
-def test_token_never_reaches_a_resolver_log_comment_or_artifact(tmp_path, github, index):
+def test_token_never_reaches_a_resolver_log_comment_or_artifact(tmp_path, github, index, drop):
     """A local package whose setup.py writes its whole environment to a file: the resolver runs it."""
-    spy = tmp_path / "resolver-env.json"
+    spy = drop / "resolver-env.json"
     workspace = write(
         tmp_path / "ws",
         {

@@ -379,7 +379,7 @@ def test_absurd_backtrack_is_replaced_by_fresh_compile(tmp_path, index):
         path = tmp_path / "requirements.txt"
         display = "requirements.txt"
         lock = reqfile.parse_text(committed, path, display)
-        command = types.SimpleNamespace(tool="pip-compile", allow_unsafe=False)
+        command = types.SimpleNamespace(tool="pip-compile", allow_unsafe=False, universal=False)
 
     diff = lockdiff.compare(Pair.lock, reqfile.parse_text(preferred.text, Pair.path, "r"))
     result = LockResult("requirements.txt", [], "", "drift", {})

@@ -24,6 +24,9 @@ for minor in "$@"; do
   newest=$minor
 done
 ln -sf "python$newest" "$rootfs/usr/local/bin/python3"
+# deploycheck runs resolvers as an unprivileged user when it is root: the interpreters under /root must
+# be reachable by that user (traverse only: nothing in /root becomes listable).
+chmod o+x "$rootfs/root"
 cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
 tar -C "$rootfs" -cf - . | docker import \
   --change 'ENV PYENV_ROOT=/root/.pyenv' \

@@ -1,0 +1,379 @@
+"""The token is unreachable from anything a check runs (issue #6 items 2 and 7).
+
+The real entrypoint runs as the runner runs it, against a fake GitHub, with an sdist on a local index
+whose setup.py tries every way to the token a process can: each ancestor's /proc/<pid>/environ,
+cmdline, maps, the readable memory regions, the open descriptors; and a requirements file that
+includes /proc/self/environ and /proc/1/environ. Then: Ctrl-C and SIGTERM during a resolver run, and
+the removal of toolchain folders abandoned by a killed run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import write
+from fakegithub import FakeGitHub
+from pkgindex import Dist, IndexServer, build_index
+from test_action import HEAD_SHA, TOKEN, Runner
+
+from deploycheck import cache, credentials, interpreters, sandbox
+from deploycheck.errors import CheckError
+
+OTHER_SECRET = "ghs_RuntimeTokenValue789"  # ACTIONS_RUNTIME_TOKEN: must be as unreachable as the token
+
+# What an attacker's setup.py does: every ancestor, everything of it that can be opened. Memory is
+# searched for token-like strings rather than copied whole (an ancestor's memory is tens of MB).
+SPY = r"""
+import os, re
+from setuptools import setup
+
+TOKENISH = re.compile(rb"gh[psuor]_[A-Za-z0-9_]{8,}|INPUT_GITHUB-TOKEN=[^\0]*|GITHUB_TOKEN=[^\0]*")
+out = open({dump!r}, "a", encoding="utf-8", errors="replace")
+
+def note(what, data):
+    out.write("== %s: %d bytes\n%s\n" % (what, len(data), data.decode("latin-1")))
+
+def grab(path, limit=1 << 20):
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            data = os.read(fd, limit)
+        finally:
+            os.close(fd)
+        note(path, data)
+    except OSError as exc:
+        out.write("== %s: %s\n" % (path, exc.__class__.__name__))
+
+def memory(pid):
+    try:
+        maps = open("/proc/%d/maps" % pid).read().splitlines()
+        mem = open("/proc/%d/mem" % pid, "rb", buffering=0)
+    except OSError as exc:
+        out.write("== /proc/%d/mem: %s\n" % (pid, exc.__class__.__name__))
+        return
+    total, found = 0, set()
+    for line in maps:
+        span, perms = line.split()[:2]
+        if not perms.startswith("r"):
+            continue
+        lo, hi = (int(x, 16) for x in span.split("-"))
+        try:
+            mem.seek(lo)
+            data = mem.read(min(hi - lo, 256 << 20))
+        except (OSError, OverflowError, ValueError):
+            continue
+        total += len(data)
+        found.update(TOKENISH.findall(data))
+    note("/proc/%d/mem (%d bytes read, token-like strings follow)" % (pid, total), b"\n".join(sorted(found)))
+
+out.write("setup.py as uid %d pid %d\n" % (os.getuid(), os.getpid()))
+pid, seen = os.getpid(), set()
+while pid > 0 and pid not in seen:
+    seen.add(pid)
+    for name in ("environ", "cmdline", "maps"):
+        grab("/proc/%d/%s" % (pid, name))
+    memory(pid)
+    try:
+        fds = os.listdir("/proc/%d/fd" % pid)
+    except OSError as exc:
+        out.write("== /proc/%d/fd: %s\n" % (pid, exc.__class__.__name__))
+        fds = []
+    for fd in fds:
+        grab("/proc/%d/fd/%s" % (pid, fd), 65536)
+    try:
+        status = open("/proc/%d/status" % pid).read()
+        pid = int(status.split("PPid:")[1].split()[0])
+    except (OSError, IndexError, ValueError):
+        break
+for path in ("/proc/1/environ", "/proc/self/environ"):
+    grab(path)
+out.close()
+setup(name="procspy", version="1.0")
+"""
+
+# Blocks in its setup.py until the test is done with it: a marker says it got there.
+BLOCKER = r"""
+import os
+from setuptools import setup
+
+with open({marker!r} + ".tmp", "w") as f:
+    f.write("%d %d" % (os.getpid(), os.getpgid(0)))
+os.rename({marker!r} + ".tmp", {marker!r})
+open({fifo!r}).read()
+setup(name="blocker", version="1.0")
+"""
+
+
+def _world_writable() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="dc-isolation-"))
+    folder.chmod(0o1777)
+    return folder
+
+
+@pytest.fixture(scope="module", name="hostile")
+def hostile_fixture() -> Iterator[tuple[str, Path]]:
+    """A local index with the spy and the blocker, and the world-writable folder they write in."""
+    drop = _world_writable()
+    root = Path(tempfile.mkdtemp(prefix="dc-isolation-index-"))
+    spy = SPY.replace("{dump!r}", repr(str(drop / "dump.txt")))
+    blocker = BLOCKER.replace("{marker!r}", repr(str(drop / "marker"))).replace("{fifo!r}", repr(str(drop / "fifo")))
+    build_index([Dist("procspy", "1.0", setup_py=spy), Dist("blocker", "1.0", setup_py=blocker)], root)
+    with IndexServer(root) as server:
+        yield f"{server.url}/simple/", drop
+    subprocess.run(["rm", "-rf", str(drop), str(root)], check=False)
+
+
+def _lock(index: str, source: str, body: str) -> str:
+    return (
+        "#\n# This file is autogenerated by pip-compile with Python 3.11\n# by the following command:\n#\n"
+        f"#    pip-compile --no-build-isolation --index-url={index} --output-file={source[:-3]}.txt {source}\n#\n"
+        f"--index-url {index}\n\n{body}"
+    )
+
+
+def _workspace(folder: Path, index: str, package: str) -> Path:
+    return write(
+        folder,
+        {
+            ".python-version": "3.11\n",
+            "requirements.in": f"{package}\n",
+            "requirements.txt": _lock(index, "requirements.in", f"{package}==1.0\n    # via -r requirements.in\n"),
+            # Its own lock, so that however deploycheck treats these includes the spy above still runs.
+            "proc.in": "-r /proc/self/environ\n-r /proc/1/environ\nprocspy\n",
+            "proc.txt": _lock(index, "proc.in", "procspy==1.0\n    # via -r proc.in\n"),
+        },
+    )
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    with FakeGitHub() as fake:
+        fake.add_user(TOKEN, "github-actions[bot]")
+        fake.add_pull(2, HEAD_SHA)
+        yield fake
+
+
+def test_the_token_is_unreachable_from_package_code_and_absent_from_every_output(tmp_path, github, hostile):
+    index, drop = hostile
+    dump = drop / "dump.txt"
+    workspace = _workspace(tmp_path / "ws", index, "procspy")
+    (tmp_path / "r").mkdir()
+    runner = Runner(tmp_path / "r", github, workspace)
+    env = runner.environment(resolver="pip-tools")
+    env["GITHUB_TOKEN"] = TOKEN
+    env["ACTIONS_RUNTIME_TOKEN"] = OTHER_SECRET
+    # This process (an ancestor too) holds the token in its memory; as a non-root user the spy would
+    # read it here, which says nothing of deploycheck: shut it as deploycheck shuts itself.
+    credentials.forbid_inspection()
+    done = subprocess.run(runner.argv, cwd=workspace, env=env, capture_output=True, text=True, timeout=600)
+    seen = dump.read_text(encoding="utf-8") if dump.exists() else ""
+    assert "setup.py as uid" in seen, done.stdout + done.stderr  # the resolver really ran the spy
+    assert "/proc/1/environ" in seen and "/mem (" in seen
+    if os.geteuid() == 0:
+        assert "setup.py as uid 0 " not in seen  # package code never runs as root
+    outputs = Path(runner.output).read_text()
+    report = (runner.home / "deploycheck-report.json").read_text()
+    everything = {
+        "dump": seen,
+        "stdout": done.stdout,
+        "stderr": done.stderr,
+        "summary": runner.summary.read_text(),
+        "outputs": outputs,
+        "report": report,
+        **{f"request {i}": body for i, body in enumerate(github.state.bodies)},
+    }
+    for where, text in everything.items():
+        assert TOKEN not in text, where
+        assert OTHER_SECRET not in text, where
+    # The publisher did get the token: the comment and the status went out with it.
+    assert len(github.comments_on(2)) == 1 and len(github.state.statuses) == 1
+    assert any(TOKEN in auth for _, _, auth in github.state.requests)
+
+
+def test_a_token_value_in_the_pull_request_itself_is_redacted_from_every_output(tmp_path, github, hostile):
+    """The second line of defence: a value that reaches a message anyway (here the PR names it as a
+    package, so the resolver's error quotes it) never reaches an output."""
+    index, _ = hostile
+    workspace = write(
+        tmp_path / "ws",
+        {
+            ".python-version": "3.11\n",
+            "requirements.in": f"{TOKEN}\n",
+            "requirements.txt": _lock(index, "requirements.in", f"{TOKEN.lower()}==1.0\n"),
+        },
+    )
+    (tmp_path / "r").mkdir()
+    runner = Runner(tmp_path / "r", github, workspace)
+    done = runner(resolver="uv")
+    assert done.returncode == 2, done.stdout + done.stderr  # could not check: no such package
+    (comment,) = github.comments_on(2)
+    texts = [done.stdout, runner.summary.read_text(), comment["body"], *github.state.bodies]
+    texts.append((runner.home / "deploycheck-report.json").read_text())
+    for text in texts:
+        assert TOKEN.lower() not in text.lower() and TOKEN.lower().replace("_", "-") not in text.lower()
+    assert "***" in done.stdout and "***" in comment["body"]
+
+
+def test_redaction_catches_the_value_in_its_encoded_and_broken_forms():
+    secret = "ghs_Redact/Me+Please=0123"
+    credentials.hold({"ACTIONS_ID_TOKEN_REQUEST_TOKEN": secret})
+    for text in (
+        f"x {secret} y",
+        "x ghs_Redact%2FMe%2BPlease%3D0123 y",
+        "x ghs_Redact/Me+Ple\n  ase=0123 y",
+        "x ghs_Redact/Me+Ple%0Aase=0123 y",
+        json.dumps({"v": "ghs_Redact/Me+Ple\nase=0123"}),
+    ):
+        assert "Please" not in credentials.redact(text) and "***" in credentials.redact(text), text
+    assert credentials.redact("an ordinary line") == "an ordinary line"
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_stops_the_resolver_cleans_up_and_exits(tmp_path, github, hostile, signum, code):
+    index, drop = hostile
+    marker, fifo = drop / "marker", drop / "fifo"
+    marker.unlink(missing_ok=True)
+    fifo.unlink(missing_ok=True)
+    os.mkfifo(fifo)
+    fifo.chmod(0o666)
+    workspace = write(
+        tmp_path / "ws",
+        {
+            ".python-version": "3.11\n",
+            "requirements.in": "blocker\n",
+            "requirements.txt": _lock(index, "requirements.in", "blocker==1.0\n"),
+        },
+    )
+    temp = Path(tempfile.mkdtemp(prefix="dc-isolation-tmp-"))  # deploycheck's TMPDIR: must end empty
+    temp.chmod(0o755)
+    (tmp_path / "r").mkdir()
+    runner = Runner(tmp_path / "r", github, workspace)
+    env = {**runner.environment(resolver="pip-tools"), "TMPDIR": str(temp)}
+    proc = subprocess.Popen(
+        runner.argv, cwd=workspace, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not marker.exists():  # bounded poll for the setup.py to be blocked on the FIFO
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the blocking setup.py never ran"
+            time.sleep(0.05)
+        pid, group = (int(x) for x in marker.read_text().split())
+        assert any("deploycheck-" in p.name for p in temp.iterdir())  # the temporary copy exists now
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == code, out + err
+    assert err.strip().splitlines() == [
+        f"deploycheck: stopped by {signal.Signals(signum).name}; the resolver was stopped and temporary files removed"
+    ]
+    assert list(temp.iterdir()) == []  # the copy of the project and the resolver's HOME are gone
+    assert _alive_in_group(group, timeout=30) == []  # the setup.py and everything of its resolver run
+    assert not Path(f"/proc/{pid}").exists() or _state(pid) in ("Z", "X", None)
+    temp.rmdir()
+
+
+def _state(pid: int) -> str | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2]
+
+
+def _alive_in_group(group: int, timeout: float) -> list[int]:
+    """Processes of a process group that are not dead yet, after giving the kernel a bounded moment."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                text = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = text[text.rindex(")") + 2 :].split()
+            if int(fields[2]) == group and fields[0] not in ("Z", "X"):
+                alive.append(int(entry.name))
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.05)
+
+
+def test_staging_folders_of_dead_builders_are_removed_and_live_ones_kept(tmp_path):
+    home = tmp_path / "toolchains"
+    home.mkdir()
+    ours = cache.staging(home)  # a live builder: this process
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    abandoned = home / f".new-{dead.pid}-1-0a0a0a0a"
+    reused = home / f".new-{os.getpid()}-1-0b0b0b0b"  # our pid, another start time: a builder long gone
+    legacy_old, legacy_new = home / ".new-oldname", home / ".new-freshname"
+    for folder in (abandoned, reused, legacy_old, legacy_new):
+        (folder / "venv").mkdir(parents=True)
+    os.utime(legacy_old, (time.time() - 7200, time.time() - 7200))
+    removed = cache.remove_abandoned(home)
+    assert sorted(removed) == sorted([abandoned, reused, legacy_old])
+    assert ours.is_dir() and legacy_new.is_dir() and not abandoned.exists()
+
+
+root_only = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox user exists only when deploycheck is root")
+
+
+@root_only
+def test_files_the_sandbox_user_controls_are_read_and_written_without_following_its_links(tmp_path):
+    who = sandbox.user()
+    assert who is not None
+    copy = Path(tempfile.mkdtemp(prefix="dc-isolation-copy-"))
+    try:
+        (copy / "app").mkdir()
+        secret = tmp_path / "root-only.txt"
+        secret.write_text("root's secret\n")
+        sandbox.hand_over(copy, who)
+        (copy / "app" / "requirements.txt").symlink_to(secret)
+        with pytest.raises(CheckError):
+            sandbox.read_produced(copy / "app" / "requirements.txt")
+        sandbox.write_into(copy / "app" / "requirements.txt", b"pinned==1\n")
+        assert secret.read_text() == "root's secret\n"  # the link was replaced, not written through
+        assert (copy / "app" / "requirements.txt").stat().st_uid == who.uid
+        os.rename(copy / "app", copy / "elsewhere")
+        (copy / "app").symlink_to(tmp_path)  # a folder swapped for a link to root's folder
+        with pytest.raises(CheckError):
+            sandbox.read_produced(copy / "app" / "root-only.txt")
+        os.mkfifo(copy / "elsewhere" / "fifo")
+        with pytest.raises(CheckError):  # a pipe is refused at once, not waited on
+            sandbox.read_produced(copy / "elsewhere" / "fifo")
+    finally:
+        subprocess.run(["rm", "-rf", str(copy)], check=False)
+
+
+@root_only
+def test_an_interpreter_the_sandbox_user_cannot_run_is_never_chosen_and_the_message_says_why(tmp_path, monkeypatch):
+    closed = Path(tempfile.mkdtemp(prefix="dc-isolation-pyenv-"))  # 0700, root's
+    try:
+        python = closed / "versions" / "3.13.99" / "bin" / "python3"
+        python.parent.mkdir(parents=True)
+        python.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
+        python.chmod(0o755)
+        assert stat.S_IMODE(closed.stat().st_mode) == 0o700
+        monkeypatch.setenv("PYENV_ROOT", str(closed))
+        assert interpreters._probe(str(python)) is None
+        message = interpreters.how_to_install("3.13")
+        assert str(python) in message and f"uid {sandbox.user().uid}" in message  # type: ignore[union-attr]
+        assert f"chmod o+x {closed}" in message
+    finally:
+        subprocess.run(["rm", "-rf", str(closed)], check=False)
