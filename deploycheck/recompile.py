@@ -155,6 +155,8 @@ def _readable(text: str, job: Job | None) -> str:
     repository's, and no line longer than a screen (a hostile 1 MB name is not echoed)."""
     if job is not None and job.workspace is not None:
         copy, shown = job.workspace
+        scratch = os.path.dirname(copy)  # beside the copy: the checkouts of VCS requirements
+        text = text.replace(scratch + "/vcs-src", "(a temporary checkout)")
         text = text.replace("file://" + copy, "file:." if shown in ("", ".") else "file:./" + shown)
         text = text.replace(copy + "/", "" if shown in ("", ".") else shown + "/").replace(copy, shown or ".")
     return "\n".join(

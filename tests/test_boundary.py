@@ -8,10 +8,12 @@ unchanged, and that no temporary copy is left behind.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,10 +26,16 @@ from deploycheck.workspace import Workspace
 SECRET = "sentinel-secret-do-not-copy"
 
 
+def run_tmpdir(tmp: Path) -> Path:
+    """The TMPDIR of the run under test: fresh per test, and outside pytest's own folders (mode 0700), which
+    the unprivileged user resolvers run as when the tests run as root could not enter."""
+    folder = Path(tempfile.gettempdir()) / f"dc-tmpdir-{hashlib.sha256(str(tmp).encode()).hexdigest()[:12]}"
+    folder.mkdir(mode=0o755, exist_ok=True)
+    return folder
+
+
 def dc(*args: str, tmp: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    tmpdir = tmp / "tmpdir"
-    tmpdir.mkdir(exist_ok=True)
-    env = {**os.environ, "TMPDIR": str(tmpdir)}
+    env = {**os.environ, "TMPDIR": str(run_tmpdir(tmp))}
     argv = [sys.executable, str(ROOT / "entrypoint.py"), *args]
     return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
@@ -46,7 +54,7 @@ def guarded(tmp: Path, *folders: Path):
 
     def check() -> None:
         assert [snapshot(f) for f in folders] == before, "a file in the repository or outside it changed"
-        assert not list((tmp / "tmpdir").glob("deploycheck-*")), "a temporary copy was left behind"
+        assert not list(run_tmpdir(tmp).glob("deploycheck-*")), "a temporary copy was left behind"
 
     return check
 

@@ -10,13 +10,14 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 from conftest import interp, pip_compile, snapshot, uv_compile, write
 from test_boundary import dc, guarded
 
-from deploycheck import compilecmd, resolver, scan
+from deploycheck import compilecmd, resolver, sandbox, scan
 
 
 def _lock(folder: Path) -> dict:
@@ -250,8 +251,11 @@ def test_snapshot_helper_sees_every_file(tmp_path):
 def test_editable_vcs_checkout_happens_in_the_temporary_copy(tmp_path, index):
     """pip checks `-e git+...` out into its --src; by default that is the shared toolchain venv's src/,
     where a second project with the same egg name reused a stale checkout."""
+    # Outside pytest's 0700 folders: as root, the resolver (and so git) runs as an unprivileged user.
+    shared = Path(tempfile.mkdtemp(prefix="dc-vcslib-"))
+    shared.chmod(0o755)
     lib = write(
-        tmp_path / "vcslib",
+        shared / "vcslib",
         {
             "setup.py": "from setuptools import setup\n\n"
             "setup(name='vcslib', version='1.0', install_requires=['helperlib'])\n"
@@ -268,6 +272,10 @@ def test_editable_vcs_checkout_happens_in_the_temporary_copy(tmp_path, index):
     pip_compile(repo, "3.11", "--pip-args=--no-build-isolation", "requirements.in", index_url=index)
     shared_src = resolver.toolchain(interp("3.11")).parent.parent / "src"
     shutil.rmtree(shared_src, ignore_errors=True)  # the plain pip-compile above checked it out there
+    who = sandbox.user()
+    if who is not None:  # git refuses to clone a repository another user owns (safe.directory)
+        for path in [lib, *lib.rglob("*")]:
+            os.lchown(path, who.uid, who.gid)
     check = guarded(tmp_path, repo)
     done = dc(str(repo), "--format", "json", "--resolver", "pip-tools", tmp=tmp_path)
     report = json.loads(done.stdout)
