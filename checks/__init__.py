@@ -16,8 +16,10 @@ from deploycheck.checks import (
     apt_packages,
     committed_secrets,
     dependency_files,
+    hashes_against_index,
     lock_drift,
     misplaced_files,
+    pins_against_target,
     procfile,
     repository_boundary,
     requirements_syntax,
@@ -41,6 +43,8 @@ CHECKS: tuple[ModuleType, ...] = (
     stdlib_requirements,
     lock_drift,
     unpinned_requirements,
+    pins_against_target,
+    hashes_against_index,
 )
 
 

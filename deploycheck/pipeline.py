@@ -170,6 +170,8 @@ def _run_check(module: ModuleType, target: object, settings: Settings, report: R
         return []
     outcome = result if isinstance(result, Outcome) else Outcome(list(result))
     report.lockfiles += outcome.lockfiles
+    # Checks that share a source (one index for the pins and hashes checks) report its failure once.
+    report.problems += [p for p in outcome.problems if p not in report.problems]
     declared = {rule.code for rule in module.RULES}
     stray = sorted({f.code for f in outcome.findings} - declared)
     if stray:

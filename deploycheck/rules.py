@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from deploycheck.report import SEVERITIES, Finding, LockResult
+from deploycheck.report import SEVERITIES, Finding, LockResult, Problem
 
 CODE = re.compile(r"^DC[1-9]\d\d$")
 
@@ -34,7 +34,10 @@ class Rule:
 
 @dataclass
 class Outcome:
-    """What a check that compiles locks returns: its findings and one result per lockfile."""
+    """What a check returns when findings alone do not say it all: one result per lockfile (checks that
+    compile locks), and "could not check" problems that leave the check's other findings standing (an
+    index that did not answer stops the pins it serves, not the whole check)."""
 
     findings: list[Finding] = field(default_factory=list)
     lockfiles: list[LockResult] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
