@@ -16,6 +16,7 @@ from deploycheck.checks import (
     apt_packages,
     committed_secrets,
     dependency_files,
+    imports_declared,
     lock_drift,
     misplaced_files,
     procfile,
@@ -39,6 +40,7 @@ CHECKS: tuple[ModuleType, ...] = (
     committed_secrets,
     apt_packages,
     stdlib_requirements,
+    imports_declared,
     lock_drift,
     unpinned_requirements,
 )
