@@ -29,7 +29,7 @@ from typing import Literal
 
 from packaging.utils import canonicalize_name
 
-from deploycheck import stdlib
+from deploycheck import importlines, stdlib
 from deploycheck.errors import CheckError
 
 Kind = Literal["production", "type-checking", "guarded", "conditional", "test", "tooling", "relative"]
@@ -386,6 +386,14 @@ class _Collector:
         for alias in node.names:
             self.found.append(Import(self.file, line, module, alias.name, kind, self.cell))
 
+    def add_line(self, module: str, name: str | None, line: int, kind: Kind) -> None:
+        """A one-line import read by importlines, with the kind its enclosing blocks give it."""
+        if self.file_kind != "production":
+            kind = self.file_kind
+        if module.startswith("."):
+            kind = "relative"
+        self.found.append(Import(self.file, line + self.offset, module, name, kind, self.cell))
+
     def add_simple(self, module: str, name: str | None, line: int) -> None:
         """An import found without ast: a top-level statement, so production unless the file is not."""
         kind: Kind = "relative" if module.startswith(".") else self.file_kind
@@ -455,11 +463,24 @@ _SIMPLE_FROM = re.compile(
     rf"from[ \t]+(?P<module>\.+(?:{_DOTTED})?|{_DOTTED})[ \t]+import[ \t]+"
     rf"(?P<names>\*|{_ALIASED.format(_NAME)}(?:[ \t]*,[ \t]*{_ALIASED.format(_NAME)})*){_TAIL}"
 )
-# Statements only Python 2 has (print and exec statements, `except E, e:`), to parse such a file whole.
-_PY2 = re.compile(
-    r"""^[ \t]*(?:print[ \t]+[^\s(=.,;)\]}]|print[ \t]*>>|exec[ \t]+["']|except[ \t]+[\w.]+[ \t]*,[ \t]*\w+[ \t]*:)""",
-    re.MULTILINE,
+# Statements only Python 2 has (print and exec statements, `except E, e:`), to parse such a file whole. Each
+# pattern starts with a literal, which the regex engine finds as fast as str.find; the match must then open
+# its line (a `^[ \t]*` pattern would be tried at every character instead).
+_PY2 = (
+    re.compile(r"print(?:[ \t]+[^\s(=.,;)\]}]|[ \t]*>>)"),
+    re.compile(r"""exec[ \t]+["']"""),
+    re.compile(r"except[ \t]+[\w.]+[ \t]*,[ \t]*\w+[ \t]*:"),
 )
+
+
+def _python2(source: str) -> bool:
+    for pattern in _PY2:
+        for m in pattern.finditer(source):
+            if not source[source.rfind("\n", 0, m.start()) + 1 : m.start()].strip(" \t"):
+                return True
+    return False
+
+
 _BLANK = re.compile(r"(?:\s|#[^\n]*)*")
 _AS = re.compile(r"[ \t]+as[ \t]+")
 
@@ -559,9 +580,14 @@ def _parse_source(source: str, collector: _Collector, *, whole: bool, notebook: 
     if whole:
         collector.walk(ast.parse(source).body, "production")
         return
-    if _PY2.search(source):  # Python 2 code: the whole parse reports it, where the pieces might not reach
+    if _python2(source):  # Python 2 code: the whole parse reports it, where the pieces might not reach
         collector.walk(ast.parse(source).body, "production")
         return
+    try:
+        _read_lines(source, collector)
+        return
+    except (importlines.GiveUp, SyntaxError, ValueError, RecursionError, MemoryError):
+        pass  # not a file the line reading is sure of, or a statement cut in the wrong place: the pieces
     pieces = _pieces(source)
     trees = []
     try:
@@ -579,6 +605,47 @@ def _parse_source(source: str, collector: _Collector, *, whole: bool, notebook: 
         else:
             collector.walk(tree.body, "production")
     collector.offset = base
+
+
+def _spans(source: str, last: int) -> list[tuple[int, int]]:
+    """Triple-quoted strings up to the first one that starts after `last`."""
+    spans: list[tuple[int, int]] = []
+    if '"""' in source or "'''" in source:
+        for m in _TRIPLE.finditer(source):
+            if m.group(1) is None:
+                break
+            spans.append(m.span(1))
+            if spans[-1][0] > last:
+                break
+    return spans
+
+
+def _read_lines(source: str, collector: _Collector) -> None:
+    """Imports by importlines (one-line imports judged by their indentation; the rest parsed per top-level
+    statement). Nothing is added unless every statement parses; raises GiveUp/SyntaxError otherwise."""
+    words = _import_words(source)
+    if not words:
+        return
+    found, statements = importlines.read(
+        source, words, _spans(source, words[-1]), _simple, collector.target.truth, _is_type_checking
+    )
+    trees = [(start, ast.parse(source[start:end])) for start, end in statements]
+    # In the order of the text: a statement's line is counted from the one before.
+    order = sorted(
+        [(start, i, False) for i, (start, *_) in enumerate(found)]
+        + [(start, i, True) for i, (start, _) in enumerate(trees)]
+    )
+    base, line, counted = collector.offset, 1, 0
+    for start, i, parsed in order:
+        line += source.count("\n", counted, start)
+        counted = start
+        if parsed:
+            collector.offset = base + line - 1
+            collector.walk(trees[i][1].body, "production")
+            collector.offset = base
+        else:
+            _, module, name, kind = found[i]
+            collector.add_line(module, name, line, kind)
 
 
 def _syntax_problem(file: str, error: BaseException, cell: int | None = None) -> Problem:
