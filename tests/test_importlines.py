@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from deploycheck import imports, importlines
+from deploycheck import importlines, imports
 
 SNIPPETS = {
     "lazy": "def f():\n    import lazy_a\n    from lazy_b import x\n    return x\n",
     "nested-def-class": "class A:\n    import in_class\n    def m(self):\n        import in_method\n",
     "type-checking-in-def": "def f():\n    if TYPE_CHECKING:\n        import tc\n    import prod\n",
     "typing-attr": "import typing\nif typing.TYPE_CHECKING:\n    import tc\n",
-    "platform": "def f():\n    if sys.platform == 'win32':\n        import winreg_like\n    if sys.version_info >= (3, 11):\n"
-    "        import tomllib\n    else:\n        import tomli\n",
+    "platform": "def f():\n    if sys.platform == 'win32':\n        import winreg_like\n"
+    "    if sys.version_info >= (3, 11):\n        import tomllib\n    else:\n        import tomli\n",
     "try-in-def": "def f():\n    try:\n        import ujson\n    except ImportError:\n        import json as ujson\n"
     "    import after\n",
     "try-value-error": "try:\n    import maybe\nexcept ValueError:\n    import fallback\nelse:\n    import orelse\n"
