@@ -846,24 +846,40 @@ def resolve(
     known = {canonicalize_name(d) for d in provided}
     direct = {canonicalize_name(d) for d in declared}
     pulled = {canonicalize_name(d) for d in transitive} - direct
+    unprovided = (direct | pulled) - known
+    judged: dict[str, tuple[Status, str | None, tuple[str, ...], tuple[int, str] | None, int | None]] = {}
     verdicts = []
     for imp in scan.imports:
         if imp.kind != "production" or imp.top in scan.local or imp.top in names:
             continue
-        dists = _providers(imp.dotted, by_module) or _same_name(imp.dotted, (direct | pulled) - known)
-        candidates = tuple(sorted(dists))
-        gone = stdlib.removed_in(imp.top, python)
-        if dists & direct:
-            verdicts.append(Verdict(imp, "declared", min(dists & direct), candidates))
-        elif dists & pulled:
-            verdicts.append(Verdict(imp, "transitive", min(dists & pulled), candidates))
-        elif gone:
-            verdicts.append(Verdict(imp, "removed", None, candidates, gone))
-        else:
-            newer = stdlib.added_in(imp.top)
-            since = newer if newer is not None and newer > minor else None
-            verdicts.append(Verdict(imp, "missing", min(dists) if dists else None, candidates, None, since))
+        found = judged.get(imp.dotted)  # the same module imported in many files is judged once
+        if found is None:
+            found = judged[imp.dotted] = _judge(imp, by_module, unprovided, direct, pulled, minor)
+        status, dist, candidates, gone, since = found
+        verdicts.append(Verdict(imp, status, dist, candidates, gone, since))
     return verdicts
+
+
+def _judge(
+    imp: Import, by_module: Mapping[str, set[str]], unprovided: Set[str], direct: Set[str], pulled: Set[str], minor: int
+) -> tuple[Status, str | None, tuple[str, ...], tuple[int, str] | None, int | None]:
+    dists = _providers(imp.dotted, by_module) or _same_name(imp.dotted, unprovided)
+    candidates = tuple(sorted(dists))
+    if dists & direct:
+        return "declared", min(dists & direct), candidates, None, None
+    if dists & pulled:
+        return "transitive", min(dists & pulled), candidates, None, None
+    gone = stdlib.REMOVED.get(imp.top)
+    if gone and minor >= gone[0]:
+        return "removed", None, candidates, gone, None
+    newer = stdlib.added_in(imp.top)
+    return (
+        "missing",
+        min(dists) if dists else None,
+        candidates,
+        None,
+        newer if newer is not None and newer > minor else None,
+    )
 
 
 def _same_name(dotted: str, without_metadata: Set[str]) -> set[str]:
