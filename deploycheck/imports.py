@@ -29,7 +29,7 @@ from typing import Literal
 
 from packaging.utils import canonicalize_name
 
-from deploycheck import stdlib
+from deploycheck import importlines, stdlib
 from deploycheck.errors import CheckError
 
 Kind = Literal["production", "type-checking", "guarded", "conditional", "test", "tooling", "relative"]
@@ -386,6 +386,14 @@ class _Collector:
         for alias in node.names:
             self.found.append(Import(self.file, line, module, alias.name, kind, self.cell))
 
+    def add_line(self, module: str, name: str | None, line: int, kind: Kind) -> None:
+        """A one-line import read by importlines, with the kind its enclosing blocks give it."""
+        if self.file_kind != "production":
+            kind = self.file_kind
+        if module.startswith("."):
+            kind = "relative"
+        self.found.append(Import(self.file, line + self.offset, module, name, kind, self.cell))
+
     def add_simple(self, module: str, name: str | None, line: int) -> None:
         """An import found without ast: a top-level statement, so production unless the file is not."""
         kind: Kind = "relative" if module.startswith(".") else self.file_kind
@@ -455,11 +463,24 @@ _SIMPLE_FROM = re.compile(
     rf"from[ \t]+(?P<module>\.+(?:{_DOTTED})?|{_DOTTED})[ \t]+import[ \t]+"
     rf"(?P<names>\*|{_ALIASED.format(_NAME)}(?:[ \t]*,[ \t]*{_ALIASED.format(_NAME)})*){_TAIL}"
 )
-# Statements only Python 2 has (print and exec statements, `except E, e:`), to parse such a file whole.
-_PY2 = re.compile(
-    r"""^[ \t]*(?:print[ \t]+[^\s(=.,;)\]}]|print[ \t]*>>|exec[ \t]+["']|except[ \t]+[\w.]+[ \t]*,[ \t]*\w+[ \t]*:)""",
-    re.MULTILINE,
+# Statements only Python 2 has (print and exec statements, `except E, e:`), to parse such a file whole. Each
+# pattern starts with a literal, which the regex engine finds as fast as str.find; the match must then open
+# its line (a `^[ \t]*` pattern would be tried at every character instead).
+_PY2 = (
+    re.compile(r"print(?:[ \t]+[^\s(=.,;)\]}]|[ \t]*>>)"),
+    re.compile(r"""exec[ \t]+["']"""),
+    re.compile(r"except[ \t]+[\w.]+[ \t]*,[ \t]*\w+[ \t]*:"),
 )
+
+
+def _python2(source: str) -> bool:
+    for pattern in _PY2:
+        for m in pattern.finditer(source):
+            if not source[source.rfind("\n", 0, m.start()) + 1 : m.start()].strip(" \t"):
+                return True
+    return False
+
+
 _BLANK = re.compile(r"(?:\s|#[^\n]*)*")
 _AS = re.compile(r"[ \t]+as[ \t]+")
 
@@ -559,9 +580,14 @@ def _parse_source(source: str, collector: _Collector, *, whole: bool, notebook: 
     if whole:
         collector.walk(ast.parse(source).body, "production")
         return
-    if _PY2.search(source):  # Python 2 code: the whole parse reports it, where the pieces might not reach
+    if _python2(source):  # Python 2 code: the whole parse reports it, where the pieces might not reach
         collector.walk(ast.parse(source).body, "production")
         return
+    try:
+        _read_lines(source, collector)
+        return
+    except (importlines.GiveUp, SyntaxError, ValueError, RecursionError, MemoryError):
+        pass  # not a file the line reading is sure of, or a statement cut in the wrong place: the pieces
     pieces = _pieces(source)
     trees = []
     try:
@@ -579,6 +605,47 @@ def _parse_source(source: str, collector: _Collector, *, whole: bool, notebook: 
         else:
             collector.walk(tree.body, "production")
     collector.offset = base
+
+
+def _spans(source: str, last: int) -> list[tuple[int, int]]:
+    """Triple-quoted strings up to the first one that starts after `last`."""
+    spans: list[tuple[int, int]] = []
+    if '"""' in source or "'''" in source:
+        for m in _TRIPLE.finditer(source):
+            if m.group(1) is None:
+                break
+            spans.append(m.span(1))
+            if spans[-1][0] > last:
+                break
+    return spans
+
+
+def _read_lines(source: str, collector: _Collector) -> None:
+    """Imports by importlines (one-line imports judged by their indentation; the rest parsed per top-level
+    statement). Nothing is added unless every statement parses; raises GiveUp/SyntaxError otherwise."""
+    words = _import_words(source)
+    if not words:
+        return
+    found, statements = importlines.read(
+        source, words, _spans(source, words[-1]), _simple, collector.target.truth, _is_type_checking
+    )
+    trees = [(start, ast.parse(source[start:end])) for start, end in statements]
+    # In the order of the text: a statement's line is counted from the one before.
+    order = sorted(
+        [(start, i, False) for i, (start, *_) in enumerate(found)]
+        + [(start, i, True) for i, (start, _) in enumerate(trees)]
+    )
+    base, line, counted = collector.offset, 1, 0
+    for start, i, parsed in order:
+        line += source.count("\n", counted, start)
+        counted = start
+        if parsed:
+            collector.offset = base + line - 1
+            collector.walk(trees[i][1].body, "production")
+            collector.offset = base
+        else:
+            _, module, name, kind = found[i]
+            collector.add_line(module, name, line, kind)
 
 
 def _syntax_problem(file: str, error: BaseException, cell: int | None = None) -> Problem:
@@ -779,24 +846,40 @@ def resolve(
     known = {canonicalize_name(d) for d in provided}
     direct = {canonicalize_name(d) for d in declared}
     pulled = {canonicalize_name(d) for d in transitive} - direct
+    unprovided = (direct | pulled) - known
+    judged: dict[str, tuple[Status, str | None, tuple[str, ...], tuple[int, str] | None, int | None]] = {}
     verdicts = []
     for imp in scan.imports:
         if imp.kind != "production" or imp.top in scan.local or imp.top in names:
             continue
-        dists = _providers(imp.dotted, by_module) or _same_name(imp.dotted, (direct | pulled) - known)
-        candidates = tuple(sorted(dists))
-        gone = stdlib.removed_in(imp.top, python)
-        if dists & direct:
-            verdicts.append(Verdict(imp, "declared", min(dists & direct), candidates))
-        elif dists & pulled:
-            verdicts.append(Verdict(imp, "transitive", min(dists & pulled), candidates))
-        elif gone:
-            verdicts.append(Verdict(imp, "removed", None, candidates, gone))
-        else:
-            newer = stdlib.added_in(imp.top)
-            since = newer if newer is not None and newer > minor else None
-            verdicts.append(Verdict(imp, "missing", min(dists) if dists else None, candidates, None, since))
+        found = judged.get(imp.dotted)  # the same module imported in many files is judged once
+        if found is None:
+            found = judged[imp.dotted] = _judge(imp, by_module, unprovided, direct, pulled, minor)
+        status, dist, candidates, gone, since = found
+        verdicts.append(Verdict(imp, status, dist, candidates, gone, since))
     return verdicts
+
+
+def _judge(
+    imp: Import, by_module: Mapping[str, set[str]], unprovided: Set[str], direct: Set[str], pulled: Set[str], minor: int
+) -> tuple[Status, str | None, tuple[str, ...], tuple[int, str] | None, int | None]:
+    dists = _providers(imp.dotted, by_module) or _same_name(imp.dotted, unprovided)
+    candidates = tuple(sorted(dists))
+    if dists & direct:
+        return "declared", min(dists & direct), candidates, None, None
+    if dists & pulled:
+        return "transitive", min(dists & pulled), candidates, None, None
+    gone = stdlib.REMOVED.get(imp.top)
+    if gone and minor >= gone[0]:
+        return "removed", None, candidates, gone, None
+    newer = stdlib.added_in(imp.top)
+    return (
+        "missing",
+        min(dists) if dists else None,
+        candidates,
+        None,
+        newer if newer is not None and newer > minor else None,
+    )
 
 
 def _same_name(dotted: str, without_metadata: Set[str]) -> set[str]:

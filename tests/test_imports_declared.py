@@ -1,0 +1,322 @@
+"""DC501-DC504 (checks/imports_declared.py): the whole run, from the app's files through the scan to findings,
+with import names read from real wheels on a package index served over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, run_check, write
+from pkgindex import Dist, IndexServer, build_index
+
+DATA = Path(__file__).parent / "data"
+CORPUS = DATA / "import-corpus"
+LAYOUTS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
+CODES = {"missing": "DC501", "transitive": "DC502", "removed": "DC503"}
+
+# What the corpus's distributions depend on (a plain requirements.txt's dependencies are read from the index),
+# as their real METADATA says, cut to the distributions the corpus knows.
+REQUIRES = {
+    "streamlit": ["requests", "pandas", "numpy", "altair", "pyarrow", "pydeck", "pillow", "protobuf"],
+    "pandas": ["numpy"],
+    "altair": ["jinja2"],
+    "pydeck": ["jinja2", "numpy"],
+    "flask": ["jinja2", "werkzeug", "click", "itsdangerous", "blinker"],
+    "jinja2": ["markupsafe"],
+    "werkzeug": ["markupsafe"],
+    "celery": ["kombu"],
+    "google-cloud-storage": ["google-cloud-core", "google-api-core"],
+    "google-cloud-bigquery": ["google-cloud-core", "google-api-core"],
+    "google-cloud-core": ["google-api-core"],
+    "google-api-core": ["protobuf", "googleapis-common-protos"],
+    "fastapi": ["pydantic"],
+    "opencv-python-headless": ["numpy"],
+    "scikit-learn": ["numpy"],
+    "beautifulsoup4": [],
+}
+EXTRAS = {"celery": {"redis": ["redis"]}}
+
+
+def _modules(entry: dict) -> dict[str, str]:
+    """The wheel's files, from the real RECORD (or top_level.txt) that import-metadata.json keeps."""
+    if "record" in entry:
+        paths = [line.split(",", 1)[0] for line in entry["record"]]
+        return {p: "" for p in paths if "dist-info/" not in p and "__pycache__" not in p and p.endswith((".py", ".so"))}
+    return {f"{name.strip()}/__init__.py": "" for name in entry["top_level"].splitlines() if name.strip()}
+
+
+def _pinned_versions() -> dict[str, str]:
+    versions = {}
+    for path in CORPUS.rglob("requirements.txt"):
+        for line in path.read_text().splitlines():
+            found = re.match(r"^([A-Za-z0-9._-]+)(?:\[[^\]]*\])?==([\w.]+)", line)
+            if found:
+                versions[found[1].lower().replace("_", "-").replace(".", "-")] = found[2]
+    return versions
+
+
+def corpus_dists() -> list[Dist]:
+    metadata = json.loads((DATA / "import-metadata.json").read_text())
+    versions = _pinned_versions()
+    return [
+        Dist(
+            name,
+            versions.get(name, "1.0"),
+            REQUIRES.get(name, []),
+            extras=EXTRAS.get(name, {}),
+            modules=_modules(entry),
+            metadata_file=name
+            in ("streamlit", "pandas", "flask"),  # some served as PEP 658 files, others read by range
+        )
+        for name, entry in metadata.items()
+        if not name.startswith("_")
+    ]
+
+
+@pytest.fixture(scope="module")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("corpus-index")
+    build_index(corpus_dists(), root)
+    with IndexServer(root) as server:
+        yield f"{server.url}/simple/"
+
+
+@pytest.fixture
+def dead_index() -> str:
+    """An index URL on which nothing listens (connection refused at once)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/simple/"
+
+
+def dc5(folder: Path, *args: str) -> tuple[int, dict, list[dict]]:
+    code, report = run_check(folder, "--select", "DC5", *args)
+    return code, report, [f for f in report["findings"] if f["code"].startswith("DC5")]
+
+
+# ------------------------------------------------------------------------------------------------ corpus
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_corpus_layout(layout: str, corpus_index: str, tmp_path: Path) -> None:
+    """The check itself, on 25 real-world-shaped layouts: exactly the expected findings, no false positive."""
+    folder = shutil.copytree(CORPUS / layout, tmp_path / layout, ignore=shutil.ignore_patterns("expected.json"))
+    expected = json.loads((CORPUS / layout / "expected.json").read_text())
+    code, report, findings = dc5(folder, "--python-version", expected["python"], "--index-url", corpus_index)
+    assert report["problems"] == [], report["problems"]
+    got = sorted((f["code"], f["path"], f["line"]) for f in findings if f["code"] != "DC504")
+    want = sorted(
+        (CODES[f["status"]], Path(expected["app"], f["file"]).as_posix(), f["line"]) for f in expected["findings"]
+    )
+    assert got == want, findings
+    assert len([f for f in findings if f["code"] == "DC504"]) == expected["problems"]
+    errors = any(CODES[f["status"]] in ("DC501", "DC503") for f in expected["findings"])
+    assert code == (1 if errors else 0)
+
+
+def test_missing_and_transitive_messages(corpus_index: str, tmp_path: Path) -> None:
+    folder = shutil.copytree(CORPUS / "missing-requirement", tmp_path / "app")
+    code, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    by_code = {f["code"]: f for f in findings}
+    assert code == 1
+    missing, transitive = by_code["DC501"], by_code["DC502"]
+    assert missing["severity"] == "error" and "No module named 'openai'" in missing["message"]
+    assert "requirements.txt" in missing["fix"]
+    assert transitive["severity"] == "info"
+    assert (
+        "a dependency of streamlit" in transitive["message"]
+        and "add `requests` to requirements.txt" in transitive["fix"]
+    )
+
+
+def test_removed_modules_name_the_successor(corpus_index: str, tmp_path: Path) -> None:
+    folder = shutil.copytree(CORPUS / "removed-stdlib-313", tmp_path / "app")
+    _, _, findings = dc5(folder, "--python-version", "3.13", "--index-url", corpus_index)
+    messages = {f["line"]: f for f in findings}
+    assert "removed from the standard library in Python 3.13" in messages[2]["message"]
+    assert "email.message" in messages[2]["fix"]
+    assert "Python 3.12" in messages[3]["message"] and "setuptools" in messages[3]["fix"]
+    # The same app on 3.11 still has all three.
+    _, _, findings = dc5(folder, "--python-version", "3.11", "--index-url", corpus_index)
+    assert findings == []
+
+
+def test_stdlib_only_in_newer_python(corpus_index: str, tmp_path: Path) -> None:
+    folder = write(tmp_path / "app", {"requirements.txt": "flask\n", "app.py": "import tomllib\nimport flask\n"})
+    code, _, findings = dc5(folder, "--python-version", "3.10", "--index-url", corpus_index)
+    assert code == 1
+    (finding,) = findings
+    assert finding["code"] == "DC501" and "only from Python 3.11" in finding["message"]
+    _, _, findings = dc5(folder, "--python-version", "3.11", "--index-url", corpus_index)
+    assert findings == []
+
+
+def test_fix_names_the_distribution(corpus_index: str, tmp_path: Path) -> None:
+    """cv2 is named from the well-known table; a module whose own name is a project on the index is named too;
+    an unknown one is not guessed."""
+    folder = write(
+        tmp_path / "app",
+        {
+            "requirements.txt": "flask\n",
+            "app.py": "import cv2\nimport redis\nimport nosuchthing_xyz\nimport flask\n",
+        },
+    )
+    _, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    fixes = {f["line"]: f["fix"] for f in findings}
+    assert set(fixes) == {1, 2, 3}
+    assert "`opencv-python-headless`" in fixes[1]
+    assert "`redis`" in fixes[2]
+    assert "the distribution that provides `nosuchthing_xyz`" in fixes[3]
+
+
+def test_one_finding_per_module_with_other_places(corpus_index: str, tmp_path: Path) -> None:
+    files = {f"page{n}.py": "import openai\n" for n in range(6)}
+    folder = write(tmp_path / "app", {"requirements.txt": "flask\n", **files})
+    _, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    (finding,) = findings
+    assert (
+        finding["path"] == "page0.py"
+        and "also imported at page1.py:1, page2.py:1, page3.py:1 and 2 more" in (finding["message"])
+    )
+
+
+def test_notebook_finding_names_the_cell(corpus_index: str, tmp_path: Path) -> None:
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "source": ["# import nothing"]},
+            {"cell_type": "code", "source": ["import pandas as pd\n", "import seaborn as sns\n"]},
+        ],
+        "nbformat": 4,
+    }
+    folder = write(tmp_path / "app", {"requirements.txt": "pandas\n", "analysis.ipynb": json.dumps(notebook)})
+    _, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    (finding,) = findings
+    assert finding["code"] == "DC501" and finding["path"] == "analysis.ipynb" and finding["line"] is None
+    assert finding["message"].startswith("cell 2, line 2: `import seaborn`")
+
+
+# ------------------------------------------------------------------------------------------ locks
+
+
+def test_lock_sources_are_declared_and_other_pins_transitive(app, index: str) -> None:
+    """pyyaml-like installs `yaml` (read from its RECORD through the PEP 658 file); helperlib is in the lock
+    only because webapp-core needs it; nothing provides `requests`."""
+    folder = app(
+        "3.11",
+        "pip-compile",
+        "webapp-core\npyyaml-like\ngoogle-cloud-storage-like\n",
+        files={
+            "app.py": "import yaml\nimport webapp_core\nimport helperlib\nimport requests\n"
+            "from google.cloud import storage\n",
+        },
+    )
+    code, report, findings = dc5(folder, "--index-url", index)
+    assert report["problems"] == []
+    got = {f["line"]: f for f in findings}
+    assert set(got) == {3, 4}, findings
+    assert got[3]["code"] == "DC502" and "a dependency of webapp-core" in got[3]["message"]
+    assert got[3]["fix"] == "add `helperlib` to requirements.in and recompile the lock"
+    assert got[4]["code"] == "DC501" and code == 1
+
+
+def test_marker_excluded_pin_does_not_provide(tmp_path: Path, corpus_index: str) -> None:
+    """A pin whose marker leaves the deploy's Linux out is not installed there."""
+    folder = write(
+        tmp_path / "app",
+        {"requirements.txt": 'flask\nredis==1.0 ; sys_platform == "win32"\n', "app.py": "import redis\nimport flask\n"},
+    )
+    _, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    assert [f["code"] for f in findings] == ["DC501"]
+
+
+# ------------------------------------------------------------------------------------ could not check
+
+
+def test_index_that_does_not_answer_is_could_not_check(tmp_path: Path, dead_index: str) -> None:
+    folder = write(tmp_path / "app", {"requirements.txt": "flask\n", "app.py": "import flask\nimport openai\n"})
+    code, report, findings = dc5(folder, "--python-version", "3.12", "--index-url", dead_index)
+    assert code == 2 and findings == []
+    (problem,) = report["problems"]
+    assert "imports-declared" in problem["message"] and "did not answer" in problem["message"]
+
+
+def test_no_third_party_import_needs_no_index(tmp_path: Path, dead_index: str) -> None:
+    folder = write(
+        tmp_path / "app",
+        {"requirements.txt": "flask\n", "app.py": "import os\nfrom helpers import x\n", "helpers.py": ""},
+    )
+    code, report, findings = dc5(folder, "--python-version", "3.13", "--index-url", dead_index)
+    assert report["problems"] == [] and findings == [] and code == 0
+
+
+def test_app_without_requirements_files_is_not_judged(tmp_path: Path, dead_index: str) -> None:
+    folder = write(tmp_path / "app", {"Pipfile": "[packages]\nflask = '*'\n", "app.py": "import flask\n"})
+    code, report, findings = dc5(folder, "--python-version", "3.12", "--index-url", dead_index)
+    assert findings == [] and report["problems"] == [] and code == 0
+
+
+# ------------------------------------------------------------------------------------ hostile input
+
+
+def test_hostile_files_are_findings_not_crashes(tmp_path: Path, corpus_index: str) -> None:
+    outside = write(tmp_path / "outside", {"secret.py": "import stolen_module\n"})
+    folder = write(
+        tmp_path / "app",
+        {
+            "requirements.txt": "flask\n",
+            "app.py": "import flask\n",
+            "junk.py": "",
+            "old.py": "print 'hello'\nimport urllib2\n",
+            "huge.py": "",
+            "nb.ipynb": "{not json",
+        },
+    )
+    (folder / "junk.py").write_bytes(bytes(range(256)) * 10)
+    (folder / "huge.py").write_bytes(b"x = 1\n" * 400_000)
+    os.symlink(outside / "secret.py", folder / "link.py")
+    code, report, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    assert report["problems"] == []
+    unreadable = {f["path"]: f for f in findings if f["code"] == "DC504"}
+    assert set(unreadable) == {"junk.py", "old.py", "huge.py", "nb.ipynb", "link.py"}
+    assert unreadable["old.py"]["line"] == 1 and unreadable["old.py"]["severity"] == "warning"
+    assert all(f["code"] == "DC504" for f in findings)  # stolen_module is never read, urllib2 never reached
+    assert "stolen_module" not in json.dumps(report)
+    assert code == 0
+
+
+# ------------------------------------------------------------------------------------------ online
+
+
+@pytest.mark.online
+def test_streamlit_example_against_pypi() -> None:
+    """The shipped Streamlit example: its lock's real wheels provide every import; pandas is declared."""
+    folder = Path(tempfile.mkdtemp(prefix="dc-online-"))
+    try:
+        app = shutil.copytree(ROOT / "examples" / "streamlit-app", folder / "app")
+        code, report, findings = dc5(app)
+        assert report["problems"] == [] and findings == [] and code == 0
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.online
+def test_import_names_that_differ_against_pypi(tmp_path: Path) -> None:
+    """sklearn, cv2, PIL, yaml, bs4, dotenv, google.cloud.storage: provided by their real wheels' RECORDs
+    (opencv's 50 MB wheel read by range requests); streamlit pulls in pandas: info, not an error."""
+    folder = shutil.copytree(CORPUS / "import-name-differs", tmp_path / "app")
+    with (folder / "requirements.txt").open("a") as f:
+        f.write("google-cloud-storage==2.18.2\nstreamlit==1.40.0\n")
+    with (folder / "app.py").open("a") as f:
+        f.write("from google.cloud import storage\nimport streamlit\nimport pandas\nimport openai\n")
+    _, report, findings = dc5(folder, "--python-version", "3.12")
+    assert report["problems"] == []
+    assert sorted((f["code"], f["line"]) for f in findings) == [("DC501", 10), ("DC502", 9)], findings
+    assert "a dependency of streamlit" in next(f for f in findings if f["code"] == "DC502")["message"]
