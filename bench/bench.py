@@ -4,7 +4,8 @@
 
 For each app it times, on copies of the app (the lock in place as the output file, as deploycheck does):
 raw `pip-compile`, raw `uv pip compile`, and `deploycheck` on the pip-compile lock and on the same
-requirements locked by uv. The goal: an in-sync verdict within 1.5x of raw uv, whichever tool wrote the lock.
+requirements locked by uv (every check, and the drift check alone). The goal: an in-sync verdict within 1.5x
+of raw uv, whichever tool wrote the lock.
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ def bench(app: Path, reps: int) -> None:
     deploycheck = [sys.executable, str(ROOT / "entrypoint.py")]
     dc_pip = median([*deploycheck, str(app)], ROOT, reps)
     dc_uv = median([*deploycheck, str(uv_app)], ROOT, reps)
+    # The drift check alone, as before the readiness checks existed: the in-sync verdict's own cost.
+    drift_pip = median([*deploycheck, str(app), "--select", "DC1"], ROOT, reps)
+    drift_uv = median([*deploycheck, str(uv_app), "--select", "DC1"], ROOT, reps)
     print(
         f"\n{app.relative_to(ROOT) if app.is_relative_to(ROOT) else app}  (Python {interp.version}, "
         f"median of {reps}, warm caches)"
@@ -76,6 +80,8 @@ def bench(app: Path, reps: int) -> None:
         ("raw uv pip compile", raw_uv),
         ("deploycheck, pip-compile lock", dc_pip),
         ("deploycheck, uv lock", dc_uv),
+        ("  drift only (--select DC1), pip", drift_pip),
+        ("  drift only (--select DC1), uv", drift_uv),
     ]
     for name, seconds in rows:
         print(f"  {name:32s} {seconds:7.3f}s   {seconds / raw_uv:5.2f}x uv   {seconds / raw_pip:5.2f}x pip-compile")

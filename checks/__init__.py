@@ -3,8 +3,9 @@
 A check is one module that declares `RULES` (its codes, default severities and titles), `SCOPE` ("app":
 called once per app, or "project": once for the whole repository) and one function,
 `check(target, settings)`, returning its findings (or, for checks that compile locks, an Outcome with
-the lockfile results too). Adding a check touches its module, its test file and docs/codes.md, and
-adds its name below.
+the lockfile results too). A check that only reads the package index and starts no subprocess may set
+`BACKGROUND = True` to run beside the resolvers. Adding a check touches its module, its test file and
+docs/codes.md, and adds its name below.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ NO_TARGET_HASH = Rule("DC411", "error", "no committed hash is for a file the dep
 MISSING_HASH = Rule("DC412", "error", "a requirement without a hash in a file that uses hashes")
 RULES = (UNKNOWN_HASH, NO_TARGET_HASH, MISSING_HASH)
 SCOPE = "project"
+BACKGROUND = True  # reads the package index only, starts no subprocess: runs beside the resolvers
 MAX_CONTINUATION = 10_000  # physical lines one requirement may span (a release with thousands of wheels)
 
 

@@ -48,6 +48,7 @@ REMOVED = Rule("DC503", "error", "an import of a module the deploy's Python no l
 UNREADABLE = Rule("DC504", "warning", "a Python file whose imports could not be read")
 RULES = (MISSING, TRANSITIVE, REMOVED, UNREADABLE)
 SCOPE = "app"
+BACKGROUND = True  # reads the package index only, starts no subprocess: runs beside the resolvers
 
 MAX_PROJECTS = 400  # distributions looked up per app: a lock's pins, or a plain file's lines and what they pull in
 MAX_VERSIONS = 60  # releases tried, newest first, for a requirement that names no exact version

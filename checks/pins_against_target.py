@@ -30,6 +30,7 @@ NOTHING_INSTALLS = Rule("DC405", "error", "no file of the pinned release install
 NOT_CHECKED = Rule("DC409", "info", "pins not checked against a package index")
 RULES = (PYTHON_EXCLUDED, NO_WHEEL, YANKED, GONE, NOTHING_INSTALLS, NOT_CHECKED)
 SCOPE = "project"
+BACKGROUND = True  # reads the package index only, starts no subprocess: runs beside the resolvers
 
 
 def check(project: Project, settings: Settings) -> Outcome:

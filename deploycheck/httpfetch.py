@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from email.message import Message
 from typing import Any, cast
 
-SCHEMES = ("http", "https")
+from deploycheck.simpleapi import url_allowed
+
 USER_AGENT = "deploycheck (package index client)"
 
 
@@ -52,14 +53,6 @@ def ca_bundle() -> str | None:
         if value and os.path.isfile(value):
             return value
     return None
-
-
-def url_allowed(url: str) -> bool:
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme in SCHEMES and bool(parts.hostname)
 
 
 class _SafeRedirect(urllib.request.HTTPRedirectHandler):

@@ -19,6 +19,7 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.utils import NormalizedName
@@ -26,8 +27,6 @@ from packaging.version import InvalidVersion, Version
 
 from deploycheck import cache, platforms
 from deploycheck.apps import App
-from deploycheck.httpfetch import IndexUnavailable
-from deploycheck.index import Index, Project
 from deploycheck.report import Problem
 from deploycheck.reqfile import Pin, ReqFile
 from deploycheck.scan import LockPair
@@ -35,6 +34,10 @@ from deploycheck.scan import Project as ScannedProject
 from deploycheck.settings import Settings
 from deploycheck.simpleapi import DistFile
 from deploycheck.targettags import Target
+
+if TYPE_CHECKING:  # the HTTP client is imported when a lookup runs: most runs' start-up never needs it
+    from deploycheck.httpfetch import IndexUnavailable
+    from deploycheck.index import Project
 
 PYPI = "https://pypi.org/simple/"
 TIMEOUT = 15.0  # per request; the whole run is bounded by --timeout
@@ -239,6 +242,8 @@ def _fetch(
 ) -> dict[NormalizedName, Project]:
     """Every project's pages, concurrently. One page is asked first: an index that does not answer it
     at all is not asked for the others, so a blocked network costs one timeout, not one per pin."""
+    from deploycheck.index import Index, Project
+
     folder = cache.folder() / "index"
     with Index(urls, cache_dir=folder, timeout=TIMEOUT, trusted_hosts=trusted) as index:
         probe = index.projects(names[:1])[names[0]]

@@ -16,7 +16,7 @@ from types import FrameType, ModuleType
 from deploycheck import apps, scan
 from deploycheck.checks import CHECKS, all_codes, name_of
 from deploycheck.errors import CheckError
-from deploycheck.report import Finding, Problem, Report
+from deploycheck.report import Problem, Report
 from deploycheck.rules import Outcome
 from deploycheck.selection import Selection, unknown
 from deploycheck.settings import Settings
@@ -139,20 +139,38 @@ def _run(settings: Settings, guard: Guard | None) -> Report:
         return report
     selection = Selection(settings.select, settings.ignore, settings.per_file_ignores)
     lines = _Lines(project.root, project)
-    for module in CHECKS:
-        if not selection.wants_any(rule.code for rule in module.RULES):
-            continue  # a check whose every code is switched off does not run at all
-        targets = [project] if module.SCOPE == "project" else project.apps
-        for target in targets:
-            for finding in _run_check(module, target, settings, report):
+    chosen = [m for m in CHECKS if selection.wants_any(rule.code for rule in m.RULES)]  # off: not run at all
+    # Checks that only read the package index (BACKGROUND = True) run in one background thread while the
+    # others, the resolver runs among them, run here: their waits overlap. Only the main thread starts
+    # subprocesses, so an interruption or --timeout here stops every one of them.
+    outcomes: dict[int, list[Report]] = {}
+    background = [m for m in chosen if getattr(m, "BACKGROUND", False)]
+    worker = threading.Thread(target=lambda: _run_all(background, project, settings, outcomes), daemon=True)
+    worker.start()
+    _run_all([m for m in chosen if m not in background], project, settings, outcomes)
+    worker.join()
+    for module in chosen:  # merged in the registry's order, whichever thread ran them
+        for part in outcomes.get(id(module), []):
+            report.lockfiles += part.lockfiles
+            report.problems += [p for p in part.problems if p not in report.problems]
+            for finding in part.findings:
                 # Apps that share a declaration (a root .python-version) would each report it.
                 if finding not in report.findings and selection.keeps(finding, lines):
                     report.findings.append(finding)
     return report
 
 
-def _run_check(module: ModuleType, target: object, settings: Settings, report: Report) -> list[Finding]:
-    """One check on one app (or the project): its exception is its own "could not check", never the run's."""
+def _run_all(
+    modules: list[ModuleType], project: scan.Project, settings: Settings, into: dict[int, list[Report]]
+) -> None:
+    for module in modules:
+        targets = [project] if module.SCOPE == "project" else project.apps
+        into[id(module)] = [_run_check(module, target, settings, _empty_report(settings)) for target in targets]
+
+
+def _run_check(module: ModuleType, target: object, settings: Settings, report: Report) -> Report:
+    """One check on one app (or the project), into a report of its own: its exception is its own "could not
+    check", never the run's."""
     name = name_of(module)
     try:
         result = module.check(target, settings)
@@ -167,7 +185,7 @@ def _run_check(module: ModuleType, target: object, settings: Settings, report: R
                 or f"this is a bug in deploycheck's {name} check: please report it; --ignore its codes to skip it",
             )
         )
-        return []
+        return report
     outcome = result if isinstance(result, Outcome) else Outcome(list(result))
     report.lockfiles += outcome.lockfiles
     # Checks that share a source (one index for the pins and hashes checks) report its failure once.
@@ -183,4 +201,5 @@ def _run_check(module: ModuleType, target: object, settings: Settings, report: R
                 "this is a bug in deploycheck: declare the code in the check's RULES and docs/codes.md",
             )
         )
-    return [f for f in outcome.findings if f.code in declared]
+    report.findings = [f for f in outcome.findings if f.code in declared]
+    return report
