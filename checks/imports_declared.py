@@ -148,7 +148,8 @@ def _source_names(pair: LockPair, app: App) -> set[NormalizedName] | None:
 
 def _via_declared(pin: Pin) -> bool:
     """`# via -r requirements.in` or `# via pyproject.toml`: the lock's annotation that a source names it."""
-    return any(v.startswith("-r ") or v.endswith((".toml", ".py", ".cfg")) for v in pin.via)
+    # pip-compile writes `deploycheck (pyproject.toml)` for a project's own dependencies.
+    return any(v.startswith("-r ") or v.rstrip(")").endswith((".toml", ".py", ".cfg")) for v in pin.via)
 
 
 def _requirements(app: App, minor: str) -> _Requirements:
@@ -360,7 +361,7 @@ def check(app: App, settings: Settings) -> list[Finding]:
     from deploycheck import imports, stdlib  # ast and the stdlib tables: read only when this check runs
 
     minor = app.runtime.minor
-    scan = imports.collect(app.folder, app.root, python=minor)
+    scan = imports.collect(app.folder, app.root, python=minor, exclude=app.nested)
     findings = [
         UNREADABLE.finding(
             p.file,

@@ -34,6 +34,7 @@ class App:
     files: set[str] = field(default_factory=set)  # dependency and deploy files present in the folder
     platform: str | None = None  # the deploy platform: set by the platform checks (issue #9)
     platform_evidence: str = ""  # the file (and why) the platform was inferred from
+    nested: list[Path] = field(default_factory=list)  # other apps' folders inside this one: not this app's files
 
     def requirement_files(self) -> list[ReqFile]:
         """Every requirements file of the app the deploy or its lock workflow reads."""
@@ -93,9 +94,10 @@ def build(project: Project, settings: Settings) -> list[App]:
     for req in project.plain:
         entry(app_folder(req.path, root))[1].append(req)
     # Without --lockfile, folders whose only dependency files are Pipfile, uv.lock and the like are apps too.
+    others = {app_folder(folder / "x", root): names for folder, names in _dependency_folders(root).items()}
     if not settings.lockfiles:
-        for folder, names in _dependency_folders(root).items():
-            entry(app_folder(folder / "x", root))[2].update(names)
+        for folder, names in others.items():
+            entry(folder)[2].update(names)
     apps = []
     for folder, (locks, plain, names) in found.items():
         lock = locks[0].lock if locks else (plain[0] if plain else None)
@@ -110,6 +112,9 @@ def build(project: Project, settings: Settings) -> list[App]:
         files = names | {name for name in DEPENDENCY_FILES if (folder / name).is_file()}
         app = App(folder, root, rel(folder, root), rt, locks, plain, files, rt.platform, rt.platform_reason)
         apps.append(app)
+    for app in apps:
+        # Every folder with dependency files of its own is another app, checked or not (--lockfile).
+        app.nested = sorted({f for f in [*others, *(a.folder for a in apps)] if app.folder in f.parents})
     return sorted(apps, key=lambda a: (a.display != ".", a.display))
 
 

@@ -210,14 +210,21 @@ def _names_in(folder: Path) -> set[str]:
     return names
 
 
-def _walk(app: Path, problems: list[Problem], root: Path) -> Iterator[tuple[Path, list[str]]]:
-    """(file, its folders and name relative to root) for each .py/.ipynb of the app, and local names."""
+def _walk(
+    app: Path, problems: list[Problem], root: Path, exclude: frozenset[Path] = frozenset()
+) -> Iterator[tuple[Path, list[str]]]:
+    """(file, its folders and name relative to root) for each .py/.ipynb of the app, and local names.
+    `exclude`: folders of other apps inside this one (a monorepo's root app does not own examples/x/)."""
     for dirs_seen, (folder, dirs, files) in enumerate(os.walk(app), 1):
         if dirs_seen > MAX_DIRS:
             problems.append(Problem(_display(Path(folder), root), None, f"stopped after {MAX_DIRS} folders"))
             return
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not (here / d / "pyvenv.cfg").exists())
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in SKIP_DIRS and not (here / d / "pyvenv.cfg").exists() and (here / d) not in exclude
+        )
         for name in sorted(files):
             if name.endswith((".py", ".ipynb")):
                 yield here / name, [*here.relative_to(root).parts, name]
@@ -695,7 +702,9 @@ def _read(path: Path, limit: int) -> bytes | None:
     return None if len(data) > limit else data
 
 
-def collect(app_folder: Path, repo_root: Path, *, python: str, whole: bool = False) -> ImportScan:
+def collect(
+    app_folder: Path, repo_root: Path, *, python: str, whole: bool = False, exclude: Iterable[Path] = ()
+) -> ImportScan:
     """Every import of the app's .py files and notebooks, classified, plus the repository's own module names.
 
     `whole=True` parses each file entire (the reference the fast path is tested against).
@@ -711,7 +720,7 @@ def collect(app_folder: Path, repo_root: Path, *, python: str, whole: bool = Fal
     for folder in {root, root / "src", app, app / "src"}:
         local |= _names_in(folder)
     files = 0
-    for path, parts in _walk(app, problems, root):
+    for path, parts in _walk(app, problems, root, frozenset(p.resolve() for p in exclude)):
         display = "/".join(parts)
         # The folder of every script is on sys.path when it runs, and a package dir is importable from its
         # parent: every module or package name of the app counts as its own, never as a missing dependency.
@@ -746,7 +755,8 @@ def collect(app_folder: Path, repo_root: Path, *, python: str, whole: bool = Fal
                 warnings.simplefilter("ignore")
                 _parse_source(_decode(data), collector, whole=whole)
         except (SyntaxError, ValueError, RecursionError, MemoryError, UnicodeDecodeError) as error:
-            problems.append(_syntax_problem(display, error))
+            if kind == "production":  # a test or docs file the deploy never imports is not worth a warning
+                problems.append(_syntax_problem(display, error))
             continue
         imports += collector.found
     return ImportScan(imports, frozenset(local), problems, files)

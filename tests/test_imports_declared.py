@@ -320,3 +320,34 @@ def test_import_names_that_differ_against_pypi(tmp_path: Path) -> None:
     assert report["problems"] == []
     assert sorted((f["code"], f["line"]) for f in findings) == [("DC501", 10), ("DC502", 9)], findings
     assert "a dependency of streamlit" in next(f for f in findings if f["code"] == "DC502")["message"]
+
+
+def test_a_nested_app_is_not_the_parent_apps_code(corpus_index: str, tmp_path: Path) -> None:
+    """A monorepo's root app does not own examples/x/ (an app with requirements of its own), whether or not
+    that app is checked in this run (--lockfile), and a test file that does not parse is not a warning."""
+    folder = write(
+        tmp_path / "repo",
+        {
+            "requirements.txt": "flask==3.0.3\n",
+            "app.py": "import flask\n",
+            "examples/demo/requirements.txt": "streamlit==1.40.0\n",
+            "examples/demo/app.py": "import streamlit\nimport cv2\n",
+            "tests/legacy_test.py": "print 'python 2'\n",
+        },
+    )
+    _, _, findings = dc5(
+        folder, "--python-version", "3.12", "--index-url", corpus_index, "--lockfile", "requirements.txt"
+    )
+    assert findings == []  # the root app's code is app.py (and its tests, which are not judged)
+    _, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    # examples/demo is judged once, as its own app: streamlit is declared there, cv2 is not.
+    assert [(f["code"], f["path"], f["line"]) for f in findings] == [("DC501", "examples/demo/app.py", 2)]
+
+
+def test_a_projects_own_dependencies_are_declared(app, index: str) -> None:
+    """pip-compile annotates a pyproject.toml's own dependencies `# via name (pyproject.toml)`."""
+    folder = app("3.11", "pip-compile", "pyyaml-like\n", files={"app.py": "import yaml\n"})
+    lock = folder / "requirements.txt"
+    lock.write_text(lock.read_text().replace("# via -r requirements.in", "# via myapp (pyproject.toml)"))
+    _, _, findings = dc5(folder, "--index-url", index)
+    assert findings == []
