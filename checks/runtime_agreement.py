@@ -68,12 +68,15 @@ def check(app: App, settings: Settings) -> list[Finding]:
             )
         )
     elif not rt.exact:
+        fix = f"declare it exactly, e.g. `echo {rt.minor} > .python-version`"
+        if rt.platform == "streamlit-cloud":  # it reads no file: the dialog is the declaration
+            fix = (
+                f"make sure the app's Python in the deploy dialog (Advanced settings) is {rt.minor}: Streamlit "
+                "Community Cloud reads it from nowhere else"
+            )
         findings.append(
             INFERRED.finding(
-                rt.source,
-                rt.source_line,
-                f"the deploy's Python was inferred: {rt.python}, {rt.reason}",
-                f"declare it exactly, e.g. `echo {rt.minor} > .python-version`",
+                rt.source, rt.source_line, f"the deploy's Python was inferred: {rt.python}, {rt.reason}", fix
             )
         )
     return findings
