@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.tags import Tag, compatible_tags, cpython_tags
@@ -55,17 +55,23 @@ class Target:
             return [*names, f"linux_{arch}"]
         return [self.platform]
 
-    @cached_property
+    @property
     def tags(self) -> frozenset[Tag]:
-        major, minor = self.version.release[:2]
-        # The ABI is given, not probed: packaging would otherwise look at the running interpreter.
-        abi = f"cp{major}{minor}" + ("m" if (major, minor) < (3, 8) else "")
-        cp = cpython_tags((major, minor), abis=[abi], platforms=self.platforms)
-        generic = compatible_tags((major, minor), f"cp{major}{minor}", self.platforms)
-        return frozenset([*cp, *generic])
+        return _tags(self.version.release[:2], tuple(self.platforms))
 
     def describe(self) -> str:
         return f"CPython {self.python} on {self.platform}"
+
+
+@lru_cache(maxsize=64)
+def _tags(version: tuple[int, ...], platforms: tuple[str, ...]) -> frozenset[Tag]:
+    """Thousands of tags per target: built once per (Python, platforms) per run, whoever asks."""
+    major, minor = version[0], version[1]
+    # The ABI is given, not probed: packaging would otherwise look at the running interpreter.
+    abi = f"cp{major}{minor}" + ("m" if (major, minor) < (3, 8) else "")
+    cp = cpython_tags((major, minor), abis=[abi], platforms=list(platforms))
+    generic = compatible_tags((major, minor), f"cp{major}{minor}", list(platforms))
+    return frozenset([*cp, *generic])
 
 
 def wheel_fits(file: DistFile, target: Target) -> bool:
