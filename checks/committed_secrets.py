@@ -20,7 +20,7 @@ from pathlib import Path
 
 from deploycheck import folders, gitindex
 from deploycheck.report import Finding
-from deploycheck.rules import Rule
+from deploycheck.rules import Rule, sh
 from deploycheck.scan import Project
 from deploycheck.settings import Settings
 
@@ -103,7 +103,7 @@ def _toml_secrets(text: str) -> list[tuple[int, str]] | None:
     """Keys with real values, each with its line; None when the file is not valid TOML."""
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return None
     lines = text.splitlines()
     found = []
@@ -137,7 +137,7 @@ def _finding(shown: str, line: int | None, what: str, platform: str) -> Finding:
         line,
         f"{what}: anyone who can read the repository can use it, and it stays in the git history after the "
         "file is deleted",
-        f"{_MOVE_TO.get(platform, _DEFAULT_MOVE)}; then `git rm --cached {shown}`, add it to .gitignore, and "
+        f"{_MOVE_TO.get(platform, _DEFAULT_MOVE)}; then `git rm --cached {sh(shown)}`, add it to .gitignore, and "
         "rotate every value it held (revoke the old keys)",
     )
 

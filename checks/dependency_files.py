@@ -16,7 +16,7 @@ from pathlib import Path
 from deploycheck import folders, platforms
 from deploycheck.apps import App
 from deploycheck.report import Finding
-from deploycheck.rules import Rule
+from deploycheck.rules import Rule, sh
 from deploycheck.settings import Settings
 
 SHADOWED = Rule("DC302", "warning", "a dependency file is hidden by one the platform reads first")
@@ -86,7 +86,7 @@ def _heroku(app: App, names: set[str]) -> list[Finding]:
                 f"Heroku fails the build when files of more than one package manager are present (since 2025-12): "
                 f"found {listed}",
                 "choose one package manager and delete the other files: "
-                + " or ".join(f"`git rm {_where(app, f)}`" for _, f in managers[1:])
+                + " or ".join(f"`git rm {sh(_where(app, f))}`" for _, f in managers[1:])
                 + f" if you keep {managers[0][1]}",
             )
         )
@@ -105,7 +105,7 @@ def _heroku(app: App, names: set[str]) -> list[Finding]:
                 _where(app, "uv.lock"),
                 None,
                 "Heroku needs .python-version in an app that uses uv (uv.lock): the build fails without it",
-                f"`echo {app.runtime.minor} > {_where(app, '.python-version')}` (uv init writes it) and commit it",
+                f"`echo {app.runtime.minor} > {sh(_where(app, '.python-version'))}` (uv init writes it) and commit it",
             )
         )
     return findings

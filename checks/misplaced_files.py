@@ -14,7 +14,7 @@ from pathlib import Path
 from deploycheck import filenames, folders
 from deploycheck.apps import App
 from deploycheck.report import Finding
-from deploycheck.rules import Rule
+from deploycheck.rules import Rule, sh
 from deploycheck.settings import Settings
 
 MISSPELLED = Rule("DC304", "error", "a file the platform reads by its exact name is misspelled")
@@ -50,7 +50,8 @@ def _misspelled(app: App, folder: Path, names: dict[str, bool]) -> list[Finding]
                 f"{name!r} is not {target!r}"
                 + (" (Linux file names are case-sensitive)" if case else "")
                 + f": platforms read {target} by its exact name, so {_EFFECT[target]}",
-                f"`git mv {shown} {fixed}`" + (" (on macOS or Windows, through a temporary name)" if case else ""),
+                f"`git mv {sh(shown)} {sh(fixed)}`"
+                + (" (on macOS or Windows, through a temporary name)" if case else ""),
             )
         )
     return findings
@@ -70,7 +71,7 @@ def _outside_root(app: App, folder: Path, names: dict[str, bool], root_names: di
                     if "packages.txt" in root_names
                     else "these apt packages are not installed, and imports that need them fail"
                 ),
-                f"move its lines into packages.txt at the repository root (`git mv {shown} packages.txt`)",
+                f"move its lines into packages.txt at the repository root (`git mv {sh(shown)} packages.txt`)",
             )
         )
     if names.get(".streamlit") and "config.toml" in folders.listing(folder / ".streamlit"):
@@ -81,7 +82,8 @@ def _outside_root(app: App, folder: Path, names: dict[str, bool], root_names: di
                 None,
                 "Streamlit Community Cloud runs the app from the repository root and reads .streamlit/config.toml "
                 "there only: this theme and server configuration is ignored",
-                f"move it to .streamlit/config.toml at the repository root (`git mv {shown} .streamlit/config.toml`)",
+                "move it to .streamlit/config.toml at the repository root "
+                f"(`git mv {sh(shown)} .streamlit/config.toml`)",
             )
         )
     return findings

@@ -13,7 +13,7 @@ from deploycheck import declarations, platforms
 from deploycheck.apps import App
 from deploycheck.declarations import Declaration
 from deploycheck.report import Finding
-from deploycheck.rules import Rule
+from deploycheck.rules import Rule, sh
 from deploycheck.settings import Settings
 
 NOT_OFFERED = Rule("DC206", "error", "the app's platform does not install the declared Python")
@@ -63,7 +63,7 @@ def _runtime_txt(app: App, plat: platforms.Platform) -> list[Finding]:
                 found.line,
                 "Heroku deprecated runtime.txt in 2025 (builds print a warning, and apps using uv fail with it); "
                 ".python-version is its replacement",
-                f"`echo {found.minor} > {dot}` and `git rm {shown}`",
+                f"`echo {found.minor} > {sh(dot)}` and `git rm {sh(shown)}`",
             )
         ]
     if "runtime.txt" in plat.runtime_files:
@@ -78,14 +78,14 @@ def _runtime_txt(app: App, plat: platforms.Platform) -> list[Finding]:
         )
         fix = (
             f"choose Python {found.minor} in the deploy dialog (changing it later means deleting and redeploying "
-            f"the app), then `git rm {shown}` so that nobody trusts it"
+            f"the app), then `git rm {sh(shown)}` so that nobody trusts it"
         )
     else:
         why = (
             f"{plat.name} does not read runtime.txt: the deploy runs Python {rt.python} ({rt.source}), not "
             f"runtime.txt's {found.version}"
         )
-        fix = f"`git rm {shown}`, or declare {found.minor} where {plat.name} reads it ({_reads(plat)})"
+        fix = f"`git rm {sh(shown)}`, or declare {found.minor} where {plat.name} reads it ({_reads(plat)})"
     return [RUNTIME_TXT.finding(shown, found.line, why, fix)]
 
 

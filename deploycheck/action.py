@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deploycheck import credentials, pipeline, render, runner_files, safefs
+from deploycheck import credentials, pipeline, render, runner_files, safefs, sandbox
 from deploycheck.credentials import redact
 from deploycheck.errors import CheckError
 from deploycheck.report import Report
@@ -186,7 +186,7 @@ def run(env: dict[str, str] | None = None) -> int:
         except safefs.UnsafePath as exc:
             print(f"::error title=deploycheck::input report: cannot read {inputs.report_file}: it {exc.reason}")
             return 2
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
             print(
                 f"::error title=deploycheck::input report: cannot read {inputs.report_file} ({exc}); pass the "
                 "JSON report that the checking workflow uploaded (its report-path output)"
@@ -194,7 +194,8 @@ def run(env: dict[str, str] | None = None) -> int:
             return 2
         report.fail_on = inputs.settings.fail_on
     else:
-        report = pipeline.run(inputs.settings)
+        with sandbox.sealed(Path(workspace) / ".git"):  # package code runs now: no reading the checkout's token
+            report = pipeline.run(inputs.settings)
     inside, outside = _report_path(env)
     inside.parent.mkdir(parents=True, exist_ok=True)
     inside.write_text(redact(render.to_json(report)), encoding="utf-8")

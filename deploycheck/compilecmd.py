@@ -71,6 +71,7 @@ _VALUE_OPTIONS = {
     "--torch-backend",
     "--emit-package",
     "--build-constraints",
+    "--constraints",
     "-b",
     *_MOVES_WORK,
 }
@@ -109,8 +110,54 @@ _DROPPED = {
     "--offline",
     *_MOVES_WORK,
 }
+# Flags (no value) passed on to a recompile: they change what is written, never where work happens.
+_FLAGS = {
+    "--generate-hashes",
+    "--allow-unsafe",
+    "--no-allow-unsafe",
+    "--strip-extras",
+    "--no-strip-extras",
+    "--annotate",
+    "--no-annotate",
+    "--header",
+    "--no-header",
+    "--emit-index-url",
+    "--no-emit-index-url",
+    "--emit-trusted-host",
+    "--no-emit-trusted-host",
+    "--emit-find-links",
+    "--no-emit-find-links",
+    "--emit-options",
+    "--no-emit-options",
+    "--emit-build-options",
+    "--emit-index-annotation",
+    "--reuse-hashes",
+    "--no-reuse-hashes",
+    "--build-isolation",
+    "--no-build-isolation",
+    "--pre",
+    "--all-extras",
+    "--all-build-deps",
+    "--only-build-deps",
+    "--universal",
+    "--no-deps",
+    "--no-build",
+    "--no-sources",
+    "--strict",
+}
+# Short options that take a value, which may be attached (`-crequirements/constraints.txt`).
+_SHORT_VALUED = {"-c", "-o", "-i", "-f", "-P", "-p", "-b"}
 # Options whose value is a file or folder the resolver reads: checked against the repository boundary.
-PATH_OPTIONS = {"-c", "--constraint", "--overrides", "--override", "--build-constraint", "--build-constraints", "-b"}
+PATH_OPTIONS = {
+    "-c",
+    "--constraint",
+    "--constraints",
+    "--overrides",
+    "--override",
+    "--build-constraint",
+    "--build-constraints",
+    "-b",
+}
 # --pip-args pass through to pip. Only these are kept (an allowlist: pip has many options that write
 # elsewhere, --src, --target, --prefix, --root, --cache-dir, --log, --user, -e PATH ...).
 _PIP_FLAGS = {
@@ -200,7 +247,12 @@ class CompileCommand:
             zip(self.index_options[:-1], self.index_options[1:])
         )
         out = [(opt, value) for opt, value in pairs if opt in PATH_OPTIONS]
-        out += [(opt, v) for opt, v in pairs if opt == "--find-links" and "://" not in v]
+        # file:// is a local path too; other schemes than http(s) are no index deploycheck will let it reach.
+        out += [
+            (opt, local_path(v)) for opt, v in pairs if opt == "--find-links" and not v.startswith(("http:", "https:"))
+        ]
+        # uv's --group names a pyproject.toml: `path/pyproject.toml:group`.
+        out += [(opt, v.rpartition(":")[0]) for opt, v in pairs if opt == "--group" and ":" in v]
         return out
 
     def remap(self, old: str, new: str) -> None:
@@ -318,14 +370,23 @@ def from_argv(
             if name in PATH_OPTIONS or name in ("-o", "--output-file", "-f", "--find-links"):
                 value = posix_path(value, windows)
             _option(cmd, name, value, only_binary)
+        elif arg[:2] in _SHORT_VALUED and len(arg) > 2 and not arg.startswith("--"):
+            # `-c/etc/passwd`: a short option with its value attached, read as the tools read it.
+            args[i : i + 1] = [arg[:2], arg[2:]]
+            continue
         elif arg.startswith("-") and arg != "-":
             if name == "--no-index":
                 cmd.index_options.append(arg)
                 cmd.args.append(arg)
-            elif arg not in _DROPPED:
+            elif arg in _FLAGS:
                 cmd.options.append(arg)
                 cmd.flags.add(arg)
                 cmd.args.append(arg)
+            elif arg not in _DROPPED:
+                # An allowlist: an option deploycheck does not know could read or write anywhere.
+                cmd.notes.append(
+                    f"dropped {short(arg, 60)!r} from the header's command (not an option deploycheck passes on)"
+                )
             elif arg in ("--cache-dir", "--directory", "--config"):
                 cmd.notes.append(f"dropped {arg} from the header's command")
         else:
@@ -336,6 +397,13 @@ def from_argv(
     if windows:
         cmd.notes.append("the header was written on Windows (backslash paths): read its paths with / separators")
     return cmd
+
+
+def local_path(value: str) -> str:
+    """A file: URL as the path it names (`file:///x` -> `/x`, `file:x` -> `x`)."""
+    if value.startswith("file://"):
+        return value[len("file://") :] or "/"
+    return value[len("file:") :] if value.startswith("file:") else value
 
 
 def _option(cmd: CompileCommand, name: str, value: str, only_binary: bool) -> None:

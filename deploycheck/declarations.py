@@ -238,7 +238,7 @@ def _yaml(path: Path, text: str) -> tuple[object, BadDeclaration | None]:
                 path, None, "", f"uses {aliases} YAML aliases; deploycheck reads at most 100", "write the values out"
             )
         return yaml.load(text, Loader=yaml.BaseLoader), None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, RecursionError) as exc:  # RecursionError: thousands of nested brackets
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -293,7 +293,7 @@ def app_yaml(path: Path, text: str) -> Result:
 def _toml(path: Path, text: str) -> tuple[dict[str, object] | None, BadDeclaration | None]:
     try:
         return tomllib.loads(text), None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
         m = re.search(r"line (\d+)", str(exc))
         return None, BadDeclaration(
             path,
@@ -321,7 +321,7 @@ def pipfile(path: Path, text: str) -> Result:
 def pipfile_lock(path: Path, text: str) -> Result:
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return BadDeclaration(path, None, "", f"Pipfile.lock is not valid JSON ({exc})", "run `pipenv lock` again")
     meta = data.get("_meta") if isinstance(data, dict) else None
     requires = meta.get("requires") if isinstance(meta, dict) else None

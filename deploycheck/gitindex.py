@@ -20,7 +20,9 @@ def tracked(root: Path) -> set[str] | None:
     if git.is_symlink() or not git.is_dir():
         return None  # a worktree's or submodule's .git file points outside the repository: not read
     try:
-        data = boundedread.read(git / "index", root, cap=CAP)
+        # Bounded by the .git folder itself: git metadata is no repository content, and no other file of
+        # .git (config holds the checkout token) is read.
+        data = boundedread.read(git / "index", git, cap=CAP)
     except (OSError, boundedread.Unreadable):
         return None
     try:

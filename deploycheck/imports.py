@@ -29,7 +29,7 @@ from typing import Literal
 
 from packaging.utils import canonicalize_name
 
-from deploycheck import importlines, stdlib
+from deploycheck import importlines, safefs, stdlib
 from deploycheck.errors import CheckError
 
 Kind = Literal["production", "type-checking", "guarded", "conditional", "test", "tooling", "relative"]
@@ -696,10 +696,15 @@ def _notebook_cells(data: bytes) -> list[tuple[int, str]]:
     return out
 
 
-def _read(path: Path, limit: int) -> bytes | None:
-    with open(path, "rb") as handle:
-        data = handle.read(limit + 1)
-    return None if len(data) > limit else data
+def _read(path: Path, limit: int, root: Path) -> bytes | None:
+    """The file, or None when it is over the limit. Inside the repository and a regular file only: a FIFO
+    named app.py must not block the run, a link out must not be read."""
+    try:
+        return safefs.read_bytes(path, root, cap=limit)
+    except safefs.TooLarge:
+        return None
+    except safefs.UnsafePath as exc:
+        raise OSError(0, f"not read: it {exc.reason}") from None
 
 
 def collect(
@@ -738,7 +743,7 @@ def collect(
         notebook = path.suffix == ".ipynb"
         limit = MAX_NOTEBOOK_BYTES if notebook else MAX_FILE_BYTES
         try:
-            data = _read(path, limit)
+            data = _read(path, limit, root)
         except OSError as error:
             problems.append(Problem(display, None, f"cannot read: {error.strerror}"))
             continue

@@ -89,6 +89,19 @@ def run(settings: Settings, guard: Guard | None = None) -> Report:
     try:
         with deadline(settings.timeout):
             return _run(settings, guard)
+    except (Refused, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # a bug or an input nobody foresaw: "could not check" (exit 2), never a traceback
+        report = _empty_report(settings)
+        report.problems.append(
+            Problem(
+                f"deploycheck failed while reading the repository: {type(exc).__name__}: {str(exc)[:300]}",
+                str(settings.root),
+                None,
+                "this is a bug in deploycheck: please report it with the repository layout that caused it",
+            )
+        )
+        return report
     except RunTimeout:
         report = _empty_report(settings)
         report.problems.append(

@@ -7,6 +7,7 @@ in two spellings, and the registry can tell which check owns which code.
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 
 from deploycheck.report import SEVERITIES, Finding, LockResult, Problem
@@ -41,3 +42,9 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     lockfiles: list[LockResult] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+
+def sh(path: str) -> str:
+    """A repository path inside a fix's shell command: quoted, since folder names come from the pull request
+    (`svc$(touch x)/requirement.txt` must print as a path, never as a command)."""
+    return shlex.quote(path)

@@ -59,9 +59,13 @@ def is_loop(path: Path) -> bool:
 
 
 def inside(path: Path, boundary: Path) -> bool:
-    """Whether path resolves to the boundary or below it (symlinks followed)."""
+    """Whether path resolves to the boundary or below it (symlinks followed), and not into a `.git` folder:
+    git's own files are not the repository's content, and `.git/config` can hold the checkout's token
+    (actions/checkout's extraheader)."""
     real, top = resolve(path), resolve(boundary)
-    return real == top or top in real.parents
+    if not (real == top or top in real.parents):
+        return False
+    return ".git" not in real.relative_to(top).parts
 
 
 def check_inside(path: Path, boundary: Path) -> Path:
@@ -121,9 +125,11 @@ def is_regular_inside(path: Path, boundary: Path) -> bool:
 
 
 def git_top(path: Path) -> Path | None:
-    """The top of the git work tree holding path (a .git folder or file, as in worktrees)."""
-    start = resolve(path)
+    """The top of the git work tree holding path (a .git folder or file, as in worktrees), found by walking
+    up the path as given: a committed symlink `app -> /elsewhere` inside a repository must not make
+    /elsewhere's repository the boundary. The result is resolved."""
+    start = Path(os.path.abspath(path))
     for folder in [start, *start.parents]:
         if os.path.lexists(folder / ".git"):
-            return folder
+            return resolve(folder)
     return None

@@ -194,3 +194,21 @@ def remove_from(path: Path) -> None:
             os.unlink(name, dir_fd=folder)
     finally:
         os.close(folder)
+
+
+@contextlib.contextmanager
+def sealed(folder: Path) -> Iterator[None]:
+    """Keep the sandbox user out of a folder while package code runs: the workspace's `.git`, whose config
+    holds the checkout's token (actions/checkout's extraheader, unless persist-credentials is false). Only
+    group and other lose access, so the owner (the runner's user, for later steps) keeps it; the mode is put
+    back when the run ends, interrupted or not."""
+    if user() is None or folder.is_symlink() or not folder.is_dir():
+        yield
+        return
+    mode = stat.S_IMODE(folder.stat().st_mode)
+    os.chmod(folder, mode & ~0o077)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.chmod(folder, mode)

@@ -127,6 +127,10 @@ def _default_output(sources: list[str], tool: str) -> str | None:
     return "requirements.txt"
 
 
+# Real layered requirements nest a few levels (base <- dev <- test); this bounds a hostile chain.
+MAX_INCLUDE_DEPTH = 32
+
+
 class _Scan:
     """One scan's state: the boundary, what was read, and what was refused."""
 
@@ -165,8 +169,14 @@ class _Scan:
         self.violations.append(Violation(path=self.display(path), line=line, message=message))
         return message
 
-    def includes(self, source: Path, seen: set[Path], blocked: list[str]) -> list[Path]:
+    def includes(self, source: Path, seen: set[Path], blocked: list[str], depth: int = 0) -> list[Path]:
         """Files a requirements file pulls in with -r/-c, recursively; local path requirements are needed."""
+        if depth > MAX_INCLUDE_DEPTH:
+            raise CheckError(
+                f"-r/-c includes nested more than {MAX_INCLUDE_DEPTH} deep; deploycheck reads no further",
+                path=self.display(source),
+                fix="flatten the chain of included requirements files",
+            )
         if (
             source in seen
             or source.suffix in (".toml", ".py", ".cfg")
@@ -187,9 +197,12 @@ class _Scan:
             blocked.append(f"{where}: {first.message} (fix: {first.fix})")
         found = []
         for opt, value, line in parsed.options:
-            if opt not in ("-r", "-c", "--find-links") or not value or "://" in value:
+            if opt not in ("-r", "-c", "--find-links") or not value or value.startswith(("http:", "https:")):
+                continue  # an index or page on the network: no file of the repository
+            if "://" in value and not value.startswith("file:"):
+                blocked.append(self.outside(source, line, f"`{opt} ...` on line {line} of {display} (not http(s))"))
                 continue
-            target = source.parent / value
+            target = source.parent / compilecmd.local_path(value)
             if not safefs.inside(target, self.boundary):
                 # Neither the file's content nor its path's target is quoted: only the referring line.
                 blocked.append(self.outside(source, line, f"`{opt} ...` on line {line} of {display}"))
@@ -198,7 +211,7 @@ class _Scan:
             self.needed.add(target)
             if opt != "--find-links":
                 found.append(target)
-                found += self.includes(target, seen, blocked)
+                found += self.includes(target, seen, blocked, depth + 1)
         for pin in parsed.pins.values():
             local = pin.url.removeprefix("file:") if pin.url.startswith((".", "/", "file:")) else ""
             if not local:
@@ -401,7 +414,8 @@ def given_lockfile(name: str, root: Path, boundary: Path, *, must_exist: bool = 
 
 
 def default_boundary(root: Path) -> Path:
-    """The repository: the git work tree holding root, else root itself."""
+    """The repository: the git work tree holding root, else root itself. Found from the path as given, not
+    resolved: a committed symlink `app -> /elsewhere` must not move the boundary to /elsewhere's repository."""
     return safefs.git_top(root) or safefs.resolve(root)
 
 
@@ -412,8 +426,8 @@ def scan(
     tree holding root, else root); every path is checked against it before it is opened."""
     if not root.is_dir():
         raise CheckError("no such folder", path=str(root), fix="pass the folder of the app to check")
-    root = safefs.resolve(root)
     boundary = safefs.resolve(boundary) if boundary else default_boundary(root)
+    root = safefs.resolve(root)
     if not safefs.inside(root, boundary):
         raise CheckError(
             "the checked folder is outside the repository", path=str(root), fix="check a folder of the repository"

@@ -143,7 +143,7 @@ def read_config(folder: Path, boundary: Path) -> tuple[Path | None, dict[str, An
                 data = tomllib.loads(raw)
             except safefs.UnsafePath as exc:
                 raise CheckError(f"cannot read it: it {exc.reason}", path=str(path)) from None
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
                 raise CheckError(
                     f"cannot read [tool.deploycheck]: {exc}", path=str(path), fix="fix the TOML syntax"
                 ) from None
