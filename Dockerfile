@@ -22,7 +22,10 @@ RUN command -v git >/dev/null || { apt-get update && apt-get install -y --no-ins
 
 # The unprivileged account deploycheck (root here) runs resolvers and the package code they build as:
 # it cannot read PID 1's environment or memory, nor write the venv and toolchains below.
-RUN /usr/sbin/useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin deploycheck
+# A fixed, high uid and gid: a system-range gid could equal the host's docker group on the mounted socket.
+RUN /usr/sbin/groupadd --gid 64123 deploycheck \
+    && /usr/sbin/useradd --uid 64123 --gid 64123 --no-create-home --home-dir /nonexistent \
+       --shell /usr/sbin/nologin deploycheck
 
 # deploycheck's own dependencies, from the lock compiled by pip-compile (the action checks it in its CI).
 COPY requirements.txt /opt/deploycheck/src/requirements.txt
