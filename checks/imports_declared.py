@@ -28,7 +28,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
-from deploycheck import pinned, reqfile
+from deploycheck import explain, pinned, reqfile
 from deploycheck.apps import App
 from deploycheck.errors import CheckError
 from deploycheck.report import Finding
@@ -98,21 +98,7 @@ class _Requirements:
 
 
 def _environment(minor: str, extra: str = "") -> dict[str, str]:
-    full = minor + ".0"
-    return {
-        "python_version": minor,
-        "python_full_version": full,
-        "implementation_version": full,
-        "sys_platform": "linux",
-        "platform_system": "Linux",
-        "os_name": "posix",
-        "platform_machine": "x86_64",
-        "implementation_name": "cpython",
-        "platform_python_implementation": "CPython",
-        "platform_release": "",
-        "platform_version": "",
-        "extra": extra,
-    }
+    return {**explain.environment(minor, "linux"), "extra": extra}
 
 
 def _applies(marker: str, env: dict[str, str]) -> bool:

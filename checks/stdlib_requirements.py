@@ -16,7 +16,7 @@ from pathlib import Path
 from packaging.markers import InvalidMarker, Marker
 from packaging.utils import NormalizedName, canonicalize_name
 
-from deploycheck import reqfile, stdlib
+from deploycheck import explain, reqfile, stdlib
 from deploycheck.apps import App
 from deploycheck.errors import CheckError
 from deploycheck.report import Finding
@@ -45,23 +45,6 @@ def _removed_before(minor: str) -> dict[NormalizedName, tuple[str, str, str]]:
     return gone
 
 
-def _environment(minor: str) -> dict[str, str]:
-    full = minor + ".0"
-    return {
-        "python_version": minor,
-        "python_full_version": full,
-        "implementation_version": full,
-        "sys_platform": "linux",
-        "platform_system": "Linux",
-        "os_name": "posix",
-        "platform_machine": "x86_64",
-        "implementation_name": "cpython",
-        "platform_python_implementation": "CPython",
-        "platform_release": "",
-        "platform_version": "",
-    }
-
-
 def _applies(marker: str, env: dict[str, str]) -> bool:
     try:
         return not marker or Marker(marker).evaluate(env)
@@ -86,7 +69,7 @@ def _files(app: App) -> list[reqfile.ReqFile]:
 
 def check(app: App, settings: Settings) -> list[Finding]:
     minor = app.runtime.minor
-    stdlib, removed, env = _stdlib(minor), _removed_before(minor), _environment(minor)
+    stdlib, removed, env = _stdlib(minor), _removed_before(minor), explain.environment(minor, "linux")
     findings = []
     for file in _files(app):
         for pin in file.pins.values():

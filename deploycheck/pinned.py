@@ -25,7 +25,7 @@ from packaging.markers import InvalidMarker, Marker
 from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
 
-from deploycheck import cache, platforms
+from deploycheck import cache, explain, platforms
 from deploycheck.apps import App
 from deploycheck.report import Problem
 from deploycheck.reqfile import Pin, ReqFile
@@ -145,21 +145,8 @@ def deploy_of(app: App) -> Deploy | None:
 
 
 def marker_environment(target: Target) -> dict[str, str]:
-    major, minor = target.version.release[:2]
-    full = str(target.version)
-    return {
-        "python_version": f"{major}.{minor}",
-        "python_full_version": full,
-        "implementation_version": full,
-        "sys_platform": "linux",
-        "platform_system": "Linux",
-        "os_name": "posix",
-        "platform_machine": "x86_64",
-        "implementation_name": "cpython",
-        "platform_python_implementation": "CPython",
-        "platform_release": "",
-        "platform_version": "",
-    }
+    """The deploy's marker environment: Linux x86_64, the target's Python (its newest patch when only X.Y)."""
+    return explain.environment(str(target.version), "linux")
 
 
 def applies(marker: str, env: dict[str, str]) -> bool:
