@@ -424,6 +424,10 @@ def _option(cmd: CompileCommand, name: str, value: str, only_binary: bool) -> No
             )
         if kept:
             cmd.args.append(f"{name}={shlex.join(kept)}")
+    elif name == "--no-binary" and only_binary:
+        # A package named here would be built from source even beside --only-binary :all: (the more
+        # specific setting wins): only-binary promises that no package's build code runs.
+        cmd.notes.append(f"dropped --no-binary {short(value)!r} from the header's command: only-binary is on")
     elif name in INDEX_OPTIONS:
         cmd.index_options += [INDEX_OPTIONS[name], value]
         cmd.args += [name, value]
