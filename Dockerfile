@@ -38,6 +38,6 @@ COPY pyproject.toml README.md entrypoint.py /opt/deploycheck/src/
 COPY deploycheck /opt/deploycheck/src/deploycheck
 COPY checks /opt/deploycheck/src/checks
 RUN /opt/deploycheck/venv/bin/pip install -q --no-deps /opt/deploycheck/src \
-    && /opt/deploycheck/venv/bin/python -m deploycheck.warm $PYTHONS
+    && /opt/deploycheck/venv/bin/python -m deploycheck.resolve.warm $PYTHONS
 
 ENTRYPOINT ["/opt/deploycheck/venv/bin/deploycheck", "--action"]

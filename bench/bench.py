@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from deploycheck import interpreters, resolver, runtime  # noqa: E402
+from deploycheck.resolve import interpreters, resolver
+from deploycheck.runtime import detect as runtime
 
 
 def timed(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:

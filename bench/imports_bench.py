@@ -1,4 +1,4 @@
-"""Time of the import scan (deploycheck.imports.collect) on a generated 5,000-file app.
+"""Time of the import scan (deploycheck.imports.collect.collect) on a generated 5,000-file app.
 
     python bench/imports_bench.py [--files 5000] [--reps 5] [--real DIR]
 
@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from deploycheck import imports  # noqa: E402
+from deploycheck.imports import collect as imports
 
 HEAD = '''"""{name}: part of the generated benchmark app.
 

@@ -21,10 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pkgindex import Dist, IndexServer, build_index  # noqa: E402
+from pkgindex import Dist, IndexServer, build_index
 
-from deploycheck.index import Index  # noqa: E402
-from deploycheck.targettags import Target, first_version_with_wheel, release_fit, unknown_hashes  # noqa: E402
+from deploycheck.index.client import Index
+from deploycheck.index.targettags import Target, first_version_with_wheel, release_fit, unknown_hashes
 
 # Real projects that a Streamlit/data app's lock holds (about 120 of them).
 ONLINE = """streamlit altair attrs blinker cachetools certifi charset-normalizer click gitdb gitpython idna jinja2

@@ -23,12 +23,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from index_bench import ONLINE, local_universe  # noqa: E402
-from pkgindex import IndexServer, build_index  # noqa: E402
+from index_bench import ONLINE, local_universe
+from pkgindex import IndexServer, build_index
 
-from deploycheck import pipeline  # noqa: E402
-from deploycheck.index import Index  # noqa: E402
-from deploycheck.settings import build  # noqa: E402
+from deploycheck import pipeline
+from deploycheck.index.client import Index
+from deploycheck.settings import build
 
 PYTHON = "3.12"
 

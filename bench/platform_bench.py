@@ -22,8 +22,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from deploycheck import apps, checks, pipeline, scan  # noqa: E402
-from deploycheck.settings import build  # noqa: E402
+from deploycheck import checks, pipeline
+from deploycheck.project import (
+    apps,
+    scan,
+)
+from deploycheck.settings import build
 
 MODULES = ("runtime_platform", "dependency_files", "misplaced_files", "procfile", "committed_secrets", "apt_packages")
 CODES = ["DC206", "DC207", "DC302", "DC303", "DC304", "DC305", "DC306", "DC307", "DC308", "DC309"]

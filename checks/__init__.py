@@ -30,7 +30,7 @@ from deploycheck.checks import (
     stdlib_requirements,
     unpinned_requirements,
 )
-from deploycheck.rules import Rule
+from deploycheck.report.rules import Rule
 
 CHECKS: tuple[ModuleType, ...] = (
     repository_boundary,

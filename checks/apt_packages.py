@@ -12,10 +12,10 @@ import re
 
 from packaging.utils import canonicalize_name
 
-from deploycheck import folders
-from deploycheck.apps import App
-from deploycheck.report import Finding
-from deploycheck.rules import Rule
+from deploycheck.project.apps import App
+from deploycheck.repo import folders
+from deploycheck.report.model import Finding
+from deploycheck.report.rules import Rule
 from deploycheck.settings import Settings
 
 NEEDS_LIBGL = Rule("DC308", "error", "opencv-python without libgl1 in packages.txt")

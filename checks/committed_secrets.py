@@ -5,7 +5,7 @@ file is deleted. The finding names the file, the line and the key, never the val
 into PR comments, annotations and logs.
 
 Which files count as committed: when the checked root is a git work tree's top, the paths in its index
-(`.git/index`, read by deploycheck.gitindex; git itself is not run), so a local `.env` that git does not
+(`.git/index`, read by deploycheck.repo.gitindex; git itself is not run), so a local `.env` that git does not
 track, ignored or not, is not reported; without an index (a CI checkout without .git, an archive, a
 subfolder of a repository) every file present is taken as committed. Templates (`.env.example`,
 `.env.sample`, `.env.template`...) and values that are placeholders (`changeme`, `<your key>`, `${VAR}`)
@@ -18,10 +18,10 @@ import re
 import sys
 from pathlib import Path
 
-from deploycheck import folders, gitindex
-from deploycheck.report import Finding
-from deploycheck.rules import Rule, sh
-from deploycheck.scan import Project
+from deploycheck.project.scan import Project
+from deploycheck.repo import folders, gitindex
+from deploycheck.report.model import Finding
+from deploycheck.report.rules import Rule, sh
 from deploycheck.settings import Settings
 
 if sys.version_info >= (3, 11):

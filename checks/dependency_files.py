@@ -11,12 +11,11 @@ their tools beside whatever the platform installs.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from deploycheck import folders, platforms
-from deploycheck.apps import App
-from deploycheck.report import Finding
-from deploycheck.rules import Rule, sh
+from deploycheck.project.apps import App
+from deploycheck.repo import folders
+from deploycheck.report.model import Finding
+from deploycheck.report.rules import Rule, sh
+from deploycheck.runtime import platforms
 from deploycheck.settings import Settings
 
 SHADOWED = Rule("DC302", "warning", "a dependency file is hidden by one the platform reads first")
@@ -24,8 +23,6 @@ REFUSED = Rule("DC303", "error", "the platform refuses this combination of files
 RULES = (SHADOWED, REFUSED)
 SCOPE = "app"
 
-# Platforms that install from the first file of their list, in the app's folder.
-_FIRST_WINS = ("streamlit-cloud", "render", "railway")
 # Heroku's package managers, each with the files that select it (heroku-buildpack-python, checked 2026-11-21).
 _HEROKU_MANAGERS = (
     ("pip", ("requirements.txt",)),
@@ -37,17 +34,6 @@ _HEROKU_MANAGERS = (
 
 def _present(app: App) -> set[str]:
     return {name for name, is_dir in folders.listing(app.folder).items() if not is_dir}
-
-
-def platform_file(app: App) -> Path | None:
-    """The dependency file the app's platform installs from, when the platform picks one by name and the
-    app's folder has one; None when it cannot be told (Docker, an unknown platform)."""
-    if app.platform not in _FIRST_WINS:
-        return None
-    names = _present(app)
-    plat = platforms.get(app.platform)
-    chosen = next((n for n in plat.dependency_files if n in names and n != "pyproject.toml"), None)
-    return app.folder / chosen if chosen else None
 
 
 def _where(app: App, name: str) -> str:
@@ -129,7 +115,7 @@ def _app_engine(app: App, names: set[str]) -> list[Finding]:
 
 def check(app: App, settings: Settings) -> list[Finding]:
     names = _present(app)
-    if app.platform in _FIRST_WINS:
+    if app.platform and platforms.get(app.platform).first_file_wins:
         return _shadowed(app, names)
     if app.platform == "heroku":
         return _heroku(app, names)

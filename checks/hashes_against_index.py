@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from packaging.utils import canonicalize_name
 
-from deploycheck import pinned
-from deploycheck.pinned import PinnedRelease
-from deploycheck.report import Finding
-from deploycheck.reqfile import ReqFile
-from deploycheck.rules import Outcome, Rule
-from deploycheck.scan import LockPair, Project
+from deploycheck.index import pinned
+from deploycheck.index.pinned import PinnedRelease
+from deploycheck.index.targettags import installable, target_covered, unknown_hashes
+from deploycheck.locks.requirements.reqfile import ReqFile
+from deploycheck.project.scan import LockPair, Project
+from deploycheck.report.model import Finding
+from deploycheck.report.rules import Outcome, Rule
 from deploycheck.settings import Settings
-from deploycheck.targettags import installable, target_covered, unknown_hashes
 
 UNKNOWN_HASH = Rule("DC410", "error", "a committed hash is not one the index publishes for the release")
 NO_TARGET_HASH = Rule("DC411", "error", "no committed hash is for a file the deploy's target installs")

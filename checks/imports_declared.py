@@ -1,9 +1,9 @@
 """DC501-DC504: what the app imports against what its requirements install on the deploy.
 
-The app's .py files and notebooks are read with `ast` (deploycheck.imports); each production import that is
+The app's .py files and notebooks are read with `ast` (deploycheck.imports.collect); each production import that is
 neither stdlib on the deploy's Python nor a module of the repository is looked up in the modules that the
 pinned distributions install, read from their wheels' RECORD / top_level.txt on the package index
-(deploycheck.index: PEP 658 files and HTTP range requests, cached forever by file hash). A module nothing
+(deploycheck.index.client: PEP 658 files and HTTP range requests, cached forever by file hash). A module nothing
 installs is DC501 (ModuleNotFoundError at deploy); one installed only as a dependency of a dependency is
 DC502 (works today, breaks when the parent drops it); a module the deploy's Python removed is DC503.
 
@@ -28,19 +28,21 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
-from deploycheck import explain, pinned, reqfile
-from deploycheck.apps import App
 from deploycheck.errors import CheckError
-from deploycheck.report import Finding
-from deploycheck.reqfile import Pin, ReqFile
-from deploycheck.rules import Rule
-from deploycheck.scan import LockPair, rel
+from deploycheck.index import pinned
+from deploycheck.locks import explain
+from deploycheck.locks.requirements import reqfile
+from deploycheck.locks.requirements.reqfile import Pin, ReqFile
+from deploycheck.project.apps import App
+from deploycheck.project.scan import LockPair, rel
+from deploycheck.report.model import Finding
+from deploycheck.report.rules import Rule
 from deploycheck.settings import Settings
 
 if TYPE_CHECKING:
-    from deploycheck.imports import Verdict
-    from deploycheck.index import Project
-    from deploycheck.simpleapi import DistFile
+    from deploycheck.imports.collect import Verdict
+    from deploycheck.index.client import Project
+    from deploycheck.index.simpleapi import DistFile
 
 MISSING = Rule("DC501", "error", "an import that no requirement provides")
 TRANSITIVE = Rule("DC502", "info", "an import provided only by a dependency of a requirement")
@@ -208,7 +210,7 @@ def _unavailable(name: str, project: Project, urls: Sequence[str]) -> CheckError
 
 def _pick(project: Project, pin: Pin | None, spec: str, minor: str) -> list[DistFile]:
     """The files of the release the deploy installs: the pinned one, else the newest that fits."""
-    from deploycheck import targettags
+    from deploycheck.index import targettags
 
     target = targettags.Target(minor)
     if pin is not None and pin.version:
@@ -233,7 +235,7 @@ def _pick(project: Project, pin: Pin | None, spec: str, minor: str) -> list[Dist
 
 
 def _best(files: list[DistFile], minor: str) -> DistFile | None:
-    from deploycheck import targettags
+    from deploycheck.index import targettags
 
     target = targettags.Target(minor)
     wheels = [f for f in files if f.kind == "wheel"]
@@ -262,7 +264,7 @@ def _requires(text: str, extras: Iterable[str], minor: str) -> list[Requirement]
 
 def _look_up(reqs: _Requirements, urls: list[str], minor: str) -> _Looked:
     from deploycheck import cache
-    from deploycheck.index import Index
+    from deploycheck.index.client import Index
 
     looked = _Looked()
     wanted: dict[NormalizedName, tuple[Pin | None, str, tuple[str, ...]]] = {
@@ -310,7 +312,7 @@ def _fix_names(modules: Iterable[str], urls: list[str]) -> dict[str, str]:
     """For missing imports, the distribution that provides them: a well-known name, else a project of the
     import's own name (google.cloud.storage -> google-cloud-storage) when the index has one."""
     from deploycheck import cache
-    from deploycheck.index import Index, IndexUnavailable
+    from deploycheck.index.client import Index, IndexUnavailable
 
     out: dict[str, str] = {}
     guesses: dict[str, str] = {}
@@ -344,7 +346,8 @@ def _where(file: str, line: int, cell: int | None) -> str:
 
 
 def check(app: App, settings: Settings) -> list[Finding]:
-    from deploycheck import imports, stdlib  # ast and the stdlib tables: read only when this check runs
+    from deploycheck.imports import collect as imports
+    from deploycheck.runtime import stdlib  # ast and the stdlib tables: read only when this check runs
 
     minor = app.runtime.minor
     scan = imports.collect(app.folder, app.root, python=minor, exclude=app.nested)

@@ -1,7 +1,7 @@
 """DC1xx: is the committed lock what its sources resolve to on the deploy's Python?
 
-deploycheck.recompile decides how each lock is recompiled; this check turns its verdicts into lockfile
-results and findings, with the cause of each change (deploycheck.explain).
+deploycheck.resolve.recompile decides how each lock is recompiled; this check turns its verdicts into lockfile
+results and findings, with the cause of each change (deploycheck.locks.explain).
 """
 
 from __future__ import annotations
@@ -9,15 +9,17 @@ from __future__ import annotations
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
 
-from deploycheck import explain, interpreters, lockdiff, recompile, reqfile, resolver, sandbox
-from deploycheck.apps import app_of
-from deploycheck.checks import dependency_files
 from deploycheck.errors import CheckError
-from deploycheck.report import Finding, LockResult, Problem
-from deploycheck.rules import Outcome, Rule
-from deploycheck.scan import LockPair, Project, rel
+from deploycheck.locks import diff as lockdiff
+from deploycheck.locks import explain
+from deploycheck.locks.requirements import reqfile
+from deploycheck.project.apps import app_of
+from deploycheck.project.scan import LockPair, Project, rel
+from deploycheck.report.model import Finding, LockResult, Problem
+from deploycheck.report.rules import Outcome, Rule
+from deploycheck.resolve import interpreters, recompile, resolver, sandbox
+from deploycheck.resolve.workspace import Workspace
 from deploycheck.settings import Settings
-from deploycheck.workspace import Workspace
 
 DRIFT = Rule("DC101", "error", "the lock is not what its sources resolve to on the deploy's Python")
 COSMETIC = Rule("DC102", "info", "only cosmetic differences from a recompile (error with --strict)")
@@ -70,7 +72,7 @@ def _check_lock(
             "fix the lines named in the findings, then run deploycheck again",
         )
         return result
-    installed = dependency_files.platform_file(app)
+    installed = app.installed_file()
     if installed is not None and pair.path == (app.folder.resolve() / "requirements.txt") != installed.resolve():
         result.notes.append(
             f"the platform installs {installed.name}, not this file (DC302): this result does not describe the deploy"

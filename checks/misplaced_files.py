@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deploycheck import filenames, folders
-from deploycheck.apps import App
-from deploycheck.report import Finding
-from deploycheck.rules import Rule, sh
+from deploycheck.project import filenames
+from deploycheck.project.apps import App
+from deploycheck.repo import folders
+from deploycheck.report.model import Finding
+from deploycheck.report.rules import Rule, sh
 from deploycheck.settings import Settings
 
 MISSPELLED = Rule("DC304", "error", "a file the platform reads by its exact name is misspelled")

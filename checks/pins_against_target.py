@@ -1,6 +1,6 @@
 """DC401-DC405, DC409: each pinned release of the files an app deploys, against the deploy's target.
 
-Facts from the package index (deploycheck.pinned looks every pin up once, concurrently, cached on disk):
+Facts from the package index (deploycheck.index.pinned looks every pin up once, concurrently, cached on disk):
 the release's Requires-Python, its wheels' tags, its yank. They hold whatever the resolver says, so they
 stay useful with the drift check switched off (--ignore DC1), and they never repeat its verdict: they
 say why the pinned release itself will not install, or installs badly, on the target.
@@ -13,14 +13,14 @@ from collections.abc import Callable
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from deploycheck import pinned
-from deploycheck.pinned import PinnedRelease
-from deploycheck.report import Finding
-from deploycheck.rules import Outcome, Rule
-from deploycheck.scan import Project
+from deploycheck.index import pinned
+from deploycheck.index.pinned import PinnedRelease
+from deploycheck.index.simpleapi import DistFile
+from deploycheck.index.targettags import Target, first_version_with_wheel, installable, release_fit
+from deploycheck.project.scan import Project
+from deploycheck.report.model import Finding
+from deploycheck.report.rules import Outcome, Rule
 from deploycheck.settings import Settings
-from deploycheck.simpleapi import DistFile
-from deploycheck.targettags import Target, first_version_with_wheel, installable, release_fit
 
 PYTHON_EXCLUDED = Rule("DC401", "error", "the pinned release does not support the deploy's Python")
 NO_WHEEL = Rule("DC402", "warning", "no wheel for the deploy's target: the release is built from source")

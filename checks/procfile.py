@@ -15,10 +15,10 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from deploycheck import folders
-from deploycheck.apps import App
-from deploycheck.report import Finding
-from deploycheck.rules import Rule
+from deploycheck.project.apps import App
+from deploycheck.repo import folders
+from deploycheck.report.model import Finding
+from deploycheck.report.rules import Rule
 from deploycheck.settings import Settings
 
 MISSING_TARGET = Rule("DC306", "error", "a Procfile command names a file that does not exist")

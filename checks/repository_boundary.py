@@ -8,9 +8,9 @@ lock that needs it is not recompiled and this check reports where the reference 
 
 from __future__ import annotations
 
-from deploycheck.report import Finding
-from deploycheck.rules import Rule
-from deploycheck.scan import Project
+from deploycheck.project.scan import Project
+from deploycheck.report.model import Finding
+from deploycheck.report.rules import Rule
 from deploycheck.settings import Settings
 
 OUTSIDE = Rule("DC106", "error", "a file the lock or requirements need lies outside the repository")

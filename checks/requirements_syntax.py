@@ -3,16 +3,16 @@
 A line pip cannot parse (a pasted Markdown fence, a `pip install x` line, a merge-conflict marker,
 `requests==`) fails the deploy's `pip install -r`, so it is an error at file:line with pip's own complaint.
 A UTF-16 file (PowerShell's `pip freeze > requirements.txt`) is read by pip, but not by many other tools and
-build steps. deploycheck.reqfile reads the files; this check reports what it found in the files the deploy
-reads (locks and plain requirements files). A `.in` that pip refuses is the drift check's "could not check":
-the deploy never reads it.
+build steps. deploycheck.locks.requirements.reqfile reads the files; this check reports what it found in
+the files the deploy reads (locks and plain requirements files). A `.in` that pip refuses is the drift
+check's "could not check": the deploy never reads it.
 """
 
 from __future__ import annotations
 
-from deploycheck.apps import App
-from deploycheck.report import Finding
-from deploycheck.rules import Rule
+from deploycheck.project.apps import App
+from deploycheck.report.model import Finding
+from deploycheck.report.rules import Rule
 from deploycheck.settings import Settings
 
 UNPARSEABLE = Rule("DC350", "error", "a line of a deployed requirements file that pip cannot parse")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from deploycheck import runtime
-from deploycheck.apps import App
-from deploycheck.report import Finding
-from deploycheck.rules import Rule
-from deploycheck.scan import rel
+from deploycheck.project.apps import App
+from deploycheck.project.scan import rel
+from deploycheck.report.model import Finding
+from deploycheck.report.rules import Rule
+from deploycheck.runtime import detect as runtime
 from deploycheck.settings import Settings
 
 CONFLICT = Rule("DC201", "warning", "two files declare different Python versions for the deploy")

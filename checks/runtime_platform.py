@@ -9,11 +9,11 @@ App Engine, Docker) or has deprecated it (Heroku).
 
 from __future__ import annotations
 
-from deploycheck import declarations, platforms
-from deploycheck.apps import App
-from deploycheck.declarations import Declaration
-from deploycheck.report import Finding
-from deploycheck.rules import Rule, sh
+from deploycheck.project.apps import App
+from deploycheck.report.model import Finding
+from deploycheck.report.rules import Rule, sh
+from deploycheck.runtime import declarations, platforms
+from deploycheck.runtime.declarations import Declaration
 from deploycheck.settings import Settings
 
 NOT_OFFERED = Rule("DC206", "error", "the app's platform does not install the declared Python")

@@ -4,7 +4,7 @@
 squats the name. The Streamlit docs warn about exactly this. The name is judged against the standard
 library of the deploy's Python (stdlib-list's table for that version), so a real backport stays allowed
 where the target lacks the module (`dataclasses` on 3.6), and a line whose marker excludes the target is
-not the target's concern. The tables are deploycheck.stdlib's (stdlib-list per version, 3.6 to 3.15), shared
+not the target's concern. The tables are deploycheck.runtime.stdlib's (stdlib-list per version, 3.6 to 3.15), shared
 with the import check.
 """
 
@@ -16,12 +16,14 @@ from pathlib import Path
 from packaging.markers import InvalidMarker, Marker
 from packaging.utils import NormalizedName, canonicalize_name
 
-from deploycheck import explain, reqfile, stdlib
-from deploycheck.apps import App
 from deploycheck.errors import CheckError
-from deploycheck.report import Finding
-from deploycheck.rules import Rule
-from deploycheck.scan import rel
+from deploycheck.locks import explain
+from deploycheck.locks.requirements import reqfile
+from deploycheck.project.apps import App
+from deploycheck.project.scan import rel
+from deploycheck.report.model import Finding
+from deploycheck.report.rules import Rule
+from deploycheck.runtime import stdlib
 from deploycheck.settings import Settings
 
 STDLIB_NAME = Rule("DC301", "error", "a standard-library module is named as a requirement")

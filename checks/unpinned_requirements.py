@@ -7,13 +7,14 @@ are offered as the fix.
 
 from __future__ import annotations
 
-from deploycheck import recompile, reqfile, resolver, sandbox
 from deploycheck.errors import CheckError
-from deploycheck.report import Finding, LockResult, Problem
-from deploycheck.rules import Outcome, Rule
-from deploycheck.scan import Project, cd_prefix, rel
+from deploycheck.locks.requirements import reqfile
+from deploycheck.project.scan import Project, cd_prefix, rel
+from deploycheck.report.model import Finding, LockResult, Problem
+from deploycheck.report.rules import Outcome, Rule
+from deploycheck.resolve import recompile, resolver, sandbox
+from deploycheck.resolve.workspace import Workspace
 from deploycheck.settings import Settings
-from deploycheck.workspace import Workspace
 
 LOOSE = Rule("DC110", "warning", "a requirement of a plain requirements file is not pinned")
 UNPINNED = Rule("DC111", "warning", "dependencies of a plain requirements file are installed unpinned")

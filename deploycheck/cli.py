@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from deploycheck import outputs, pipeline, render
+from deploycheck import pipeline
 from deploycheck.errors import CheckError
-from deploycheck.report import Report
+from deploycheck.report import outputs, render
+from deploycheck.report.model import Report
 from deploycheck.settings import OPTIONS, Settings, build
 
 USAGE_EXIT = 2
@@ -64,9 +65,10 @@ def settings_from(argv: list[str]) -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     """The console script. As the action's own entry (`deploycheck --action`, PID 1 in the container) it first
-    re-executes itself without the runner's credentials in its environment (deploycheck.credentials); Ctrl-C
+    re-executes itself without the runner's credentials in its environment (deploycheck.github.credentials); Ctrl-C
     and SIGTERM stop the resolvers, remove the temporary copies and exit 130 or 143 (deploycheck.interrupt)."""
-    from deploycheck import credentials, interrupt
+    from deploycheck import interrupt
+    from deploycheck.github import credentials
 
     if argv is None and sys.argv[1:2] == ["--action"]:
         credentials.leave_environment()
@@ -75,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     if argv[:1] == ["--action"]:  # the Docker action's ENTRYPOINT: inputs come from INPUT_* variables
-        from deploycheck import action
+        from deploycheck.github import action
 
         return action.run()
     try:
@@ -108,7 +110,7 @@ def emit(report: Report, settings: Settings) -> int:
     else:
         sys.stdout.write(text)
     if settings.fix_dir:
-        from deploycheck import fixes
+        from deploycheck.report import fixes
 
         for path in fixes.write(
             report, settings.root, settings.fix_dir, boundary=settings.boundary, read=report.inputs

@@ -1,6 +1,6 @@
 """One run, for the CLI and the action alike: settings -> scan -> apps -> checks -> report.
 
-Rendering, publishing and the exit code are the callers' (deploycheck.cli, deploycheck.action); they read
+Rendering, publishing and the exit code are the callers' (deploycheck.cli, deploycheck.github.action); they read
 the same Report.
 """
 
@@ -13,12 +13,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType, ModuleType
 
-from deploycheck import apps, scan
 from deploycheck.checks import CHECKS, all_codes, name_of
 from deploycheck.errors import CheckError
-from deploycheck.report import Problem, Report
-from deploycheck.rules import Outcome
-from deploycheck.selection import Selection, unknown
+from deploycheck.project import apps, scan
+from deploycheck.report.model import Problem, Report
+from deploycheck.report.rules import Outcome
+from deploycheck.report.selection import Selection, unknown
 from deploycheck.settings import Settings
 
 

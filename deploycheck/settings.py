@@ -16,8 +16,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as tomllib
 
-from deploycheck import platforms, safefs
 from deploycheck.errors import CheckError
+from deploycheck.repo import safefs
+from deploycheck.runtime import platforms
 
 FAIL_ON = {"error": "error", "drift": "error", "warning": "warning", "never": "never"}
 

@@ -19,9 +19,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from pkgindex import Dist, IndexServer, build_index  # noqa: E402
+from pkgindex import Dist, IndexServer, build_index
 
-from deploycheck import interpreters, resolver  # noqa: E402
+from deploycheck.resolve import (
+    interpreters,
+    resolver,
+)
 
 # tests/data holds apps laid out as real repositories (with their own test_*.py files): inputs, not tests.
 collect_ignore = ["data"]
@@ -184,7 +187,7 @@ def app(tmp_path: Path, compiled):
     return make
 
 
-# Package-index fixtures (deploycheck/index.py and the pins, hashes and import checks that use it).
+# Package-index fixtures (deploycheck/index/client.py and the pins, hashes and import checks that use it).
 # They are added to UNIVERSE, so the `index` fixture serves them too; their names are new, so no
 # existing lock resolves differently.
 INDEX_DISTS = [

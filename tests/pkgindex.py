@@ -194,7 +194,7 @@ class _IndexHTTPServer(http.server.ThreadingHTTPServer):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
         self.log: list[Request] = []
         self.active = 0
         self.peak = 0
@@ -219,11 +219,16 @@ class _IndexHandler(http.server.SimpleHTTPRequestHandler):
                 with contextlib.suppress(threading.BrokenBarrierError):
                     srv.gate.wait()
             status, sent = self._answer()
+        except BaseException:
+            status, sent = 0, 0
+            raise
         finally:
+            # One step, under the lock, and announced: the client has its answer before this line runs, so
+            # requests() waits for it rather than reading a log that is one entry short.
             with srv.lock:
                 srv.active -= 1
-        with srv.lock:
-            srv.log.append(Request(self.path, self.headers.get("Range"), status, sent))
+                srv.log.append(Request(self.path, self.headers.get("Range"), status, sent))
+                srv.lock.notify_all()
 
     def _answer(self) -> tuple[int, int]:
         if self.server.fail:
@@ -307,6 +312,8 @@ class IndexServer:
 
     def requests(self, clear: bool = False) -> list[Request]:
         with self.httpd.lock:
+            # Handlers still finishing (their answers already sent) are logged first; bounded.
+            self.httpd.lock.wait_for(lambda: self.httpd.active == 0, timeout=10)
             out = list(self.httpd.log)
             if clear:
                 self.httpd.log.clear()

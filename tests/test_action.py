@@ -15,7 +15,7 @@ import pytest
 from conftest import ROOT, write
 from fakegithub import FakeGitHub
 
-EVENTS = ROOT.parent / "shared" / "fixtures" / "github-events"
+EVENTS = Path(__file__).resolve().parent / "data" / "github" / "github-events"
 HEAD_SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"  # pull_request.opened.json's head
 MERGE_SHA = "f" * 40  # GITHUB_SHA on pull_request: the test merge commit, never where a status goes
 TOKEN = "ghs_WriteTokenValue123"
@@ -146,7 +146,7 @@ def test_outputs_summary_annotations_and_report(runner):
 
 
 def test_forged_marker_comment_by_another_user_is_left_alone(runner, github):
-    from deploycheck.action import marker
+    from deploycheck.github.action import marker
 
     forged = github.add_comment(2, f"{marker('')}\nall good, merge it", "mallory")
     runner()
@@ -337,9 +337,9 @@ def test_fake_server_answers_in_the_shapes_of_the_official_description(github):
 
 
 def test_comment_body_stays_under_githubs_limit():
-    from deploycheck.action import comment_body
-    from deploycheck.lockdiff import Change
-    from deploycheck.report import Finding, LockResult, Report
+    from deploycheck.github.action import comment_body
+    from deploycheck.locks.diff import Change
+    from deploycheck.report.model import Finding, LockResult, Report
 
     changes = [Change(f"pkg{i}", "added", None, f"pkg{i}==1.0", None, reason="x" * 200) for i in range(400)]
     lock = LockResult(

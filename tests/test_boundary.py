@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, pip_compile, snapshot, write
 
-from deploycheck import safefs, scan
 from deploycheck.errors import CheckError
-from deploycheck.workspace import Workspace
+from deploycheck.project import scan
+from deploycheck.repo import safefs
+from deploycheck.resolve.workspace import Workspace
 
 SECRET = "sentinel-secret-do-not-copy"
 
@@ -245,8 +246,8 @@ def test_lockfile_refuses_a_folder_and_a_file_outside(app, tmp_path, outside):
 
 
 def test_fix_dir_writes_only_below_itself(tmp_path):
-    from deploycheck import fixes
-    from deploycheck.report import LockResult, Report
+    from deploycheck.report import fixes
+    from deploycheck.report.model import LockResult, Report
 
     repo = write(tmp_path / "repo", {"requirements.txt": "six==1\n"})
     fix = tmp_path / "fix"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, snapshot
 
-from deploycheck import render
-from deploycheck.lockdiff import Change
-from deploycheck.report import Finding, LockResult, Report
+from deploycheck.locks.diff import Change
+from deploycheck.report import render
+from deploycheck.report.model import Finding, LockResult, Report
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

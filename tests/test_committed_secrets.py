@@ -10,8 +10,9 @@ import subprocess
 import pytest
 from conftest import run_check, write
 
-from deploycheck import render, runner_files
-from deploycheck.report import Report
+from deploycheck.github import runner_files
+from deploycheck.report import render
+from deploycheck.report.model import Report
 
 TOKEN = "sk-proj-Zq8v3LmN4pQ7rT2wX9yB6cD1eF5gH0jK"
 PASSWORD = "hunter2-Correct-Horse-Battery"

@@ -175,7 +175,7 @@ def test_image_carries_the_pythons_and_toolchains(image):
             "/opt/deploycheck/venv/bin/python",
             image,
             "-m",
-            "deploycheck.warm",
+            "deploycheck.resolve.warm",
             *PYTHONS.split(),
         ],
         capture_output=True,

@@ -15,7 +15,7 @@ from conftest import ROOT, write
 
 from deploycheck import checks, pipeline
 from deploycheck.checks import CHECKS, all_codes, name_of, rules
-from deploycheck.rules import Rule
+from deploycheck.report.rules import Rule
 from deploycheck.settings import build
 
 DOCS = (ROOT / "docs" / "codes.md").read_text(encoding="utf-8")
@@ -133,7 +133,7 @@ def test_wheel_installs_one_top_level_name(tmp_path):
 
 
 def test_action_without_pygithub_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
-    from deploycheck import action
+    from deploycheck.github import action
 
     monkeypatch.setitem(sys.modules, "github", None)  # what an install without the [github] extra has
     env = {"GITHUB_WORKSPACE": str(plain_app(tmp_path)), "INPUT_GITHUB-TOKEN": "t", "GITHUB_REPOSITORY": "o/r"}

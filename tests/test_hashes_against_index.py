@@ -9,7 +9,7 @@ import socket
 import pytest
 from conftest import run_check, write
 
-from deploycheck.index import Index
+from deploycheck.index.client import Index
 
 
 def found(report: dict) -> list[tuple[str, str, int]]:

@@ -17,7 +17,9 @@ import pytest
 from conftest import interp, pip_compile, snapshot, uv_compile, write
 from test_boundary import dc, guarded
 
-from deploycheck import compilecmd, resolver, sandbox, scan
+from deploycheck.locks.requirements import compilecmd
+from deploycheck.project import scan
+from deploycheck.resolve import resolver, sandbox
 
 
 def _lock(folder: Path) -> dict:

@@ -1,4 +1,4 @@
-"""deploycheck.importlines: imports read by indentation find exactly what a whole-file ast parse finds, with
+"""deploycheck.imports.importlines: imports read by indentation find exactly what a whole-file ast parse finds, with
 the same kind and line, on the shapes that could fool a line reader."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from deploycheck import importlines, imports
+from deploycheck.imports import collect as imports
+from deploycheck.imports import importlines
 
 SNIPPETS = {
     "lazy": "def f():\n    import lazy_a\n    from lazy_b import x\n    return x\n",

@@ -1,5 +1,5 @@
-"""deploycheck.imports and deploycheck.stdlib: reading an app's imports and judging them against the deploy's
-stdlib, the repository's own modules and the pinned distributions' metadata."""
+"""deploycheck.imports.collect and deploycheck.runtime.stdlib: reading an app's imports and judging them against the
+deploy's stdlib, the repository's own modules and the pinned distributions' metadata."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from packaging.requirements import InvalidRequirement, Requirement
 
-from deploycheck import imports, stdlib
 from deploycheck.errors import CheckError
-from deploycheck.imports import Import, ImportScan, collect, resolve
+from deploycheck.imports import collect as imports
+from deploycheck.imports.collect import Import, ImportScan, collect, resolve
+from deploycheck.runtime import stdlib
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "import-corpus"

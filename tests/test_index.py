@@ -12,12 +12,11 @@ import pytest
 from conftest import interp
 from pkgindex import IndexServer
 
-from deploycheck import reqfile
-from deploycheck.httpfetch import Fetcher, IndexUnavailable, url_allowed
-from deploycheck.index import Index
-from deploycheck.lazywheel import modules_from_record
-from deploycheck.simpleapi import ACCEPT, JSON_TYPE, parse_html, parse_json
-from deploycheck.targettags import (
+from deploycheck.index.client import Index
+from deploycheck.index.http import Fetcher, IndexUnavailable, url_allowed
+from deploycheck.index.lazywheel import modules_from_record
+from deploycheck.index.simpleapi import ACCEPT, JSON_TYPE, parse_html, parse_json
+from deploycheck.index.targettags import (
     Target,
     first_version_with_wheel,
     python_ok,
@@ -25,6 +24,7 @@ from deploycheck.targettags import (
     target_covered,
     unknown_hashes,
 )
+from deploycheck.locks.requirements import reqfile
 
 
 def simple(server: IndexServer) -> str:
@@ -136,7 +136,7 @@ def test_target_version_is_the_newest_patch():
 
 
 def file_of(entry):
-    from deploycheck.simpleapi import to_file
+    from deploycheck.index.simpleapi import to_file
 
     return to_file(entry)
 
@@ -344,7 +344,7 @@ def test_hostile_html_is_bounded_and_never_crashes():
 
 
 def test_hostile_json_is_rejected_or_filtered():
-    from deploycheck.simpleapi import PageError
+    from deploycheck.index.simpleapi import PageError
 
     with pytest.raises(PageError):
         parse_json(b"[" * 100_000, "x", "https://i/")

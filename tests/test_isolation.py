@@ -26,8 +26,10 @@ from fakegithub import FakeGitHub
 from pkgindex import Dist, IndexServer, build_index
 from test_action import HEAD_SHA, TOKEN, Runner
 
-from deploycheck import cache, credentials, interpreters, sandbox
+from deploycheck import cache
 from deploycheck.errors import CheckError
+from deploycheck.github import credentials
+from deploycheck.resolve import interpreters, sandbox
 
 OTHER_SECRET = "ghs_RuntimeTokenValue789"  # ACTIONS_RUNTIME_TOKEN: must be as unreachable as the token
 

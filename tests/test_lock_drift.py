@@ -366,10 +366,11 @@ def test_ambient_pip_and_uv_configuration_is_shut_out(app, tmp_path, monkeypatch
 
 def test_absurd_backtrack_is_replaced_by_fresh_compile(tmp_path, index):
     """Unit-level: the preference result downgrades a pin that a fresh compile keeps high."""
-    from deploycheck import lockdiff, reqfile
-    from deploycheck.recompile import prefer_fresh as _prefer_fresh
-    from deploycheck.report import LockResult
-    from deploycheck.resolver import Compiled, Run
+    from deploycheck.locks import diff as lockdiff
+    from deploycheck.locks.requirements import reqfile
+    from deploycheck.report.model import LockResult
+    from deploycheck.resolve.recompile import prefer_fresh as _prefer_fresh
+    from deploycheck.resolve.resolver import Compiled, Run
 
     committed = "tool==8.0\n"
     preferred = Compiled(Run([], 0, "", "", 0.0), "tool==3.2\n", "pip-compile")

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from conftest import write
 
-from deploycheck import platforms
+from deploycheck.runtime import platforms
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from deploycheck import resolver
+from deploycheck.resolve import resolver
 
 
 def test_clean_env_drops_config_and_secrets_keeps_trust_and_proxy(monkeypatch):

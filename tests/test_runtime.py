@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import write
 
-from deploycheck import runtime
+from deploycheck.runtime import detect as runtime
 
 
 @pytest.mark.parametrize(
@@ -348,7 +348,7 @@ def test_eol_and_platforms_that_dropped_a_version():
 def test_cpython_release_facts():
     import datetime
 
-    from deploycheck import cpython
+    from deploycheck.runtime import cpython
 
     day = datetime.date(2026, 11, 21)
     assert cpython.is_cpython_release("3.14", day) and cpython.is_cpython_release("3.15.0", day)
@@ -366,7 +366,7 @@ def test_cpython_release_facts():
 
 
 def _lock(tmp_path, text):
-    from deploycheck import reqfile
+    from deploycheck.locks.requirements import reqfile
 
     path = tmp_path / "requirements.txt"
     path.write_text(text)
@@ -431,7 +431,7 @@ def test_nothing_declared_uv_lock_falls_back_to_uv_for_3_14(app, index):
     with no CPython 3.14 on this machine uv resolves with --python-version (DC104)."""
     from conftest import run_check
 
-    from deploycheck import interpreters
+    from deploycheck.resolve import interpreters
 
     if interpreters.find("3.14") is not None:
         pytest.skip("this test needs a machine without CPython 3.14")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from conftest import run_check, write
 
-from deploycheck.action import InputError, read_inputs
-from deploycheck.selection import Selection, inline_allows
+from deploycheck.github.action import InputError, read_inputs
+from deploycheck.report.selection import Selection, inline_allows
 
 
 def codes(report: dict) -> list[tuple[str, str, int | None]]:

@@ -1,0 +1,1 @@
+"""What an app imports and which distribution provides each import (for the DC5xx checks)."""

@@ -1,0 +1,309 @@
+"""A client for package indexes (the simple API), for the pins, hashes and import checks.
+
+    index = Index([index_url, *extra_index_urls], cache_dir=cache.folder() / "index", timeout=15)
+    projects = index.projects(["streamlit", "pyyaml"])      # fetched concurrently, one page each
+    files = projects["pyyaml"].release("6.0.2")               # list[DistFile]
+    index.import_names(files[0])                              # ImportNames(("yaml", "_yaml"), "RECORD")
+
+pip merges the candidates of every index it is given, so a project's files are those of all indexes
+that list it. A 404 means "not on this index"; an index that does not answer is recorded on the
+Project (`unavailable`) so that a missing release is only called missing when every index answered.
+
+Disk cache: project pages, reduced to Entry rows, are fresh for `page_ttl` seconds (yanks and new
+releases change them); facts read from one file (its modules, its METADATA) never change for a
+given file hash and are kept forever. Writes are atomic; an entry that does not parse is ignored.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import json
+import threading
+import time
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from deploycheck.cache import write_atomic
+from deploycheck.index import pagestore
+from deploycheck.index.http import Fetcher, IndexUnavailable, NotFound
+from deploycheck.index.lazywheel import FULL_DOWNLOAD_CAP, RangeUnsupported, read_wheel
+from deploycheck.index.pagestore import Page
+from deploycheck.index.simpleapi import ACCEPT, DistFile, Entry, PageError, parse_page, to_file
+
+PAGE_LIMIT = 32_000_000  # the largest real project pages (JSON, thousands of files) are a few MB
+METADATA_LIMIT = 2_000_000
+
+__all__ = ["DistFile", "ImportNames", "Index", "IndexUnavailable", "Project"]
+
+
+@dataclass
+class Project:
+    name: NormalizedName
+    pages: list[Page] = field(default_factory=list)  # one per index that lists it
+    found_on: list[str] = field(default_factory=list)  # those indexes' URLs
+    unavailable: list[IndexUnavailable] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """Every index answered: only then is an absent release really absent."""
+        return not self.unavailable
+
+    @property
+    def missing(self) -> bool:
+        """No index lists the project, and every index answered."""
+        return not self.found_on and self.complete
+
+    @property
+    def entries(self) -> list[Entry]:
+        """Every file row of every index (parses the whole page: prefer release())."""
+        return [e for page in self.pages for e in page.all_entries()]
+
+    def versions(self) -> list[Version]:
+        return sorted(Version(v) for v in {v for page in self.pages for v in page.versions()})
+
+    def release(self, version: str | Version) -> list[DistFile]:
+        try:
+            wanted = str(Version(str(version)))
+        except InvalidVersion:
+            return []
+        files = (to_file(e) for page in self.pages for e in page.entries(wanted))
+        return [f for f in files if f is not None]
+
+    def releases(self) -> dict[Version, list[DistFile]]:
+        """Every release's files (parses every filename: for the rarer "which version has a wheel")."""
+        out: dict[Version, list[DistFile]] = {}
+        for entry in self.entries:
+            file = to_file(entry)
+            if file is not None:
+                out.setdefault(file.version, []).append(file)
+        return out
+
+
+@dataclass(frozen=True)
+class ImportNames:
+    names: tuple[str, ...]  # dotted: "yaml", "google.cloud.storage"
+    source: str  # "RECORD", "top_level.txt", or "name" (guessed from the distribution name)
+    note: str = ""  # why the name was guessed
+
+
+class Index:
+    def __init__(
+        self,
+        urls: Sequence[str],
+        *,
+        cache_dir: Path | None,
+        timeout: float = 15.0,
+        workers: int = 8,
+        page_ttl: float = 600.0,
+        max_requests: int = 5000,
+        trusted_hosts: Sequence[str] = (),
+        page_limit: int = PAGE_LIMIT,
+        full_download_cap: int = FULL_DOWNLOAD_CAP,
+    ) -> None:
+        self.page_limit = page_limit
+        self.full_download_cap = full_download_cap
+        self.urls = [u if u.endswith("/") else u + "/" for u in urls]
+        self.cache_dir = cache_dir
+        self.page_ttl = page_ttl
+        self.workers = max(1, workers)
+        self.fetcher = Fetcher(timeout=timeout, max_requests=max_requests, trusted_hosts=tuple(trusted_hosts))
+        self._pages: dict[tuple[str, str], concurrent.futures.Future[Page | None]] = {}
+        self._lock = threading.Lock()
+        self._pool = concurrent.futures.ThreadPoolExecutor(self.workers, thread_name_prefix="index")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def requests(self) -> int:
+        return self.fetcher.requests
+
+    # Project pages
+
+    def projects(self, names: Iterable[str]) -> dict[NormalizedName, Project]:
+        """Every project's page from every index, fetched concurrently (at most `workers` at once)."""
+        wanted = list(dict.fromkeys(canonicalize_name(n) for n in names))
+        futures = {(name, url): self._page(url, name) for name in wanted for url in self.urls}
+        out = {name: Project(name) for name in wanted}
+        for (name, url), future in futures.items():
+            project = out[name]
+            try:
+                page = future.result()
+            except IndexUnavailable as e:
+                project.unavailable.append(e)
+                continue
+            if page is not None:
+                project.found_on.append(url)
+                project.pages.append(page)
+        return out
+
+    def project(self, name: str) -> Project:
+        return self.projects([name])[canonicalize_name(name)]
+
+    def _page(self, index_url: str, name: str) -> concurrent.futures.Future[Page | None]:
+        # One request per page per run, however many callers ask, and from however many threads.
+        with self._lock:
+            key = (index_url, name)
+            if key not in self._pages:
+                self._pages[key] = self._pool.submit(self._load_page, index_url, name)
+            return self._pages[key]
+
+    def _load_page(self, index_url: str, name: str) -> Page | None:
+        """The project's page on one index, None for a 404; raises IndexUnavailable."""
+        path = self._cache_path("pages", f"{index_url}\0{name}")
+        cached = self._read_page_cache(path)
+        if cached is not None:
+            return cached[0]
+        page_url = f"{index_url}{name}/"
+        try:
+            response = self.fetcher.get(page_url, headers={"Accept": ACCEPT}, limit=self.page_limit)
+        except NotFound:
+            self._write_bytes(path, pagestore.encode_absent(time.time()))
+            return None
+        try:
+            entries = parse_page(response.body, response.headers.get("Content-Type", ""), name, response.url)
+        except PageError as e:
+            raise IndexUnavailable(page_url, f"the project page is not a simple API page ({e})") from None
+        page = Page.from_entries(entries)
+        self._write_bytes(path, page.encode(time.time()))
+        return page
+
+    def _read_page_cache(self, path: Path | None) -> tuple[Page | None] | None:
+        if path is None:
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        decoded = pagestore.decode(data)
+        if decoded is None or not 0 <= time.time() - decoded[0] < self.page_ttl:
+            return None  # corrupt, or stale: yanks and new releases change a page
+        return (decoded[1],)
+
+    def _write_bytes(self, path: Path | None, data: bytes) -> None:
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, data.decode("ascii"))
+        except OSError:
+            pass
+
+    # Facts from one file, kept forever by its hash
+
+    def import_names(self, file: DistFile) -> ImportNames:
+        """Dotted import paths the distribution file installs, read without downloading the wheel.
+
+        sdists (and wheels that cannot be read) fall back to the distribution's name, and say so.
+        """
+        facts = self._wheel_facts(file)
+        if isinstance(facts, str):
+            return ImportNames((guess_module(file.name),), "name", facts)
+        modules, source = facts.get("modules"), facts.get("source")
+        if isinstance(modules, list) and modules and isinstance(source, str):
+            return ImportNames(tuple(str(m) for m in modules), source)
+        return ImportNames((guess_module(file.name),), "name", "the wheel lists no importable module")
+
+    def import_names_many(self, files: Iterable[DistFile]) -> dict[str, ImportNames]:
+        """import_names for many files concurrently, keyed by filename."""
+        files = list(files)
+        return dict(zip((f.filename for f in files), self._pool.map(self.import_names, files)))
+
+    def metadata(self, file: DistFile) -> str | None:
+        """The file's core METADATA: from the PEP 658 file when offered, else from inside the wheel."""
+        key = _file_key(file)
+        path = self._cache_path("files", f"{key}\0metadata") if key else None
+        cached = self._read_cache(path)
+        if isinstance(cached, dict) and isinstance(cached.get("metadata"), str):
+            return str(cached["metadata"])
+        text = self._pep658(file)
+        if text is None and file.kind == "wheel":
+            facts = self._wheel_facts(file)
+            found = facts.get("metadata") if isinstance(facts, dict) else None
+            text = found if isinstance(found, str) else None
+        if text is not None:
+            self._write_cache(path, {"metadata": text})
+        return text
+
+    def _pep658(self, file: DistFile) -> str | None:
+        if not file.metadata_url:
+            return None
+        try:
+            body = self.fetcher.get(file.metadata_url, limit=METADATA_LIMIT).body
+        except (NotFound, IndexUnavailable):
+            return None
+        expected = file.core_metadata if isinstance(file.core_metadata, dict) else {}
+        for alg, value in expected.items():
+            if hashlib.new(alg, body).hexdigest() != value:
+                return None  # a mismatching metadata file is not this file's metadata
+        return body.decode("utf-8", errors="replace")
+
+    def _wheel_facts(self, file: DistFile) -> dict[str, object] | str:
+        """{"modules", "source", "metadata"} of a wheel, or why they could not be read."""
+        if file.kind != "wheel":
+            return "an sdist: its modules are known only after building it; guessed from its name"
+        key = _file_key(file)
+        path = self._cache_path("files", f"{key}\0wheel") if key else None
+        cached = self._read_cache(path)
+        if isinstance(cached, dict) and isinstance(cached.get("modules"), list):
+            return cached
+        try:
+            facts, _ = read_wheel(self.fetcher, file.url, full_cap=self.full_download_cap)
+        except RangeUnsupported as e:
+            return f"{e}; guessed from its name"
+        except (IndexUnavailable, NotFound, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as e:
+            return f"could not read the wheel ({e}); guessed from its name"
+        data: dict[str, object] = {"modules": list(facts.modules), "source": facts.source, "metadata": facts.metadata}
+        self._write_cache(path, data)
+        return data
+
+    # The cache folder
+
+    def _cache_path(self, kind: str, key: str) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        digest = hashlib.sha256(key.encode()).hexdigest()[:40]
+        return self.cache_dir / kind / f"{digest}.json"
+
+    @staticmethod
+    def _read_cache(path: Path | None) -> object:
+        if path is None:
+            return None
+        try:
+            return json.loads(path.read_bytes())
+        except (OSError, ValueError, RecursionError):
+            return None  # absent or corrupt: fetch again
+
+    @staticmethod
+    def _write_cache(path: Path | None, data: object) -> None:
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, json.dumps(data, separators=(",", ":")))
+        except OSError:
+            pass  # a read-only or full cache folder costs speed, not correctness
+
+
+def _file_key(file: DistFile) -> str | None:
+    """A file is its hash: without one there is no safe key for a forever-cache."""
+    for alg in ("sha256", "sha384", "sha512", *sorted(file.hashes)):
+        if alg in file.hashes:
+            return f"{alg}:{file.hashes[alg]}"
+    return None
+
+
+def guess_module(name: str) -> str:
+    return canonicalize_name(name).replace("-", "_")

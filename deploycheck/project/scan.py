@@ -1,0 +1,485 @@
+"""Finding the lockfiles of a project and what each was compiled from.
+
+A lockfile is a .txt whose header says pip-compile or uv wrote it, or a requirements*.txt beside a
+.in of the same name. A requirements*.txt with neither is a plain requirements file (no lock workflow).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from deploycheck.errors import CheckError
+from deploycheck.locks.requirements import compilecmd, reqfile, reqtext
+from deploycheck.locks.requirements.compilecmd import CompileCommand
+from deploycheck.locks.requirements.reqfile import ReqFile
+from deploycheck.repo import safefs
+
+if TYPE_CHECKING:
+    from deploycheck.project.apps import App
+
+# Folders that never hold an app's own requirements but can be huge.
+SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".venv",
+    "venv",
+    "site-packages",
+    ".eggs",
+    "build",
+    "dist",
+}
+_BUILD_SOURCES = ("setup.py", "setup.cfg", "pyproject.toml")
+# pip-compile's own rule for a command with no source: the first of these that exists.
+DEFAULT_SOURCES = ("requirements.in", "setup.py", "pyproject.toml", "setup.cfg")
+OUTSIDE_FIX = "keep every file the app needs inside the repository, and refer to it by a relative path"
+
+
+@dataclass
+class Violation:
+    """A reference from the repository to something outside it (or unreadable): never followed."""
+
+    path: str  # the file that refers, as shown to the user
+    line: int | None
+    message: str
+    fix: str = OUTSIDE_FIX
+
+
+@dataclass
+class LockPair:
+    path: Path
+    display: str
+    lock: ReqFile
+    command: CompileCommand
+    cwd: Path  # the folder the compile command runs in
+    sources: list[Path]
+    needs: list[Path] = field(default_factory=list)  # other locks this one's sources include (-r/-c)
+    blocked: str = ""  # why this lock must not be compiled (a violation); "" when it can be
+    notes: list[str] = field(default_factory=list)  # how the header was read, for the report
+
+
+@dataclass
+class Project:
+    root: Path
+    locks: list[LockPair]
+    plain: list[ReqFile]  # requirements files with no .in and no compile header
+    boundary: Path | None = None  # the repository: nothing outside it is read, copied or written
+    violations: list[Violation] = field(default_factory=list)
+    inputs: set[Path] = field(default_factory=set)  # every file read (resolved): never overwritten
+    needed: set[Path] = field(default_factory=set)  # files and folders a recompile reads (the workspace copies)
+    apps: list[App] = field(default_factory=list)  # built once from the above by deploycheck.project.apps
+
+
+def rel(path: Path, root: Path) -> str:
+    try:
+        return safefs.resolve(path).relative_to(safefs.resolve(root)).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def cd_prefix(folder: Path, root: Path) -> str:
+    """`cd sub/dir && ` for a command that must run in folder, given from the checked root."""
+    where = rel(folder, root)
+    return "" if where in (".", "") else f"cd {shlex.quote(where)} && "  # folder names come from the PR
+
+
+def is_venv(folder: Path) -> bool:
+    return os.path.lexists(folder / "pyvenv.cfg")
+
+
+def _walk(root: Path) -> list[Path]:
+    found = []
+    # followlinks=False: a symlinked folder is never entered (loops, or a way out of the repository).
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not is_venv(Path(folder, d)))
+        found += [Path(folder, f) for f in sorted(files) if f.endswith(".txt")]
+    return found
+
+
+def _decode(raw: bytes, path: Path, display: str) -> ReqFile:
+    """As pip reads it (BOMs, UTF-16 from PowerShell); content problems are the file's issues, not errors."""
+    return reqfile.parse_bytes(raw, path, display)
+
+
+def _head(raw: bytes) -> str:
+    """The first lines as text, whatever encoding pip would read the file in: enough to see a header."""
+    return reqtext.decode(raw[:4096]).text
+
+
+def _default_output(sources: list[str], tool: str) -> str | None:
+    if tool == "uv":
+        return None  # uv writes to stdout unless told; the user redirected it
+    if len(sources) == 1:
+        src = sources[0]
+        if Path(src).name in _BUILD_SOURCES:
+            return str(Path(src).parent / "requirements.txt")
+        return src.rsplit(".", 1)[0] + ".txt"  # pip-compile's own rule
+    return "requirements.txt"
+
+
+# Real layered requirements nest a few levels (base <- dev <- test); this bounds a hostile chain.
+MAX_INCLUDE_DEPTH = 32
+
+
+class _Scan:
+    """One scan's state: the boundary, what was read, and what was refused."""
+
+    def __init__(self, root: Path, boundary: Path, only_binary: bool) -> None:
+        self.root = root
+        self.boundary = boundary
+        self.only_binary = only_binary
+        self.violations: list[Violation] = []
+        self.inputs: set[Path] = set()
+        self.needed: set[Path] = {root}
+        self.included: dict[Path, list[Path]] = {}  # each lock's -r/-c files, recursively
+
+    def display(self, path: Path) -> str:
+        return rel(path, self.root) if safefs.inside(path, self.root) else rel(path, self.boundary)
+
+    def read_raw(self, path: Path, display: str) -> bytes:
+        """A file inside the boundary. Out-of-boundary paths are the caller's to check first."""
+        try:
+            raw = safefs.read_bytes(path, self.boundary)
+        except safefs.SymlinkLoop:
+            raise CheckError(
+                "is a symlink loop", path=display, fix="replace the symlink with the file it should point to"
+            ) from None
+        except safefs.UnsafePath as exc:
+            raise CheckError(f"cannot be read: it {exc.reason}", path=display, fix=OUTSIDE_FIX) from None
+        return raw
+
+    def read(self, path: Path, display: str) -> ReqFile:
+        parsed = _decode(self.read_raw(path, display), path, display)
+        self.inputs.add(safefs.resolve(path))
+        return parsed
+
+    def outside(self, path: Path, line: int | None, what: str) -> str:
+        """Record a reference outside the boundary; returns the reason for the lock it blocks."""
+        message = f"{what} resolves outside the repository: it was not read"
+        self.violations.append(Violation(path=self.display(path), line=line, message=message))
+        return message
+
+    def includes(self, source: Path, seen: set[Path], blocked: list[str], depth: int = 0) -> list[Path]:
+        """Files a requirements file pulls in with -r/-c, recursively; local path requirements are needed."""
+        if depth > MAX_INCLUDE_DEPTH:
+            raise CheckError(
+                f"-r/-c includes nested more than {MAX_INCLUDE_DEPTH} deep; deploycheck reads no further",
+                path=self.display(source),
+                fix="flatten the chain of included requirements files",
+            )
+        if (
+            source in seen
+            or source.suffix in (".toml", ".py", ".cfg")
+            or not safefs.is_regular_inside(source, self.boundary)
+        ):
+            return []
+        seen.add(source)
+        display = self.display(source)
+        try:
+            parsed = self.read(source, display)
+        except CheckError:
+            return []
+        if parsed.errors and source.suffix != ".txt":
+            # The deploy does not read a .in, but the lock cannot be recompiled from one pip refuses. (A .txt
+            # is a lock or requirements file of its own: its issues are findings.)
+            first = parsed.errors[0]
+            where = f"{display}:{first.line}" if first.line else display
+            blocked.append(f"{where}: {first.message} (fix: {first.fix})")
+        found = []
+        for opt, value, line in parsed.options:
+            if opt not in ("-r", "-c", "--find-links") or not value or value.startswith(("http:", "https:")):
+                continue  # an index or page on the network: no file of the repository
+            if "://" in value and not value.startswith("file:"):
+                blocked.append(self.outside(source, line, f"`{opt} ...` on line {line} of {display} (not http(s))"))
+                continue
+            target = source.parent / compilecmd.local_path(value)
+            if not safefs.inside(target, self.boundary):
+                # Neither the file's content nor its path's target is quoted: only the referring line.
+                blocked.append(self.outside(source, line, f"`{opt} ...` on line {line} of {display}"))
+                continue
+            target = safefs.resolve(target)
+            self.needed.add(target)
+            if opt != "--find-links":
+                found.append(target)
+                found += self.includes(target, seen, blocked, depth + 1)
+        for pin in parsed.pins.values():
+            local = pin.url.removeprefix("file:") if pin.url.startswith((".", "/", "file:")) else ""
+            if not local:
+                continue
+            target = source.parent / local.split("#", 1)[0]
+            if not safefs.inside(target, self.boundary):
+                blocked.append(self.outside(source, pin.line, f"the local requirement on line {pin.line} of {display}"))
+            else:
+                self.needed.add(safefs.resolve(target))
+        return found
+
+    def compile_cwd(self, lock_path: Path, command: CompileCommand) -> Path:
+        output = command.output_file or _default_output(command.sources, command.tool)
+        folder = lock_path.parent
+        if output in (None, "-"):
+            return folder
+        for candidate in [folder, *folder.parents]:
+            if not safefs.inside(candidate, self.boundary):
+                break
+            if safefs.resolve(candidate / output) == safefs.resolve(lock_path):
+                return candidate
+        return folder
+
+    def map_absolute(self, value: str, lock_dir: Path) -> Path | None:
+        """An absolute path from the author's machine, on this repository: the longest suffix of it that
+        exists, tried from the lock's folder up to the boundary."""
+        parts = [p for p in value.replace("\\", "/").split("/") if p and not p.endswith(":")]
+        for base in [lock_dir, *lock_dir.parents]:
+            if not safefs.inside(base, self.boundary):
+                break
+            for k in range(len(parts)):
+                candidate = base.joinpath(*parts[k:])
+                if os.path.lexists(candidate) and safefs.inside(candidate, self.boundary):
+                    return candidate
+        return None
+
+    def command_for(self, path: Path, lock: ReqFile, display: str) -> tuple[CompileCommand, list[str]]:
+        """The command that compiles this lock, and notes on how it was read."""
+        header = lock.header
+        notes: list[str] = []
+        command = compilecmd.parse(header.command, only_binary=self.only_binary) if header.command else None
+        if command is None and header.tool == "custom":
+            command = self._from_annotations(path, lock, notes)
+        if command is None:
+            sibling = path.with_suffix(".in")
+            tool = "uv" if header.tool == "uv" else "pip-compile"
+            if safefs.is_regular_inside(sibling, self.boundary):
+                command = compilecmd.infer(lock, sibling.name, tool)
+            elif header.tool == "custom" and safefs.is_regular_inside(path.parent / "requirements.in", self.boundary):
+                command = compilecmd.infer(lock, "requirements.in", tool)
+            else:
+                raise CheckError(
+                    "cannot tell what this lock was compiled from: its header names no command and there is "
+                    f"no {sibling.name} beside it",
+                    path=display,
+                    line=1,
+                    fix=f"add {sibling.name} with the top-level requirements, or pass the source with --lockfile",
+                )
+        if header.tool == "custom":
+            command.original = header.command  # kept in the regenerated header; never run
+        return command, notes + command.notes
+
+    def _from_annotations(self, path: Path, lock: ReqFile, notes: list[str]) -> CompileCommand | None:
+        """CUSTOM_COMPILE_COMMAND (`make requirements`): the lock's `# via -r X` annotations still name its
+        sources, relative to the folder pip-compile ran in: the nearest folder where they all exist."""
+        sources, constraints = compilecmd.via_sources(lock)
+        if not sources:
+            return None
+        for base in [path.parent, *path.parent.parents]:
+            if not safefs.inside(base, self.boundary):
+                return None
+            if all(os.path.lexists(base / s) for s in sources):
+                tool = "uv" if lock.header.tool == "uv" else "pip-compile"
+                command = compilecmd.infer(lock, sources, tool, constraints)
+                output = os.path.relpath(path, base)
+                command.output_file = output
+                command.args += ["--output-file", output]
+                notes.append(
+                    f"the header names a custom command ({lock.header.tool}); the sources were read from the lock's "
+                    f"`# via` annotations: {', '.join(sources)}"
+                )
+                return command
+        return None
+
+    def pair(self, path: Path, lock: ReqFile) -> LockPair:
+        display = lock.display
+        command, notes = self.command_for(path, lock, display)
+        line = _command_line(lock)
+        blocked: list[str] = []
+        for reason in command.refused:
+            self.violations.append(Violation(display, line, reason, "remove it from the header's --pip-args"))
+            blocked.append(reason)
+        for value in [*command.sources, *([command.output_file] if command.output_file else [])]:
+            if compilecmd.is_absolute(value):
+                mapped = self.map_absolute(value, path.parent)
+                if mapped is not None:
+                    new = os.path.relpath(mapped, path.parent)
+                    command.remap(value, new)
+                    notes.append(
+                        f"the header's absolute path {value} (from the machine that compiled the lock) "
+                        f"was read as {rel(mapped, self.root)}"
+                    )
+        cwd = safefs.resolve(self.compile_cwd(path, command))
+        if not command.sources and command.tool == "pip-compile":
+            default = next((n for n in DEFAULT_SOURCES if safefs.is_regular_inside(cwd / n, self.boundary)), None)
+            if default is None:
+                raise CheckError(
+                    f"the header's command names no source, and none of {', '.join(DEFAULT_SOURCES)} exists "
+                    f"in {rel(cwd, self.root) or '.'}",
+                    path=display,
+                    line=line,
+                    fix="add the source file, or recompile the lock naming its source",
+                )
+            command.sources = [default]
+            notes.append(f"the header's command names no source: pip-compile's default is {default} (the first found)")
+        if command.self_output:
+            notes.append("the command's source is its own output: it was recompiled from the committed copy")
+        sources = []
+        for name in command.sources:
+            source = cwd / name
+            if not safefs.inside(source, self.boundary):
+                blocked.append(self.outside(path, line, f"the header's source {compilecmd.short(name)}"))
+                continue
+            if not safefs.is_regular_inside(source, self.boundary):
+                raise CheckError(
+                    f"the header's command compiles {rel(source, self.root)}, which does not exist",
+                    path=display,
+                    line=line,
+                    fix="restore that file, or recompile the lock from the file that now holds the requirements",
+                )
+            sources.append(safefs.resolve(source))
+        for opt, value in command.path_options():
+            target = cwd / value
+            if not safefs.inside(target, self.boundary):
+                blocked.append(self.outside(path, line, f"the header's {opt}"))
+            else:
+                self.needed.add(safefs.resolve(target))
+        seen: set[Path] = set()
+        included: list[Path] = []
+        for source in sources:
+            if source.suffix not in (".toml", ".py", ".cfg") and source != safefs.resolve(path):
+                self.inputs.add(source)
+            self.needed.add(source.parent if source.suffix in (".toml", ".py", ".cfg") else source)
+            included += self.includes(source, seen, blocked)
+        self.included[safefs.resolve(path)] = included
+        self.needed |= {cwd, safefs.resolve(path)}
+        pair = LockPair(safefs.resolve(path), display, lock, command, cwd, sources, notes=notes)
+        pair.blocked = blocked[0] if blocked else ""
+        return pair
+
+
+def _command_line(lock: ReqFile) -> int:
+    """The header line that holds the command, for messages about it."""
+    command = lock.header.command
+    for number, text in enumerate(lock.text.splitlines()[: max(lock.header.lines, 1)], 1):
+        if command and command in text:
+            return number
+    return max(lock.header.lines - 1, 1)
+
+
+def _ordered(locks: list[LockPair], state: _Scan) -> list[LockPair]:
+    """Locks that others include (-c base.txt) first, as they are compiled by hand."""
+    by_path = {lock.path: lock for lock in locks}
+    for lock in locks:
+        lock.needs = [p for p in state.included.get(lock.path, []) if p in by_path and p != lock.path]
+    done: list[LockPair] = []
+    visiting: set[Path] = set()
+
+    def visit(lock: LockPair) -> None:
+        if lock in done or lock.path in visiting:
+            return
+        visiting.add(lock.path)
+        for need in lock.needs:
+            visit(by_path[need])
+        done.append(lock)
+
+    for lock in locks:
+        visit(lock)
+    return done
+
+
+def given_lockfile(name: str, root: Path, boundary: Path, *, must_exist: bool = True) -> Path:
+    """A --lockfile, checked before it is opened. Each refusal is a usage error (exit 2)."""
+    path = root / name
+    if safefs.is_loop(path):
+        raise CheckError("the lockfile is a symlink loop", path=name, fix="pass the file the symlink should point to")
+    if not safefs.inside(path, boundary):
+        raise CheckError(
+            "the lockfile is outside the repository, which deploycheck never reads",
+            path=name,
+            fix="pass a lockfile inside the repository",
+        )
+    if path.is_dir():
+        raise CheckError(
+            "is a folder, not a lockfile", path=name, fix="pass the lockfile's path, e.g. DIR/requirements.txt"
+        )
+    if must_exist and not safefs.is_regular_inside(path, boundary):
+        raise CheckError("no such lockfile", path=name, fix="pass a path relative to the checked folder")
+    return path
+
+
+def default_boundary(root: Path) -> Path:
+    """The repository: the git work tree holding root, else root itself. Found from the path as given, not
+    resolved: a committed symlink `app -> /elsewhere` must not move the boundary to /elsewhere's repository."""
+    return safefs.git_top(root) or safefs.resolve(root)
+
+
+def scan(
+    root: Path, lockfiles: list[str] | None = None, *, boundary: Path | None = None, only_binary: bool = False
+) -> Project:
+    """The project's locks and plain requirements files. boundary: the repository (default: the git work
+    tree holding root, else root); every path is checked against it before it is opened."""
+    if not root.is_dir():
+        raise CheckError("no such folder", path=str(root), fix="pass the folder of the app to check")
+    boundary = safefs.resolve(boundary) if boundary else default_boundary(root)
+    root = safefs.resolve(root)
+    if not safefs.inside(root, boundary):
+        raise CheckError(
+            "the checked folder is outside the repository", path=str(root), fix="check a folder of the repository"
+        )
+    state = _Scan(root, boundary, only_binary)
+    candidates = [given_lockfile(n, root, boundary) for n in lockfiles] if lockfiles else _walk(root)
+    locks: list[LockPair] = []
+    plain: list[ReqFile] = []
+    for path in candidates:
+        named = path.name.startswith("requirements") or path.parent.name == "requirements"
+        display = rel(path, root) if not os.path.islink(path) else path.relative_to(root).as_posix()
+        if os.path.islink(path) and not safefs.inside(path, boundary):
+            if named or lockfiles:
+                state.violations.append(
+                    Violation(display, None, "is a symlink to a file outside the repository: it was not read")
+                )
+            continue
+        if not (named or lockfiles) and not safefs.is_regular_inside(path, boundary):
+            continue
+        if not (named or lockfiles) and path.stat().st_size > safefs.DEFAULT_CAP:
+            continue
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0  # a symlink loop, or gone: read_raw below says which
+        if (named or lockfiles) and size > reqfile.MAX_FILE_BYTES:
+            # The deploy's pip would read it; deploycheck reads no further: a finding, not "could not check".
+            state.inputs.add(safefs.resolve(path))
+            plain.append(reqfile.too_large(path, display, f"{size} bytes"))
+            continue
+        raw = state.read_raw(path, display)
+        head = _head(raw)
+        compiled = "autogenerated by pip-compile" in head or "autogenerated by uv" in head
+        if not (compiled or named or lockfiles):
+            continue
+        lock = _decode(raw, path, display)
+        state.inputs.add(safefs.resolve(path))
+        if compiled or safefs.is_regular_inside(path.with_suffix(".in"), boundary):
+            locks.append(state.pair(path, lock))
+            continue
+        blocked: list[str] = []
+        state.includes(path, set(), blocked)  # a plain file is compiled as a source: its -r/-c too
+        if not blocked:
+            plain.append(lock)
+            state.needed.add(safefs.resolve(path))
+    return Project(
+        root,
+        _ordered(locks, state),
+        plain,
+        boundary=boundary,
+        violations=state.violations,
+        inputs=state.inputs,
+        needed=state.needed,
+    )

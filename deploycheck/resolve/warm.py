@@ -1,0 +1,24 @@
+"""Image build step: make the pip-tools toolchain of every interpreter now, not on the first run.
+
+python -m deploycheck.resolve.warm 3.9 3.10 3.11 3.12 3.13
+"""
+
+from __future__ import annotations
+
+import sys
+
+from deploycheck.resolve import interpreters, resolver
+
+
+def main(versions: list[str]) -> int:
+    for version in versions:
+        interp = interpreters.find(version)
+        if interp is None:
+            print(f"no CPython {version}: {interpreters.how_to_install(version)}", file=sys.stderr)
+            return 1
+        print(f"Python {interp.version} ({interp.path}): {resolver.toolchain(interp)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

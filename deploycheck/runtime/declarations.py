@@ -1,0 +1,451 @@
+"""Reading each file that can say which Python an app runs on, as real repositories write them.
+
+Every reader gets the file's text (read through boundedread: inside the repository, regular, capped) and
+returns a Declaration, a BadDeclaration (the file tries to say something a platform cannot use: the file,
+the line, why, and what to write instead), or None (the file says nothing about Python). Parsing is line by
+line or by a library on capped input; YAML is loaded with BaseLoader (every scalar a string, so 3.10 stays
+"3.10") after counting aliases, so a billion-laughs document costs nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from deploycheck.repo import boundedread
+from deploycheck.runtime import cpython
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10 only
+    import tomli as tomllib
+
+
+@dataclass
+class Declaration:
+    version: str  # "3.11" or "3.11.6"
+    path: Path
+    line: int
+    what: str  # e.g. "FROM python:3.11-slim"
+    image: str = ""  # the python image tag when this is a Dockerfile FROM or a compose image ("3.11-slim")
+
+    @property
+    def minor(self) -> str:
+        return cpython.minor_of(self.version)
+
+
+@dataclass
+class BadDeclaration:
+    path: Path
+    line: int | None
+    text: str  # the offending text, as written (truncated)
+    why: str
+    fix: str
+
+
+Result = Declaration | BadDeclaration | None
+FIX_VERSION = "write the CPython version the app runs on, e.g. `3.12`"
+_NOT_CPYTHON = ("pypy", "graalpy", "jython", "ironpython", "micropython", "stackless", "pyston", "cinder")
+_DISTRIBUTIONS = ("miniconda", "anaconda", "mambaforge", "miniforge", "activepython")
+_FLOATING = {"latest", "stable", "system", "3", "3.x", "3.*", "python3", "python", "default", "newest", "dev"}
+_VERSION = re.compile(r"3\.\d+(?:\.\d+)?")
+
+
+def _short(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def classify(value: str, path: Path, line: int, what: str | None = None) -> Declaration | BadDeclaration:
+    """A version string as a platform would take it: `3.12`, `3.12.4`, `python-3.12` are versions;
+    `pypy3.10`, `system`, `3`, `latest`, `3.99`, `3.13.99`, garbage are not."""
+    raw = value.strip()
+    low = raw.lower()
+    shown = _short(what if what is not None else raw)
+    m = re.fullmatch(r"(?:cpython-|python-?)?(3\.\d+(?:\.\d+)?)", low)
+    if m:
+        why = cpython.why_not_a_release(m.group(1))
+        if why:
+            return BadDeclaration(path, line, shown, why, FIX_VERSION)
+        return Declaration(m.group(1), path, line, shown)
+    if low == "system":
+        return BadDeclaration(
+            path,
+            line,
+            shown,
+            "`system` means whatever Python the machine has; a platform cannot install it",
+            FIX_VERSION,
+        )
+    if low in _FLOATING or re.fullmatch(r"3(\.x|\.\*)?", low):
+        return BadDeclaration(
+            path, line, shown, f"{raw!r} names no minor version, so the deploy gets whatever is newest", FIX_VERSION
+        )
+    if low.startswith(_NOT_CPYTHON):
+        return BadDeclaration(
+            path, line, shown, f"{raw!r} is not CPython; deploy platforms and deploycheck install CPython", FIX_VERSION
+        )
+    if low.startswith(_DISTRIBUTIONS):
+        return BadDeclaration(path, line, shown, f"{raw!r} is a conda distribution, not a Python version", FIX_VERSION)
+    if re.fullmatch(r"(?:python-?)?2(\.\d+){0,2}", low):
+        return BadDeclaration(
+            path, line, shown, "Python 2 is past its end of life and no platform installs it", FIX_VERSION
+        )
+    if re.fullmatch(r"(?:cpython-|python-?)?3\.\d+(?:\.\d+)?\S*", low):
+        version = re.match(r"(?:cpython-|python-?)?(3\.\d+(?:\.\d+)?)", low)
+        assert version is not None
+        return BadDeclaration(
+            path,
+            line,
+            shown,
+            f"{raw!r} adds a suffix to {version.group(1)} that platforms do not accept (free-threaded, dev or "
+            "virtualenv names)",
+            f"write `{version.group(1)}` alone",
+        )
+    return BadDeclaration(
+        path, line, shown, f"{shown!r} is not a Python version (a pyenv virtualenv name, or garbage?)", FIX_VERSION
+    )
+
+
+def _first_content_line(text: str) -> tuple[int, str] | None:
+    for number, line in enumerate(text.splitlines(), 1):
+        content = line.split("#", 1)[0].strip()
+        if content:
+            return number, content
+    return None
+
+
+def python_version_file(path: Path, text: str) -> Result:
+    first = _first_content_line(text)
+    if first is None:
+        return BadDeclaration(path, 1, "", ".python-version is empty", FIX_VERSION)
+    number, content = first
+    # pyenv allows several versions on one line or several lines; the first is the one used.
+    return classify(content.split()[0], path, number, content)
+
+
+def runtime_txt(path: Path, text: str) -> Result:
+    first = _first_content_line(text)
+    if first is None:
+        return BadDeclaration(path, 1, "", "runtime.txt is empty", "write `python-3.12` (or delete it)")
+    number, content = first
+    return classify(content, path, number)
+
+
+def tool_versions(path: Path, text: str) -> Result:
+    for number, line in enumerate(text.splitlines(), 1):
+        parts = line.split("#", 1)[0].split()
+        if parts and parts[0] == "python":
+            if len(parts) < 2:
+                return BadDeclaration(path, number, line.strip(), "names python without a version", FIX_VERSION)
+            return classify(parts[1], path, number, line.strip())
+    return None
+
+
+_ARG = re.compile(r"^\s*ARG\s+(\w+)(?:=(?:\"([^\"]*)\"|'([^']*)'|(\S*)))?", re.IGNORECASE)
+_FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)", re.IGNORECASE)
+_PY_IMAGE = re.compile(r"^(?:(?:docker\.io/|index\.docker\.io/)?(?:library/)?)python(?::(\S+))?$", re.IGNORECASE)
+
+
+def _substitute(image: str, args: dict[str, str]) -> tuple[str, str | None]:
+    """${VAR}, $VAR and ${VAR:-default} from ARG defaults; the name of the first variable with no value."""
+    missing: list[str] = []
+
+    def one(m: re.Match[str]) -> str:
+        name = m.group(1) or m.group(3)
+        if args.get(name):
+            return args[name]
+        if m.group(2) is not None:
+            return m.group(2)
+        missing.append(name)
+        return m.group(0)
+
+    out = re.sub(r"\$\{(\w+)(?::-([^}]*))?\}|\$(\w+)", one, image)
+    return out, (missing[0] if missing else None)
+
+
+def image_version(tag: str | None, path: Path, number: int, line: str) -> Result:
+    """An official python image tag: `3.12-slim`, `3.11.9-alpine3.20`; floating tags are unusable."""
+    if not tag or tag.lower() in ("latest", "slim", "alpine", "bookworm", "trixie", "bullseye"):
+        return BadDeclaration(
+            path,
+            number,
+            _short(line),
+            "the python image has no version tag, so each build takes whatever Python is newest",
+            "pin the minor version, e.g. `FROM python:3.12-slim`",
+        )
+    m = re.match(r"(\d+(?:\.\d+){0,2})(?:-|$)", tag)
+    if not m:
+        return BadDeclaration(path, number, _short(line), f"the image tag {tag!r} names no Python version", FIX_VERSION)
+    version = m.group(1)
+    if version.count(".") == 0:
+        return BadDeclaration(
+            path,
+            number,
+            _short(line),
+            f"python:{tag} names no minor version, so each build takes whatever Python {version} is newest",
+            f"pin the minor version, e.g. `FROM python:{version}.12{tag[len(version) :]}`",
+        )
+    result = classify(version, path, number, line)
+    if isinstance(result, Declaration):
+        result.image = tag
+    return result
+
+
+def dockerfile(path: Path, text: str) -> Result:
+    """The last stage built FROM an official python image; ARG defaults fill ${VAR} templates."""
+    args: dict[str, str] = {}
+    found: Result = None
+    for number, line in enumerate(text.splitlines(), 1):
+        m = _ARG.match(line)
+        if m:
+            args[m.group(1)] = next((g for g in m.group(2, 3, 4) if g is not None), "")
+            continue
+        m = _FROM.match(line)
+        if not m:
+            continue
+        image, missing = _substitute(m.group(1), args)
+        if missing:
+            if image.startswith("$") or "python" in image.lower():
+                found = BadDeclaration(
+                    path,
+                    number,
+                    _short(line),
+                    f"the image comes from the build argument {missing}, which has no default, so the Python "
+                    "version depends on how the image is built",
+                    f"give it a default: `ARG {missing}=3.12`",
+                )
+            continue
+        im = _PY_IMAGE.match(image)
+        if im:
+            found = image_version(im.group(1), path, number, line)
+    return found
+
+
+def _yaml(path: Path, text: str) -> tuple[object, BadDeclaration | None]:
+    """BaseLoader: no tags, every scalar a string. Aliases are counted first: expanding a YAML bomb is the
+    only way a small YAML file costs more than its size."""
+    import yaml  # a third of the start-up time: only for projects that have YAML files
+
+    try:
+        aliases = sum(1 for event in yaml.parse(text) if isinstance(event, yaml.AliasEvent))
+        if aliases > 100:
+            return None, BadDeclaration(
+                path, None, "", f"uses {aliases} YAML aliases; deploycheck reads at most 100", "write the values out"
+            )
+        return yaml.load(text, Loader=yaml.BaseLoader), None
+    except (yaml.YAMLError, RecursionError) as exc:  # RecursionError: thousands of nested brackets
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, BadDeclaration(
+            path, line, "", f"{path.name} is not valid YAML ({problem})", f"fix the YAML syntax in {path.name}"
+        )
+
+
+def _line_of(text: str, *needles: str) -> int:
+    for number, line in enumerate(text.splitlines(), 1):
+        if all(n in line for n in needles):
+            return number
+    return 1
+
+
+def app_yaml(path: Path, text: str) -> Result:
+    data, bad = _yaml(path, text)
+    if bad:
+        return bad
+    if not isinstance(data, dict):
+        return None
+    runtime = data.get("runtime")
+    if not isinstance(runtime, str):
+        return None
+    line = _line_of(text, "runtime")
+    m = re.fullmatch(r"python(\d)(\d{1,2})", runtime.strip())
+    if m and m.group(1) == "2":
+        return BadDeclaration(
+            path,
+            line,
+            f"runtime: {runtime}",
+            "App Engine's Python 2 runtime is past its end of life",
+            "`runtime: python312`",
+        )
+    if m:
+        return classify(f"3.{m.group(2)}", path, line, f"runtime: {runtime}")
+    config = data.get("runtime_config")
+    if runtime.strip() == "python" and isinstance(config, dict) and isinstance(config.get("runtime_version"), str):
+        version = config["runtime_version"]
+        return classify(version, path, _line_of(text, "runtime_version"), f"runtime_version: {version}")
+    if runtime.startswith("python"):
+        return BadDeclaration(
+            path,
+            line,
+            f"runtime: {runtime}",
+            f"{runtime!r} is not an App Engine Python runtime",
+            "`runtime: python312`",
+        )
+    return None
+
+
+def _toml(path: Path, text: str) -> tuple[dict[str, object] | None, BadDeclaration | None]:
+    try:
+        return tomllib.loads(text), None
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        return None, BadDeclaration(
+            path,
+            int(m.group(1)) if m else None,
+            "",
+            f"{path.name} is not valid TOML ({exc})",
+            f"fix the TOML syntax in {path.name}",
+        )
+
+
+def pipfile(path: Path, text: str) -> Result:
+    data, bad = _toml(path, text)
+    if bad or data is None:
+        return bad
+    requires = data.get("requires")
+    if not isinstance(requires, dict):
+        return None
+    key = "python_full_version" if "python_full_version" in requires else "python_version"
+    version = requires.get(key)
+    if version is None:
+        return None
+    return classify(str(version), path, _line_of(text, key), f'[requires] {key} = "{version}"')
+
+
+def pipfile_lock(path: Path, text: str) -> Result:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        return BadDeclaration(path, None, "", f"Pipfile.lock is not valid JSON ({exc})", "run `pipenv lock` again")
+    meta = data.get("_meta") if isinstance(data, dict) else None
+    requires = meta.get("requires") if isinstance(meta, dict) else None
+    if not isinstance(requires, dict):
+        return None
+    for key in ("python_full_version", "python_version"):
+        if isinstance(requires.get(key), str):
+            return classify(requires[key], path, _line_of(text, key), f'"{key}": "{requires[key]}"')
+    return None
+
+
+def environment_yml(path: Path, text: str) -> Result:
+    data, bad = _yaml(path, text)
+    if bad:
+        return bad
+    deps = data.get("dependencies") if isinstance(data, dict) else None
+    for dep in deps if isinstance(deps, list) else []:
+        if not isinstance(dep, str):
+            continue
+        m = re.fullmatch(r"(?:conda-forge::|defaults::)?python\s*(==?)\s*(\S+?)(?:\.\*)?", dep.strip())
+        if m:
+            return classify(m.group(2), path, _line_of(text, "python", m.group(2)), dep.strip())
+    return None
+
+
+def mise_toml(path: Path, text: str) -> Result:
+    data, bad = _toml(path, text)
+    if bad or data is None:
+        return bad
+    tools = data.get("tools")
+    value = tools.get("python") if isinstance(tools, dict) else None
+    if isinstance(value, list) and value:
+        value = value[0]
+    if isinstance(value, dict):
+        value = value.get("version")
+    if not isinstance(value, str):
+        return None
+    return classify(value, path, _line_of(text, "python"), f'python = "{value}"')
+
+
+def render_yaml(path: Path, text: str) -> Result:
+    data, bad = _yaml(path, text)
+    if bad:
+        return bad
+    services = data.get("services") if isinstance(data, dict) else None
+    for service in services if isinstance(services, list) else []:
+        env = service.get("envVars") if isinstance(service, dict) else None
+        for var in env if isinstance(env, list) else []:
+            if isinstance(var, dict) and var.get("key") == "PYTHON_VERSION" and isinstance(var.get("value"), str):
+                value = var["value"]
+                line = _line_of(text, value)
+                result = classify(value, path, line, f"PYTHON_VERSION: {value}")
+                if isinstance(result, Declaration) and result.version.count(".") == 1:
+                    return BadDeclaration(
+                        path,
+                        line,
+                        f"PYTHON_VERSION: {value}",
+                        "Render's PYTHON_VERSION must be a full version such as 3.13.5; a minor alone fails the build",
+                        f"write the full version, e.g. `{value}.0`, or move `{value}` to .python-version",
+                    )
+                return result
+    return None
+
+
+def requires_python(path: Path, text: str) -> tuple[SpecifierSet, int] | BadDeclaration | None:
+    data, bad = _toml(path, text)
+    if bad or data is None:
+        return bad
+    project = data.get("project")
+    spec = project.get("requires-python") if isinstance(project, dict) else None
+    if not isinstance(spec, str):
+        return None
+    line = _line_of(text, "requires-python")
+    try:
+        parsed = SpecifierSet(spec)
+    except InvalidSpecifier:
+        return BadDeclaration(
+            path, line, spec, f"requires-python {spec!r} is not a version specifier", "write e.g. `>=3.10`"
+        )
+    if not any(parsed.contains(f"{m}.{p}") for m in cpython.MINORS for p in (0, 99)):
+        return BadDeclaration(
+            path,
+            line,
+            f'requires-python = "{spec}"',
+            f"requires-python {spec!r} allows no CPython release (3.6 to {max(cpython.MINORS, key=_minor_key)})",
+            "write the range the app supports, e.g. `>=3.10`",
+        )
+    return parsed, line
+
+
+def _minor_key(minor: str) -> int:
+    return int(minor.split(".")[1])
+
+
+Reader = Callable[[Path, str], Result]
+READERS: dict[str, Reader] = {
+    "Dockerfile": dockerfile,
+    "Containerfile": dockerfile,
+    "app.yaml": app_yaml,
+    "render.yaml": render_yaml,
+    "runtime.txt": runtime_txt,
+    ".python-version": python_version_file,
+    "Pipfile": pipfile,
+    "Pipfile.lock": pipfile_lock,
+    "environment.yml": environment_yml,
+    "environment.yaml": environment_yml,
+    ".tool-versions": tool_versions,
+    "mise.toml": mise_toml,
+}
+
+
+def read(path: Path, root: Path, reader: Reader) -> Result:
+    """One declaration file through the bounded reader; a file that cannot be read safely is unusable."""
+    try:
+        data = boundedread.read(path, root)
+    except FileNotFoundError:
+        return None
+    except boundedread.Unreadable as exc:
+        return BadDeclaration(
+            path, None, "", f"{path.name} {exc}", f"make {path.name} a small regular file in the repo"
+        )
+    except OSError as exc:
+        return BadDeclaration(path, None, "", f"{path.name} cannot be read ({exc.strerror})", "check its permissions")
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return BadDeclaration(path, None, "", f"{path.name} is binary, not text", f"write {path.name} as text")
+    return reader(path, boundedread.decode(data))

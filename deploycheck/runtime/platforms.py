@@ -1,0 +1,350 @@
+"""What each deploy platform reads: one table of facts per platform, and which platform an app deploys on.
+
+Each table is dated and names its sources. The facts were checked through the search tool on the date in
+`verified`; where the tool's copy of a page was older than what the platform has since announced (quoted in
+issue #9), the newer fact is kept and the table's `note` says so. To update a platform, edit its table and
+`verified`; runtime.py reads `runtime_files`, `default_python` and `ignores`, the checks read the rest.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from deploycheck.repo import boundedread
+
+
+@dataclass(frozen=True)
+class RuntimeSource:
+    file: str  # a reader name in runtime.READERS, or a description for what cannot be read from the repo
+    formats: str  # what the platform accepts there
+    readable: bool = True  # False: set outside the repository (a dashboard variable, a dialog)
+
+
+@dataclass(frozen=True)
+class Platform:
+    id: str
+    name: str
+    verified: datetime.date
+    docs: tuple[str, ...]
+    default_python: str | None  # for new apps that declare nothing; None: the platform has no default
+    offered: tuple[str, ...] | None  # minors it installs today; None: any (a Docker image tag)
+    removed: tuple[tuple[str, str], ...]  # (minor, "YYYY-MM" it stopped being offered)
+    runtime_sources: tuple[RuntimeSource, ...]  # in the platform's order of precedence
+    dependency_files: tuple[str, ...]  # in the platform's order of precedence
+    dependency_where: str
+    ignores: tuple[str, ...] = ()  # declaration files present in many repos that this platform does not read
+    conflicts: tuple[str, ...] = ()  # combinations the platform rejects, as rules a check can state
+    root_only: tuple[str, ...] = ()  # files read at the repository root only
+    first_file_wins: bool = False  # installs from the first of dependency_files present (others are ignored)
+    note: str = ""
+
+    @property
+    def runtime_files(self) -> tuple[str, ...]:
+        return tuple(s.file for s in self.runtime_sources if s.readable)
+
+    def offers(self, minor: str) -> bool:
+        return self.offered is None or minor in self.offered
+
+
+_PYTHON_VERSION_FORMATS = "3.N or 3.N.N"
+
+STREAMLIT = Platform(
+    id="streamlit-cloud",
+    name="Streamlit Community Cloud",
+    verified=datetime.date(2026, 11, 21),
+    docs=(
+        "https://docs.streamlit.io/deploy/streamlit-community-cloud/deploy-your-app/app-dependencies",
+        "https://docs.streamlit.io/deploy/streamlit-community-cloud/manage-your-app/upgrade-python",
+    ),
+    default_python="3.12",
+    offered=("3.10", "3.11", "3.12", "3.13", "3.14"),
+    removed=(),
+    runtime_sources=(RuntimeSource("the deploy dialog (Advanced settings)", "3.N", readable=False),),
+    dependency_files=("uv.lock", "Pipfile", "environment.yml", "requirements.txt", "pyproject.toml"),
+    first_file_wins=True,
+    dependency_where="the first found in the entrypoint's folder, then at the repository root",
+    ignores=("runtime.txt",),
+    root_only=("packages.txt", ".streamlit/config.toml"),
+    note=(
+        "The search tool held only streamlit/docs pull requests (#1209, #1213) for these pages, not the pages "
+        "themselves: the dependency order, the 3.12 default, and 'changing Python means deleting and "
+        "redeploying' are kept from issue #9. `offered` is the dialog's list as last seen, unverified. The dialog "
+        "alone decides the Python: runtime.txt is a known trap; deploycheck reads .python-version and the "
+        "like only as a hint of what the dialog was set to."
+    ),
+)
+
+HEROKU = Platform(
+    id="heroku",
+    name="Heroku",
+    verified=datetime.date(2026, 11, 21),
+    docs=(
+        "https://devcenter.heroku.com/articles/python-support",
+        "https://devcenter.heroku.com/articles/python-runtimes",
+        "https://github.com/heroku/heroku-buildpack-python",
+    ),
+    default_python="3.14",
+    offered=("3.10", "3.11", "3.12", "3.13", "3.14"),
+    removed=(("3.9", "2026-01"),),
+    runtime_sources=(
+        RuntimeSource("runtime.txt", "python-3.N or python-3.N.N (deprecated since 2025; not with uv)"),
+        RuntimeSource(".python-version", "3.N or 3.N.N only"),
+        RuntimeSource("Pipfile.lock", "_meta.requires.python_full_version, then python_version"),
+    ),
+    dependency_files=("requirements.txt", "Pipfile.lock", "poetry.lock", "uv.lock"),
+    dependency_where="the repository root (or the app's root with a monorepo buildpack)",
+    conflicts=(
+        "more than one of requirements.txt, Pipfile/Pipfile.lock, poetry.lock, uv.lock fails the build (since 2025-12)",
+        "uv.lock needs .python-version; runtime.txt together with uv.lock is an error",
+    ),
+    note=(
+        "The search tool's Dev Center copies (2025-01/05) say default 3.13 and 3.9 'deprecated'; the buildpack "
+        "README and changelog 3141 confirm runtime.txt > .python-version > Pipfile.lock and runtime.txt's "
+        "deprecation; PR #1791 confirms uv needs .python-version and rejects runtime.txt; issue #1691 and "
+        "real build logs (2026-01) show the multiple-package-manager error. The 3.14 default and 3.9's "
+        "removal in 2026-01 are kept from issue #9."
+    ),
+)
+
+RENDER = Platform(
+    id="render",
+    name="Render",
+    verified=datetime.date(2026, 11, 21),
+    docs=("https://render.com/docs/python-version",),
+    default_python="3.14",
+    offered=("3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14"),
+    removed=(),
+    runtime_sources=(
+        RuntimeSource("render.yaml", "PYTHON_VERSION: a fully qualified 3.N.N (envVars of the service)"),
+        RuntimeSource("the PYTHON_VERSION variable set in the dashboard", "3.N.N", readable=False),
+        RuntimeSource(".python-version", "3.N or 3.N.N, at the repository root"),
+    ),
+    dependency_files=("uv.lock", "poetry.lock", "requirements.txt"),
+    first_file_wins=True,
+    dependency_where="the service's root directory; uv is used when uv.lock exists",
+    note="Verified on the docs page (default 3.14.3 for services created from 2026-02-11; minimum 3.7.3).",
+)
+
+RAILWAY = Platform(
+    id="railway",
+    name="Railway (Railpack)",
+    verified=datetime.date(2026, 11, 21),
+    docs=("https://railpack.com/languages/python",),
+    default_python="3.13",
+    offered=("3.10", "3.11", "3.12", "3.13", "3.14"),
+    removed=(),
+    runtime_sources=(
+        RuntimeSource("the RAILPACK_PYTHON_VERSION variable", "3.N or 3.N.N", readable=False),
+        RuntimeSource(".python-version", _PYTHON_VERSION_FORMATS),
+        RuntimeSource(".tool-versions", "python 3.N[.N]"),
+        RuntimeSource("mise.toml", "[tools] python = '3.N'"),
+        RuntimeSource("runtime.txt", "python-3.N[.N]"),
+        RuntimeSource("Pipfile", "[requires] python_version"),
+    ),
+    dependency_files=("requirements.txt", "pyproject.toml", "uv.lock", "poetry.lock", "Pipfile"),
+    first_file_wins=True,
+    dependency_where="the service's root directory; requirements.txt wins over uv.lock",
+    note="Verified on railpack.com (default 3.13.2; 'supports Python 3.10 and later').",
+)
+
+APP_ENGINE = Platform(
+    id="app-engine",
+    name="Google App Engine (standard)",
+    verified=datetime.date(2026, 11, 21),
+    docs=(
+        "https://cloud.google.com/appengine/docs/standard/python3/runtime",
+        "https://cloud.google.com/appengine/docs/standard/lifecycle/support-schedule",
+    ),
+    default_python=None,  # app.yaml must name the runtime
+    offered=("3.10", "3.11", "3.12", "3.13", "3.14"),
+    removed=(("3.9", "2025-10"),),
+    runtime_sources=(RuntimeSource("app.yaml", "runtime: python3NN (python310 .. python314)"),),
+    dependency_files=("requirements.txt",),
+    dependency_where="next to app.yaml",
+    conflicts=("a Pipfile or Pipfile.lock next to app.yaml makes the deploy fail",),
+    note=(
+        "'The latest supported Python version is 3.14' per the runtime page; new python39 deployments are "
+        "rejected since 3.9's end of life (GoogleCloudPlatform/python-docs-samples#13612, 2025-10)."
+    ),
+)
+
+FLY = Platform(
+    id="fly",
+    name="Fly.io",
+    verified=datetime.date(2026, 11, 21),
+    docs=("https://fly.io/docs/languages-and-frameworks/python/", "https://fly.io/docs/launch/create/"),
+    default_python=None,
+    offered=None,
+    removed=(),
+    runtime_sources=(
+        RuntimeSource("Dockerfile", "FROM python:3.N[.N][-variant]"),
+        RuntimeSource("Containerfile", "FROM python:3.N[.N][-variant]"),
+    ),
+    dependency_files=("whatever the Dockerfile installs",),
+    dependency_where="the Dockerfile's build context",
+    note="`fly launch` writes FROM from the developer's local Python. Image facts: see IMAGE_VARIANTS.",
+)
+
+DOCKER = Platform(
+    id="docker",
+    name="a Docker image",
+    verified=datetime.date(2026, 11, 21),
+    docs=("https://hub.docker.com/_/python",),
+    default_python=None,
+    offered=None,
+    removed=(),
+    runtime_sources=FLY.runtime_sources,
+    dependency_files=FLY.dependency_files,
+    dependency_where=FLY.dependency_where,
+)
+
+GENERIC = Platform(
+    id="generic",
+    name="an unknown platform",
+    verified=datetime.date(2026, 11, 21),
+    docs=(),
+    default_python=None,
+    offered=None,
+    removed=(),
+    runtime_sources=(),
+    dependency_files=("requirements.txt",),
+    dependency_where="the app's folder",
+)
+
+PLATFORMS: dict[str, Platform] = {
+    p.id: p for p in (STREAMLIT, HEROKU, RENDER, RAILWAY, APP_ENGINE, FLY, DOCKER, GENERIC)
+}
+CHOICES = ("auto", *PLATFORMS)
+
+
+@dataclass(frozen=True)
+class ImageVariant:
+    compiler: bool  # gcc and headers present: sdists with C extensions build
+    musl: bool  # musl libc: manylinux wheels do not install, musllinux ones do
+
+
+# Official python image variants (hub.docker.com/_/python): `slim` drops gcc and headers; alpine is musl.
+IMAGE_VARIANTS = {
+    "full": ImageVariant(compiler=True, musl=False),  # python:3.12, -bookworm, -trixie
+    "slim": ImageVariant(compiler=False, musl=False),
+    "alpine": ImageVariant(compiler=False, musl=True),
+    "windowsservercore": ImageVariant(compiler=False, musl=False),
+}
+
+
+def image_variant(tag: str) -> ImageVariant:
+    """Facts for an official python image tag such as `3.12-slim-bookworm` or `3.11-alpine3.20`."""
+    lowered = tag.lower()
+    for name in ("alpine", "slim", "windowsservercore"):
+        if name in lowered:
+            return IMAGE_VARIANTS[name]
+    return IMAGE_VARIANTS["full"]
+
+
+def no_longer_offered(minor: str) -> list[tuple[Platform, str | None]]:
+    """Platforms that do not install `minor` for new deploys, with when they stopped (None: not recorded)."""
+    out: list[tuple[Platform, str | None]] = []
+    for platform in PLATFORMS.values():
+        if platform.offers(minor):
+            continue
+        out.append((platform, dict(platform.removed).get(minor)))
+    return out
+
+
+# Names first: each is one directory lookup. Nearest folder wins, so each app of a monorepo has its own.
+_MARKERS: tuple[tuple[str, str, str], ...] = (
+    ("app.yaml", "app-engine", "App Engine's app.yaml"),
+    ("fly.toml", "fly", "Fly.io's fly.toml"),
+    ("render.yaml", "render", "a Render Blueprint"),
+    ("railway.json", "railway", "Railway's config"),
+    ("railway.toml", "railway", "Railway's config"),
+    ("Procfile", "heroku", "a Procfile (Heroku)"),
+    ("app.json", "heroku", "Heroku's app.json"),
+    ("Dockerfile", "docker", "a Dockerfile"),
+    ("Containerfile", "docker", "a Containerfile"),
+    (".streamlit", "streamlit-cloud", "a .streamlit/ folder"),
+)
+_REQUIREMENT_FILES = ("requirements.txt", "requirements.in")
+
+
+def _folders(app_folder: Path, repo_root: Path) -> list[Path]:
+    app_folder, repo_root = app_folder.resolve(), repo_root.resolve()
+    folders = [app_folder]
+    while folders[-1] != repo_root and repo_root in folders[-1].parents:
+        folders.append(folders[-1].parent)
+    return folders
+
+
+def _requires_streamlit(folder: Path, repo_root: Path) -> Path | None:
+    for name in (*_REQUIREMENT_FILES, "pyproject.toml"):
+        path = folder / name
+        text = boundedread.text(path, repo_root)
+        if text is None:
+            continue
+        lines = text.splitlines()
+        if name == "pyproject.toml":
+            # The dependency array's strings, without parsing the whole TOML: names first, cheaply.
+            lines = [part for line in lines for part in line.replace("'", '"').split('"')[1::2]]
+        for line in lines:
+            try:
+                if canonicalize_name(Requirement(line.split("#", 1)[0].strip()).name) == "streamlit":
+                    return path
+            except InvalidRequirement:
+                continue
+    return None
+
+
+def infer(app_folder: Path, repo_root: Path, files: Iterable[Path] | None = None) -> tuple[str, Path | None, str]:
+    """(platform id, the file that says so, why). `files` lists the repository's files (absolute or relative
+    to repo_root) when the caller has already scanned them; without it, the disk is asked."""
+    known: set[Path] | None = None
+    if files is not None:
+        root = repo_root.resolve()
+        known = set()
+        for f in files:
+            full = f if f.is_absolute() else root / f
+            known.add(full)
+            known.update(full.parents)  # folders such as .streamlit/ exist when a file in them does
+    app_rel = app_folder.resolve()
+    for folder in _folders(app_folder, repo_root):
+        for name, platform_id, what in _MARKERS:
+            path = folder / name
+            present = path in known if known is not None else path.exists() or path.is_symlink()
+            if not present:
+                continue
+            if name == "app.yaml" and not _looks_like_app_engine(path, repo_root):
+                continue
+            where = "the app's folder" if folder == app_rel else f"{_rel(folder, repo_root) or 'the repository root'}"
+            return platform_id, path, f"{what} in {where}"
+        found = _requires_streamlit(folder, repo_root)
+        if found is not None:
+            return "streamlit-cloud", found, f"{_rel(found, repo_root)} requires streamlit"
+    return (
+        "generic",
+        None,
+        "no platform file (app.yaml, Procfile, fly.toml, render.yaml, railway.*, Dockerfile, .streamlit/)",
+    )
+
+
+def _looks_like_app_engine(path: Path, repo_root: Path) -> bool:
+    text = boundedread.text(path, repo_root) or ""
+    return any(line.startswith("runtime:") for line in text.splitlines())
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        rel = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+    return "" if rel == "." else rel
+
+
+# What the lead's settings accept (CLI --platform, the action's input, [tool.deploycheck]).
+def get(platform_id: str) -> Platform:
+    return PLATFORMS[platform_id]
