@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # the HTTP client is imported when a lookup runs: most runs' 
     from deploycheck.index import Project
 
 PYPI = "https://pypi.org/simple/"
-TIMEOUT = 15.0  # per request; the whole run is bounded by --timeout
+TIMEOUT = 15.0  # per socket read; a request has a total deadline too (httpfetch.DEADLINE), the run --timeout
 MAX_INDEX_SETS = 8  # distinct index lists one run looks pins up on; a real repository has one or two
 MAX_SHOWN = 200  # characters of index-provided text (yank reasons) quoted in a message
 _IMAGE_TAG = re.compile(r"[\w.\-]{1,64}")
