@@ -31,6 +31,7 @@ from packaging.version import InvalidVersion, Version
 
 from deploycheck import pagestore
 from deploycheck.cache import write_atomic
+from deploycheck.daemonpool import DaemonPool
 from deploycheck.httpfetch import DEADLINE, Fetcher, IndexUnavailable, NotFound
 from deploycheck.lazywheel import FULL_DOWNLOAD_CAP, RangeUnsupported, read_wheel
 from deploycheck.pagestore import Page
@@ -118,7 +119,8 @@ class Index:
         )
         self._pages: dict[tuple[str, str], concurrent.futures.Future[Page | None]] = {}
         self._lock = threading.Lock()
-        self._pool = concurrent.futures.ThreadPoolExecutor(self.workers, thread_name_prefix="index")
+        # Daemon threads: a run that --timeout or a signal ends does not wait for a slow index at exit.
+        self._pool = DaemonPool(self.workers, thread_name_prefix="index")
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

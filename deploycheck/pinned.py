@@ -13,7 +13,6 @@ check" problem, never a finding.
 
 from __future__ import annotations
 
-import concurrent.futures
 import re
 import urllib.parse
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from packaging.version import InvalidVersion, Version
 
 from deploycheck import cache, explain, platforms
 from deploycheck.apps import App
+from deploycheck.daemonpool import DaemonPool
 from deploycheck.report import Problem
 from deploycheck.reqfile import Pin, ReqFile
 from deploycheck.scan import LockPair
@@ -282,7 +282,7 @@ def _lookup(project: ScannedProject, settings: Settings) -> Lookup:
     fetched: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[NormalizedName, Project]] = {}
     if groups:
         # Each list of indexes at once: one that does not answer costs its timeout once, not once per list.
-        with concurrent.futures.ThreadPoolExecutor(min(len(groups), 4), thread_name_prefix="indexes") as pool:
+        with DaemonPool(min(len(groups), 4), thread_name_prefix="indexes") as pool:
             jobs = {key: pool.submit(_fetch, *key, list(dict.fromkeys(names))) for key, names in groups.items()}
             fetched = {key: job.result() for key, job in jobs.items()}
     failed: dict[str, tuple[str, set[str], ReqFile, int | None]] = {}  # index -> reason, pins, first file, line

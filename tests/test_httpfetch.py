@@ -5,11 +5,18 @@ sent, the client hanging up) is what is asserted, never a duration."""
 from __future__ import annotations
 
 import http.server
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from conftest import ROOT, write
 
 from deploycheck.httpfetch import Fetcher, IndexUnavailable
 from deploycheck.index import Index
@@ -178,6 +185,41 @@ def test_every_kind_of_request_has_the_deadline(serve, kind):
             assert names.source == "name" and "too slow" in names.note
     seen = server.all_done()
     assert seen and all(s.hung_up and s.sent < LENGTH // 10 for s in seen), seen
+
+
+def test_timeout_ends_the_process_while_the_index_still_trickles(serve, tmp_path):
+    """The issue's case: the lock's own --index-url trickles. The pins, hashes and imports checks wait on it
+    in their threads, the resolver reads it too; --timeout 5 must end the process, its copies and HOMEs
+    removed, long before one request's own deadline (30 s, 3000 bytes here) could have ended it."""
+    server = serve(trickle)
+    folder = write(
+        tmp_path / "app",
+        {
+            "requirements.txt": f"--index-url {server.url}/simple/\n" + "".join(f"pkg{i}==1.0\n" for i in range(20)),
+            ".python-version": "3.12\n",
+            "app.py": "import pkg0\n",
+        },
+    )
+    scratch = Path(tempfile.mkdtemp(prefix="dc-timeout-"))  # not under pytest's 0700 folders: the sandbox user
+    scratch.chmod(0o755)
+    (scratch / "tmp").mkdir(mode=0o755)
+    env = {**os.environ, "TMPDIR": str(scratch / "tmp"), "DEPLOYCHECK_CACHE_DIR": str(scratch / "cache")}
+    try:
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "entrypoint.py"), str(folder), "--timeout", "5"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,  # liveness only: the trickle would take 1000 s
+        )
+        left = sorted(p.name for p in (scratch / "tmp").iterdir())
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    assert done.returncode == 2, done.stderr
+    assert "the run did not finish within --timeout 5s" in done.stdout and "Traceback" not in done.stderr
+    assert left == []  # the temporary copies and sandbox HOMEs
+    seen = server.all_done()  # the index checks' requests, and the resolver's
+    assert seen and all(s.hung_up and s.sent < LENGTH // 40 for s in seen), seen
 
 
 def test_a_page_over_its_byte_cap_is_refused_without_reading_on(serve):
