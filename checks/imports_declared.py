@@ -17,7 +17,6 @@ it. An index that does not answer makes the check "could not check" (exit 2), ne
 
 from __future__ import annotations
 
-import concurrent.futures
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -30,6 +29,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from deploycheck.errors import CheckError
 from deploycheck.index import pinned
+from deploycheck.index.daemonpool import DaemonPool
 from deploycheck.locks import explain
 from deploycheck.locks.requirements import reqfile
 from deploycheck.locks.requirements.reqfile import Pin, ReqFile
@@ -294,7 +294,7 @@ def _look_up(reqs: _Requirements, urls: list[str], minor: str) -> _Looked:
             if reqs.locked:
                 break
             # A plain file: what its lines pull in is installed too. Read down the tree, bounded.
-            with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            with DaemonPool(8, thread_name_prefix="metadata") as pool:
                 metadata = dict(zip(chosen, pool.map(index.metadata, chosen.values())))
             following: dict[NormalizedName, tuple[Pin | None, str, tuple[str, ...]]] = {}
             for parent, text in metadata.items():

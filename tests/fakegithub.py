@@ -1,8 +1,8 @@
 """A fake GitHub REST server on 127.0.0.1 that keeps state, for PyGithub pointed at it with base_url.
 
 Responses are GitHub's own example responses from the official REST description
-(tests/data/github/github-api/openapi-subset.json, copied from the steering repo's fixtures with its licence) with the stateful fields filled in; URLs are
-absolute on the server's own host and port, and lists paginate with Link headers as GitHub's do.
+(tests/data/github/github-api/openapi-subset.json, a copy with its licence) with the stateful fields filled
+in; URLs are absolute on the server's own host and port, and lists paginate with Link headers as GitHub's do.
 It can be told to fail: read-only tokens (403 on writes), and injected 403/404/422/500/rate limits.
 """
 

@@ -31,7 +31,8 @@ from packaging.version import InvalidVersion, Version
 
 from deploycheck.cache import write_atomic
 from deploycheck.index import pagestore
-from deploycheck.index.http import Fetcher, IndexUnavailable, NotFound
+from deploycheck.index.daemonpool import DaemonPool
+from deploycheck.index.http import DEADLINE, Fetcher, IndexUnavailable, NotFound
 from deploycheck.index.lazywheel import FULL_DOWNLOAD_CAP, RangeUnsupported, read_wheel
 from deploycheck.index.pagestore import Page
 from deploycheck.index.simpleapi import ACCEPT, DistFile, Entry, PageError, parse_page, to_file
@@ -99,6 +100,7 @@ class Index:
         *,
         cache_dir: Path | None,
         timeout: float = 15.0,
+        deadline: float = DEADLINE,
         workers: int = 8,
         page_ttl: float = 600.0,
         max_requests: int = 5000,
@@ -112,10 +114,13 @@ class Index:
         self.cache_dir = cache_dir
         self.page_ttl = page_ttl
         self.workers = max(1, workers)
-        self.fetcher = Fetcher(timeout=timeout, max_requests=max_requests, trusted_hosts=tuple(trusted_hosts))
+        self.fetcher = Fetcher(
+            timeout=timeout, deadline=deadline, max_requests=max_requests, trusted_hosts=tuple(trusted_hosts)
+        )
         self._pages: dict[tuple[str, str], concurrent.futures.Future[Page | None]] = {}
         self._lock = threading.Lock()
-        self._pool = concurrent.futures.ThreadPoolExecutor(self.workers, thread_name_prefix="index")
+        # Daemon threads: a run that --timeout or a signal ends does not wait for a slow index at exit.
+        self._pool = DaemonPool(self.workers, thread_name_prefix="index")
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -168,7 +173,9 @@ class Index:
             return cached[0]
         page_url = f"{index_url}{name}/"
         try:
-            response = self.fetcher.get(page_url, headers={"Accept": ACCEPT}, limit=self.page_limit)
+            response = self.fetcher.get(
+                page_url, headers={"Accept": ACCEPT}, limit=self.page_limit, what="a project page"
+            )
         except NotFound:
             self._write_bytes(path, pagestore.encode_absent(time.time()))
             return None
@@ -241,7 +248,7 @@ class Index:
         if not file.metadata_url:
             return None
         try:
-            body = self.fetcher.get(file.metadata_url, limit=METADATA_LIMIT).body
+            body = self.fetcher.get(file.metadata_url, limit=METADATA_LIMIT, what="a metadata file").body
         except (NotFound, IndexUnavailable):
             return None
         expected = file.core_metadata if isinstance(file.core_metadata, dict) else {}

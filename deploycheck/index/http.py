@@ -7,6 +7,7 @@ Only http and https are ever opened (redirects included): index pages are hostil
 
 from __future__ import annotations
 
+import functools
 import http.client
 import os
 import socket
@@ -20,9 +21,11 @@ from dataclasses import dataclass
 from email.message import Message
 from typing import Any, cast
 
+from deploycheck.index.deadline import Deadline, DeadlineConnection, Lookups, TooSlow
 from deploycheck.index.simpleapi import url_allowed
 
 USER_AGENT = "deploycheck (package index client)"
+DEADLINE = 30.0  # seconds for one request in all; a 5 MB project page takes a few on a slow link
 
 
 class IndexUnavailable(Exception):
@@ -33,6 +36,10 @@ class IndexUnavailable(Exception):
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
+
+
+class TooLarge(IndexUnavailable):
+    """The answer is over the byte limit for its kind."""
 
 
 class NotFound(Exception):
@@ -61,67 +68,45 @@ class _SafeRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
         if not url_allowed(newurl):
             raise urllib.error.URLError(f"refused redirect to {newurl[:200]!r}")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+        new: Any = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None:
+            new.deadline = req.deadline  # one deadline for the request and its redirects
+        return new
+
+    def http_error_302(self, req: Any, fp: Any, code: int, msg: str, headers: Any) -> Any:
+        # urllib reads a redirect's whole body before following it, however long it is: it is not needed.
+        fp.close()
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
-class _Resolver:
-    """Each host looked up once per run. Concurrent lookups here sometimes stall 5 s (a resolver
-    retry), and a run makes hundreds of requests to one or two hosts."""
+def _handlers(context: ssl.SSLContext, lookups: Lookups) -> list[urllib.request.BaseHandler]:
+    class HTTP(DeadlineConnection, http.client.HTTPConnection):
+        pass
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._hosts: dict[tuple[str, int], threading.Lock] = {}
-        self._found: dict[tuple[str, int], list[Any]] = {}
-
-    def connect(self, address: tuple[str, int], timeout: Any = None, source_address: Any = None) -> socket.socket:
-        with self._lock:
-            host_lock = self._hosts.setdefault(address, threading.Lock())
-        with host_lock:
-            if address not in self._found:
-                self._found[address] = socket.getaddrinfo(*address, type=socket.SOCK_STREAM)
-        error: OSError = OSError(f"no address for {address[0]}")
-        for family, kind, proto, _, sockaddr in self._found[address]:
-            sock = socket.socket(family, kind, proto)
-            try:
-                if timeout is not None:
-                    sock.settimeout(timeout)
-                sock.connect(sockaddr)
-                return sock
-            except OSError as e:
-                sock.close()
-                error = e
-        raise error
-
-
-def _handlers(context: ssl.SSLContext, resolver: _Resolver) -> list[urllib.request.BaseHandler]:
-    class HTTP(http.client.HTTPConnection):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._create_connection = resolver.connect
-
-    class HTTPS(http.client.HTTPSConnection):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._create_connection = resolver.connect
+    class HTTPS(DeadlineConnection, http.client.HTTPSConnection):
+        pass
 
     class HTTPHandler(urllib.request.HTTPHandler):
         def http_open(self, req: Any) -> Any:
-            return self.do_open(HTTP, req)
+            return self.do_open(functools.partial(HTTP, deadline=req.deadline, connector=lookups.connect), req)
 
     class HTTPSHandler(urllib.request.HTTPSHandler):
         def https_open(self, req: Any) -> Any:
-            return self.do_open(HTTPS, req, context=context)
+            https = functools.partial(HTTPS, deadline=req.deadline, connector=lookups.connect)
+            return self.do_open(https, req, context=context)
 
     return [HTTPHandler(), HTTPSHandler(context=context)]
 
 
-def _opener(context: ssl.SSLContext, resolver: _Resolver) -> urllib.request.OpenerDirector:
+def _opener(context: ssl.SSLContext, lookups: Lookups) -> urllib.request.OpenerDirector:
     # Built by hand so that no file:, ftp: or data: handler exists at all; ProxyHandler() reads
     # HTTPS_PROXY/HTTP_PROXY and honours NO_PROXY, as pip does.
     opener = urllib.request.OpenerDirector()
     for handler in (
         urllib.request.ProxyHandler(),
-        *_handlers(context, resolver),
+        *_handlers(context, lookups),
         _SafeRedirect(),
         urllib.request.HTTPDefaultErrorHandler(),
         urllib.request.HTTPErrorProcessor(),
@@ -139,22 +124,26 @@ class Response:
 
 
 class Fetcher:
-    """Thread-safe GETs with a per-request timeout, a cap on body size and on the number of requests."""
+    """Thread-safe GETs, each with a total deadline (`deadline` seconds from the lookup of the host to the
+    body's last byte, no socket operation waiting more than `timeout`), a cap on body size and on the
+    number of requests."""
 
     def __init__(
         self,
         *,
         timeout: float = 15.0,
+        deadline: float = DEADLINE,
         max_requests: int = 5000,
         retries: int = 1,
         trusted_hosts: tuple[str, ...] = (),
     ) -> None:
         self.timeout = timeout
+        self.deadline = deadline
         self.max_requests = max_requests
         self.retries = retries
         self.trusted_hosts = {h.split(":")[0].lower() for h in trusted_hosts}
         self._openers: dict[bool, urllib.request.OpenerDirector] = {}
-        self._resolver = _Resolver()
+        self._lookups = Lookups()
         self._lock = threading.Lock()
         self.requests = 0
         self.bytes_received = 0
@@ -173,7 +162,7 @@ class Fetcher:
                 if not verify:  # --trusted-host, as pip: no certificate check for that host
                     context.check_hostname = False
                     context.verify_mode = ssl.CERT_NONE
-                self._openers[verify] = _opener(context, self._resolver)
+                self._openers[verify] = _opener(context, self._lookups)
             return self._openers[verify]
 
     def open(self, url: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
@@ -182,6 +171,8 @@ class Fetcher:
             raise IndexUnavailable(url[:200], "not an http(s) URL")
         self._count(url)
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **(headers or {})})
+        deadline = Deadline.start(self.deadline, self.timeout)
+        request.deadline = deadline  # type: ignore[attr-defined]
         host = (urllib.parse.urlsplit(url).hostname or "").lower()
         opener = self._opener(verify=host not in self.trusted_hosts)
         try:
@@ -193,14 +184,15 @@ class Fetcher:
                 raise NotFound(url) from None
             raise IndexUnavailable(url, f"HTTP {e.code} {e.reason}") from None
         except urllib.error.URLError as e:
-            raise IndexUnavailable(url, _reason(e.reason)) from None
+            raise IndexUnavailable(url, _reason(e.reason, deadline)) from None
         except (OSError, http.client.HTTPException, ValueError) as e:
-            raise IndexUnavailable(url, _reason(e)) from None
+            raise IndexUnavailable(url, _reason(e, deadline)) from None
 
-    def read(self, response: http.client.HTTPResponse, url: str, limit: int) -> bytes:
+    def read(self, response: http.client.HTTPResponse, url: str, limit: int, what: str = "one answer") -> bytes:
+        """The body, at most `limit` bytes (`what` names the kind of answer and its limit in the message)."""
         length = response.headers.get("Content-Length")
         if length and length.isdigit() and int(length) > limit:
-            raise IndexUnavailable(url, f"response of {int(length)} bytes is over the {limit}-byte limit")
+            raise TooLarge(url, f"response of {int(length)} bytes is over the {limit}-byte limit for {what}")
         try:
             # read(n) allocates n bytes up front: read by the announced length, or in chunks.
             if length and length.isdigit():
@@ -208,7 +200,7 @@ class Fetcher:
             else:
                 chunks, size = [], 0
                 while size <= limit:
-                    chunk = response.read(1 << 20)
+                    chunk = response.read(min(1 << 20, limit + 1 - size))
                     if not chunk:
                         break
                     chunks.append(chunk)
@@ -219,15 +211,18 @@ class Fetcher:
         with self._lock:
             self.bytes_received += len(body)
         if len(body) > limit:
-            raise IndexUnavailable(url, f"response is over the {limit}-byte limit")
+            raise TooLarge(url, f"response is over the {limit}-byte limit for {what}")
         return body
 
-    def get(self, url: str, *, headers: dict[str, str] | None = None, limit: int = 20_000_000) -> Response:
-        """GET with bounded retries on failures that may pass (connection, 5xx); never on 404 or 4xx."""
+    def get(
+        self, url: str, *, headers: dict[str, str] | None = None, limit: int = 20_000_000, what: str = "one answer"
+    ) -> Response:
+        """GET with bounded retries on failures that may pass (connection, 5xx); never on 404 or 4xx, nor
+        on an answer too slow for its deadline (a second one would be as slow)."""
         for attempt in range(self.retries + 1):
             try:
                 with self.open(url, headers) as response:
-                    body = self.read(response, url, limit)
+                    body = self.read(response, url, limit, what)
                     return Response(response.geturl(), response.status, response.headers, body)
             except IndexUnavailable as e:
                 if attempt == self.retries or not _transient(e.reason):
@@ -239,13 +234,17 @@ class Fetcher:
 def _transient(reason: str) -> bool:
     if reason.startswith("HTTP "):
         return reason[5:6] == "5"
-    return not reason.startswith(("response", "more than", "not an", "refused", "certificate"))
+    return not reason.startswith(("response", "more than", "not an", "refused", "certificate", "too slow"))
 
 
-def _reason(error: object) -> str:
+def _reason(error: object, deadline: Deadline | None = None) -> str:
     if isinstance(error, ssl.SSLCertVerificationError):
         return f"certificate verification failed ({error.verify_message}); set PIP_CERT or SSL_CERT_FILE"
+    if isinstance(error, TooSlow):
+        return f"too slow: {error}"
     if isinstance(error, (socket.timeout, TimeoutError)):
+        if deadline is not None and deadline.passed():  # a wait (a TLS handshake) cut short by the deadline
+            return f"too slow: {deadline.too_slow()}"
         return "timed out"
     if isinstance(error, ConnectionRefusedError):
         return "connection refused"

@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from deploycheck.index.http import Fetcher, IndexUnavailable
+from deploycheck.index.http import Fetcher, IndexUnavailable, TooLarge
 
 TAIL = 64 * 1024  # EOCD, its comment (at most 64 KiB) and, usually, the central directory
 CHUNK = 16 * 1024  # a local header plus a small member in one request
@@ -45,7 +45,7 @@ class RemoteZip(io.RawIOBase):
         self.transferred = 0
         self.full_download = False
         self._segments: list[tuple[int, bytes]] = []
-        with self._request(f"bytes=-{TAIL}") as response:
+        with self._request(f"bytes=-{TAIL}", TAIL) as response:
             status = response.status
             if status == 206:
                 start, _, total = self._content_range(response)
@@ -57,17 +57,18 @@ class RemoteZip(io.RawIOBase):
                 if length.isdigit() and int(length) > full_cap:
                     raise RangeUnsupported(f"{url} ignores Range requests and is {int(length)} bytes")
                 try:
-                    data = fetcher.read(response, url, full_cap)
-                except IndexUnavailable:
+                    data = fetcher.read(response, url, full_cap, "a wheel that ignores Range requests")
+                except TooLarge:  # a slow or broken answer stays IndexUnavailable: its reason is not the size
                     raise RangeUnsupported(f"{url} ignores Range requests and is over {full_cap} bytes") from None
                 self.transferred += len(data)
                 self.full_download = True
                 self.length = len(data)
                 self._segments = [(0, data)]
 
-    def _request(self, spec: str) -> http.client.HTTPResponse:
-        if self.requests >= self.max_requests or self.transferred > MAX_RANGE_BYTES:
-            raise IndexUnavailable(self.url, "too many range requests for one wheel")
+    def _request(self, spec: str, size: int) -> http.client.HTTPResponse:
+        if self.requests >= self.max_requests or self.transferred + size > MAX_RANGE_BYTES:
+            budget = f"{self.max_requests} range requests, {MAX_RANGE_BYTES} bytes"
+            raise IndexUnavailable(self.url, f"reading the wheel would go over its budget ({budget})")
         self.requests += 1
         return self.fetcher.open(self.url, {"Range": spec, "Accept-Encoding": "identity"})
 
@@ -81,7 +82,7 @@ class RemoteZip(io.RawIOBase):
         return start, end, total
 
     def _body(self, response: http.client.HTTPResponse, limit: int) -> bytes:
-        data = self.fetcher.read(response, self.url, limit)
+        data = self.fetcher.read(response, self.url, limit, "a range of a wheel")
         self.transferred += len(data)
         return data
 
@@ -96,13 +97,14 @@ class RemoteZip(io.RawIOBase):
 
     def _fetch(self, start: int, size: int) -> None:
         end = min(self.length, start + max(size, CHUNK)) - 1
-        with self._request(f"bytes={start}-{end}") as response:
+        with self._request(f"bytes={start}-{end}", end - start + 1) as response:
             if response.status != 206:
                 raise IndexUnavailable(self.url, "the server stopped answering Range requests")
             got_start, got_end, _ = self._content_range(response)
-            if got_start != start:
+            if got_start != start or got_end > end:
                 raise IndexUnavailable(self.url, "the server answered a different range than asked")
-            self._store(start, self._body(response, got_end - got_start + 1))
+            # At most what was asked: the server's Content-Range says what it claims, not what it may send.
+            self._store(start, self._body(response, end - start + 1))
 
     # The file protocol zipfile needs: read, seek, tell, seekable.
     def readable(self) -> bool:

@@ -13,7 +13,6 @@ check" problem, never a finding.
 
 from __future__ import annotations
 
-import concurrent.futures
 import re
 import urllib.parse
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
 
 from deploycheck import cache
+from deploycheck.index.daemonpool import DaemonPool
 from deploycheck.index.simpleapi import DistFile
 from deploycheck.index.targettags import Target
 from deploycheck.locks import explain
@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # the HTTP client is imported when a lookup runs: most runs' 
     from deploycheck.index.http import IndexUnavailable
 
 PYPI = "https://pypi.org/simple/"
-TIMEOUT = 15.0  # per request; the whole run is bounded by --timeout
+TIMEOUT = 15.0  # per socket read; a request has a total deadline too (httpfetch.DEADLINE), the run --timeout
 MAX_INDEX_SETS = 8  # distinct index lists one run looks pins up on; a real repository has one or two
 MAX_SHOWN = 200  # characters of index-provided text (yank reasons) quoted in a message
 _IMAGE_TAG = re.compile(r"[\w.\-]{1,64}")
@@ -284,7 +284,7 @@ def _lookup(project: ScannedProject, settings: Settings) -> Lookup:
     fetched: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[NormalizedName, Project]] = {}
     if groups:
         # Each list of indexes at once: one that does not answer costs its timeout once, not once per list.
-        with concurrent.futures.ThreadPoolExecutor(min(len(groups), 4), thread_name_prefix="indexes") as pool:
+        with DaemonPool(min(len(groups), 4), thread_name_prefix="indexes") as pool:
             jobs = {key: pool.submit(_fetch, *key, list(dict.fromkeys(names))) for key, names in groups.items()}
             fetched = {key: job.result() for key, job in jobs.items()}
     failed: dict[str, tuple[str, set[str], ReqFile, int | None]] = {}  # index -> reason, pins, first file, line
