@@ -9,6 +9,7 @@ from typing import Any
 
 from deploycheck import outputs, pipeline, render
 from deploycheck.errors import CheckError
+from deploycheck.inert import visible
 from deploycheck.report import Report
 from deploycheck.settings import OPTIONS, Settings, build
 
@@ -81,16 +82,16 @@ def _main(argv: list[str]) -> int:
     try:
         settings = settings_from(argv)
     except CheckError as exc:
-        print(f"deploycheck: error: {exc}", file=sys.stderr)
+        print(f"deploycheck: error: {visible(exc, lines=True)}", file=sys.stderr)
         return USAGE_EXIT
     refused = outputs.preflight(settings)
     if refused:
-        print(f"deploycheck: error: {refused}", file=sys.stderr)
+        print(f"deploycheck: error: {visible(refused)}", file=sys.stderr)
         return USAGE_EXIT
     try:
         report = pipeline.run(settings, guard=lambda project: outputs.guard(settings, project))
     except pipeline.Refused as exc:
-        print(f"deploycheck: error: {outputs.one_line(exc.error)}", file=sys.stderr)
+        print(f"deploycheck: error: {visible(outputs.one_line(exc.error))}", file=sys.stderr)
         return USAGE_EXIT
     return emit(report, settings)
 
@@ -101,7 +102,7 @@ def emit(report: Report, settings: Settings) -> int:
         try:
             outputs.write_report(settings.output, text)
         except CheckError as exc:
-            print(f"deploycheck: error: {outputs.one_line(exc)}", file=sys.stderr)
+            print(f"deploycheck: error: {visible(outputs.one_line(exc))}", file=sys.stderr)
             return USAGE_EXIT
         if settings.format != "text":
             sys.stdout.write(render.to_text(report))
@@ -113,5 +114,5 @@ def emit(report: Report, settings: Settings) -> int:
         for path in fixes.write(
             report, settings.root, settings.fix_dir, boundary=settings.boundary, read=report.inputs
         ):
-            print(f"wrote {path}", file=sys.stderr)
+            print(f"wrote {visible(path)}", file=sys.stderr)
     return report.exit_code
