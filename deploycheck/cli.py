@@ -10,6 +10,7 @@ from typing import Any
 from deploycheck import pipeline
 from deploycheck.errors import CheckError
 from deploycheck.report import outputs, render
+from deploycheck.report.inert import visible
 from deploycheck.report.model import Report
 from deploycheck.settings import OPTIONS, Settings, build
 
@@ -65,10 +66,9 @@ def settings_from(argv: list[str]) -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     """The console script. As the action's own entry (`deploycheck --action`, PID 1 in the container) it first
-    re-executes itself without the runner's credentials in its environment (deploycheck.github.credentials); Ctrl-C
+    re-executes itself without the runner's credentials in its environment (deploycheck.credentials); Ctrl-C
     and SIGTERM stop the resolvers, remove the temporary copies and exit 130 or 143 (deploycheck.interrupt)."""
-    from deploycheck import interrupt
-    from deploycheck.github import credentials
+    from deploycheck import credentials, interrupt
 
     if argv is None and sys.argv[1:2] == ["--action"]:
         credentials.leave_environment()
@@ -83,16 +83,16 @@ def _main(argv: list[str]) -> int:
     try:
         settings = settings_from(argv)
     except CheckError as exc:
-        print(f"deploycheck: error: {exc}", file=sys.stderr)
+        print(f"deploycheck: error: {visible(exc, lines=True)}", file=sys.stderr)
         return USAGE_EXIT
     refused = outputs.preflight(settings)
     if refused:
-        print(f"deploycheck: error: {refused}", file=sys.stderr)
+        print(f"deploycheck: error: {visible(refused)}", file=sys.stderr)
         return USAGE_EXIT
     try:
         report = pipeline.run(settings, guard=lambda project: outputs.guard(settings, project))
     except pipeline.Refused as exc:
-        print(f"deploycheck: error: {outputs.one_line(exc.error)}", file=sys.stderr)
+        print(f"deploycheck: error: {visible(outputs.one_line(exc.error))}", file=sys.stderr)
         return USAGE_EXIT
     return emit(report, settings)
 
@@ -103,7 +103,7 @@ def emit(report: Report, settings: Settings) -> int:
         try:
             outputs.write_report(settings.output, text)
         except CheckError as exc:
-            print(f"deploycheck: error: {outputs.one_line(exc)}", file=sys.stderr)
+            print(f"deploycheck: error: {visible(outputs.one_line(exc))}", file=sys.stderr)
             return USAGE_EXIT
         if settings.format != "text":
             sys.stdout.write(render.to_text(report))
@@ -115,5 +115,5 @@ def emit(report: Report, settings: Settings) -> int:
         for path in fixes.write(
             report, settings.root, settings.fix_dir, boundary=settings.boundary, read=report.inputs
         ):
-            print(f"wrote {path}", file=sys.stderr)
+            print(f"wrote {visible(path)}", file=sys.stderr)
     return report.exit_code

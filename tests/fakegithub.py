@@ -35,6 +35,7 @@ class Failure:
     times: int
     headers: dict[str, str]
     message: str
+    raw: bytes | None = None  # a body that is not JSON (a proxy's login page)
 
 
 @dataclass
@@ -66,7 +67,10 @@ class FakeGitHub:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode() if length else ""
                 status, headers, payload = server.handle(self.command, self.path, dict(self.headers), body)
-                data = b"" if payload is None else json.dumps(payload).encode()
+                if isinstance(payload, bytes):
+                    data = payload
+                else:
+                    data = b"" if payload is None else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
@@ -105,8 +109,9 @@ class FakeGitHub:
         times: int = 1,
         headers: dict[str, str] | None = None,
         message: str = "",
+        raw: bytes | None = None,
     ) -> None:
-        self.state.failures.append(Failure(method, re.compile(path), status, times, headers or {}, message))
+        self.state.failures.append(Failure(method, re.compile(path), status, times, headers or {}, message, raw))
 
     def comments_on(self, issue: int) -> list[dict[str, Any]]:
         return [c for c in self.state.comments if c["_issue"] == issue]
@@ -194,6 +199,8 @@ class FakeGitHub:
             for failure in self.state.failures:
                 if failure.times and failure.method == method and failure.path.search(path):
                     failure.times -= 1
+                    if failure.raw is not None:
+                        return failure.status, failure.headers, failure.raw
                     return self._error(failure.status, failure.message or f"injected {failure.status}", failure.headers)
             token = auth.split(" ", 1)[1] if " " in auth else ""
             user = self.state.users.get(token)

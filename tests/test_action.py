@@ -48,12 +48,13 @@ class Runner:
         event: str = "pull_request.opened.json",
         token: str = TOKEN,
         event_name: str = "pull_request",
+        env: dict[str, str] | None = None,
         **inputs: str,
     ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
             self.argv,
             cwd=self.workspace,
-            env=self.environment(event, token, event_name, **inputs),
+            env={**self.environment(event, token, event_name, **inputs), **(env or {})},
             capture_output=True,
             text=True,
             timeout=600,

@@ -4,15 +4,17 @@ folder names, and inputs deep enough to exhaust the recursion limit."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_check, write
+from conftest import ROOT, pip_compile, run_check, write
 
 from deploycheck.resolve import resolver, sandbox
 
@@ -155,3 +157,36 @@ def test_the_checkouts_git_folder_is_sealed_from_package_code_while_it_runs(tmp_
         done = as_sandbox()
         assert "extraheader" not in done.stdout and "Permission denied" in done.stderr
     assert (workspace / ".git").stat().st_mode & 0o777 == 0o755  # put back for the runner's later steps
+
+
+def _sdist(path: Path, name: str, version: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    files = {
+        f"{name}-{version}/setup.py": f"from setuptools import setup\nsetup(name={name!r}, version={version!r})\n",
+        f"{name}-{version}/PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+    }
+    with tarfile.open(path, "w:gz") as archive:
+        for member, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+
+
+def test_a_local_sdist_is_shown_at_its_path_in_the_repository_not_in_the_temporary_copy(tmp_path, index):
+    """pip-compile writes a local path as an absolute file: URL; the recompile's is in deploycheck's copy."""
+    folder = write(tmp_path / "app", {"requirements.in": "webapp-core\n./vendor/evil-1.0.tar.gz\n"})
+    (folder / ".python-version").write_text("3.11\n")
+    _sdist(folder / "vendor" / "evil-1.0.tar.gz", "evil", "1.0")
+    pip_compile(folder, "3.11", "--no-build-isolation", "requirements.in", index_url=index)
+    (folder / "requirements.in").write_text("webapp-core\nfancy\n./vendor/evil-1.0.tar.gz\n")
+    fix = tmp_path / "fix"
+    code, report = run_check(folder, "--select", "DC1", "--fix-dir", str(fix))
+    assert code == 1
+    (lock,) = report["lockfiles"]
+    changes = {c["name"]: c for c in lock["changes"]}
+    assert changes["evil"]["after"] == "evil @ file:./vendor/evil-1.0.tar.gz"
+    assert changes["evil"]["before"] == f"evil @ file://{folder}/vendor/evil-1.0.tar.gz"  # the author's path
+    shown = [json.dumps(report), (fix / "requirements.txt").read_text(), (fix / "deploycheck.patch").read_text()]
+    assert all(tempfile.gettempdir() + "/deploycheck-" not in text for text in shown)
+    assert "+evil @ file:./vendor/evil-1.0.tar.gz" in lock["diff"]

@@ -34,7 +34,18 @@ class Published:
     warnings: list[str] | None = None
 
 
-def _explain(exc: GithubException, what: str) -> str:
+def describe(exc: BaseException) -> str:
+    """What went wrong, in one line: GitHub's answer, or why there was none (connection refused, a timeout,
+    an answer that is not JSON). Never a traceback."""
+    if isinstance(exc, GithubException):
+        return f"GitHub answered {exc.status}"
+    words = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {words[:300]}" if words else type(exc).__name__
+
+
+def _explain(exc: Exception, what: str) -> str:
+    if not isinstance(exc, GithubException):
+        return f"could not {what}: {describe(exc)}"
     if exc.status == 403:
         return (
             f"could not {what}: the token is read-only here (403), as on pull requests from forks and "
@@ -79,9 +90,10 @@ class GitHubPublisher:
         return None
 
     def _find_comment(self, number: int, marker: str, author: str) -> IssueComment | None:
-        # A marker alone can be forged by anyone who comments: the author must be us too.
+        # A marker alone can be forged by anyone who comments: the author must be us too. And it must open the
+        # body: our own comment quotes repository text, which may hold another comment's marker.
         for comment in self._repo.get_issue(number).get_comments():  # PyGithub follows every page
-            if marker in (comment.body or "") and comment.user.login == author:
+            if (comment.body or "").startswith(marker) and comment.user.login == author:
                 return comment
         return None
 
@@ -126,12 +138,12 @@ def publish(
             result.comment, result.comment_url = publisher.upsert_comment(
                 pr, marker, body_for, create=comment_mode == "always" or drift_or_error
             )
-        except GithubException as exc:
+        except Exception as exc:  # GitHub's refusal, or no answer at all (requests, urllib3): a warning
             result.warnings.append(_explain(exc, "comment on the pull request"))
     if sha and status_context:
         try:
             publisher.set_status(sha, state, description, status_context, target_url)
             result.status = state
-        except GithubException as exc:
+        except Exception as exc:
             result.warnings.append(_explain(exc, f"set the {status_context!r} status"))
     return result

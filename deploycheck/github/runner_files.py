@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 from deploycheck.report import render
+from deploycheck.report.inert import visible
 from deploycheck.report.model import Report
 
 SUMMARY_LIMIT = 1024 * 1024  # bytes GitHub accepts per step summary
@@ -23,14 +24,19 @@ def write_outputs(path: Path, outputs: dict[str, str]) -> None:
             f.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
 
 
-def summary_markdown(report: Report, run_url: str | None) -> str:
-    for text in (render.to_markdown(report), render.to_markdown(report, with_diff=False)):
-        if len(text.encode("utf-8")) < SUMMARY_LIMIT - 1024:
-            return text
-    short = render.to_markdown(report, with_diff=False).encode("utf-8")[: SUMMARY_LIMIT - 4096]
+def summary_markdown(report: Report, run_url: str | None, provenance: str = "") -> str:
+    """provenance: in publish-only mode, whose report this is (under the heading)."""
     where = f" of {run_url}" if run_url else ""
-    tail = f"\n\n… cut at GitHub's 1 MiB summary limit; the full report is the JSON report{where}.\n"
-    return short.decode("utf-8", errors="ignore") + tail
+    more = f"see the JSON report{where} (the report-path output)"
+    room = SUMMARY_LIMIT - 1024 - len(provenance.encode("utf-8"))
+    text = render.fit_markdown(report, lambda md: len(md.encode("utf-8")) < room, more)
+    if text is None:
+        text = (
+            f"## deploycheck: {render.VERDICT[report.outcome]}\n\nThe report is too long for GitHub's 1 MiB "
+            f"summary limit: {len(report.lockfiles)} lockfiles, {len(report.findings)} findings; {more}.\n"
+        )
+    heading, _, rest = text.partition("\n")
+    return f"{heading}\n\n{provenance}\n{rest}" if provenance else text
 
 
 def append_summary(path: Path, report: Report, run_url: str | None) -> None:
@@ -46,29 +52,36 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def command(name: str, message: str, **properties: str | int | None) -> str:
+    """One workflow command of deploycheck's own (`::warning title=…::message`), escaped as the runner
+    unescapes it: whatever the message and the properties hold, it stays one line and one command."""
+    props = ",".join(f"{key}={_escape_property(str(value))}" for key, value in properties.items() if value)
+    return f"::{name}{' ' + props if props else ''}::{_escape_data(message)}"
+
+
 def annotation_lines(report: Report, prefix: str = "") -> list[str]:
     """`::error file=…,line=…::` workflow commands for findings and drifted lines, paths from the repo top."""
     lines: list[str] = []
     for lock in report.lockfiles:
+        path = visible(prefix + lock.path)
         for change in lock.changes:
             level = "error" if change.severity == "error" else "warning"
-            where = f"file={_escape_property(prefix + lock.path)}" + (f",line={change.line}" if change.line else "")
-            title = _escape_property(f"deploycheck: {change.name} {change.kind}")
-            lines.append(f"::{level} {where},title={title}::{_escape_data(change.reason or change.kind)}")
-        if lock.error:
+            title = visible(f"deploycheck: {change.name} {change.kind}")
             lines.append(
-                f"::error file={_escape_property(prefix + lock.path)},title=deploycheck could not check::"
-                f"{_escape_data(lock.error.message)}"
+                command(level, visible(change.reason or change.kind), file=path, line=change.line, title=title)
             )
+        if lock.error:
+            message = visible(lock.error.message, lines=True)
+            lines.append(command("error", message, file=path, title="deploycheck could not check"))
     for finding in report.findings:
         if finding.code == "DC101":  # its changes are annotated one by one above
             continue
-        level = {"error": "error", "warning": "warning", "info": "notice"}[finding.severity]
-        props = [f"file={_escape_property(prefix + finding.path)}"] if finding.path else []
-        if finding.line:
-            props.append(f"line={finding.line}")
-        props.append(f"title={_escape_property('deploycheck ' + finding.code)}")
-        lines.append(f"::{level} {','.join(props)}::{_escape_data(finding.message + ' Fix: ' + finding.fix)}")
+        level = {"error": "error", "warning": "warning", "info": "notice"}.get(finding.severity, "warning")
+        message = visible(f"{finding.message} Fix: {finding.fix}", lines=True)
+        where = visible(prefix + finding.path) if finding.path else None
+        lines.append(
+            command(level, message, file=where, line=finding.line, title=visible("deploycheck " + finding.code))
+        )
     if len(lines) > ANNOTATION_LIMIT:
         extra = len(lines) - ANNOTATION_LIMIT + 1
         lines = [*lines[: ANNOTATION_LIMIT - 1], f"::notice::{extra} more deploycheck annotations: see the job summary"]

@@ -10,6 +10,14 @@ from deploycheck.locks.diff import Change
 
 SCHEMA_VERSION = 1
 SEVERITIES = ("info", "warning", "error")
+LOCK_STATUSES = ("in-sync", "drift", "error", "unlocked")
+CHANGE_KINDS = ("added", "removed", "changed")
+
+
+def _items(value: Any, what: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ValueError(f"report: {what} is not a list of objects")
+    return value
 
 
 @dataclass
@@ -96,28 +104,66 @@ class Report:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Report:
-        """The report a pull_request workflow uploaded, for a workflow_run workflow to publish."""
-        if data.get("schema_version") != SCHEMA_VERSION:
+        """The report a pull_request workflow uploaded, for a workflow_run workflow to publish. The pull
+        request may have written it: anything but the shape this version writes is a ValueError."""
+        if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+            version = data.get("schema_version") if isinstance(data, dict) else None
             raise ValueError(
-                f"report schema_version {data.get('schema_version')!r}: this deploycheck reads "
+                f"report schema_version {version!r}: this deploycheck reads "
                 f"{SCHEMA_VERSION}; use the same deploycheck version in both workflows"
             )
         fields = {f for f in Change.__dataclass_fields__}
         locks = []
-        for entry in data["lockfiles"]:
+        for entry in _items(data["lockfiles"], "lockfiles"):
             entry = dict(entry)
-            entry["changes"] = [Change(**{k: v for k, v in c.items() if k in fields}) for c in entry["changes"]]
+            changes = [
+                Change(**{k: v for k, v in c.items() if k in fields}) for c in _items(entry["changes"], "changes")
+            ]
+            entry["changes"] = changes
             entry["error"] = Problem(**entry["error"]) if entry.get("error") else None
             locks.append(LockResult(**{k: v for k, v in entry.items() if k in LockResult.__dataclass_fields__}))
-        return cls(
+        report = cls(
             root=data["root"],
             runtime=data["runtime"],
             lockfiles=locks,
-            findings=[Finding(**f) for f in data["findings"]],
-            problems=[Problem(**p) for p in data["problems"]],
+            findings=[Finding(**f) for f in _items(data["findings"], "findings")],
+            problems=[Problem(**p) for p in _items(data["problems"], "problems")],
             apps=data.get("apps", []),
             config=data.get("config", {}),
         )
+        report._validate()
+        return report
+
+    def _validate(self) -> None:
+        """Every field that the renderers and publishers read holds what this version writes."""
+        text, maybe_text, maybe_line = (str,), (str, type(None)), (int, type(None))
+        typed: list[tuple[object, tuple[type, ...]]] = [
+            (self.root, text),
+            (self.runtime, (dict,)),
+            (self.config, (dict,)),
+        ]
+        chosen: list[tuple[object, tuple[str, ...]]] = [(f.severity, SEVERITIES) for f in self.findings]
+        _items(self.apps, "apps")
+        for f in self.findings:
+            typed += [(f.code, text), (f.path, maybe_text), (f.line, maybe_line), (f.message, text), (f.fix, text)]
+        for p in self.problems + [lock.error for lock in self.lockfiles if lock.error]:
+            typed += [(p.message, text), (p.path, maybe_text), (p.line, maybe_line), (p.fix, text)]
+        for lock in self.lockfiles:
+            chosen += [(lock.status, LOCK_STATUSES)]
+            typed += [(lock.path, text), (lock.resolver, text), (lock.runtime, (dict,)), (lock.fix_command, text)]
+            typed += [(lock.diff, text), (lock.interpreter, maybe_text)]
+            typed += [(values, (list,)) for values in (lock.sources, lock.notes, lock.cosmetic, lock.changes)]
+            typed += [(value, text) for value in (*lock.sources, *lock.notes, *lock.cosmetic)]
+            for c in lock.changes:
+                chosen += [(c.kind, CHANGE_KINDS), (c.severity, SEVERITIES)]
+                typed += [(c.name, text), (c.before, maybe_text), (c.after, maybe_text), (c.line, maybe_line)]
+                typed += [(c.reason, text)]
+        for value, types in typed:
+            if not isinstance(value, types):
+                raise ValueError(f"report: {str(value)[:80]!r} is not a {' or '.join(t.__name__ for t in types)}")
+        for value, choices in chosen:
+            if value not in choices:
+                raise ValueError(f"report: {str(value)[:80]!r} is not one of {', '.join(choices)}")
 
     def to_json(self) -> dict[str, Any]:
         lockfiles = []

@@ -1,19 +1,27 @@
-"""Renderings of one report: text for a terminal, markdown for a PR comment or job summary, JSON."""
+"""Renderings of one report: text for a terminal, markdown for a PR comment or job summary, JSON.
+
+Every value in a report may come from the pull request (paths, lock lines, package names, resolver
+messages; in publish-only mode the whole report): each passes through deploycheck.inert on its way into
+text or Markdown, so that it stays text.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from deploycheck.locks.diff import Change
-from deploycheck.report.model import LockResult, Report
+from deploycheck.report.inert import md_code, md_fence, md_prose, md_text, visible
+from deploycheck.report.model import LockResult, Problem, Report
 
 VERDICT = {"ready": "ready to deploy", "not-ready": "NOT ready to deploy", "error": "could not check"}
+VERDICT_ICON = {"ready": "✅", "not-ready": "❌", "error": "⚠️"}
 _SIGN = {"added": "+", "removed": "-", "changed": "~"}
 
 
 def _runtime(rt: dict[str, object]) -> str:
-    where = f"{rt['source']}:{rt['line']}" if rt.get("line") else str(rt["source"])
-    text = f"Python {rt['python']} (from {where})"
+    where = f"{rt.get('source')}:{rt['line']}" if rt.get("line") else str(rt.get("source"))
+    text = f"Python {rt.get('python')} (from {where})"
     if rt.get("platform") and rt.get("platform") != "generic":
         text += f", platform {rt['platform']}"
     text += f"; {rt['reason']}" if rt.get("reason") else ""
@@ -23,8 +31,8 @@ def _runtime(rt: dict[str, object]) -> str:
 
 
 def _change_line(c: Change) -> str:
-    what = {"changed": f"{c.before} -> {c.after}", "added": c.after, "removed": c.before}[c.kind]
-    return f"{_SIGN[c.kind]} {what}"
+    what = {"changed": f"{c.before} -> {c.after}", "added": c.after, "removed": c.before}.get(c.kind)
+    return f"{_SIGN.get(c.kind, '?')} {what}"
 
 
 def _settings_line(report: Report) -> str | None:
@@ -34,108 +42,159 @@ def _settings_line(report: Report) -> str | None:
     return f"settings from {report.config.get('file')} [tool.deploycheck]: {chosen}"
 
 
+def _text_lock(lock: LockResult, report: Report) -> list[str]:
+    by = f"{lock.resolver}" + (f", {lock.interpreter}" if lock.interpreter else "")
+    out = ["", visible(f"{lock.path}  [{lock.status}]  ({by})")]
+    if lock.sources:
+        out.append(visible(f"  sources: {', '.join(lock.sources)}"))
+    if lock.runtime != report.runtime:
+        out.append(visible(f"  runtime: {_runtime(lock.runtime)}"))
+    for change in lock.changes:
+        out.append(visible(f"  {_change_line(change)}"))
+        if change.reason:
+            out.append(visible(f"      {change.reason}"))
+    if lock.cosmetic:
+        out.append(visible(f"  cosmetic only: {', '.join(lock.cosmetic)}"))
+    out += [visible(f"  note: {note}") for note in lock.notes]
+    if lock.error:
+        out.append(visible(f"  could not check: {lock.error.message}", lines=True).replace("\n", "\n    "))
+        if lock.error.fix:
+            out.append(visible(f"  fix: {lock.error.fix}"))
+    elif lock.status != "in-sync" and lock.fix_command:
+        out.append(visible(f"  fix: {lock.fix_command}"))
+    return out
+
+
 def to_text(report: Report) -> str:
     out = [f"deploycheck: {VERDICT[report.outcome]}"]
     if report.runtime.get("python"):  # unknown when the run stopped before any app was read
-        out.append(f"runtime: {_runtime(report.runtime)}")
+        out.append(visible(f"runtime: {_runtime(report.runtime)}"))
     for app in report.apps[1:] and report.apps:  # several apps: each with its own runtime
-        out.append(f"app {app['path']}: {_runtime(app['runtime'])}")
+        out.append(visible(f"app {app.get('path')}: {_runtime(app.get('runtime') or {})}"))
     if (line := _settings_line(report)) is not None:
-        out.append(line)
+        out.append(visible(line))
     for lock in report.lockfiles:
-        out.append("")
-        by = f"{lock.resolver}" + (f", {lock.interpreter}" if lock.interpreter else "")
-        out.append(f"{lock.path}  [{lock.status}]  ({by})")
-        if lock.sources:
-            out.append(f"  sources: {', '.join(lock.sources)}")
-        if lock.runtime != report.runtime:
-            out.append(f"  runtime: {_runtime(lock.runtime)}")
-        for change in lock.changes:
-            out.append(f"  {_change_line(change)}")
-            if change.reason:
-                out.append(f"      {change.reason}")
-        if lock.cosmetic:
-            out.append(f"  cosmetic only: {', '.join(lock.cosmetic)}")
-        for note in lock.notes:
-            out.append(f"  note: {note}")
-        if lock.error:
-            out.append(f"  could not check: {lock.error.message}".replace("\n", "\n    "))
-            if lock.error.fix:
-                out.append(f"  fix: {lock.error.fix}")
-        elif lock.status != "in-sync" and lock.fix_command:
-            out.append(f"  fix: {lock.fix_command}")
+        out += _text_lock(lock, report)
     if report.findings:
         out += ["", "findings:"]
         for f in report.findings:
             where = f"{f.path}:{f.line}" if f.line else (f.path or ".")
-            out.append(f"  {where}: {f.severity} {f.code} {f.message}")
+            out.append(visible(f"  {where}: {f.severity} {f.code} {f.message}"))
             if f.fix:
-                out.append(f"      fix: {f.fix}")
+                out.append(visible(f"      fix: {f.fix}"))
     for p in report.problems:
         where = f"{p.path}:{p.line}: " if p.line else (f"{p.path}: " if p.path else "")
-        out += ["", f"could not check: {where}{p.message}"] + ([f"  fix: {p.fix}"] if p.fix else [])
+        out += ["", visible(f"could not check: {where}{p.message}", lines=True)]
+        out += [visible(f"  fix: {p.fix}")] if p.fix else []
     return "\n".join(out) + "\n"
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _first(items: list, rows: int | None, what: str, more: str) -> tuple[list, list[str]]:
+    """The first `rows` items (all when None), and the line that says how many were left out."""
+    if rows is None or len(items) <= rows:
+        return items, []
+    return items[:rows], [f"… {len(items) - rows} more {what}, {more}.", ""]
 
 
-def _md_lock(lock: LockResult, report: Report, with_diff: bool) -> list[str]:
+def _md_changes(lock: LockResult, rows: int | None, more: str) -> list[str]:
+    shown, rest = _first(lock.changes, rows, "changes", more)
+    out = ["| package | change | committed | recompiled | why |", "|---|---|---|---|---|"] if shown else []
+    for c in shown:
+        before, after = md_code(c.before or "", table=True), md_code(c.after or "", table=True)
+        cells = (md_code(c.name, table=True), md_text(c.kind), before, after, md_prose(c.reason, table=True))
+        out.append("| " + " | ".join(cells) + " |")
+    return [*out, "", *rest] if shown else rest
+
+
+def _md_lock(lock: LockResult, report: Report, with_diff: bool, rows: int | None, more: str) -> list[str]:
     icon = {"in-sync": "✅", "drift": "❌", "error": "⚠️", "unlocked": "⚠️"}.get(lock.status, "")
-    out = [f"### {icon} `{lock.path}`: {lock.status}", ""]
-    facts = [f"sources: {', '.join(f'`{s}`' for s in lock.sources) or 'none'}", f"checked with {lock.resolver}"]
+    out = [f"### {icon} {md_code(lock.path)}: {md_text(lock.status)}", ""]
+    sources = ", ".join(md_code(s) for s in lock.sources) or "none"
+    facts = [f"sources: {sources}", f"checked with {md_text(lock.resolver)}"]
     if lock.runtime != report.runtime:
-        facts.append(f"runtime: {_runtime(lock.runtime)}")
+        facts.append(f"runtime: {md_text(_runtime(lock.runtime))}")
     out += [" · ".join(facts), ""]
-    if lock.changes:
-        out += ["| package | change | committed | recompiled | why |", "|---|---|---|---|---|"]
-        for c in lock.changes:
-            out.append(
-                f"| `{c.name}` | {c.kind} | {_md_escape(c.before or '')} | {_md_escape(c.after or '')} "
-                f"| {_md_escape(c.reason)} |"
-            )
-        out.append("")
+    out += _md_changes(lock, rows, more)
     if lock.cosmetic:
-        out += [f"Only cosmetic differences: {', '.join(lock.cosmetic)}.", ""]
-    for note in lock.notes:
-        out += [f"> {note}", ""]
+        out += [f"Only cosmetic differences: {md_text(', '.join(lock.cosmetic))}.", ""]
+    notes, rest = _first(lock.notes, rows, "notes", more)
+    for note in notes:
+        out += [f"> {md_prose(note)}", ""]
+    out += rest
     if lock.error:
-        out += ["Could not check:", "", "```", lock.error.message, "```", ""]
+        out += ["Could not check:", "", *md_fence(lock.error.message), ""]
         if lock.error.fix:
-            out += [f"Fix: {lock.error.fix}", ""]
+            out += [f"Fix: {md_prose(lock.error.fix)}", ""]
     elif lock.status != "in-sync" and lock.fix_command:
-        out += ["Fix:", "", "```sh", lock.fix_command, "```", ""]
+        out += ["Fix:", "", *md_fence(lock.fix_command, "sh"), ""]
     if with_diff and lock.diff:
-        out += ["<details><summary>diff</summary>", "", "```diff", lock.diff.rstrip("\n"), "```", "", "</details>", ""]
+        out += ["<details><summary>diff</summary>", "", *md_fence(lock.diff, "diff"), "", "</details>", ""]
     return out
 
 
-def to_markdown(report: Report, *, with_diff: bool = True) -> str:
-    icon = {"ready": "✅", "not-ready": "❌", "error": "⚠️"}[report.outcome]
-    out = [f"## {icon} deploycheck: {VERDICT[report.outcome]}", ""]
+def _md_findings(report: Report, rows: int | None, more: str) -> list[str]:
+    shown, rest = _first(report.findings, rows, "findings", more)
+    if not shown:
+        return rest
+    out = ["| | code | where | finding | fix |", "|---|---|---|---|---|"]
+    for f in shown:
+        mark = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}.get(f.severity, "")
+        where = md_code(f"{f.path}:{f.line}" if f.line else (f.path or ""), table=True)
+        cells = (mark, md_text(f.code), where, md_prose(f.message, table=True), md_prose(f.fix, table=True))
+        out.append("| " + " | ".join(cells) + " |")
+    return [*out, "", *rest]
+
+
+def _md_problem(p: Problem) -> list[str]:
+    first, _, rest = p.message.partition("\n")
+    out = [f"⚠️ Could not check {md_code(p.path or '.')}: {md_prose(first)}", ""]
+    out += [*md_fence(rest), ""] if rest.strip() else []
+    return out + ([f"Fix: {md_prose(p.fix)}", ""] if p.fix else [])
+
+
+def to_markdown(
+    report: Report, *, with_diff: bool = True, rows: int | None = None, more: str = "see the job summary"
+) -> str:
+    """rows: at most this many rows per table (and notes per lock, problems), each cut said with `more`."""
+    out = [f"## {VERDICT_ICON[report.outcome]} deploycheck: {VERDICT[report.outcome]}", ""]
     if report.runtime.get("python"):
-        out += [f"Runtime: {_runtime(report.runtime)}", ""]
+        out += [f"Runtime: {md_text(_runtime(report.runtime))}", ""]
     for app in report.apps[1:] and report.apps:
-        out += [f"App `{app['path']}`: {_runtime(app['runtime'])}", ""]
+        out += [f"App {md_code(app.get('path'))}: {md_text(_runtime(app.get('runtime') or {}))}", ""]
     if (line := _settings_line(report)) is not None:
-        out += [line, ""]
+        out += [md_text(line), ""]
     for lock in report.lockfiles:
-        out += _md_lock(lock, report, with_diff)
-    if report.findings:
-        out += ["| | code | where | finding | fix |", "|---|---|---|---|---|"]
-        for f in report.findings:
-            mark = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}[f.severity]
-            where = f"`{f.path}:{f.line}`" if f.line else (f"`{f.path}`" if f.path else "")
-            out.append(f"| {mark} | {f.code} | {where} | {_md_escape(f.message)} | {_md_escape(f.fix)} |")
-        out.append("")
-    for p in report.problems:
-        out += [f"⚠️ Could not check `{p.path or '.'}`: {_md_escape(p.message)}", ""]
-    return "\n".join(out)
+        out += _md_lock(lock, report, with_diff, rows, more)
+    out += _md_findings(report, rows, more)
+    problems, rest = _first(report.problems, rows, "problems", more)
+    for p in problems:
+        out += _md_problem(p)
+    return "\n".join(out + rest)
+
+
+def fit_markdown(report: Report, fits: Callable[[str], bool], more: str) -> str | None:
+    """The fullest Markdown rendering that fits: with diffs, without them, then as many rows of each
+    table as fit (never cut inside Markdown, where a half code span would let its text loose)."""
+    for with_diff in (True, False):
+        if fits(text := to_markdown(report, with_diff=with_diff, more=more)):
+            return text
+    longest = max(
+        [len(report.findings), len(report.problems)] + [len(lk.changes) + len(lk.notes) for lk in report.lockfiles]
+    )
+    low, high, best = 0, longest, None
+    while low <= high:  # the rendering grows with rows: the most rows that fit
+        mid = (low + high) // 2
+        if fits(text := to_markdown(report, with_diff=False, rows=mid, more=more)):
+            best, low = text, mid + 1
+        else:
+            high = mid - 1
+    return best
 
 
 def to_json(report: Report) -> str:
-    return json.dumps(report.to_json(), indent=2) + "\n"
+    # `##[` can only be inside a JSON string: written as `##\u005b` it is the same string, and no workflow
+    # command of the runner's legacy form when the JSON is printed in a GitHub Actions log.
+    return json.dumps(report.to_json(), indent=2).replace("##[", "##\\u005b") + "\n"
 
 
 RENDERERS = {"text": to_text, "markdown": to_markdown, "json": to_json}

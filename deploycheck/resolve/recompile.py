@@ -157,12 +157,7 @@ def builds_local_code(pair: LockPair, root: Path) -> Problem | None:
 def _readable(text: str, job: Job | None) -> str:
     """Resolver output as the user's repository would show it: the temporary copy's paths mapped back to the
     repository's, and no line longer than a screen (a hostile 1 MB name is not echoed)."""
-    if job is not None and job.workspace is not None:
-        copy, shown = job.workspace
-        scratch = os.path.dirname(copy)  # beside the copy: the checkouts of VCS requirements
-        text = text.replace(scratch + "/vcs-src", "(a temporary checkout)")
-        text = text.replace("file://" + copy, "file:." if shown in ("", ".") else "file:./" + shown)
-        text = text.replace(copy + "/", "" if shown in ("", ".") else shown + "/").replace(copy, shown or ".")
+    text = resolver.as_shown(text, job.workspace if job is not None else None)
     return "\n".join(
         line if len(line) <= 300 else line[:300] + f"… ({len(line)} characters)" for line in text.splitlines()
     )

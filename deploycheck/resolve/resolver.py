@@ -274,10 +274,24 @@ class Compiled:
     tool: str
 
 
+def as_shown(text: str, workspace: tuple[str, str] | None) -> str:
+    """Paths of the temporary copy as the repository's own: pip-compile writes a local sdist as
+    `file:///tmp/deploycheck-…/src/vendor/x.tar.gz`, which is `file:./vendor/x.tar.gz` in the repository."""
+    if workspace is None:
+        return text
+    copy, shown = workspace
+    scratch = os.path.dirname(copy)  # beside the copy: the checkouts of VCS requirements
+    text = text.replace(scratch + "/vcs-src", "(a temporary checkout)")
+    text = text.replace("file://" + copy, "file:." if shown in ("", ".") else "file:./" + shown)
+    return text.replace(copy + "/", "" if shown in ("", ".") else shown + "/").replace(copy, shown or ".")
+
+
 def _finish(job: Job, done: Run, tool: str) -> Compiled:
     text = None
     if done.ok:
         text = sandbox.read_produced(job.cwd / job.output).decode("utf-8")  # keeps CRLF, as pip-compile does
+        # Mapped here, once, so that the changes, the diff, the proposed lock and every rendering agree.
+        text = as_shown(text, job.workspace)
     return Compiled(done, text, tool)
 
 

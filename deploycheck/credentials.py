@@ -17,7 +17,6 @@ import json
 import os
 import re
 import sys
-from typing import IO, Any
 from urllib.parse import quote
 
 CREDENTIALS = (
@@ -143,24 +142,3 @@ def forbid_inspection() -> bool:
         return bool(libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
     except (OSError, AttributeError):
         return False
-
-
-class RedactingStream:
-    """sys.stdout/sys.stderr replacement: each write passes through the redactor."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        self._stream.write(redact(text))
-        return len(text)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
-
-
-def redact_streams() -> None:
-    if not isinstance(sys.stdout, RedactingStream):
-        sys.stdout = RedactingStream(sys.stdout)
-    if not isinstance(sys.stderr, RedactingStream):
-        sys.stderr = RedactingStream(sys.stderr)
