@@ -194,7 +194,9 @@ def run(env: dict[str, str] | None = None) -> int:
             return 2
         report.fail_on = inputs.settings.fail_on
     else:
-        with sandbox.sealed(Path(workspace) / ".git"):  # package code runs now: no reading the checkout's token
+        # A sandbox user of this run's own (the notice for a normal user is the CLI's). .git is closed to it
+        # while package code runs, and reopened only once no process of it is left.
+        with sandbox.scope(notice=False), sandbox.sealed(Path(workspace) / ".git"):
             report = pipeline.run(inputs.settings)
     inside, outside = _report_path(env)
     inside.parent.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType, ModuleType
 
-from deploycheck import apps, scan
+from deploycheck import apps, sandbox, scan
 from deploycheck.checks import CHECKS, all_codes, name_of
 from deploycheck.errors import CheckError
 from deploycheck.report import Problem, Report
@@ -87,7 +87,7 @@ def run(settings: Settings, guard: Guard | None = None) -> Report:
     """The report of one run; CheckError anywhere before the checks becomes a "could not check" problem.
     `guard` sees the scanned project before any check runs; its CheckError stops the run (Refused)."""
     try:
-        with deadline(settings.timeout):
+        with sandbox.scope(), deadline(settings.timeout):  # a sandbox user of this run's own, when root
             return _run(settings, guard)
     except (Refused, KeyboardInterrupt):
         raise

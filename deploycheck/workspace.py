@@ -43,7 +43,8 @@ class Workspace:
         paths = [safefs.resolve(p) for p in needed if safefs.inside(p, self.boundary)] or [self.boundary]
         source_root = Path(os.path.commonpath([str(p) for p in paths]))
         self.source_root = source_root.parent if source_root.is_file() else source_root
-        self._tmp = tempfile.TemporaryDirectory(prefix="deploycheck-")
+        # 0700 and, as root, the run's own sandbox user's: no other user and no other run can look inside.
+        self._tmp = tempfile.TemporaryDirectory(prefix="deploycheck-", dir=sandbox.scratch_parent(sandbox.user()))
         self.root = Path(self._tmp.name) / "src"
         # pip checks editable VCS requirements out here (pip's --src), never in a shared venv's src/.
         self.src_dir = Path(self._tmp.name) / "vcs-src"
