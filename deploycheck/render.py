@@ -44,7 +44,7 @@ def to_text(report: Report) -> str:
         out.append(line)
     for lock in report.lockfiles:
         out.append("")
-        by = f"{lock.resolver}" + (f", {lock.interpreter}" if lock.interpreter else "")
+        by = ", ".join(x for x in (lock.resolver or "not recompiled", lock.interpreter) if x)
         out.append(f"{lock.path}  [{lock.status}]  ({by})")
         if lock.sources:
             out.append(f"  sources: {', '.join(lock.sources)}")
@@ -84,7 +84,10 @@ def _md_escape(text: str) -> str:
 def _md_lock(lock: LockResult, report: Report, with_diff: bool) -> list[str]:
     icon = {"in-sync": "✅", "drift": "❌", "error": "⚠️", "unlocked": "⚠️"}.get(lock.status, "")
     out = [f"### {icon} `{lock.path}`: {lock.status}", ""]
-    facts = [f"sources: {', '.join(f'`{s}`' for s in lock.sources) or 'none'}", f"checked with {lock.resolver}"]
+    facts = [
+        f"sources: {', '.join(f'`{s}`' for s in lock.sources) or 'none'}",
+        f"checked with {lock.resolver}" if lock.resolver else "not recompiled",
+    ]
     if lock.runtime != report.runtime:
         facts.append(f"runtime: {_runtime(lock.runtime)}")
     out += [" · ".join(facts), ""]

@@ -320,6 +320,7 @@ class Job:
     src_dir: Path | None = None  # where pip checks out editable VCS requirements: inside the workspace
     universal_floor: str | None = None  # a --universal lock's lowest Python: resolved for all, from there up
     workspace: tuple[str, str] | None = None  # (the temporary copy's root, its path as the user sees it)
+    paths: dict[str, str] = field(default_factory=dict)  # absolute paths in the copy -> the repository's, as written
 
 
 @dataclass
@@ -333,6 +334,8 @@ def _finish(job: Job, done: Run, tool: str) -> Compiled:
     text = None
     if done.ok:
         text = sandbox.read_produced(job.cwd / job.output).decode("utf-8")  # keeps CRLF, as pip-compile does
+        for copy, original in sorted(job.paths.items(), key=lambda item: -len(item[0])):
+            text = text.replace(copy, original)  # an absolute --find-links or -c, as the user's machine wrote it
     return Compiled(done, text, tool)
 
 

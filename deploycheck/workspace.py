@@ -61,6 +61,22 @@ class Workspace:
     def path(self, original: Path) -> Path:
         return self.root / safefs.resolve(original).relative_to(self.source_root)
 
+    def into_copy(self, words: list[str], mapped: dict[str, str]) -> list[str]:
+        """A command's words with each absolute path or file: URL into the copied folder (a lock compiled on this
+        machine names them so) led into the copy instead: a resolver reads and builds nothing of the repository
+        itself. `mapped` collects copy -> as written, so its output can name them as the user's machine does."""
+        out = []
+        for word in words:
+            option, equals, value = word.partition("=") if word.startswith("-") and "=" in word else ("", "", word)
+            scheme = "file://" if value.startswith("file://") else ""
+            path = value[len(scheme) :]
+            if path.startswith("/") and safefs.inside(Path(path), self.source_root):
+                copy = str(self.path(Path(path)))
+                mapped[copy] = path
+                value = scheme + copy
+            out.append(option + equals + value)
+        return out
+
     def close(self) -> None:
         self._tmp.cleanup()
 
