@@ -26,6 +26,7 @@ from pathlib import Path
 
 PROC = Path("/proc")
 _PR_SET_CHILD_SUBREAPER = 36
+_PR_GET_CHILD_SUBREAPER = 37
 SETTLE = 10.0  # seconds a killed process gets to be gone (one in uninterruptible sleep can take a moment)
 
 
@@ -137,21 +138,35 @@ def descendants(pid: int, everything: list[Proc] | None = None) -> list[Proc]:
     return found
 
 
-def _subreaper(on: bool) -> bool:
+def _subreaper(on: bool | None) -> bool:
+    """Set (True/False) or read (None) whether orphans of our descendants are reparented to us."""
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.prctl(_PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0) == 0)
+        if on is not None:
+            return bool(libc.prctl(_PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0) == 0)
+        flag = ctypes.c_int(0)
+        libc.prctl(_PR_GET_CHILD_SUBREAPER, ctypes.byref(flag), 0, 0, 0)
+        return bool(flag.value)
     return False
+
+
+_was_subreaper = False
 
 
 def adopt(on: bool = True) -> set[int]:
     """on: make us a child subreaper, so what a resolver we start orphans is reparented to us, not to init,
     and return the pids of our descendants now (not the resolver's; only the main thread starts
-    subprocesses). off (after the run and its stop_new_descendants): an ordinary process again."""
+    subprocesses). off (after the run and its stop_new_descendants): as we were before."""
+    global _was_subreaper
     if not PROC.is_dir():
         return set()
-    _subreaper(on)
-    return {p.pid for p in descendants(os.getpid())} if on else set()
+    if on:
+        _was_subreaper = _subreaper(None)
+        _subreaper(True)
+        return {p.pid for p in descendants(os.getpid())}
+    if not _was_subreaper:
+        _subreaper(False)
+    return set()
 
 
 def stop_new_descendants(before: set[int], settle: float = SETTLE) -> list[Proc]:

@@ -215,7 +215,13 @@ def _wait(proc: subprocess.Popen[str], deadline: float, stop: Callable[[], None]
                 proc.wait()
                 if stop is not None:
                     stop()  # a setsid() child holding the pipe would make the read below wait forever
-                out, err = proc.communicate()
+                try:
+                    out, err = proc.communicate(timeout=10 * POLL)
+                except subprocess.TimeoutExpired:  # held by something no kill reached: give up on its output
+                    raise CheckError(
+                        "the resolver timed out, and something it started still holds its output open",
+                        fix="pass a larger --timeout; look for a process of the resolver that survived",
+                    ) from None
                 return out, err or "", True
 
 

@@ -147,28 +147,35 @@ def scratch_parent(who: User | None) -> Path:
     first = Path(tempfile.gettempdir())
     if who is None:
         return first
-    for candidate in dict.fromkeys([first, *map(Path, TEMP_FALLBACKS)]):
-        if _shared_safely(candidate):
+    why = _unsuitable(first)
+    if why is None:
+        return first
+    for candidate in map(Path, TEMP_FALLBACKS):
+        if _unsuitable(candidate) is None:
             return candidate
     raise CheckError(
-        f"no temporary folder that {who}, the user deploycheck runs package code as, can reach: {first} is closed "
-        "to other users and /tmp, /var/tmp and /dev/shm are missing or unsafe",
+        f"no temporary folder that {who}, the user deploycheck runs package code as, can reach: {first} {why}, "
+        "and /tmp, /var/tmp and /dev/shm are missing or unsafe",
         fix="set TMPDIR to a folder that other users can traverse and only root can change, like /tmp",
     )
 
 
-def _shared_safely(path: Path) -> bool:
+def _unsuitable(path: Path) -> str | None:
+    """Why the sandbox user's folders cannot go in `path`, or None when they can."""
     try:
         real = path.resolve(strict=True)
         for folder in (real, *real.parents):
             st = os.stat(folder)
-            if not stat.S_ISDIR(st.st_mode) or not st.st_mode & stat.S_IXOTH or st.st_uid != 0:
-                return False
-            if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not st.st_mode & stat.S_ISVTX:
-                return False  # others could rename our folder and put theirs, with links, in its place
-    except OSError:
-        return False
-    return True
+            if not stat.S_ISDIR(st.st_mode):
+                return f"is not a folder ({folder})"
+            if not st.st_mode & stat.S_IXOTH:
+                return "is closed to other users" + ("" if folder == real else f" ({folder} is)")
+            # Others could rename our folder and put theirs, with links in it, in its place.
+            if st.st_uid != 0 or (st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not st.st_mode & stat.S_ISVTX):
+                return "can be changed by users other than root" + ("" if folder == real else f" ({folder} can)")
+    except OSError as exc:
+        return f"cannot be used ({exc.strerror})"
+    return None
 
 
 def stop(who: User) -> None:

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,7 +43,7 @@ DAEMON = r"""
 import glob, os, time
 from setuptools import setup
 
-DROP, TARGET, TEMP = {drop!r}, {target!r}, {temp!r}
+DROP, TARGET, TEMP, BLOCK = {drop!r}, {target!r}, {temp!r}, {block!r}
 END = time.time() + 60  # bounded, so that a deploycheck that fails to kill it does not leave it for ever
 
 
@@ -99,6 +100,9 @@ if child == 0:
 os.close(w)
 os.waitpid(child, 0)
 os.read(r, 1)  # the daemon has written its pid
+if BLOCK:  # the step is then ended by a signal or the deadline, not by the resolver
+    open(BLOCK + ".ready", "w").close()
+    open(BLOCK).read()
 setup(name="evil", version="1.0")
 """
 
@@ -137,6 +141,7 @@ setup(name="look", version="1.0")
 
 
 def _setup_py(template: str, **values: str | None) -> str:
+    values.setdefault("block", None)
     for name, value in values.items():
         template = template.replace("{" + name + "!r}", repr(value))
     return template
@@ -343,6 +348,34 @@ def test_package_code_of_one_run_cannot_write_the_caches_a_later_run_resolves_wi
             assert st.st_uid == 0, name
             assert stat.S_ISLNK(st.st_mode) or not st.st_mode & 0o022, name
     assert not list(temp.iterdir())  # both runs removed their copies, HOMEs and caches
+
+
+@root_only
+@pytest.mark.parametrize("end", ["SIGTERM", "timeout"])
+def test_a_daemon_dies_when_its_step_is_ended_by_a_signal_or_the_deadline(tmp_path, index, drop, temp, end):
+    fifo = drop / "block"
+    os.mkfifo(fifo)
+    fifo.chmod(0o666)
+    setup_py = _setup_py(DAEMON, drop=str(drop), target=None, temp=None, block=str(fifo))
+    repo = _evil_repo(tmp_path / "a", index, "evil", setup_py)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+    argv = [sys.executable, str(ROOT / "entrypoint.py"), str(repo), "--resolver", "pip-tools", "--timeout", "10"]
+    proc = subprocess.Popen(argv, env={**env, "TMPDIR": str(temp)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        if end == "SIGTERM":
+            deadline = time.monotonic() + 300
+            while not (drop / "block.ready").exists():  # bounded poll: the setup.py is blocked, its daemon up
+                assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+                time.sleep(0.05)
+            proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == (143 if end == "SIGTERM" else 2), (out, err)
+    daemons = _daemons(drop)
+    assert daemons and [pid for pid, _ in daemons if _alive(pid)] == []
 
 
 # A resolver that exits at once, leaving a setsid() grandchild that holds its stdout open: reading the
