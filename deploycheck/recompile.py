@@ -220,8 +220,10 @@ def _os_error(compiled: Compiled, job: Job | None) -> Problem | None:
         # Not mapped back to the repository's paths: the repository is not where it failed.
         line = line.replace(os.path.dirname(job.workspace[0]), "(deploycheck's temporary copy)")
     who = sandbox.user()
-    if not _PERMISSION.search(line):
+    if re.search(r"No space left|Read-only file system|Too many open files", line):
         fix = "free disk space, or raise the limit the error names, then run again"
+    elif not _PERMISSION.search(line):
+        fix = "check the path the error names (a file the requirements or the lock's header refer to), then run again"
     elif who is not None:
         fix = (
             f"the resolver runs as {who}, a user of this run's own, and could not reach a file it needs: set TMPDIR "

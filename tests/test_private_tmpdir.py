@@ -115,3 +115,15 @@ def test_an_absolute_path_in_the_header_is_read_from_the_copy_never_from_the_rep
     assert str(folder / "constraints.txt") in (folder / "requirements.txt").read_text()
     code, report = run_check(folder, "--resolver", "pip-tools", "--select", "DC1")
     assert code == 0 and [lock["status"] for lock in report["lockfiles"]] == ["in-sync"], report
+
+
+@pytest.mark.parametrize(
+    ("output", "fix"),
+    [
+        ("error: failed to read from file `base.in`: No such file or directory (os error 2)", "check the path"),
+        ("OSError: [Errno 28] No space left on device: '/tmp/x'", "free disk space"),
+    ],
+)
+def test_other_operating_system_errors_say_what_to_change(output, fix):
+    problem = recompile.failure(Compiled(Run(["uv"], 2, "", output, 1.0), None, "uv"), "requirements.txt", "3.11")
+    assert "operating-system error" in problem.message and problem.fix.startswith(fix), problem
