@@ -20,8 +20,10 @@ ENV DEPLOYCHECK_CACHE_DIR=/opt/deploycheck/cache \
 RUN command -v git >/dev/null || { apt-get update && apt-get install -y --no-install-recommends git \
     && rm -rf /var/lib/apt/lists/*; }
 
-# The unprivileged account deploycheck (root here) runs resolvers and the package code they build as:
-# it cannot read PID 1's environment or memory, nor write the venv and toolchains below.
+# deploycheck (root here) runs resolvers, and the package code they build, as a user and group id of the
+# run's own, drawn from 2,000,000,000 up (no account needed): it cannot read PID 1's environment or memory,
+# nor write the venv and toolchains below, and every process of it is killed when a resolver step ends.
+# This account is the fallback for a user namespace that maps no such id (Docker with userns-remap).
 # A fixed, high uid and gid: a system-range gid could equal the host's docker group on the mounted socket.
 RUN /usr/sbin/groupadd --gid 64123 deploycheck \
     && /usr/sbin/useradd --uid 64123 --gid 64123 --no-create-home --home-dir /nonexistent \

@@ -116,10 +116,10 @@ def _check_lock(
         result.interpreter = f"{interp.path} ({interp.version})"
         if interp.version != rt.python and rt.python.count(".") == 2:
             result.notes.append(f"Python {rt.python} is declared; the nearest interpreter here is {interp.version}")
+    result.resolver = verdict.resolver
     if verdict.problem:
         result.error = verdict.problem
         return result
-    result.resolver = verdict.resolver
     result.status = verdict.status
     result.changes = verdict.changes
     result.cosmetic = verdict.cosmetic

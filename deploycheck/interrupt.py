@@ -1,7 +1,7 @@
 """Ctrl-C and SIGTERM (`docker stop`, a cancelled job): stop the resolver, clean up, one line, 130 or 143.
 
 The signal becomes an exception, so the temporary copies and HOMEs are removed by the context managers
-that made them as it unwinds, and resolver.run kills its process group on the way. As PID 1 in a
+that made them as it unwinds, and resolver.run kills every process the step started on the way. As PID 1 in a
 container a SIGTERM without a handler would be ignored altogether.
 """
 

@@ -19,6 +19,7 @@ from deploycheck.project import apps, scan
 from deploycheck.report.model import Problem, Report
 from deploycheck.report.rules import Outcome
 from deploycheck.report.selection import Selection, unknown
+from deploycheck.resolve import sandbox
 from deploycheck.settings import Settings
 
 
@@ -87,7 +88,7 @@ def run(settings: Settings, guard: Guard | None = None) -> Report:
     """The report of one run; CheckError anywhere before the checks becomes a "could not check" problem.
     `guard` sees the scanned project before any check runs; its CheckError stops the run (Refused)."""
     try:
-        with deadline(settings.timeout):
+        with sandbox.scope(), deadline(settings.timeout):  # a sandbox user of this run's own, when root
             return _run(settings, guard)
     except (Refused, KeyboardInterrupt):
         raise

@@ -10,16 +10,16 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 from conftest import interp, pip_compile, snapshot, uv_compile, write
+from pkgindex import IndexServer
 from test_boundary import dc, guarded
 
 from deploycheck.locks.requirements import compilecmd
 from deploycheck.project import scan
-from deploycheck.resolve import resolver, sandbox
+from deploycheck.resolve import resolver
 
 
 def _lock(folder: Path) -> dict:
@@ -253,9 +253,7 @@ def test_snapshot_helper_sees_every_file(tmp_path):
 def test_editable_vcs_checkout_happens_in_the_temporary_copy(tmp_path, index):
     """pip checks `-e git+...` out into its --src; by default that is the shared toolchain venv's src/,
     where a second project with the same egg name reused a stale checkout."""
-    # Outside pytest's 0700 folders: as root, the resolver (and so git) runs as an unprivileged user.
-    shared = Path(tempfile.mkdtemp(prefix="dc-vcslib-"))
-    shared.chmod(0o755)
+    shared = tmp_path / "shared"
     lib = write(
         shared / "vcslib",
         {
@@ -264,24 +262,24 @@ def test_editable_vcs_checkout_happens_in_the_temporary_copy(tmp_path, index):
         },
     )
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
-    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "lib"]):
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "lib"], ["update-server-info"]):
         subprocess.run([*git, *args], cwd=lib, check=True, capture_output=True)
-    repo = write(
-        tmp_path / "repo",
-        {".git/HEAD": "x\n", ".python-version": "3.11\n", "requirements.in": f"-e git+file://{lib}#egg=vcslib\n"},
-    )
-    # No build isolation: the local index's setuptools is a stub; the toolchain's own builds vcslib.
-    pip_compile(repo, "3.11", "--pip-args=--no-build-isolation", "requirements.in", index_url=index)
-    shared_src = resolver.toolchain(interp("3.11")).parent.parent / "src"
-    shutil.rmtree(shared_src, ignore_errors=True)  # the plain pip-compile above checked it out there
-    who = sandbox.user()
-    if who is not None:  # git refuses to clone a repository another user owns (safe.directory)
-        for path in [lib, *lib.rglob("*")]:
-            os.lchown(path, who.uid, who.gid)
-    check = guarded(tmp_path, repo)
-    done = dc(str(repo), "--format", "json", "--resolver", "pip-tools", tmp=tmp_path)
-    report = json.loads(done.stdout)
-    assert done.returncode == 0, report
-    assert report["lockfiles"][0]["status"] == "in-sync"
-    assert not shared_src.exists(), "pip checked the editable requirement out into the shared toolchain"
-    check()
+    # Over git's plain HTTP, not file://: as root, each run's resolver (and so git) runs as a user id of
+    # that run's own, and git refuses to read a local repository another user owns (safe.directory).
+    with IndexServer(shared) as server:
+        url = f"git+{server.url}/vcslib/.git#egg=vcslib"
+        repo = write(
+            tmp_path / "repo",
+            {".git/HEAD": "x\n", ".python-version": "3.11\n", "requirements.in": f"-e {url}\n"},
+        )
+        # No build isolation: the local index's setuptools is a stub; the toolchain's own builds vcslib.
+        pip_compile(repo, "3.11", "--pip-args=--no-build-isolation", "requirements.in", index_url=index)
+        shared_src = resolver.toolchain(interp("3.11")).parent.parent / "src"
+        shutil.rmtree(shared_src, ignore_errors=True)  # the plain pip-compile above checked it out there
+        check = guarded(tmp_path, repo)
+        done = dc(str(repo), "--format", "json", "--resolver", "pip-tools", tmp=tmp_path)
+        report = json.loads(done.stdout)
+        assert done.returncode == 0, report
+        assert report["lockfiles"][0]["status"] == "in-sync"
+        assert not shared_src.exists(), "pip checked the editable requirement out into the shared toolchain"
+        check()

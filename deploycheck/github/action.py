@@ -225,7 +225,9 @@ def _run(env: dict[str, str], log: CommandLog) -> int:
         if report is None:
             return 2
     else:
-        with sandbox.sealed(Path(workspace) / ".git"):  # package code runs now: no reading the checkout's token
+        # A sandbox user of this run's own (the notice for a normal user is the CLI's). .git is closed to it
+        # while package code runs, and reopened only once no process of it is left.
+        with sandbox.scope(notice=False), sandbox.sealed(Path(workspace) / ".git"):
             report = pipeline.run(inputs.settings)
     relayed = provenance(event, env, inputs.report_file) if inputs.report_file else ""
     _write_runner_files(env, inputs, report, run_url, relayed, log)

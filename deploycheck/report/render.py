@@ -43,7 +43,7 @@ def _settings_line(report: Report) -> str | None:
 
 
 def _text_lock(lock: LockResult, report: Report) -> list[str]:
-    by = f"{lock.resolver}" + (f", {lock.interpreter}" if lock.interpreter else "")
+    by = ", ".join(x for x in (lock.resolver or "not recompiled", lock.interpreter) if x)
     out = ["", visible(f"{lock.path}  [{lock.status}]  ({by})")]
     if lock.sources:
         out.append(visible(f"  sources: {', '.join(lock.sources)}"))
@@ -110,7 +110,7 @@ def _md_lock(lock: LockResult, report: Report, with_diff: bool, rows: int | None
     icon = {"in-sync": "✅", "drift": "❌", "error": "⚠️", "unlocked": "⚠️"}.get(lock.status, "")
     out = [f"### {icon} {md_code(lock.path)}: {md_text(lock.status)}", ""]
     sources = ", ".join(md_code(s) for s in lock.sources) or "none"
-    facts = [f"sources: {sources}", f"checked with {md_text(lock.resolver)}"]
+    facts = [f"sources: {sources}", f"checked with {md_text(lock.resolver)}" if lock.resolver else "not recompiled"]
     if lock.runtime != report.runtime:
         facts.append(f"runtime: {md_text(_runtime(lock.runtime))}")
     out += [" · ".join(facts), ""]

@@ -27,7 +27,7 @@ from deploycheck.locks.diff import Change
 from deploycheck.locks.requirements import reqfile
 from deploycheck.project.scan import LockPair, cd_prefix, rel
 from deploycheck.report.model import Problem
-from deploycheck.resolve import interpreters, resolver
+from deploycheck.resolve import interpreters, resolver, sandbox
 from deploycheck.resolve.resolver import Compiled, Job
 from deploycheck.resolve.workspace import Workspace
 from deploycheck.runtime import detect as runtime
@@ -56,12 +56,13 @@ def job_for(
     pair: LockPair, ws: Workspace, python: str, interp: interpreters.Interpreter | None, settings: Settings
 ) -> Job:
     cmd = pair.command
+    mapped: dict[str, str] = {}
     return Job(
         cwd=ws.path(pair.cwd),
         output=Path(pair.path).relative_to(pair.cwd).as_posix() if pair.cwd in pair.path.parents else pair.path.name,
         sources=cmd.sources,
-        options=cmd.options,
-        index_options=settings.index_options() or cmd.index_options or _lock_indexes(pair),
+        options=ws.into_copy(cmd.options, mapped),
+        index_options=ws.into_copy(settings.index_options() or cmd.index_options or _lock_indexes(pair), mapped),
         original=cmd.original,
         header="--no-header" not in cmd.flags,
         python=python,
@@ -73,6 +74,7 @@ def job_for(
         src_dir=ws.src_dir,
         universal_floor=_floor(pair, python) if cmd.universal else None,
         workspace=(str(ws.root), rel(ws.source_root, settings.root)),
+        paths=mapped,
     )
 
 
@@ -170,6 +172,7 @@ _BUILD_FAILED = (
     "BackendUnavailable",
     "Failed to build",
     "Failed to prepare distributions",
+    "MetadataGenerationFailed",
     "setup.py egg_info did not run successfully",
 )
 _URL_OPTIONS = {"--index-url", "-i", "--extra-index-url", "--index", "--default-index"}
@@ -196,13 +199,53 @@ def _network(compiled: Compiled, job: Job | None) -> Problem | None:
     )
 
 
+# What an operating-system error looks like in pip's and uv's output: the machine stopped the resolver,
+# not the requirements (the sandbox user could not reach a folder, a full disk, a read-only one).
+_OS_ERROR = re.compile(
+    r"\[Errno \d+\]|\(os error \d+\)|Permission denied|Operation not permitted|No space left on device|"
+    r"Read-only file system|Too many open files"
+)
+_PERMISSION = re.compile(r"Permission denied|Operation not permitted|\[Errno (1|13)\]|\(os error (1|13)\)")
+
+
+def _os_error(compiled: Compiled, job: Job | None) -> Problem | None:
+    output = compiled.run.stdout + "\n" + compiled.run.stderr
+    if any(word in output for word in _BUILD_FAILED):  # a package's own build code failed: that is its message
+        return None
+    line = next((ln.strip() for ln in output.splitlines() if _OS_ERROR.search(ln)), None)
+    if line is None:
+        return None
+    if job is not None and job.workspace is not None:
+        # Not mapped back to the repository's paths: the repository is not where it failed.
+        line = line.replace(os.path.dirname(job.workspace[0]), "(deploycheck's temporary copy)")
+    who = sandbox.user()
+    if re.search(r"No space left|Read-only file system|Too many open files", line):
+        fix = "free disk space, or raise the limit the error names, then run again"
+    elif not _PERMISSION.search(line):
+        fix = "check the path the error names (a file the requirements or the lock's header refer to), then run again"
+    elif who is not None:
+        fix = (
+            f"the resolver runs as {who}, a user of this run's own, and could not reach a file it needs: set TMPDIR "
+            "to a folder other users can traverse, like /tmp, and make the interpreter's folders readable by others"
+        )
+    else:
+        fix = "check the permissions of the path named above and that TMPDIR is writable, then run again"
+    return Problem(
+        f"{compiled.tool} stopped on an operating-system error, not on the requirements:\n{_readable(line, None)}",
+        None,
+        None,
+        fix,
+    )
+
+
 def failure(
     compiled: Compiled, display: str, python: str, *, only_binary: bool = False, job: Job | None = None
 ) -> Problem:
-    """Why a resolver run failed, in words a user can act on: a timeout, an index that did not answer, a
-    package that has no wheel under only-binary, or requirements that conflict (the resolver's own words)."""
+    """Why a resolver run failed, in words a user can act on: a timeout, an index that did not answer, an
+    operating-system error, a package that has no wheel under only-binary, or requirements that conflict
+    (the resolver's own words)."""
     text = _readable(resolver.why_failed(compiled.run), job)
-    network = None if compiled.run.timed_out else _network(compiled, job)
+    network = None if compiled.run.timed_out else _network(compiled, job) or _os_error(compiled, job)
     if network is not None:
         network.path = display
         return network
@@ -323,6 +366,13 @@ def recompile(pair: LockPair, ws: Workspace, python: str, settings: Settings) ->
 
 def _resolve(pair: LockPair, job: Job, settings: Settings, verdict: Verdict) -> None:
     reference = _reference(pair, job, settings)
+    compile_: Compile = resolver.pip_compile if reference == "pip-compile" else resolver.uv_compile
+    label = resolver.pip_tools_version() if reference == "pip-compile" else "uv"
+    if job.universal_floor:
+        label = f"uv --universal (every platform, Python {job.universal_floor} and newer)"
+    elif job.interpreter is None:
+        label = f"uv --python-version {job.python} (no interpreter)"
+    verdict.resolver = label  # named even when the run fails: the report says what could not check
     # --strict counts cosmetic differences, which only the lock's own tool can show.
     if (
         reference == "pip-compile"
@@ -337,13 +387,6 @@ def _resolve(pair: LockPair, job: Job, settings: Settings, verdict: Verdict) -> 
             verdict.status = "in-sync"
             verdict.proposed = pair.lock.text
             return
-    compile_: Compile = resolver.pip_compile if reference == "pip-compile" else resolver.uv_compile
-    label = resolver.pip_tools_version() if reference == "pip-compile" else "uv"
-    if job.universal_floor:
-        label = f"uv --universal (every platform, Python {job.universal_floor} and newer)"
-    elif job.interpreter is None:
-        label = f"uv --python-version {job.python} (no interpreter)"
-    verdict.resolver = label
     compiled = compile_(job, pair.lock.text)
     failed_with_pins = None
     if not compiled.text:

@@ -15,8 +15,10 @@ import re
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,7 +28,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from deploycheck import cache
 from deploycheck.errors import CheckError
-from deploycheck.resolve import sandbox
+from deploycheck.resolve import reaper, sandbox
 
 KEPT = (
     "PATH",
@@ -126,15 +128,36 @@ def run(
     argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, merge: bool = False, trusted: bool = False
 ) -> Run:
     """Run to completion or kill the whole process group at the deadline (builds spawn children), or when
-    deploycheck is interrupted. As root, package code runs as the sandbox user, in a HOME of its own;
+    deploycheck is interrupted. As root, package code runs as the run's sandbox user, in a HOME of its own;
     trusted: deploycheck's own pinned toolchain install, which stays root's so package code cannot alter it.
-    merge: one stream, in order (pip-compile splits one error message across stdout and stderr)."""
-    who = None if trusted else sandbox.user()
-    if who is None:
+    merge: one stream, in order (pip-compile splits one error message across stdout and stderr).
+    However the step ends, nothing it started is left running when this returns or raises: every process
+    of the sandbox user (as root), or every new descendant of ours (as a normal user), is killed."""
+    if trusted:
         # Readable by the sandbox user, whatever root's umask: it runs the toolchain.
-        return _run(argv, cwd, env, timeout, merge, {"umask": 0o022} if trusted else {}, None)
+        return _run(argv, cwd, env, timeout, merge, {"umask": 0o022}, None)
+    who = sandbox.user()
+    if who is None:
+        sandbox.announce_unconfined()
+        before = reaper.adopt()
+        try:
+            return _run(argv, cwd, env, timeout, merge, {}, lambda: _stopped(reaper.stop_new_descendants(before)))
+        finally:
+            reaper.adopt(False)
     with sandbox.session(who) as overrides:
-        return _run(argv, cwd, {**env, **overrides}, timeout, merge, sandbox.spawn_options(who), who)
+        options = sandbox.spawn_options(who)
+        return _run(argv, cwd, {**env, **overrides}, timeout, merge, options, lambda: sandbox.stop(who))
+
+
+def _stopped(survivors: list[reaper.Proc]) -> None:
+    if survivors:
+        raise CheckError(
+            f"a process the resolver started could not be stopped (pid {', '.join(str(p.pid) for p in survivors[:5])})",
+            fix="look for a process stuck in the kernel (state D)",
+        )
+
+
+POLL = 1.0  # seconds between looks at a resolver whose output stays open after it exited
 
 
 def _run(
@@ -144,7 +167,7 @@ def _run(
     timeout: float,
     merge: bool,
     options: dict[str, Any],
-    who: sandbox.User | None,
+    stop: Callable[[], None] | None,
 ) -> Run:
     start = time.monotonic()
     try:
@@ -160,20 +183,47 @@ def _run(
             **options,
         )
     except PermissionError:
-        if who is None:
+        who = sandbox.user()
+        if stop is None or who is None:
             raise
         return Run(argv, 126, "", sandbox.unreachable(argv[0], who, "the program"), time.monotonic() - start)
     try:
-        out, err = proc.communicate(timeout=timeout)
-        return Run(argv, proc.returncode, out, err or "", time.monotonic() - start)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        out, err = proc.communicate()
-        return Run(argv, -9, out, err or "", time.monotonic() - start, timed_out=True)
+        out, err, timed_out = _wait(proc, start + timeout, stop)
     except BaseException:  # interrupted (Ctrl-C, SIGTERM, the run's --timeout): nothing it started may outlive us
         _kill_group(proc)
         proc.wait()
+        if stop is not None:
+            with contextlib.suppress(CheckError):  # the interruption is what the user hears of
+                stop()
         raise
+    if stop is not None:
+        stop()  # the step has ended: every process it started goes, before anything reads what it wrote
+    code = -9 if timed_out else proc.returncode
+    return Run(argv, code, out, err or "", time.monotonic() - start, timed_out=timed_out)
+
+
+def _wait(proc: subprocess.Popen[str], deadline: float, stop: Callable[[], None] | None) -> tuple[str, str, bool]:
+    """The output, once the resolver has exited and its output is closed, and whether it timed out."""
+    while True:
+        try:
+            out, err = proc.communicate(timeout=max(0.0, min(POLL, deadline - time.monotonic())))
+            return out, err or "", False
+        except subprocess.TimeoutExpired:
+            if proc.poll() is not None and stop is not None:
+                stop()  # it exited, and something it started (a daemon) holds its output open: that goes
+            elif time.monotonic() >= deadline:
+                _kill_group(proc)
+                proc.wait()
+                if stop is not None:
+                    stop()  # a setsid() child holding the pipe would make the read below wait forever
+                try:
+                    out, err = proc.communicate(timeout=10 * POLL)
+                except subprocess.TimeoutExpired:  # held by something no kill reached: give up on its output
+                    raise CheckError(
+                        "the resolver timed out, and something it started still holds its output open",
+                        fix="pass a larger --timeout; look for a process of the resolver that survived",
+                    ) from None
+                return out, err or "", True
 
 
 def _kill_group(proc: subprocess.Popen[str]) -> None:
@@ -228,6 +278,7 @@ def toolchain(interp: Interpreter) -> Path:
                     f"could not install pip-tools for Python {interp.version}: {done.stderr.strip()[-800:]}",
                     fix="check that the package index is reachable (proxy and certificate settings), then run again",
                 )
+        _not_writable_by_others(staging / "venv")
         # Built aside and renamed into place so that a concurrent run never uses half a venv. The scripts in
         # bin/ keep the staging path in their shebangs; deploycheck runs only `python -m piptools`.
         with contextlib.suppress(OSError):  # another run won the race; its venv is as good as ours
@@ -235,6 +286,17 @@ def toolchain(interp: Interpreter) -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return python
+
+
+def _not_writable_by_others(folder: Path) -> None:
+    """uv leaves its venv's `.lock` writable by everyone (0666): package code runs as another user and may
+    hold or write nothing of the toolchain's."""
+    for top, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = os.path.join(top, name)
+            mode = os.lstat(path).st_mode
+            if not stat.S_ISLNK(mode) and mode & 0o022:
+                os.chmod(path, stat.S_IMODE(mode) & ~0o022)
 
 
 def piptools_argv(python: Path) -> list[str]:
@@ -265,6 +327,7 @@ class Job:
     src_dir: Path | None = None  # where pip checks out editable VCS requirements: inside the workspace
     universal_floor: str | None = None  # a --universal lock's lowest Python: resolved for all, from there up
     workspace: tuple[str, str] | None = None  # (the temporary copy's root, its path as the user sees it)
+    paths: dict[str, str] = field(default_factory=dict)  # absolute paths in the copy -> the repository's, as written
 
 
 @dataclass
@@ -290,6 +353,8 @@ def _finish(job: Job, done: Run, tool: str) -> Compiled:
     text = None
     if done.ok:
         text = sandbox.read_produced(job.cwd / job.output).decode("utf-8")  # keeps CRLF, as pip-compile does
+        for copy, original in sorted(job.paths.items(), key=lambda item: -len(item[0])):
+            text = text.replace(copy, original)  # an absolute --find-links or -c, as the user's machine wrote it
         # Mapped here, once, so that the changes, the diff, the proposed lock and every rendering agree.
         text = as_shown(text, job.workspace)
     return Compiled(done, text, tool)

@@ -1,9 +1,14 @@
-"""An unprivileged user for everything that runs package code, when deploycheck runs as root.
+"""An unprivileged user of its own for each run that runs package code, when deploycheck runs as root.
 
 Resolvers build sdists, which runs their setup.py. As root (the action's container, some CI jobs) that
 code could read every process's /proc/<pid>/environ and memory and write deploycheck's own venv and
-toolchains. As this user it can read what any user can, write only the temporary copy it works in, a
-HOME of its own for the run and its persistent pip/uv caches; the toolchains stay root's.
+toolchains. Each run (one CLI or action invocation) therefore gets a user and group id that nothing else
+has: no account, no file outside the run, no process, never an id of /etc/passwd, /etc/group or
+/etc/subuid. Package code runs as it, in a HOME of its own per resolver step and with pip's and uv's
+caches of this run only; it can write only its run's copy of the project and those. When a resolver
+step ends, every process of that id is killed and /proc must show none left (deploycheck.resolve.reaper), so
+nothing it started outlives the step, and the next run's package code is another user altogether: it
+cannot see this run's copy (0700, that user's), processes or caches.
 
 Files in the copy belong to that user once it has run: deploycheck reads and writes them only through
 read_produced/write_into, which refuse links the user could have planted (to /proc/1/environ, to a
@@ -12,11 +17,14 @@ file of root's) and anything that is not a regular file.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import fcntl
 import os
 import pwd
 import shutil
 import stat
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,30 +33,174 @@ from typing import Any
 
 from deploycheck import cache
 from deploycheck.errors import CheckError
+from deploycheck.resolve import ids, reaper
 
 NOBODY = 65534
 PRODUCED_LIMIT = 32 * 1024 * 1024  # bytes read back from a file a resolver wrote
+TEMP_FALLBACKS = ("/tmp", "/var/tmp", "/dev/shm")
 
 
 @dataclass(frozen=True)
 class User:
     uid: int
     gid: int
+    fresh: bool = False  # an id of this run alone; False: the fixed account (a user namespace maps no fresh id)
 
     def __str__(self) -> str:
         return f"uid {self.uid}"
 
 
+class Run:
+    """One run's sandbox: its user (None unless we are root) and its private folder for HOMEs and caches."""
+
+    def __init__(self, notice: bool) -> None:
+        self.user = _allocate() if _is_root() else None
+        self.notice = notice  # say once that package code runs as the user (the CLI as a normal user)
+        self.noticed = False
+        self._folder: Path | None = None
+
+    def folder(self) -> Path:
+        """Root's, 0711: the user reaches what it is given inside (cache/, a HOME per step), lists nothing."""
+        if self._folder is None:
+            assert self.user is not None
+            folder = Path(tempfile.mkdtemp(prefix="deploycheck-run-", dir=scratch_parent(self.user)))
+            folder.chmod(0o711)
+            (folder / "cache").mkdir(mode=0o700)
+            os.chown(folder / "cache", self.user.uid, self.user.gid)
+            self._folder = folder
+        return self._folder
+
+    def close(self) -> list[reaper.Proc]:
+        survivors = reaper.stop_uid(self.user.uid, self.user.gid) if self.user is not None else []
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)  # fd-based on Linux: links it left are not followed
+            self._folder = None
+        return survivors
+
+
+_runs: list[Run] = []
+_process_run: Run | None = None
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+@contextlib.contextmanager
+def scope(notice: bool = True) -> Iterator[Run]:
+    """One run: a fresh sandbox user for everything inside (an enclosing scope's, when nested). At the end
+    every process of that user is stopped and its folder removed."""
+    if _runs:
+        yield _runs[-1]
+        return
+    run = Run(notice)
+    _runs.append(run)
+    try:
+        yield run
+    finally:
+        _runs.remove(run)
+        run.close()
+
+
+def current() -> Run:
+    """The run in progress; outside any scope (a library call), one for this process, closed at exit."""
+    global _process_run
+    if _runs:
+        return _runs[-1]
+    if _process_run is None:
+        _process_run = Run(notice=False)
+        atexit.register(_process_run.close)
+    return _process_run
+
+
 def user() -> User | None:
-    """The user package code runs as: None (ourselves) unless we are root; a `deploycheck` account when
-    one exists, else nobody (65534)."""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return None
+    """The user package code runs as: None (ourselves) unless we are root; else this run's own."""
+    return current().user if _is_root() else None
+
+
+def _allocate() -> User:
+    uid = ids.fresh()
+    return User(uid, uid, fresh=True) if uid is not None else _fixed_account()
+
+
+_fixed_lock: int | None = None
+
+
+def _fixed_account() -> User:
+    """Where no fresh id is mapped: the image's `deploycheck` account, else nobody. Runs that share it take
+    turns (a lock held for the process's life), since ending a step kills every process of it."""
+    global _fixed_lock
+    who = User(NOBODY, NOBODY)
     with contextlib.suppress(KeyError):
         entry = pwd.getpwnam("deploycheck")
         if entry.pw_uid != 0:
-            return User(entry.pw_uid, entry.pw_gid)
-    return User(NOBODY, NOBODY)
+            who = User(entry.pw_uid, entry.pw_gid)
+    if _fixed_lock is None:
+        _fixed_lock = os.open(cache.folder() / f"sandbox-{who.uid}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(_fixed_lock, fcntl.LOCK_EX)
+    return who
+
+
+def scratch_parent(who: User | None) -> Path:
+    """Where a run's copies and HOMEs go. Ourselves: the usual temporary folder. The sandbox user: one it can
+    traverse and in which no one but root can rename or replace what we make (TMPDIR when it is such a
+    folder, else /tmp, /var/tmp or /dev/shm); what we make in it is 0700 and that user's or root's."""
+    first = Path(tempfile.gettempdir())
+    if who is None:
+        return first
+    why = _unsuitable(first)
+    if why is None:
+        return first
+    for candidate in map(Path, TEMP_FALLBACKS):
+        if _unsuitable(candidate) is None:
+            return candidate
+    raise CheckError(
+        f"no temporary folder that {who}, the user deploycheck runs package code as, can reach: {first} {why}, "
+        "and /tmp, /var/tmp and /dev/shm are missing or unsafe",
+        fix="set TMPDIR to a folder that other users can traverse and only root can change, like /tmp",
+    )
+
+
+def _unsuitable(path: Path) -> str | None:
+    """Why the sandbox user's folders cannot go in `path`, or None when they can."""
+    try:
+        real = path.resolve(strict=True)
+        for folder in (real, *real.parents):
+            st = os.stat(folder)
+            if not stat.S_ISDIR(st.st_mode):
+                return f"is not a folder ({folder})"
+            if not st.st_mode & stat.S_IXOTH:
+                return "is closed to other users" + ("" if folder == real else f" ({folder} is)")
+            # Others could rename our folder and put theirs, with links in it, in its place.
+            if st.st_uid != 0 or (st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not st.st_mode & stat.S_ISVTX):
+                return "can be changed by users other than root" + ("" if folder == real else f" ({folder} can)")
+    except OSError as exc:
+        return f"cannot be used ({exc.strerror})"
+    return None
+
+
+def stop(who: User) -> None:
+    """The end of a resolver step: no process of the sandbox user is left, or "could not check"."""
+    survivors = reaper.stop_uid(who.uid, who.gid)
+    if survivors:
+        raise CheckError(
+            f"package code the resolver ran could not be stopped: {len(survivors)} process(es) of {who} still "
+            f"run after SIGKILL (pid {', '.join(str(p.pid) for p in survivors[:5])})",
+            fix="look for a process stuck in the kernel (state D); nothing was published while it lives",
+        )
+
+
+def announce_unconfined() -> None:
+    """Once per run of the CLI as a normal user: package code runs as that user, and deploycheck says so."""
+    run = current()
+    if run.notice and not run.noticed:
+        run.noticed = True
+        print(
+            "deploycheck: not running as root, so the setup.py of any sdist the resolvers build runs as you, "
+            "with your files in reach (deploycheck as root or in its container runs it as a user of its own; "
+            "--only-binary builds nothing)",
+            file=sys.stderr,
+        )
 
 
 def spawn_options(who: User | None) -> dict[str, Any]:
@@ -68,26 +220,16 @@ def hand_over(folder: Path, who: User | None) -> None:
             os.chown(os.path.join(top, name), who.uid, who.gid, follow_symlinks=False)
 
 
-def _persistent_caches(who: User) -> Path | None:
-    """pip's and uv's caches of this user, kept across runs for speed; None when unusable."""
-    folder = cache.folder() / f"sandbox-{who.uid}"
-    with contextlib.suppress(FileExistsError):
-        folder.mkdir(mode=0o700)
-        os.chown(folder, who.uid, who.gid)
-    st = os.lstat(folder)
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != who.uid:
-        return None
-    return folder
-
-
 @contextlib.contextmanager
 def session(who: User) -> Iterator[dict[str, str]]:
-    """Environment for one run as `who`: a fresh HOME and TMPDIR, removed afterwards, and its caches."""
-    home = Path(tempfile.mkdtemp(prefix="deploycheck-home-"))
+    """Environment for one resolver step as `who`: a fresh HOME and TMPDIR, removed afterwards, and the
+    caches of this run (pip's and uv's), which no other run's package code can reach."""
+    folder = current().folder()
+    home = Path(tempfile.mkdtemp(prefix="home-", dir=folder))
     try:
         (home / "tmp").mkdir()
         hand_over(home, who)
-        caches = _persistent_caches(who) or home / ".cache"
+        caches = folder / "cache"
         yield {
             "HOME": str(home),
             "TMPDIR": str(home / "tmp"),
@@ -200,9 +342,11 @@ def remove_from(path: Path) -> None:
 def sealed(folder: Path) -> Iterator[None]:
     """Keep the sandbox user out of a folder while package code runs: the workspace's `.git`, whose config
     holds the checkout's token (actions/checkout's extraheader, unless persist-credentials is false). Only
-    group and other lose access, so the owner (the runner's user, for later steps) keeps it; the mode is put
-    back when the run ends, interrupted or not."""
-    if user() is None or folder.is_symlink() or not folder.is_dir():
+    group and other lose access, so the owner (the runner's user, for later steps) keeps it. The mode is
+    put back when the run ends, interrupted or not, and only once no process of the sandbox user is alive:
+    while one is, the folder stays closed."""
+    who = user()
+    if who is None or folder.is_symlink() or not folder.is_dir():
         yield
         return
     mode = stat.S_IMODE(folder.stat().st_mode)
@@ -210,5 +354,12 @@ def sealed(folder: Path) -> Iterator[None]:
     try:
         yield
     finally:
-        with contextlib.suppress(OSError):
-            os.chmod(folder, mode)
+        survivors = reaper.stop_uid(who.uid, who.gid)
+        if survivors:
+            print(
+                f"deploycheck: {folder} stays closed to other users: package code ({who}) could not be stopped",
+                file=sys.stderr,
+            )
+        else:
+            with contextlib.suppress(OSError):
+                os.chmod(folder, mode)

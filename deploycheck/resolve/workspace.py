@@ -44,7 +44,8 @@ class Workspace:
         paths = [safefs.resolve(p) for p in needed if safefs.inside(p, self.boundary)] or [self.boundary]
         source_root = Path(os.path.commonpath([str(p) for p in paths]))
         self.source_root = source_root.parent if source_root.is_file() else source_root
-        self._tmp = tempfile.TemporaryDirectory(prefix="deploycheck-")
+        # 0700 and, as root, the run's own sandbox user's: no other user and no other run can look inside.
+        self._tmp = tempfile.TemporaryDirectory(prefix="deploycheck-", dir=sandbox.scratch_parent(sandbox.user()))
         self.root = Path(self._tmp.name) / "src"
         # pip checks editable VCS requirements out here (pip's --src), never in a shared venv's src/.
         self.src_dir = Path(self._tmp.name) / "vcs-src"
@@ -60,6 +61,22 @@ class Workspace:
 
     def path(self, original: Path) -> Path:
         return self.root / safefs.resolve(original).relative_to(self.source_root)
+
+    def into_copy(self, words: list[str], mapped: dict[str, str]) -> list[str]:
+        """A command's words with each absolute path or file: URL into the copied folder (a lock compiled on this
+        machine names them so) led into the copy instead: a resolver reads and builds nothing of the repository
+        itself. `mapped` collects copy -> as written, so its output can name them as the user's machine does."""
+        out = []
+        for word in words:
+            option, equals, value = word.partition("=") if word.startswith("-") and "=" in word else ("", "", word)
+            scheme = "file://" if value.startswith("file://") else ""
+            path = value[len(scheme) :]
+            if path.startswith("/") and safefs.inside(Path(path), self.source_root):
+                copy = str(self.path(Path(path)))
+                mapped[copy] = path
+                value = scheme + copy
+            out.append(option + equals + value)
+        return out
 
     def close(self) -> None:
         self._tmp.cleanup()
