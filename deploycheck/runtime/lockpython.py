@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from packaging.markers import InvalidMarker, Marker
 from packaging.version import InvalidVersion, Version
 
-from deploycheck.locks.requirements.reqfile import ReqFile
+from deploycheck.locks.model import Lock
 from deploycheck.runtime import cpython
 
 _ALL = tuple(cpython.MINORS)
@@ -72,11 +72,11 @@ _FLOORS: dict[str, tuple[tuple[str, str], ...]] = {
 _PYTHON_ONLY_MARKER = re.compile(r"^(?:\s|python_(?:full_)?version|[<>=!~]=?|and|or|not|\(|\)|'[^']*'|\"[^\"]*\")+$")
 
 
-def lock_python(lock: ReqFile) -> LockPython | None:
+def lock_python(lock: Lock) -> LockPython | None:
     """The minors the lock can have been compiled for, or None when nothing in it tells."""
-    if lock.header.python:
-        minor = cpython.minor_of(lock.header.python)
-        return LockPython((minor,), [Evidence("the header", 1, f"compiled with Python {lock.header.python}")])
+    if lock.python:
+        minor = cpython.minor_of(lock.python)
+        return LockPython((minor,), [Evidence("the header", 1, f"compiled with Python {lock.python}")])
     allowed = set(_ALL)
     evidence: list[Evidence] = []
     pins = lock.pins
