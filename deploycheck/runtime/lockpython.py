@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from packaging.markers import InvalidMarker, Marker
 from packaging.version import InvalidVersion, Version
 
+from deploycheck.locks import markers
 from deploycheck.locks.model import Lock
 from deploycheck.runtime import cpython
 
@@ -108,11 +108,7 @@ def lock_python(lock: Lock) -> LockPython | None:
     for pin in pins.values():
         if not pin.marker or not _PYTHON_ONLY_MARKER.match(pin.marker):
             continue
-        try:
-            marker = Marker(pin.marker)
-        except InvalidMarker:
-            continue
-        true_for = {m for m in _ALL if marker.evaluate({"python_version": m, "python_full_version": f"{m}.0"})}
+        true_for = {m for m in _ALL if markers.holds(pin.marker, markers.environment(m))}  # unreadable: all
         if true_for != set(_ALL):
             marker_allowed &= true_for
             marker_evidence.append(Evidence(f"{pin.name} ; {pin.marker}", pin.line, "kept because it was true"))
