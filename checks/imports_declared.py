@@ -28,8 +28,6 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from deploycheck.index import provides
-from deploycheck.index.provides import Provided
 from deploycheck.locks import markers
 from deploycheck.locks.model import Lock, Pin
 from deploycheck.project.apps import App
@@ -40,6 +38,7 @@ from deploycheck.settings import Settings
 
 if TYPE_CHECKING:
     from deploycheck.imports.collect import Verdict
+    from deploycheck.index.provides import Provided
 
 MISSING = Rule("DC501", "error", "an import that no requirement provides")
 TRANSITIVE = Rule("DC502", "info", "an import provided only by a dependency of a requirement")
@@ -154,8 +153,10 @@ def _where(file: str, line: int, cell: int | None) -> str:
 
 
 def check(app: App, settings: Settings) -> list[Finding]:
+    # ast, the stdlib tables and the index lookups: loaded only when this check runs
     from deploycheck.imports import collect as imports
-    from deploycheck.runtime import stdlib  # ast and the stdlib tables: read only when this check runs
+    from deploycheck.index import provides
+    from deploycheck.runtime import stdlib
 
     minor = app.runtime.minor
     scan = imports.collect(app.folder, app.root, python=minor, exclude=app.nested)
@@ -177,7 +178,7 @@ def check(app: App, settings: Settings) -> list[Finding]:
         if i.kind == "production" and i.top not in scan.local and i.top not in stdlib.stdlib_modules(minor)
     ]
     where = _indexes(settings, reqs)
-    looked = Provided()
+    looked = provides.Provided()
     if outside and where.unread is not None:
         findings.append(_not_matched(*where.unread))
     elif outside:

@@ -18,16 +18,15 @@ indexes then reads it unchanged, since they read `Lock`s only.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from deploycheck.locks.model import RECOMPILE, Lock
 from deploycheck.locks.requirements import header
 from deploycheck.locks.requirements import lock as requirements
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(NamedTuple):
     id: str
     claims: Callable[[str], bool]
     is_lock: Callable[[str], bool]

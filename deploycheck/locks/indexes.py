@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 INDEX_URL = "--index-url"
 EXTRA_INDEX_URL = "--extra-index-url"
@@ -45,8 +46,7 @@ RUN = "run"  # deploycheck's own --index-url / --extra-index-url (command line, 
 DEFAULT = "default"  # pip's default index
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(NamedTuple):
     """Where an index option was said."""
 
     kind: str  # FILE | COMMAND | RUN | DEFAULT
@@ -63,15 +63,13 @@ class Origin:
         }[self.kind]
 
 
-@dataclass(frozen=True)
-class IndexOption:
+class IndexOption(NamedTuple):
     name: str  # canonical, one of OPTIONS
     value: str  # "" for --no-index
     origin: Origin
 
 
-@dataclass(frozen=True)
-class Said:
+class Said(NamedTuple):
     """A value and where it was said."""
 
     value: str

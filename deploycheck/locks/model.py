@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from packaging.utils import NormalizedName
 
@@ -82,8 +83,7 @@ class Pin:
         return text + (f" ; {self.marker}" if self.marker else "")
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """A file a lock is compiled from or includes, as the scan read it (once, inside the repository)."""
 
     path: Path  # resolved
