@@ -152,7 +152,7 @@ def exact_pins(lock: Lock, deploy: Deploy) -> Iterator[tuple[Pin, Version]]:
             continue  # `===` with a legacy version: no release on a modern index matches it either
 
 
-_UNREAD_WHY = {NO_INDEX: "--no-index", FIND_LINKS: "--find-links (a folder or page of files)"}
+_UNREAD_WHY = {NO_INDEX: NO_INDEX, FIND_LINKS: f"{FIND_LINKS} (a folder or page of files)"}
 
 
 def sources(lock: Lock, settings: Settings) -> IndexSources:

@@ -25,16 +25,25 @@ MOVES_WORK = {
     "--prefix",
     "--root",
 }
+# Every spelling of the index options that take a value -> its canonical name (deploycheck.locks.indexes):
+# pip's (as its requirements-file table spells them) and uv's own.
+INDEX_OPTIONS = {
+    **{
+        spelling: name
+        for name, (spellings, _) in reqoptions.SUPPORTED.items()
+        if name in indexes.INDEX_LIKE and name != indexes.NO_INDEX
+        for spelling in (name, *spellings)
+    },
+    indexes.UV_INDEX: indexes.UV_INDEX,
+    indexes.UV_DEFAULT_INDEX: indexes.UV_DEFAULT_INDEX,
+}
+# pip's own spellings of them (its command line reads them as its requirements files do), for --pip-args.
+PIP_INDEX_VALUES = {spelling for spelling, name in INDEX_OPTIONS.items() if name in indexes.INDEX_LIKE}
 # Options that take a value, for pip-compile and `uv pip compile` alike.
 VALUE_OPTIONS = {
     "-o",
     "--output-file",
-    "-i",
-    "--index-url",
-    "--extra-index-url",
-    "-f",
-    "--find-links",
-    "--trusted-host",
+    *INDEX_OPTIONS,
     "-c",
     "--constraint",
     "--annotation-style",
@@ -65,8 +74,6 @@ VALUE_OPTIONS = {
     "--config-file",
     "--group",
     "--keyring-provider",
-    "--index",
-    "--default-index",
     "--link-mode",
     "--torch-backend",
     "--emit-package",
@@ -74,18 +81,6 @@ VALUE_OPTIONS = {
     "--constraints",
     "-b",
     *MOVES_WORK,
-}
-# Every spelling of the index options that take a value -> its canonical name (deploycheck.locks.indexes):
-# pip's (as its requirements-file table spells them) and uv's own.
-INDEX_OPTIONS = {
-    **{
-        spelling: name
-        for name, (spellings, _) in reqoptions.SUPPORTED.items()
-        if name in indexes.INDEX_LIKE and name != indexes.NO_INDEX
-        for spelling in (name, *spellings)
-    },
-    indexes.UV_INDEX: indexes.UV_INDEX,
-    indexes.UV_DEFAULT_INDEX: indexes.UV_DEFAULT_INDEX,
 }
 # Never part of a reproduction: they pick the output, the interpreter, or resolve afresh (-U, -P), or
 # only change what is printed to the terminal.
@@ -177,7 +172,7 @@ PIP_FLAGS = {
     "--verbose",
     "-q",
     "--quiet",
-    "--no-index",
+    indexes.NO_INDEX,
     "--disable-pip-version-check",
     "--no-color",
     "--require-hashes",
@@ -190,12 +185,7 @@ PIP_VALUES = {
     "--timeout",
     "--retries",
     "--progress-bar",
-    "-i",
-    "--index-url",
-    "--extra-index-url",
-    "-f",
-    "--find-links",
-    "--trusted-host",
+    *PIP_INDEX_VALUES,
     "--config-settings",
     "-C",
     "--platform",
@@ -205,7 +195,15 @@ PIP_VALUES = {
 }
 # With only-binary on, these in --pip-args could bring back package build code (another index serving
 # sdists, or --no-binary): refused, not dropped, so that the user sees why.
-PIP_UNDER_ONLY_BINARY = {"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--no-binary", "--no-index"}
+PIP_UNDER_ONLY_BINARY = {
+    *(
+        s
+        for s, name in INDEX_OPTIONS.items()
+        if name in (indexes.INDEX_URL, indexes.EXTRA_INDEX_URL, indexes.FIND_LINKS)
+    ),
+    indexes.NO_INDEX,
+    "--no-binary",
+}
 
 
 def filter_pip_args(value: str, *, only_binary: bool) -> tuple[list[str], list[str], list[str]]:

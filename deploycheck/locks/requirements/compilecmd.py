@@ -11,7 +11,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-from deploycheck.locks.indexes import COMMAND, NO_INDEX, IndexSources, Origin
+from deploycheck.locks.indexes import COMMAND, FIND_LINKS, NO_INDEX, IndexSources, Origin
 from deploycheck.locks.requirements.cmdoptions import (
     DROPPED,
     FLAGS,
@@ -38,7 +38,7 @@ class CompileCommand:
     sources: list[str]  # as written (Windows separators made "/"), relative to the folder the command ran in
     output_file: str | None
     options: list[str]  # output-changing options to pass again, in order (index options excluded)
-    index_options: list[str]  # index options from the command line, e.g. ["--index-url", URL]
+    index_options: list[str]  # index options from the command line in canonical names, e.g. [INDEX_URL, URL]
     original: str  # the user's command line, for the regenerated header (never for a shell)
     inferred: bool = False  # True when no header said it
     flags: set[str] = field(default_factory=set)
@@ -78,9 +78,7 @@ class CompileCommand:
         )
         out = [(opt, value) for opt, value in pairs if opt in PATH_OPTIONS]
         # file:// is a local path too; other schemes than http(s) are no index deploycheck will let it reach.
-        out += [
-            (opt, local_path(v)) for opt, v in pairs if opt == "--find-links" and not v.startswith(("http:", "https:"))
-        ]
+        out += [(opt, local_path(v)) for opt, v in pairs if opt == FIND_LINKS and not v.startswith(("http:", "https:"))]
         # uv's --group names a pyproject.toml: `path/pyproject.toml:group`.
         out += [(opt, v.rpartition(":")[0]) for opt, v in pairs if opt == "--group" and ":" in v]
         return out
@@ -168,7 +166,7 @@ def from_argv(
             if not eq:
                 value = args[i + 1] if i + 1 < len(args) else ""
                 i += 1
-            if name in PATH_OPTIONS or name in ("-o", "--output-file", "-f", "--find-links"):
+            if name in PATH_OPTIONS or name in ("-o", "--output-file") or INDEX_OPTIONS.get(name) == FIND_LINKS:
                 value = posix_path(value, windows)
             _option(cmd, name, value, only_binary)
         elif arg[:2] in SHORT_VALUED and len(arg) > 2 and not arg.startswith("--"):
