@@ -12,8 +12,9 @@ from packaging.utils import canonicalize_name
 from deploycheck.index import pinned
 from deploycheck.index.pinned import PinnedRelease
 from deploycheck.index.targettags import installable, target_covered, unknown_hashes
-from deploycheck.locks.requirements.reqfile import ReqFile
-from deploycheck.project.scan import LockPair, Project
+from deploycheck.locks.model import Lock
+from deploycheck.locks.tools import UV
+from deploycheck.project.scan import Project
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Outcome, Rule
 from deploycheck.settings import Settings
@@ -33,10 +34,8 @@ def check(project: Project, settings: Settings) -> Outcome:
         deploy = pinned.deploy_of(app)
         if deploy is not None:
             env = pinned.marker_environment(deploy.target)
-            for pair in app.locks:
-                findings += _missing(pair.lock, pair, env)
-            for plain in app.plain:
-                findings += _missing(plain, None, env)
+            for lock in app.requirement_files():
+                findings += _missing(lock, env)
     if not any(p.hashes for app in project.apps for f in app.requirement_files() for p in f.pins.values()):
         return Outcome(findings)  # no hashes anywhere: nothing to look up for them
     found = pinned.lookup(project, settings)
@@ -51,12 +50,12 @@ def check(project: Project, settings: Settings) -> Outcome:
 def regenerate(release: PinnedRelease) -> str:
     """The command that rewrites one pin's hashes from the index (both tools keep existing ones)."""
     spec = f"{release.pin.name}=={release.version}"
-    if release.pair is None:
+    if not release.lock.locked:
         return (
             f"replace the hashes of line {release.pin.line} with the index's: `pip download --no-deps '{spec}'` "
             "then `pip hash` on each file, or move the file to a lock workflow (`pip-compile --generate-hashes`)"
         )
-    if release.pair.command.tool == "uv":
+    if release.lock.tool == UV:
         return f"recompile the lock with `--upgrade-package '{spec}'` added to its uv command (uv keeps a pin's hashes)"
     return (
         "recompile the lock with `--no-reuse-hashes` added to its pip-compile command: by default pip-compile "
@@ -74,8 +73,8 @@ def judge(release: PinnedRelease, lines: dict[str, list[str]]) -> list[Finding]:
         published = len({h for f in files for h in f.hashes.items()})
         return [
             UNKNOWN_HASH.finding(
-                release.file.display,
-                _line_of(release.file, lines, release.pin.line, wrong[0]),
+                release.lock.display,
+                _line_of(release.lock, lines, release.pin.line, wrong[0]),
                 f"{release.spec} (line {release.pin.line}): --hash={_short(wrong[0])}"
                 + (f" and {len(wrong) - 1} more" if len(wrong) > 1 else "")
                 + f" is not among the {published} hashes the index publishes for this release: if pip picks "
@@ -90,7 +89,7 @@ def judge(release: PinnedRelease, lines: dict[str, list[str]]) -> list[Finding]:
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         return [
             NO_TARGET_HASH.finding(
-                release.file.display,
+                release.lock.display,
                 release.pin.line,
                 f"none of the {len(committed)} committed hashes of {release.spec} is for a file pip would "
                 f"install on {release.deploy.describe()} ({shown}): the deploy fails with 'THESE PACKAGES DO "
@@ -101,15 +100,15 @@ def judge(release: PinnedRelease, lines: dict[str, list[str]]) -> list[Finding]:
     return []
 
 
-def _missing(file: ReqFile, pair: LockPair | None, env: dict[str, str]) -> list[Finding]:
+def _missing(file: Lock, env: dict[str, str]) -> list[Finding]:
     """pip's hash-checking mode starts with the first hash and then wants one on every requirement."""
-    pins = [p for p in [*file.pins.values(), *file.alternates] if pinned.applies(p.marker, env)]
+    pins = file.installed(env, every_line=True)
     hashed = [p for p in pins if p.hashes]
     if not hashed:
         return []
     fix = (
         "recompile the lock with --generate-hashes (its command already has it when the header says so)"
-        if pair is not None
+        if file.locked
         else "add each requirement's hashes (`pip hash`), or remove every hash from the file"
     )
     return [
@@ -131,7 +130,7 @@ def _short(value: str) -> str:
     return pinned.shown_text(f"{alg}:{digest[:16]}…" if len(digest) > 16 else value)
 
 
-def _line_of(file: ReqFile, split: dict[str, list[str]], first: int, value: str) -> int:
+def _line_of(file: Lock, split: dict[str, list[str]], first: int, value: str) -> int:
     """The physical line that holds `value` within the requirement starting at `first` (a hash sits on a
     continuation line), else `first`."""
     if file.display not in split:

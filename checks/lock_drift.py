@@ -1,7 +1,9 @@
 """DC1xx: is the committed lock what its sources resolve to on the deploy's Python?
 
 deploycheck.resolve.recompile decides how each lock is recompiled; this check turns its verdicts into lockfile
-results and findings, with the cause of each change (deploycheck.locks.explain).
+results and findings, with the cause of each change (deploycheck.locks.explain). It verifies the locks whose
+`verify` is model.RECOMPILE: each comes with its recompile plan (the scan's LockPair), and every fact about
+the lock itself is read from its `Lock`.
 """
 
 from __future__ import annotations
@@ -9,11 +11,10 @@ from __future__ import annotations
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
 
-from deploycheck.errors import CheckError
 from deploycheck.locks import diff as lockdiff
 from deploycheck.locks import explain
-from deploycheck.locks.requirements import reqfile
-from deploycheck.project.apps import app_of
+from deploycheck.locks.tools import PIP_TOOLS
+from deploycheck.project.apps import App, app_of
 from deploycheck.project.scan import LockPair, Project, rel
 from deploycheck.report.model import Finding, LockResult, Problem
 from deploycheck.report.rules import Outcome, Rule
@@ -57,33 +58,64 @@ def _check_lock(
         resolver="",
         status="error",
         runtime=rt.to_json(),
-        tool=pair.command.tool,
-        header_python=lock.header.python,
+        tool=lock.tool or "",
+        header_python=lock.python,
         notes=list(pair.notes),
     )
-    if pair.blocked:
-        result.error = Problem(pair.blocked, pair.display, None, "see the findings on the files it names")
-        return result
-    if lock.errors or not lock.text:
-        result.error = Problem(
-            "not recompiled: pip cannot read this lock as it stands (see the DC35x findings on its lines)",
-            pair.display,
-            None,
-            "fix the lines named in the findings, then run deploycheck again",
-        )
+    result.error = _not_recompiled(pair)
+    if result.error is not None:
         return result
     installed = app.installed_file()
     if installed is not None and pair.path == (app.folder.resolve() / "requirements.txt") != installed.resolve():
         result.notes.append(
             f"the platform installs {installed.name}, not this file (DC302): this result does not describe the deploy"
         )
-    if lock.header.python and lock.header.python != rt.minor:
+    findings += _python_findings(pair, project, app)
+    verdict = recompile.recompile(pair, ws, rt.python, settings)
+    findings += _interpreter(pair, verdict, result, app, settings)
+    result.resolver = verdict.resolver
+    if verdict.problem:
+        result.error = verdict.problem
+        return result
+    result.status = verdict.status
+    result.changes = verdict.changes
+    result.cosmetic = verdict.cosmetic
+    result.proposed = verdict.proposed
+    result.fresh = verdict.fresh
+    result.notes += verdict.notes
+    result.fix_command = recompile.fix_command(pair, project.root, rt.python, fresh=verdict.fresh)
+    if result.status == "in-sync":
+        findings += _cosmetic(pair, result, settings)
+        return result
+    _explain(pair, verdict, rt.minor)
+    findings += _drift(pair, result, rt.python)
+    return result
+
+
+def _not_recompiled(pair: LockPair) -> Problem | None:
+    """Why the lock is not recompiled at all: a reference out of the repository, or lines pip refuses."""
+    if pair.blocked:
+        return Problem(pair.blocked, pair.display, None, "see the findings on the files it names")
+    if pair.lock.errors or not pair.lock.text:
+        return Problem(
+            "not recompiled: pip cannot read this lock as it stands (see the DC35x findings on its lines)",
+            pair.display,
+            None,
+            "fix the lines named in the findings, then run deploycheck again",
+        )
+    return None
+
+
+def _python_findings(pair: LockPair, project: Project, app: App) -> list[Finding]:
+    """The lock was made for another Python than the deploy's: by its header, or by its universal floor."""
+    rt, made = app.runtime, pair.lock.python
+    findings = []
+    if made and made != rt.minor:
         findings.append(
             OTHER_PYTHON.finding(
                 pair.display,
                 1,
-                f"the lock was compiled with Python {lock.header.python}, but the app deploys on Python {rt.python} "
-                f"({rt.source})",
+                f"the lock was compiled with Python {made}, but the app deploys on Python {rt.python} ({rt.source})",
                 f"recompile it with Python {rt.python}: "
                 + recompile.fix_command(pair, project.root, rt.python, fresh=False),
             )
@@ -100,10 +132,16 @@ def _check_lock(
                 f"recompile with --python-version {rt.minor} (the lowest Python you deploy on)",
             )
         )
-    verdict = recompile.recompile(pair, ws, rt.python, settings)
-    interp = verdict.interpreter
-    if interp is None and settings.resolver != "pip-tools":
-        findings.append(
+    return findings
+
+
+def _interpreter(
+    pair: LockPair, verdict: recompile.Verdict, result: LockResult, app: App, settings: Settings
+) -> list[Finding]:
+    """Which interpreter resolved the lock; none at all is DC104."""
+    rt, interp = app.runtime, verdict.interpreter
+    if interp is None and settings.resolver != PIP_TOOLS:
+        return [
             NO_INTERPRETER.finding(
                 pair.display,
                 None,
@@ -111,58 +149,52 @@ def _check_lock(
                 "(pip-compile cannot do that), so results for packages built from source may differ",
                 interpreters.how_to_install(rt.python),
             )
-        )
-    elif interp is not None:
+        ]
+    if interp is not None:
         result.interpreter = f"{interp.path} ({interp.version})"
         if interp.version != rt.python and rt.python.count(".") == 2:
             result.notes.append(f"Python {rt.python} is declared; the nearest interpreter here is {interp.version}")
-    result.resolver = verdict.resolver
-    if verdict.problem:
-        result.error = verdict.problem
-        return result
-    result.status = verdict.status
-    result.changes = verdict.changes
-    result.cosmetic = verdict.cosmetic
-    result.proposed = verdict.proposed
-    result.fresh = verdict.fresh
-    result.notes += verdict.notes
-    result.fix_command = recompile.fix_command(pair, project.root, rt.python, fresh=verdict.fresh)
-    if result.status == "in-sync":
-        if result.cosmetic:
-            findings.append(
-                COSMETIC.finding(
-                    pair.display,
-                    1,
-                    f"only cosmetic differences from a recompile ({', '.join(result.cosmetic)})",
-                    f"nothing to do; to make the file identical: {result.fix_command}",
-                    severity="error" if settings.strict else None,
-                )
-            )
-            if settings.strict:
-                result.status = "drift"
-        return result
-    _explain(pair, verdict, rt.minor)
+    return []
+
+
+def _cosmetic(pair: LockPair, result: LockResult, settings: Settings) -> list[Finding]:
+    if not result.cosmetic:
+        return []
+    if settings.strict:
+        result.status = "drift"
+    return [
+        COSMETIC.finding(
+            pair.display,
+            1,
+            f"only cosmetic differences from a recompile ({', '.join(result.cosmetic)})",
+            f"nothing to do; to make the file identical: {result.fix_command}",
+            severity="error" if settings.strict else None,
+        )
+    ]
+
+
+def _drift(pair: LockPair, result: LockResult, python: str) -> list[Finding]:
     assert result.proposed is not None
-    result.diff = lockdiff.unified(lock.text, result.proposed, pair.display)
+    result.diff = lockdiff.unified(pair.lock.text, result.proposed, pair.display)
     first = min((c.line for c in result.changes if c.line), default=None)
     summary = ", ".join(f"{c.name} {c.kind}" for c in result.changes[:6])
     more = f" and {len(result.changes) - 6} more" if len(result.changes) > 6 else ""
-    findings.append(
+    findings = [
         DRIFT.finding(
             pair.display,
             first,
-            f"the lock is not what its sources resolve to on Python {rt.python}: {summary}{more}",
+            f"the lock is not what its sources resolve to on Python {python}: {summary}{more}",
             result.fix_command,
         )
-    )
+    ]
     if result.fresh:
         findings.append(FRESH.finding(pair.display, None, result.notes[-1], result.fix_command))
-    return result
+    return findings
 
 
 def _explain(pair: LockPair, verdict: recompile.Verdict, target: str) -> None:
     assert verdict.job is not None
-    header = pair.lock.header.python
+    header = pair.lock.python
     lowest = min([target, *([header] if header else [])], key=lambda v: tuple(int(x) for x in v.split(".")))
     ctx = explain.Context(
         target_python=target,
@@ -177,14 +209,10 @@ def _explain(pair: LockPair, verdict: recompile.Verdict, target: str) -> None:
 
 
 def _direct(pair: LockPair) -> dict[NormalizedName, SpecifierSet]:
+    """The top-level requirements of the lock's sources, as the scan read them."""
     direct: dict[NormalizedName, SpecifierSet] = {}
-    for source in pair.sources:
-        if source.suffix != ".in" and source.suffix != ".txt":
-            continue
-        try:
-            parsed = reqfile.read(source)
-        except CheckError:
-            continue
-        for name, pin in parsed.pins.items():
-            direct[name] = SpecifierSet(pin.specifier)
+    for source in pair.lock.compiled_from():
+        if source.path.suffix in (".in", ".txt") and source.pins is not None:
+            for name, pin in source.pins.items():
+                direct[name] = SpecifierSet(pin.specifier)
     return direct

@@ -37,13 +37,13 @@ def check(project: Project, settings: Settings) -> Outcome:
     found = pinned.lookup(project, settings)
     findings = [
         NOT_CHECKED.finding(
-            file.display,
+            lock.display,
             line,
-            f"the pinned releases of {file.display} are not checked against the deploy's target: the file "
+            f"the pinned releases of {lock.display} are not checked against the deploy's target: the file "
             f"installs with {why}, which deploycheck does not read",
             "pass --index-url to check them against an index that serves the same files",
         )
-        for file, line, why in found.skipped
+        for lock, line, why in found.skipped
     ]
     for release in found.pins:
         findings += judge(release)
@@ -71,8 +71,8 @@ def judge(release: PinnedRelease) -> list[Finding]:
 def _change(release: PinnedRelease, version: Version) -> str:
     """How to move the pin to `version`, in the user's own workflow."""
     spec = f"{release.pin.name}=={version}"
-    if release.pair is None:
-        return f"change line {release.pin.line} of {release.file.display} to `{spec}`"
+    if not release.lock.locked:
+        return f"change line {release.pin.line} of {release.lock.display} to `{spec}`"
     return (
         f"recompile the lock with `--upgrade-package '{spec}'` added to its command (or require `{spec}` in "
         f"{pinned.display_sources(release)})"
@@ -100,7 +100,7 @@ def _gone(release: PinnedRelease) -> Finding:
     pin, urls = release.pin, ", ".join(pinned.shown_url(u) for u in release.sources.urls)
     if not release.project.found_on:
         return GONE.finding(
-            release.file.display,
+            release.lock.display,
             pin.line,
             f"{pin.name} is on none of the indexes this file installs from ({urls}): `pip install` fails the "
             f"deploy with 'No matching distribution found for {release.spec}'",
@@ -111,7 +111,7 @@ def _gone(release: PinnedRelease) -> Finding:
     newest = _pick(release, lambda files: True, newest=True)
     move = f"; {_change(release, newer)}" if newer else (f"; {_change(release, newest)}" if newest else "")
     return GONE.finding(
-        release.file.display,
+        release.lock.display,
         pin.line,
         f"{release.spec} is not on the index ({urls}): deleted, or never published there; `pip install` fails "
         f"the deploy with 'No matching distribution found for {release.spec}'",
@@ -135,7 +135,7 @@ def _python_excluded(release: PinnedRelease, requires_python: str | None) -> Fin
         f"Python that its Requires-Python ({spec}) admits"
     )
     return PYTHON_EXCLUDED.finding(
-        release.file.display,
+        release.lock.display,
         release.pin.line,
         f"{release.spec} requires Python {spec} (its Requires-Python), which excludes the deploy's Python "
         f"{target.python}: pip refuses it and the deploy fails with 'No matching distribution found'"
@@ -152,14 +152,14 @@ def _platforms(files: list[DistFile]) -> str:
 def _nothing_installs(release: PinnedRelease, files: list[DistFile]) -> Finding:
     target = release.deploy.target
     first = first_version_with_wheel(release.project.releases(), target, since=release.version)
-    where = "its line" if release.pair is None else "its requirement in the lock's sources"
+    where = "its requirement in the lock's sources" if release.lock.locked else "its line"
     fix = (
         f'if the package is only needed on another system, give {where} a marker (e.g. `; sys_platform == "win32"`)'
-        + ("" if release.pair is None else " and recompile on Linux")
+        + (" and recompile on Linux" if release.lock.locked else "")
         + (f"; else {_change(release, first)}, the first release with a wheel for the target" if first else "")
     )
     return NOTHING_INSTALLS.finding(
-        release.file.display,
+        release.lock.display,
         release.pin.line,
         f"no file of {release.spec} installs on {release.deploy.describe()}: its wheels are for "
         f"{_platforms(files) or 'other platforms'} and it has no sdist, so `pip install` fails the deploy "
@@ -204,7 +204,7 @@ def _no_wheel(release: PinnedRelease) -> Finding:
             "can build it (a compiler, the library's headers), or replace it"
         )
     return NO_WHEEL.finding(
-        release.file.display,
+        release.lock.display,
         release.pin.line,
         f"{release.spec} has no wheel for {_target(target)}: {why}" + _assumed(release),
         fix,
@@ -223,7 +223,7 @@ def _yanked(release: PinnedRelease, reason: str | None) -> Finding:
     said = f" (reason given: {pinned.shown_text(reason)!r})" if reason else " (no reason given)"
     other = _pick(release, lambda files: bool(installable(files, release.deploy.target)))
     return YANKED.finding(
-        release.file.display,
+        release.lock.display,
         release.pin.line,
         f"{release.spec} is yanked on the index{said}: pip still installs an exact pin, but its authors "
         "withdrew it, usually because it is broken",

@@ -10,17 +10,15 @@ with the import check.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
-from packaging.markers import InvalidMarker, Marker
 from packaging.utils import NormalizedName, canonicalize_name
 
-from deploycheck.errors import CheckError
-from deploycheck.locks import explain
-from deploycheck.locks.requirements import reqfile
+from deploycheck.locks import markers
+from deploycheck.locks.model import Pin
 from deploycheck.project.apps import App
-from deploycheck.project.scan import rel
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule
 from deploycheck.runtime import stdlib
@@ -47,43 +45,34 @@ def _removed_before(minor: str) -> dict[NormalizedName, tuple[str, str, str]]:
     return gone
 
 
-def _applies(marker: str, env: dict[str, str]) -> bool:
-    try:
-        return not marker or Marker(marker).evaluate(env)
-    except InvalidMarker:
-        return True
-
-
-def _files(app: App) -> list[reqfile.ReqFile]:
-    """The deployed files and the .in files they are compiled from, each once."""
-    files = list(app.requirement_files())
-    seen = {f.path.resolve() for f in files}
-    for pair in app.locks:
-        for source in pair.sources:
-            if source.suffix in (".in", ".txt") and source.resolve() not in seen:
-                seen.add(source.resolve())
-                try:
-                    files.append(reqfile.read(source, rel(source, app.root)))
-                except CheckError:
-                    continue  # an unreadable .in is the drift check's "could not check"
+def _files(app: App) -> list[tuple[str, Mapping[NormalizedName, Pin]]]:
+    """(display, pins) of the deployed files and of the .in files they are compiled from, each once."""
+    files: list[tuple[str, Mapping[NormalizedName, Pin]]] = [(f.display, f.pins) for f in app.requirement_files()]
+    seen = {f.path.resolve() for f in app.requirement_files()}
+    for lock in app.requirement_files():
+        for source in lock.compiled_from():
+            if source.path.suffix in (".in", ".txt") and source.path not in seen:
+                seen.add(source.path)
+                if source.pins is not None:  # an unreadable .in is the drift check's "could not check"
+                    files.append((source.display, source.pins))
     return files
 
 
 def check(app: App, settings: Settings) -> list[Finding]:
     minor = app.runtime.minor
-    stdlib, removed, env = _stdlib(minor), _removed_before(minor), explain.environment(minor, "linux")
+    stdlib, removed, env = _stdlib(minor), _removed_before(minor), markers.environment(minor, "linux")
     findings = []
-    for file in _files(app):
-        for pin in file.pins.values():
-            if not _applies(pin.marker, env):
+    for display, pins in _files(app):
+        for pin in pins.values():
+            if not markers.holds(pin.marker, env):
                 continue
-            fix = f"delete line {pin.line} of {Path(file.display).name}" + (
-                " and recompile the lock" if file.display.endswith(".in") else ""
+            fix = f"delete line {pin.line} of {Path(display).name}" + (
+                " and recompile the lock" if display.endswith(".in") else ""
             )
             if pin.name in stdlib:
                 findings.append(
                     STDLIB_NAME.finding(
-                        file.display,
+                        display,
                         pin.line,
                         f"{stdlib[pin.name]!r} is part of Python {minor}'s standard library, not a package: "
                         f"`pip install {pin.name}` fails the deploy or installs an unrelated package that "
@@ -95,7 +84,7 @@ def check(app: App, settings: Settings) -> list[Finding]:
                 module, last, instead = removed[pin.name]
                 findings.append(
                     STDLIB_NAME.finding(
-                        file.display,
+                        display,
                         pin.line,
                         f"{module!r} was a standard-library module (last in Python {last}), removed before "
                         f"Python {minor}; a requirement named after it fails the install or brings in an "

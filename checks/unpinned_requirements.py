@@ -8,11 +8,12 @@ are offered as the fix.
 from __future__ import annotations
 
 from deploycheck.errors import CheckError
-from deploycheck.locks.requirements import reqfile
+from deploycheck.locks.model import Lock
+from deploycheck.locks.requirements import lock as requirements
 from deploycheck.project.scan import Project, cd_prefix, rel
 from deploycheck.report.model import Finding, LockResult, Problem
 from deploycheck.report.rules import Outcome, Rule
-from deploycheck.resolve import recompile, resolver, sandbox
+from deploycheck.resolve import failures, recompile, resolver, sandbox
 from deploycheck.resolve.workspace import Workspace
 from deploycheck.settings import Settings
 
@@ -44,7 +45,7 @@ def check(project: Project, settings: Settings) -> Outcome:
             out.lockfiles.append(result)
             if result.status == "error" or result.proposed is None:
                 continue
-            compiled = reqfile.parse_text(result.proposed, plain.path, plain.display)
+            compiled = requirements.from_text(result.proposed, plain.path, plain.display)
             unpinned = sorted(set(compiled.pins) - set(plain.pins))
             if unpinned:
                 out.findings.append(
@@ -61,7 +62,7 @@ def check(project: Project, settings: Settings) -> Outcome:
     return out
 
 
-def _loose_lines(plain: reqfile.ReqFile) -> list[Finding]:
+def _loose_lines(plain: Lock) -> list[Finding]:
     findings = []
     for pin in plain.pins.values():
         if pin.is_exact:
@@ -80,7 +81,7 @@ def _loose_lines(plain: reqfile.ReqFile) -> list[Finding]:
 
 
 def _compile(
-    plain: reqfile.ReqFile, python: str, runtime: dict[str, object], project: Project, settings: Settings, ws: Workspace
+    plain: Lock, python: str, runtime: dict[str, object], project: Project, settings: Settings, ws: Workspace
 ) -> LockResult:
     folder = plain.path.parent
     result = LockResult(
@@ -104,7 +105,7 @@ def _compile(
         return result
     if compiled.text is None:
         result.status = "error"
-        problem = recompile.failure(compiled, plain.display, python, only_binary=job.only_binary, job=job)
+        problem = failures.failure(compiled, plain.display, python, only_binary=job.only_binary, job=job)
         result.error = Problem(problem.message, problem.path, problem.line, problem.fix)
         return result
     result.proposed = compiled.text

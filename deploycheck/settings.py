@@ -17,6 +17,9 @@ else:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as tomllib
 
 from deploycheck.errors import CheckError
+from deploycheck.locks import indexes
+from deploycheck.locks.indexes import IndexSources
+from deploycheck.locks.tools import PIP_TOOLS, UV
 from deploycheck.repo import safefs
 from deploycheck.runtime import platforms
 
@@ -39,7 +42,7 @@ OPTIONS = (
         "resolver",
         "choice",
         "auto: the lock's own tool, with uv as a fast first pass for pip-compile locks",
-        ("auto", "pip-tools", "uv"),
+        ("auto", PIP_TOOLS, UV),
     ),
     Option("lockfiles", "list", "check only these lockfiles (relative to the checked folder)"),
     Option("select", "list", "report only these codes or prefixes (e.g. DC1, DC301; default: all)"),
@@ -78,11 +81,14 @@ class Settings:
     config_file: str | None = None  # the pyproject.toml whose [tool.deploycheck] was read, as shown
     config: dict[str, Any] = field(default_factory=dict)  # what it set, for the report
 
+    @property
+    def indexes(self) -> IndexSources:
+        """The run's own --index-url and --extra-index-url: every lock's indexes are read `within` these."""
+        return indexes.for_run(self.index_url, self.extra_index_urls)
+
     def index_options(self) -> list[str]:
-        opts = ["--index-url", self.index_url] if self.index_url else []
-        for url in self.extra_index_urls:
-            opts += ["--extra-index-url", url]
-        return opts
+        """The run's index options as resolver arguments; [] when the run names none."""
+        return self.indexes.argv()
 
 
 def valid_python_version(text: str) -> bool:

@@ -48,6 +48,27 @@ def test_in_file_and_its_lock(tmp_path):
     assert "recompile the lock" in fix
 
 
+def test_sources_are_read_once_by_the_scan_never_again_by_the_check(tmp_path, monkeypatch):
+    """The .in the scan parsed (inside the repository, bounded) is carried on the Lock: the check never opens
+    it again through the unguarded reader."""
+    from deploycheck.locks.requirements import reqfile
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a source was read again after the scan")
+
+    monkeypatch.setattr(reqfile, "read", refuse)
+    folder = write(
+        tmp_path / "app",
+        {
+            "requirements.in": "helperlib\nmath\n",
+            "requirements.txt": LOCK_HEADER.format(python="3.11") + "helperlib==2.1\n    # via -r requirements.in\n",
+            ".python-version": "3.11\n",
+        },
+    )
+    code, report = run_check(folder, "--select", "DC301")
+    assert report["problems"] == [] and dc301(report) == [("requirements.in", 2)] and code == 1
+
+
 @pytest.mark.parametrize(
     ("python", "line", "flagged"),
     [

@@ -7,7 +7,7 @@
 
 pip merges the candidates of every index it is given, so a project's files are those of all indexes
 that list it. A 404 means "not on this index"; an index that does not answer is recorded on the
-Project (`unavailable`) so that a missing release is only called missing when every index answered.
+ProjectPage (`unavailable`) so that a missing release is only called missing when every index answered.
 
 Disk cache: project pages, reduced to Entry rows, are fresh for `page_ttl` seconds (yanks and new
 releases change them); facts read from one file (its modules, its METADATA) never change for a
@@ -40,11 +40,11 @@ from deploycheck.index.simpleapi import ACCEPT, DistFile, Entry, PageError, pars
 PAGE_LIMIT = 32_000_000  # the largest real project pages (JSON, thousands of files) are a few MB
 METADATA_LIMIT = 2_000_000
 
-__all__ = ["DistFile", "ImportNames", "Index", "IndexUnavailable", "Project"]
+__all__ = ["DistFile", "ImportNames", "Index", "IndexUnavailable", "ProjectPage"]
 
 
 @dataclass
-class Project:
+class ProjectPage:
     name: NormalizedName
     pages: list[Page] = field(default_factory=list)  # one per index that lists it
     found_on: list[str] = field(default_factory=list)  # those indexes' URLs
@@ -137,11 +137,11 @@ class Index:
 
     # Project pages
 
-    def projects(self, names: Iterable[str]) -> dict[NormalizedName, Project]:
+    def projects(self, names: Iterable[str]) -> dict[NormalizedName, ProjectPage]:
         """Every project's page from every index, fetched concurrently (at most `workers` at once)."""
         wanted = list(dict.fromkeys(canonicalize_name(n) for n in names))
         futures = {(name, url): self._page(url, name) for name in wanted for url in self.urls}
-        out = {name: Project(name) for name in wanted}
+        out = {name: ProjectPage(name) for name in wanted}
         for (name, url), future in futures.items():
             project = out[name]
             try:
@@ -154,7 +154,7 @@ class Index:
                 project.pages.append(page)
         return out
 
-    def project(self, name: str) -> Project:
+    def project(self, name: str) -> ProjectPage:
         return self.projects([name])[canonicalize_name(name)]
 
     def _page(self, index_url: str, name: str) -> concurrent.futures.Future[Page | None]:

@@ -2,7 +2,8 @@
 
 The pins check (DC40x) and the hashes check (DC41x) both read one `Lookup`: every exact pin of every
 app's lock and plain requirements file, with its project page from every index pip would use for that
-file at deploy time, fetched concurrently into the disk cache.
+file at deploy time (the lock's `IndexSources`, as the run's --index-url sees them), fetched concurrently
+into the disk cache.
 
 A pin is judged for its app's deploy target: CPython of the app's runtime on manylinux x86_64, or on
 musllinux when the app's Dockerfile builds FROM an alpine python image. A project is judged only when
@@ -20,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packaging.markers import InvalidMarker, Marker
 from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
 
@@ -28,21 +28,21 @@ from deploycheck import cache
 from deploycheck.index.daemonpool import DaemonPool
 from deploycheck.index.simpleapi import DistFile
 from deploycheck.index.targettags import Target
-from deploycheck.locks import explain
-from deploycheck.locks.requirements.reqfile import Pin, ReqFile
+from deploycheck.locks import markers
+from deploycheck.locks.indexes import FIND_LINKS, NO_INDEX, PYPI, IndexSources
+from deploycheck.locks.model import Lock, Pin
 from deploycheck.project.apps import App
-from deploycheck.project.scan import LockPair
-from deploycheck.project.scan import Project as ScannedProject
+from deploycheck.project.scan import Project
 from deploycheck.report.model import Problem
 from deploycheck.runtime import platforms
 from deploycheck.settings import Settings
 
 if TYPE_CHECKING:  # the HTTP client is imported when a lookup runs: most runs' start-up never needs it
-    from deploycheck.index.client import Project
+    from deploycheck.index.client import ProjectPage
     from deploycheck.index.http import IndexUnavailable
 
-PYPI = "https://pypi.org/simple/"
-TIMEOUT = 15.0  # per socket read; a request has a total deadline too (httpfetch.DEADLINE), the run --timeout
+__all__ = ["PYPI"]
+TIMEOUT = 15.0  # per socket read; a request has a total deadline too (index.http.DEADLINE), the run --timeout
 MAX_INDEX_SETS = 8  # distinct index lists one run looks pins up on; a real repository has one or two
 MAX_SHOWN = 200  # characters of index-provided text (yank reasons) quoted in a message
 _IMAGE_TAG = re.compile(r"[\w.\-]{1,64}")
@@ -71,26 +71,15 @@ class Deploy:
         return f"CPython {self.target.python} on {self.target.platform.replace('_', ' ', 1)}"
 
 
-@dataclass(frozen=True)
-class Sources:
-    """The indexes pip installs one requirements file from, and where that was said."""
-
-    urls: tuple[str, ...]
-    trusted_hosts: tuple[str, ...] = ()
-    line: int | None = None  # the file's option line naming the index; None: settings, header or default
-    skip: str = ""  # why the file's pins are not looked up (--no-index, --find-links)
-
-
 @dataclass
 class PinnedRelease:
     app: App
-    file: ReqFile
-    pair: LockPair | None  # the lock workflow that writes the file; None for a plain requirements file
+    lock: Lock  # the file that pins it: a lock (lock.locked), or a plain requirements file
     pin: Pin
     version: Version
     deploy: Deploy
-    sources: Sources
-    project: Project = field(repr=False)
+    sources: IndexSources  # as the run sees them (its --index-url replaces them)
+    project: ProjectPage = field(repr=False)
 
     @property
     def files(self) -> list[DistFile]:
@@ -104,7 +93,7 @@ class PinnedRelease:
 @dataclass
 class Lookup:
     pins: list[PinnedRelease] = field(default_factory=list)  # those every index answered for
-    skipped: list[tuple[ReqFile, int | None, str]] = field(default_factory=list)  # (file, line, why)
+    skipped: list[tuple[Lock, int | None, str]] = field(default_factory=list)  # (file, line, why)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -148,22 +137,14 @@ def deploy_of(app: App) -> Deploy | None:
 
 def marker_environment(target: Target) -> dict[str, str]:
     """The deploy's marker environment: Linux x86_64, the target's Python (its newest patch when only X.Y)."""
-    return explain.environment(str(target.version), "linux")
+    return markers.environment(str(target.version), "linux")
 
 
-def applies(marker: str, env: dict[str, str]) -> bool:
-    """pip installs the line on the target (an unreadable marker counts: pip would stop on it anyway)."""
-    try:
-        return not marker or Marker(marker).evaluate(env)
-    except (InvalidMarker, ValueError):
-        return True
-
-
-def exact_pins(file: ReqFile, deploy: Deploy) -> Iterator[tuple[Pin, Version]]:
+def exact_pins(lock: Lock, deploy: Deploy) -> Iterator[tuple[Pin, Version]]:
     """`name==version` lines the target installs; URLs, editables and ranges are not releases to look up."""
     env = marker_environment(deploy.target)
-    for pin in [*file.pins.values(), *file.alternates]:  # alternates: a name's lines under other markers
-        if pin.url or pin.editable or pin.version is None or not applies(pin.marker, env):
+    for pin in lock.installed(env, every_line=True):  # every line: a name's lines under other markers too
+        if pin.url or pin.editable or pin.version is None:
             continue
         try:
             yield pin, Version(pin.version)
@@ -171,55 +152,12 @@ def exact_pins(file: ReqFile, deploy: Deploy) -> Iterator[tuple[Pin, Version]]:
             continue  # `===` with a legacy version: no release on a modern index matches it either
 
 
-def _split_index_option(name: str, value: str) -> tuple[str, str]:
-    """uv's `--index NAME=URL` names an index; the URL is what matters here."""
-    if name in ("--index", "--default-index") and "=" in value and not value.startswith(("http:", "https:")):
-        value = value.split("=", 1)[1]
-    primary = name in ("--index-url", "--default-index")
-    return ("--index-url" if primary else "--extra-index-url"), value
+_UNREAD_WHY = {NO_INDEX: NO_INDEX, FIND_LINKS: f"{FIND_LINKS} (a folder or page of files)"}
 
 
-def sources(file: ReqFile, pair: LockPair | None, settings: Settings) -> Sources:
-    """Settings first, then the file's own option lines, then its compile command's, then PyPI."""
-    if settings.index_url:
-        return Sources(tuple(dict.fromkeys([settings.index_url, *settings.extra_index_urls])))
-    named: list[tuple[str, str, int | None]] = [(o, v, n) for o, v, n in file.options]
-    if not any(o in ("--index-url", "--extra-index-url", "--no-index", "--find-links") for o, _, _ in named):
-        opts = pair.command.index_options if pair else []
-        i = 0
-        while i < len(opts):
-            if opts[i] == "--no-index":
-                named.append(("--no-index", "", None))
-                i += 1
-                continue
-            named.append((opts[i], opts[i + 1] if i + 1 < len(opts) else "", None))
-            i += 2
-    primary: str | None = None
-    extras: list[str] = []
-    trusted: list[str] = []
-    line: int | None = None
-    for option, value, number in named:
-        if option in ("--no-index", "--find-links"):
-            why = "--no-index" if option == "--no-index" else "--find-links (a folder or page of files)"
-            return Sources((), line=number, skip=why)
-        if option == "--trusted-host":
-            trusted.append(value)
-        elif option in ("--index-url", "--extra-index-url", "--index", "--default-index"):
-            kind, url = _split_index_option(option, value)
-            if kind == "--index-url":
-                primary = url  # pip: the last one given wins
-            else:
-                extras.append(url)
-            line = line if line is not None else number
-    urls = [primary or PYPI, *extras, *settings.extra_index_urls]
-    return Sources(tuple(dict.fromkeys(urls)), tuple(trusted), line)
-
-
-def _files(app: App) -> Iterator[tuple[ReqFile, LockPair | None]]:
-    for pair in app.locks:
-        yield pair.lock, pair
-    for plain in app.plain:
-        yield plain, None
+def sources(lock: Lock, settings: Settings) -> IndexSources:
+    """The lock's indexes as the run sees them: the run's --index-url replaces them, its extras add to them."""
+    return lock.indexes.within(settings.indexes)
 
 
 def _index_of(error: IndexUnavailable, urls: list[str]) -> str:
@@ -228,10 +166,10 @@ def _index_of(error: IndexUnavailable, urls: list[str]) -> str:
 
 def _fetch(
     urls: tuple[str, ...], trusted: tuple[str, ...], names: list[NormalizedName]
-) -> dict[NormalizedName, Project]:
+) -> dict[NormalizedName, ProjectPage]:
     """Every project's pages, concurrently. One page is asked first: an index that does not answer it
     at all is not asked for the others, so a blocked network costs one timeout, not one per pin."""
-    from deploycheck.index.client import Index, Project
+    from deploycheck.index.client import Index, ProjectPage
 
     folder = cache.folder() / "index"
     with Index(urls, cache_dir=folder, timeout=TIMEOUT, trusted_hosts=trusted) as index:
@@ -248,29 +186,45 @@ def _fetch(
         with Index(live, cache_dir=folder, timeout=TIMEOUT, trusted_hosts=trusted) as rest:
             found = rest.projects(names)
     else:
-        found = {name: Project(name) for name in names}
+        found = {name: ProjectPage(name) for name in names}
     for project in found.values():
         project.unavailable.extend(down.values())
     return found
 
 
-def _lookup(project: ScannedProject, settings: Settings) -> Lookup:
-    out = Lookup()
-    wanted: list[tuple[App, ReqFile, LockPair | None, Pin, Version, Deploy, Sources]] = []
+_Wanted = tuple[App, Lock, Pin, Version, Deploy, IndexSources]
+_Key = tuple[tuple[str, ...], tuple[str, ...]]  # (index URLs, trusted hosts)
+
+
+def _key(src: IndexSources) -> _Key:
+    return src.urls, src.trusted
+
+
+def _wanted(project: Project, settings: Settings, out: Lookup) -> list[_Wanted]:
+    """Every exact pin the apps deploy, with the indexes it is looked up on; files whose packages come from
+    where deploycheck does not look (--no-index, --find-links) are `skipped`."""
+    wanted: list[_Wanted] = []
     for app in project.apps:
         deploy = deploy_of(app)
         if deploy is None:
             continue
-        for file, pair in _files(app):
-            src = sources(file, pair, settings)
-            if src.skip:
-                if any(True for _ in exact_pins(file, deploy)):
-                    out.skipped.append((file, src.line, src.skip))
+        for lock in app.requirement_files():
+            src = sources(lock, settings)
+            unread = src.unread
+            if unread is not None:
+                if any(True for _ in exact_pins(lock, deploy)):
+                    out.skipped.append((lock, unread.origin.line, _UNREAD_WHY[unread.name]))
                 continue
-            wanted += [(app, file, pair, pin, version, deploy, src) for pin, version in exact_pins(file, deploy)]
-    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[NormalizedName]] = {}
+            wanted += [(app, lock, pin, version, deploy, src) for pin, version in exact_pins(lock, deploy)]
+    return wanted
+
+
+def _lookup(project: Project, settings: Settings) -> Lookup:
+    out = Lookup()
+    wanted = _wanted(project, settings, out)
+    groups: dict[_Key, list[NormalizedName]] = {}
     for *_, pin, _, _, src in wanted:
-        groups.setdefault((src.urls, src.trusted_hosts), []).append(pin.name)
+        groups.setdefault(_key(src), []).append(pin.name)
     for key in list(groups)[MAX_INDEX_SETS:]:
         del groups[key]
         out.problems.append(
@@ -280,45 +234,46 @@ def _lookup(project: ScannedProject, settings: Settings) -> Lookup:
                 fix="pass --index-url (and --extra-index-urls) to check every file against the same indexes",
             )
         )
-    wanted = [w for w in wanted if (w[-1].urls, w[-1].trusted_hosts) in groups]
-    fetched: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[NormalizedName, Project]] = {}
+    wanted = [w for w in wanted if _key(w[-1]) in groups]
+    fetched: dict[_Key, dict[NormalizedName, ProjectPage]] = {}
     if groups:
         # Each list of indexes at once: one that does not answer costs its timeout once, not once per list.
         with DaemonPool(min(len(groups), 4), thread_name_prefix="indexes") as pool:
             jobs = {key: pool.submit(_fetch, *key, list(dict.fromkeys(names))) for key, names in groups.items()}
             fetched = {key: job.result() for key, job in jobs.items()}
-    failed: dict[str, tuple[str, set[str], ReqFile, int | None]] = {}  # index -> reason, pins, first file, line
-    for app, file, pair, pin, version, deploy, src in wanted:
-        found = fetched[(src.urls, src.trusted_hosts)][pin.name]
+    failed: dict[str, tuple[str, set[str], Lock, int | None]] = {}  # index -> reason, pins, first file, line
+    for app, lock, pin, version, deploy, src in wanted:
+        found = fetched[_key(src)][pin.name]
         if found.complete:
-            out.pins.append(PinnedRelease(app, file, pair, pin, version, deploy, src, found))
+            out.pins.append(PinnedRelease(app, lock, pin, version, deploy, src, found))
             continue
         for error in found.unavailable:
             url = _index_of(error, [u if u.endswith("/") else u + "/" for u in src.urls])
-            entry = failed.setdefault(url, (error.reason, set(), file, src.line))
-            entry[1].add(f"{file.display}:{pin.name}")
-    for url, (said, pins, file, line) in failed.items():
-        count, reason = len(pins), shown_text(said)
-        out.problems.append(
-            Problem(
-                f"could not check {count} pinned release{'s' if count != 1 else ''} against the package index "
-                f"{shown_url(url)}: "
-                + ("it is not an http(s) URL" if reason.startswith("not an") else f"it did not answer ({reason})"),
-                file.display,
-                line,
-                UNREACHABLE_FIX,
-            )
-        )
+            entry = failed.setdefault(url, (error.reason, set(), lock, src.line))
+            entry[1].add(f"{lock.display}:{pin.name}")
+    out.problems += [_unanswered(url, *entry) for url, entry in failed.items()]
     return out
+
+
+def _unanswered(url: str, said: str, pins: set[str], lock: Lock, line: int | None) -> Problem:
+    count, reason = len(pins), shown_text(said)
+    return Problem(
+        f"could not check {count} pinned release{'s' if count != 1 else ''} against the package index "
+        f"{shown_url(url)}: "
+        + ("it is not an http(s) URL" if reason.startswith("not an") else f"it did not answer ({reason})"),
+        lock.display,
+        line,
+        UNREACHABLE_FIX,
+    )
 
 
 # The pins and hashes checks run one after the other on the same scanned project: the second reads the
 # first's lookup instead of asking the index again. One slot, holding the project itself, so an identity
 # match cannot be a recycled id.
-_last: list[tuple[ScannedProject, tuple[object, ...], Lookup]] = []
+_last: list[tuple[Project, tuple[object, ...], Lookup]] = []
 
 
-def lookup(project: ScannedProject, settings: Settings) -> Lookup:
+def lookup(project: Project, settings: Settings) -> Lookup:
     key = (settings.index_url, tuple(settings.extra_index_urls), str(cache.folder()))
     if _last and _last[0][0] is project and _last[0][1] == key:
         return _last[0][2]
@@ -329,7 +284,7 @@ def lookup(project: ScannedProject, settings: Settings) -> Lookup:
 
 def display_sources(release: PinnedRelease) -> str:
     """The files a lock is compiled from, as shown to the user ("requirements.in")."""
-    if release.pair is None:
-        return release.file.display
-    names = [Path(s).name for s in release.pair.command.sources] or [p.name for p in release.pair.sources]
+    if not release.lock.locked:
+        return release.lock.display
+    names = [Path(source.display).name for source in release.lock.compiled_from()]
     return ", ".join(names[:3]) or "the lock's sources"

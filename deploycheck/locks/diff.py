@@ -2,32 +2,25 @@
 
 A change is what alters what `pip install -r` puts on the deploy: a package added or removed, or a
 different version, extras, marker, hashes, or an option line (index, find-links). Everything else
-(header, `# via` annotations, order, whitespace, line endings) is cosmetic.
+(header, `# via` annotations, order, whitespace, line endings) is cosmetic. The requirements.txt format's
+comparison: it reads two parsed files, and loads no parser itself.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from deploycheck.locks.requirements.reqfile import INDEX_LIKE, UNSAFE, Pin, ReqFile
+from deploycheck.locks.change import Change
+from deploycheck.locks.indexes import INDEX_LIKE
+from deploycheck.locks.model import Pin
+from deploycheck.locks.tools import UNSAFE
 
+if TYPE_CHECKING:  # the parser is not loaded by the report, which imports Change and unified from here
+    from deploycheck.locks.requirements.reqfile import ReqFile
 
-@dataclass
-class Change:
-    name: str
-    kind: str  # "added" | "removed" | "changed"
-    before: str | None
-    after: str | None
-    line: int | None  # in the committed lock (None when added)
-    fields: list[str] = field(default_factory=list)  # for "changed": version, extras, marker, hashes, url
-    reason: str = ""
-    cause: str = ""
-    impact: str = ""
-    severity: str = "error"
-    via: list[str] = field(default_factory=list)
-    before_version: str | None = None
-    after_version: str | None = None
+__all__ = ["Change", "Diff", "compare", "unified", "without_unsafe"]
 
 
 @dataclass

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deploycheck.locks.requirements.reqfile import ReqFile
+from deploycheck.locks.model import Lock
 from deploycheck.project import filenames
 from deploycheck.project.scan import SKIP_DIRS, LockPair, Project, rel
 from deploycheck.repo import folders, safefs
@@ -33,14 +33,14 @@ class App:
     display: str  # relative to the checked root; "." for the root itself
     runtime: runtime.Runtime
     locks: list[LockPair] = field(default_factory=list)
-    plain: list[ReqFile] = field(default_factory=list)  # requirements files with no lock workflow
+    plain: list[Lock] = field(default_factory=list)  # requirements files with no lock workflow
     files: set[str] = field(default_factory=set)  # dependency and deploy files present in the folder
     platform: str | None = None  # the deploy platform: set by the platform checks (issue #9)
     platform_evidence: str = ""  # the file (and why) the platform was inferred from
     nested: list[Path] = field(default_factory=list)  # other apps' folders inside this one: not this app's files
 
-    def requirement_files(self) -> list[ReqFile]:
-        """Every requirements file of the app the deploy or its lock workflow reads."""
+    def requirement_files(self) -> list[Lock]:
+        """Every requirements file of the app the deploy or its lock workflow reads, locks first."""
         return [pair.lock for pair in self.locks] + self.plain
 
     def installed_file(self) -> Path | None:
@@ -97,9 +97,9 @@ def _dependency_folders(root: Path) -> dict[Path, set[str]]:
 def build(project: Project, settings: Settings) -> list[App]:
     """Group what the scan found into apps, then detect each app's platform and runtime once."""
     root = project.root
-    found: dict[Path, tuple[list[LockPair], list[ReqFile], set[str]]] = {}
+    found: dict[Path, tuple[list[LockPair], list[Lock], set[str]]] = {}
 
-    def entry(folder: Path) -> tuple[list[LockPair], list[ReqFile], set[str]]:
+    def entry(folder: Path) -> tuple[list[LockPair], list[Lock], set[str]]:
         return found.setdefault(folder, ([], [], set()))
 
     for pair in project.locks:
@@ -118,7 +118,7 @@ def build(project: Project, settings: Settings) -> list[App]:
             folder,
             root,
             explicit=settings.python_version,
-            header_python=next((p.lock.header.python for p in locks if p.lock.header.python), None),
+            header_python=next((p.lock.python for p in locks if p.lock.python), None),
             platform=settings.platform,
             lock=lock,
         )

@@ -2,6 +2,9 @@
 
 A lockfile is a .txt whose header says pip-compile or uv wrote it, or a requirements*.txt beside a
 .in of the same name. A requirements*.txt with neither is a plain requirements file (no lock workflow).
+Each becomes a `Lock` (deploycheck.locks.model), the only form the checks read; a lock is also paired with
+the command that recompiles it (`LockPair`). Every file is read once: sources and includes that the scan
+parsed are carried on the Lock, never read again.
 """
 
 from __future__ import annotations
@@ -13,9 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deploycheck.errors import CheckError
-from deploycheck.locks.requirements import compilecmd, reqfile, reqtext
+from deploycheck.locks import formats
+from deploycheck.locks.model import INCLUDE, SOURCE, Lock, Source
+from deploycheck.locks.requirements import compilecmd, header, reqfile, reqtext
+from deploycheck.locks.requirements import lock as requirements
 from deploycheck.locks.requirements.compilecmd import CompileCommand
 from deploycheck.locks.requirements.reqfile import ReqFile
+from deploycheck.locks.tools import PIP_COMPILE, UV
 from deploycheck.repo import safefs
 
 if TYPE_CHECKING:
@@ -58,12 +65,15 @@ class Violation:
 
 @dataclass
 class LockPair:
+    """A requirements.txt lock and how it is recompiled: its command, the folder it runs in, its sources."""
+
     path: Path
     display: str
-    lock: ReqFile
+    file: ReqFile  # the format's own parse: for the recompile only; checks read `lock`
     command: CompileCommand
     cwd: Path  # the folder the compile command runs in
     sources: list[Path]
+    lock: Lock
     needs: list[Path] = field(default_factory=list)  # other locks this one's sources include (-r/-c)
     blocked: str = ""  # why this lock must not be compiled (a violation); "" when it can be
     notes: list[str] = field(default_factory=list)  # how the header was read, for the report
@@ -73,7 +83,7 @@ class LockPair:
 class Project:
     root: Path
     locks: list[LockPair]
-    plain: list[ReqFile]  # requirements files with no .in and no compile header
+    plain: list[Lock]  # requirements files with no .in and no compile header
     boundary: Path | None = None  # the repository: nothing outside it is read, copied or written
     violations: list[Violation] = field(default_factory=list)
     inputs: set[Path] = field(default_factory=set)  # every file read (resolved): never overwritten
@@ -103,7 +113,7 @@ def _walk(root: Path) -> list[Path]:
     # followlinks=False: a symlinked folder is never entered (loops, or a way out of the repository).
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not is_venv(Path(folder, d)))
-        found += [Path(folder, f) for f in sorted(files) if f.endswith(".txt")]
+        found += [Path(folder, f) for f in sorted(files) if formats.REQUIREMENTS_TXT.claims(f)]
     return found
 
 
@@ -118,7 +128,7 @@ def _head(raw: bytes) -> str:
 
 
 def _default_output(sources: list[str], tool: str) -> str | None:
-    if tool == "uv":
+    if tool == UV:
         return None  # uv writes to stdout unless told; the user redirected it
     if len(sources) == 1:
         src = sources[0]
@@ -143,6 +153,8 @@ class _Scan:
         self.inputs: set[Path] = set()
         self.needed: set[Path] = {root}
         self.included: dict[Path, list[Path]] = {}  # each lock's -r/-c files, recursively
+        self.parsed: dict[Path, ReqFile] = {}  # every requirements file read, by resolved path: read once
+        self.include_at: dict[tuple[Path, int], Path] = {}  # (file, line of its -r/-c) -> the file it names
 
     def display(self, path: Path) -> str:
         return rel(path, self.root) if safefs.inside(path, self.root) else rel(path, self.boundary)
@@ -162,7 +174,19 @@ class _Scan:
     def read(self, path: Path, display: str) -> ReqFile:
         parsed = _decode(self.read_raw(path, display), path, display)
         self.inputs.add(safefs.resolve(path))
+        self.parsed[safefs.resolve(path)] = parsed
         return parsed
+
+    def included_file(self, file: ReqFile, line: int) -> ReqFile | None:
+        """The file that line `line` of `file` names with -r/-c, as read here; None when it was not read."""
+        target = self.include_at.get((safefs.resolve(file.path), line))
+        return self.parsed.get(target) if target is not None else None
+
+    def source(self, path: Path, role: str) -> Source:
+        parsed = self.parsed.get(path)
+        if parsed is None:
+            return Source(path, self.display(path), role, None)
+        return Source(path, parsed.display, role, parsed.pins)
 
     def outside(self, path: Path, line: int | None, what: str) -> str:
         """Record a reference outside the boundary; returns the reason for the lock it blocks."""
@@ -211,6 +235,7 @@ class _Scan:
             target = safefs.resolve(target)
             self.needed.add(target)
             if opt != "--find-links":
+                self.include_at[(safefs.resolve(source), line)] = target
                 found.append(target)
                 found += self.includes(target, seen, blocked, depth + 1)
         for pin in parsed.pins.values():
@@ -251,17 +276,19 @@ class _Scan:
 
     def command_for(self, path: Path, lock: ReqFile, display: str) -> tuple[CompileCommand, list[str]]:
         """The command that compiles this lock, and notes on how it was read."""
-        header = lock.header
+        head = lock.header
         notes: list[str] = []
-        command = compilecmd.parse(header.command, only_binary=self.only_binary) if header.command else None
-        if command is None and header.tool == "custom":
+        command = compilecmd.parse(head.command, only_binary=self.only_binary) if head.command else None
+        if command is None and head.tool == header.CUSTOM:
             command = self._from_annotations(path, lock, notes)
         if command is None:
             sibling = path.with_suffix(".in")
-            tool = "uv" if header.tool == "uv" else "pip-compile"
+            tool = UV if head.tool == UV else PIP_COMPILE
             if safefs.is_regular_inside(sibling, self.boundary):
                 command = compilecmd.infer(lock, sibling.name, tool)
-            elif header.tool == "custom" and safefs.is_regular_inside(path.parent / "requirements.in", self.boundary):
+            elif head.tool == header.CUSTOM and safefs.is_regular_inside(
+                path.parent / "requirements.in", self.boundary
+            ):
                 command = compilecmd.infer(lock, "requirements.in", tool)
             else:
                 raise CheckError(
@@ -271,8 +298,8 @@ class _Scan:
                     line=1,
                     fix=f"add {sibling.name} with the top-level requirements, or pass the source with --lockfile",
                 )
-        if header.tool == "custom":
-            command.original = header.command  # kept in the regenerated header; never run
+        if head.tool == header.CUSTOM:
+            command.original = head.command  # kept in the regenerated header; never run
         return command, notes + command.notes
 
     def _from_annotations(self, path: Path, lock: ReqFile, notes: list[str]) -> CompileCommand | None:
@@ -285,7 +312,7 @@ class _Scan:
             if not safefs.inside(base, self.boundary):
                 return None
             if all(os.path.lexists(base / s) for s in sources):
-                tool = "uv" if lock.header.tool == "uv" else "pip-compile"
+                tool = UV if lock.header.tool == UV else PIP_COMPILE
                 command = compilecmd.infer(lock, sources, tool, constraints)
                 output = os.path.relpath(path, base)
                 command.output_file = output
@@ -316,7 +343,7 @@ class _Scan:
                         f"was read as {rel(mapped, self.root)}"
                     )
         cwd = safefs.resolve(self.compile_cwd(path, command))
-        if not command.sources and command.tool == "pip-compile":
+        if not command.sources and command.tool == PIP_COMPILE:
             default = next((n for n in DEFAULT_SOURCES if safefs.is_regular_inside(cwd / n, self.boundary)), None)
             if default is None:
                 raise CheckError(
@@ -359,7 +386,9 @@ class _Scan:
             included += self.includes(source, seen, blocked)
         self.included[safefs.resolve(path)] = included
         self.needed |= {cwd, safefs.resolve(path)}
-        pair = LockPair(safefs.resolve(path), display, lock, command, cwd, sources, notes=notes)
+        read = [self.source(s, SOURCE) for s in sources] + [self.source(p, INCLUDE) for p in included]
+        model = requirements.build(lock, command, read, self.included_file)
+        pair = LockPair(safefs.resolve(path), display, lock, command, cwd, sources, model, notes=notes)
         pair.blocked = blocked[0] if blocked else ""
         return pair
 
@@ -436,7 +465,7 @@ def scan(
     state = _Scan(root, boundary, only_binary)
     candidates = [given_lockfile(n, root, boundary) for n in lockfiles] if lockfiles else _walk(root)
     locks: list[LockPair] = []
-    plain: list[ReqFile] = []
+    plain: list[Lock] = []
     for path in candidates:
         named = path.name.startswith("requirements") or path.parent.name == "requirements"
         display = rel(path, root) if not os.path.islink(path) else path.relative_to(root).as_posix()
@@ -457,11 +486,10 @@ def scan(
         if (named or lockfiles) and size > reqfile.MAX_FILE_BYTES:
             # The deploy's pip would read it; deploycheck reads no further: a finding, not "could not check".
             state.inputs.add(safefs.resolve(path))
-            plain.append(reqfile.too_large(path, display, f"{size} bytes"))
+            plain.append(requirements.build(reqfile.too_large(path, display, f"{size} bytes")))
             continue
         raw = state.read_raw(path, display)
-        head = _head(raw)
-        compiled = "autogenerated by pip-compile" in head or "autogenerated by uv" in head
+        compiled = formats.REQUIREMENTS_TXT.is_lock(_head(raw))
         if not (compiled or named or lockfiles):
             continue
         lock = _decode(raw, path, display)
@@ -470,9 +498,10 @@ def scan(
             locks.append(state.pair(path, lock))
             continue
         blocked: list[str] = []
-        state.includes(path, set(), blocked)  # a plain file is compiled as a source: its -r/-c too
+        included = state.includes(path, set(), blocked)  # a plain file is compiled as a source: its -r/-c too
         if not blocked:
-            plain.append(lock)
+            sources = [state.source(p, INCLUDE) for p in included]
+            plain.append(requirements.build(lock, sources=sources, included=state.included_file))
             state.needed.add(safefs.resolve(path))
     return Project(
         root,

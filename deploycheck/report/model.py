@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from deploycheck.errors import CheckError
-from deploycheck.locks.diff import Change
+from deploycheck.locks.change import Change
 
 SCHEMA_VERSION = 1
 SEVERITIES = ("info", "warning", "error")

@@ -10,7 +10,6 @@ backtrack are caught by a fresh compile (DC105).
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 from collections.abc import Callable
@@ -22,12 +21,15 @@ from packaging.version import InvalidVersion, Version
 
 from deploycheck.errors import CheckError
 from deploycheck.locks import diff as lockdiff
-from deploycheck.locks import explain
-from deploycheck.locks.diff import Change
+from deploycheck.locks import markers
+from deploycheck.locks.change import Change
+from deploycheck.locks.indexes import EXTRA_INDEX_URL, FILE, INDEX_URL, NO_INDEX
 from deploycheck.locks.requirements import reqfile
+from deploycheck.locks.tools import PIP_COMPILE, PIP_TOOLS, UV, command_prefix
 from deploycheck.project.scan import LockPair, cd_prefix, rel
 from deploycheck.report.model import Problem
-from deploycheck.resolve import interpreters, resolver, sandbox
+from deploycheck.resolve import interpreters, resolver
+from deploycheck.resolve.failures import failure
 from deploycheck.resolve.resolver import Compiled, Job
 from deploycheck.resolve.workspace import Workspace
 from deploycheck.runtime import detect as runtime
@@ -99,188 +101,45 @@ def plain_job(cwd: Path, source: str, output: str, python: str, settings: Settin
 def _lock_indexes(pair: LockPair) -> list[str]:
     """With no index in the command, the lock's own index lines: `pip install -r` at deploy uses them too.
     Not --find-links: those are folders on the machine that compiled the lock."""
-    return [
-        part
-        for opt, value, _ in pair.lock.options
-        if opt in ("--index-url", "--extra-index-url")
-        for part in (opt, value)
-    ]
+    return pair.lock.indexes.argv((INDEX_URL, EXTRA_INDEX_URL), kind=FILE)
 
 
 def _index_lines_as_commanded(pair: LockPair, job: Job) -> bool:
     """uv writes no index lines, so the fast pass can vouch only for locks whose index lines are exactly
     what the command passes (pip-compile's default --emit-index-url); others go to pip-compile."""
-    lines = [(opt, value) for opt, value, _ in pair.lock.options if opt in lockdiff.INDEX_LIKE]
+    lines = [(option.name, option.value) for option in pair.lock.indexes.said_in(FILE)]
     opts = job.index_options
-    commanded = [(opts[i], opts[i + 1]) for i in range(0, len(opts) - 1, 2) if opts[i] != "--no-index"]
+    commanded = [(opts[i], opts[i + 1]) for i in range(0, len(opts) - 1, 2) if opts[i] != NO_INDEX]
     normal = {(o, v.rstrip("/")) for o, v in lines} == {(o, v.rstrip("/")) for o, v in commanded}
     return normal and "--no-emit-index-url" not in pair.command.flags
 
 
 _LOCAL = re.compile(r"^(\.|/|file:|git\+|hg\+|svn\+|bzr\+)")
-# What pip and uv say when a requirement has no wheel and building is refused.
-_NO_WHEEL = (
-    re.compile(r"No matching distribution found for ([A-Za-z0-9][A-Za-z0-9._-]*)"),
-    re.compile(r"satisfies the requirement ([A-Za-z0-9][A-Za-z0-9._-]*)"),
-    re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)==\S+ has no usable wheels"),
-    re.compile(r"(?:all versions of|only) ([A-Za-z0-9][A-Za-z0-9._-]*) .{0,80}no usable wheels"),
-)
 
 
-def builds_local_code(pair: LockPair, root: Path) -> Problem | None:
+def builds_local_code(pair: LockPair) -> Problem | None:
     """With only-binary no package's build code may run: a lock compiled from a local project (setup.py,
     pyproject.toml) or from local paths, editables or VCS checkouts needs their build code to read their
     metadata, so it cannot be checked that way."""
-    for source in pair.sources:
-        if source.suffix in (".py", ".toml", ".cfg"):
+    for source in pair.lock.compiled_from():
+        if source.path.suffix in (".py", ".toml", ".cfg"):
             return Problem(
-                f"with only-binary this lock cannot be checked: it is compiled from {source.name}, and reading a "
-                "project's metadata runs its build code",
+                f"with only-binary this lock cannot be checked: it is compiled from {source.path.name}, and reading "
+                "a project's metadata runs its build code",
                 pair.display,
                 None,
                 "check it without only-binary in a job that has no secrets, or compile the lock from a .in file",
             )
-        try:
-            parsed = reqfile.read(source, rel(source, root))
-        except CheckError:
-            continue  # the recompile reports an unreadable source
-        for pin in parsed.pins.values():
+        for pin in (source.pins or {}).values():  # an unread source: the recompile reports it
             if pin.editable or _LOCAL.match(pin.url):
                 return Problem(
                     f"with only-binary this lock cannot be checked: {pin.name} ({pin.url[:100]}) is built from "
                     "source, which runs its build code",
-                    parsed.display,
+                    source.display,
                     pin.line,
                     "check it without only-binary in a job that has no secrets",
                 )
     return None
-
-
-def _readable(text: str, job: Job | None) -> str:
-    """Resolver output as the user's repository would show it: the temporary copy's paths mapped back to the
-    repository's, and no line longer than a screen (a hostile 1 MB name is not echoed)."""
-    text = resolver.as_shown(text, job.workspace if job is not None else None)
-    return "\n".join(
-        line if len(line) <= 300 else line[:300] + f"… ({len(line)} characters)" for line in text.splitlines()
-    )
-
-
-# What pip and uv say when a package's build code fails (not a conflict between requirements).
-_BUILD_FAILED = (
-    "metadata-generation-failed",
-    "subprocess-exited-with-error",
-    "BackendUnavailable",
-    "Failed to build",
-    "Failed to prepare distributions",
-    "MetadataGenerationFailed",
-    "setup.py egg_info did not run successfully",
-)
-_URL_OPTIONS = {"--index-url", "-i", "--extra-index-url", "--index", "--default-index"}
-
-
-def _network(compiled: Compiled, job: Job | None) -> Problem | None:
-    """pip retries and then reports a plain "no matching distribution": the cause is in its warnings."""
-    output = compiled.run.stdout + "\n" + compiled.run.stderr
-    if not resolver.is_network_failure(output):
-        return None
-    evidence = next((ln.strip() for ln in output.splitlines() if resolver.is_network_failure(ln)), "")
-    urls = (
-        [v for i, v in enumerate(job.index_options[1:], 1) if job.index_options[i - 1] != "--no-index"] if job else []
-    )
-    where = ", ".join(urls) if urls else "https://pypi.org/simple (the default)"
-    proxies = [name for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "NO_PROXY") if os.environ.get(name)]
-    return Problem(
-        f"the package index did not answer ({where}); {compiled.tool} said:\n{_readable(evidence, job)}",
-        None,
-        None,
-        "check that the index URL is right and reachable from here, the proxy settings ("
-        + (", ".join(proxies) + " are set" if proxies else "HTTPS_PROXY, NO_PROXY: none is set")
-        + ") and the certificates (PIP_CERT, SSL_CERT_FILE); then run again",
-    )
-
-
-# What an operating-system error looks like in pip's and uv's output: the machine stopped the resolver,
-# not the requirements (the sandbox user could not reach a folder, a full disk, a read-only one).
-_OS_ERROR = re.compile(
-    r"\[Errno \d+\]|\(os error \d+\)|Permission denied|Operation not permitted|No space left on device|"
-    r"Read-only file system|Too many open files"
-)
-_PERMISSION = re.compile(r"Permission denied|Operation not permitted|\[Errno (1|13)\]|\(os error (1|13)\)")
-
-
-def _os_error(compiled: Compiled, job: Job | None) -> Problem | None:
-    output = compiled.run.stdout + "\n" + compiled.run.stderr
-    if any(word in output for word in _BUILD_FAILED):  # a package's own build code failed: that is its message
-        return None
-    line = next((ln.strip() for ln in output.splitlines() if _OS_ERROR.search(ln)), None)
-    if line is None:
-        return None
-    if job is not None and job.workspace is not None:
-        # Not mapped back to the repository's paths: the repository is not where it failed.
-        line = line.replace(os.path.dirname(job.workspace[0]), "(deploycheck's temporary copy)")
-    who = sandbox.user()
-    if re.search(r"No space left|Read-only file system|Too many open files", line):
-        fix = "free disk space, or raise the limit the error names, then run again"
-    elif not _PERMISSION.search(line):
-        fix = "check the path the error names (a file the requirements or the lock's header refer to), then run again"
-    elif who is not None:
-        fix = (
-            f"the resolver runs as {who}, a user of this run's own, and could not reach a file it needs: set TMPDIR "
-            "to a folder other users can traverse, like /tmp, and make the interpreter's folders readable by others"
-        )
-    else:
-        fix = "check the permissions of the path named above and that TMPDIR is writable, then run again"
-    return Problem(
-        f"{compiled.tool} stopped on an operating-system error, not on the requirements:\n{_readable(line, None)}",
-        None,
-        None,
-        fix,
-    )
-
-
-def failure(
-    compiled: Compiled, display: str, python: str, *, only_binary: bool = False, job: Job | None = None
-) -> Problem:
-    """Why a resolver run failed, in words a user can act on: a timeout, an index that did not answer, an
-    operating-system error, a package that has no wheel under only-binary, or requirements that conflict
-    (the resolver's own words)."""
-    text = _readable(resolver.why_failed(compiled.run), job)
-    network = None if compiled.run.timed_out else _network(compiled, job) or _os_error(compiled, job)
-    if network is not None:
-        network.path = display
-        return network
-    if only_binary and not compiled.run.timed_out:
-        names = sorted({m.group(1) for pattern in _NO_WHEEL for m in pattern.finditer(text)})
-        if names:
-            return Problem(
-                f"with only-binary, {', '.join(names)} cannot be checked: no wheel of the pinned release fits "
-                f"Python {python} on Linux, and building it from source would run its build code\n{text}",
-                display,
-                None,
-                "check this lock without only-binary in a job that has no secrets, or pin a release with a wheel",
-            )
-    if compiled.run.timed_out:
-        return Problem(
-            f"{compiled.tool} did not finish within {compiled.run.seconds:.0f}s, with or without the "
-            "committed pins as preferences",
-            display,
-            None,
-            "pass a larger --timeout, or check the requirements for ranges that make the resolver backtrack",
-        )
-    fix = "relax the conflicting requirements in the .in file(s) named above, then recompile the lock"
-    if any(word in text for word in _BUILD_FAILED):
-        fix = (
-            "a package named above failed to build (its setup.py or build backend): fix it, pin a release that "
-            "ships a wheel, or check with only-binary"
-        )
-    elif "not found in the package registry" in text or "No matching distribution found" in text:
-        fix = (
-            "check the package names; if they come from another index than PyPI, pass it with --index-url "
-            "(uv writes no index into its header)"
-        )
-    return Problem(
-        f"the requirements cannot be resolved for Python {python} ({compiled.tool} says):\n{text}", display, None, fix
-    )
 
 
 def compare(pair: LockPair, compiled: Compiled, python: str | None = None) -> lockdiff.Diff:
@@ -294,10 +153,10 @@ def compare(pair: LockPair, compiled: Compiled, python: str | None = None) -> lo
         # A universal lock is valid for every platform and Python its markers allow: what counts is what pip
         # installs from it on the deploy (Linux, its Python), not the machine or floor it was made with.
         for lock in (proposed, committed):
-            lock.pins = {n: p for n, p in lock.pins.items() if explain.applies(p.marker, python)}
+            lock.pins = {n: p for n, p in lock.pins.items() if markers.applies(p.marker, python)}
         return lockdiff.compare(committed, proposed, ignore_markers=True)
     cross = compiled.tool != pair.command.tool
-    if cross and not (pair.command.allow_unsafe and compiled.tool == "uv"):
+    if cross and not (pair.command.allow_unsafe and compiled.tool == UV):
         lockdiff.without_unsafe(proposed)
         lockdiff.without_unsafe(committed)
     return lockdiff.compare(committed, proposed, ignore_markers=cross, ignore_index_options=cross)
@@ -311,7 +170,7 @@ def _uses_markers(pair: LockPair) -> bool:
 def universal_floor(pair: LockPair) -> str | None:
     """The lowest Python a --universal lock says it was resolved for (its header's --python-version). Without
     one, uv took the Python it ran with, which the header does not record."""
-    args = pair.lock.header.argv  # as written: the command keeps no --python-version for a recompile
+    args = pair.file.header.argv  # as written: the command keeps no --python-version for a recompile
     for i, arg in enumerate(args):
         name, _, value = arg.partition("=")
         if name in ("--python-version", "-p") and not value and i + 1 < len(args):
@@ -334,8 +193,8 @@ def _reference(pair: LockPair, job: Job, settings: Settings) -> str:
     """The tool whose verdict counts: the lock's own, unless forced; uv when there is no interpreter, and
     for a universal lock (only uv writes those)."""
     if job.interpreter is None or job.universal_floor:
-        return "uv"  # only uv can resolve for a Python that is not here
-    return {"pip-tools": "pip-compile", "uv": "uv"}.get(settings.resolver, pair.command.tool)
+        return UV  # only uv can resolve for a Python that is not here
+    return {PIP_TOOLS: PIP_COMPILE, UV: UV}.get(settings.resolver, pair.command.tool)
 
 
 def recompile(pair: LockPair, ws: Workspace, python: str, settings: Settings) -> Verdict:
@@ -345,7 +204,7 @@ def recompile(pair: LockPair, ws: Workspace, python: str, settings: Settings) ->
     verdict = Verdict(interpreter=interp)
     if too_old:
         verdict.notes.append(f"pip-tools does not run on Python {python}: resolved by uv --python-version")
-    if interp is None and settings.resolver == "pip-tools":
+    if interp is None and settings.resolver == PIP_TOOLS:
         verdict.problem = Problem(
             f"no CPython {python} interpreter was found to run pip-compile in",
             pair.display,
@@ -353,7 +212,7 @@ def recompile(pair: LockPair, ws: Workspace, python: str, settings: Settings) ->
             interpreters.how_to_install(python),
         )
         return verdict
-    if settings.only_binary and (local := builds_local_code(pair, settings.root)):
+    if settings.only_binary and (local := builds_local_code(pair)):
         verdict.problem = local
         return verdict
     job = verdict.job = job_for(pair, ws, python, interp, settings)
@@ -366,8 +225,8 @@ def recompile(pair: LockPair, ws: Workspace, python: str, settings: Settings) ->
 
 def _resolve(pair: LockPair, job: Job, settings: Settings, verdict: Verdict) -> None:
     reference = _reference(pair, job, settings)
-    compile_: Compile = resolver.pip_compile if reference == "pip-compile" else resolver.uv_compile
-    label = resolver.pip_tools_version() if reference == "pip-compile" else "uv"
+    compile_: Compile = resolver.pip_compile if reference == PIP_COMPILE else resolver.uv_compile
+    label = resolver.pip_tools_version() if reference == PIP_COMPILE else UV
     if job.universal_floor:
         label = f"uv --universal (every platform, Python {job.universal_floor} and newer)"
     elif job.interpreter is None:
@@ -375,7 +234,7 @@ def _resolve(pair: LockPair, job: Job, settings: Settings, verdict: Verdict) -> 
     verdict.resolver = label  # named even when the run fails: the report says what could not check
     # --strict counts cosmetic differences, which only the lock's own tool can show.
     if (
-        reference == "pip-compile"
+        reference == PIP_COMPILE
         and settings.resolver == "auto"
         and not settings.strict
         and not _uses_markers(pair)
@@ -454,21 +313,22 @@ def fix_command(pair: LockPair, root: Path, python: str, *, fresh: bool) -> str:
     """The command that regenerates the lock the way the deploy sees it (Linux, the deploy's Python)."""
     cmd = pair.command
     upgrade = " --upgrade" if fresh else ""
-    if cmd.tool == "uv":
+    if cmd.tool == UV:
+        prefix = " ".join(command_prefix(UV))
         original = (
             cmd.command_line()
-            if cmd.command_line().startswith("uv pip compile")
-            else "uv pip compile " + " ".join([*cmd.options, *cmd.sources, "-o", pair.path.name])
+            if cmd.command_line().startswith(prefix)
+            else f"{prefix} " + " ".join([*cmd.options, *cmd.sources, "-o", pair.path.name])
         )
-        rest = original[len("uv pip compile") :]
+        rest = original[len(prefix) :]
         return (
             f"{cd_prefix(pair.cwd, root)}uv pip compile --python-version {python} "
             f"--python-platform linux{upgrade}{rest}"
         )
     original = (
         cmd.command_line()
-        if cmd.command_line().startswith("pip-compile")
-        else "pip-compile "
+        if cmd.command_line().startswith(PIP_COMPILE)
+        else f"{PIP_COMPILE} "
         + " ".join([*cmd.options, *cmd.index_options, "--output-file", pair.path.name, *cmd.sources])
     )
     image = f"python:{python}-slim"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
 
-from deploycheck.locks.requirements.reqfile import ReqFile
+from deploycheck.locks.model import Lock
 from deploycheck.repo import boundedread
 from deploycheck.runtime import cpython, declarations, inferred, platforms
 from deploycheck.runtime.declarations import BadDeclaration, Declaration
@@ -205,7 +205,7 @@ def detect(
     explicit: str | None,
     header_python: str | None,
     platform: str | None = None,
-    lock: ReqFile | None = None,
+    lock: Lock | None = None,
 ) -> Runtime:
     """The deploy's Python for the app in `app_folder`. `platform`: a platforms id, "auto" to infer it, or
     None for the platform-agnostic order. `lock`: the app's lock, for what its pins say."""
@@ -226,7 +226,7 @@ def _choose(
     explicit: str | None,
     header_python: str | None,
     plat: platforms.Platform | None,
-    lock: ReqFile | None,
+    lock: Lock | None,
 ) -> Runtime:
     if explicit:
         return Runtime(python=explicit, source="--python-version")
@@ -376,10 +376,10 @@ def _requires_python(folder: Path, root: Path) -> tuple[SpecifierSet, Path, int]
     return spec, path, line
 
 
-def _note_lock(rt: Runtime, lock: ReqFile) -> None:
+def _note_lock(rt: Runtime, lock: Lock) -> None:
     """A lock made for another Python than the one assumed: say so, rather than let its pins look wrong."""
     lp = rt.lock_python
-    if lp is None or lp.allows(rt.minor) or lock.header.python:
+    if lp is None or lp.allows(rt.minor) or lock.python:
         return  # a header's Python is compared with the deploy's by the drift check (DC103)
     if rt.exact:
         rt.notes.append(

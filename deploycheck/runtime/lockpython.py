@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from packaging.markers import InvalidMarker, Marker
 from packaging.version import InvalidVersion, Version
 
-from deploycheck.locks.requirements.reqfile import ReqFile
+from deploycheck.locks import markers
+from deploycheck.locks.model import Lock
 from deploycheck.runtime import cpython
 
 _ALL = tuple(cpython.MINORS)
@@ -72,11 +72,11 @@ _FLOORS: dict[str, tuple[tuple[str, str], ...]] = {
 _PYTHON_ONLY_MARKER = re.compile(r"^(?:\s|python_(?:full_)?version|[<>=!~]=?|and|or|not|\(|\)|'[^']*'|\"[^\"]*\")+$")
 
 
-def lock_python(lock: ReqFile) -> LockPython | None:
+def lock_python(lock: Lock) -> LockPython | None:
     """The minors the lock can have been compiled for, or None when nothing in it tells."""
-    if lock.header.python:
-        minor = cpython.minor_of(lock.header.python)
-        return LockPython((minor,), [Evidence("the header", 1, f"compiled with Python {lock.header.python}")])
+    if lock.python:
+        minor = cpython.minor_of(lock.python)
+        return LockPython((minor,), [Evidence("the header", 1, f"compiled with Python {lock.python}")])
     allowed = set(_ALL)
     evidence: list[Evidence] = []
     pins = lock.pins
@@ -108,11 +108,7 @@ def lock_python(lock: ReqFile) -> LockPython | None:
     for pin in pins.values():
         if not pin.marker or not _PYTHON_ONLY_MARKER.match(pin.marker):
             continue
-        try:
-            marker = Marker(pin.marker)
-        except InvalidMarker:
-            continue
-        true_for = {m for m in _ALL if marker.evaluate({"python_version": m, "python_full_version": f"{m}.0"})}
+        true_for = {m for m in _ALL if markers.holds(pin.marker, markers.environment(m))}  # unreadable: all
         if true_for != set(_ALL):
             marker_allowed &= true_for
             marker_evidence.append(Evidence(f"{pin.name} ; {pin.marker}", pin.line, "kept because it was true"))

@@ -1,7 +1,8 @@
 """What a lockfile's header says about how it was compiled, and how to compile it again.
 
 The header's command is the truth about sources, output file and options. A file without a header
-gets a command inferred from its own content (hashes, unsafe pins, annotations, extras).
+gets a command inferred from its own content (hashes, unsafe pins, annotations, extras). Which options
+are read how is cmdoptions' table.
 """
 
 from __future__ import annotations
@@ -10,196 +11,21 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-from deploycheck.locks.requirements.reqfile import INDEX_LIKE, OPTION_NAMES, UNSAFE, ReqFile
+from deploycheck.locks.indexes import COMMAND, FIND_LINKS, NO_INDEX, IndexSources, Origin
+from deploycheck.locks.requirements.cmdoptions import (
+    DROPPED,
+    FLAGS,
+    INDEX_OPTIONS,
+    PATH_OPTIONS,
+    SHORT_VALUED,
+    VALUE_OPTIONS,
+    filter_pip_args,
+)
+from deploycheck.locks.requirements.reqfile import ReqFile
+from deploycheck.locks.tools import PIP_COMPILE, UNSAFE, UV, command_prefix
 
-# Options that move work (or reads) outside the temporary copy, or pick what runs: never passed on.
-_MOVES_WORK = {
-    "--cert",
-    "--client-cert",
-    "--config",
-    "--build-dir",
-    "--src",
-    "--directory",
-    "--project",
-    "--target",
-    "--prefix",
-    "--root",
-}
-# Options that take a value, for pip-compile and `uv pip compile` alike.
-_VALUE_OPTIONS = {
-    "-o",
-    "--output-file",
-    "-i",
-    "--index-url",
-    "--extra-index-url",
-    "-f",
-    "--find-links",
-    "--trusted-host",
-    "-c",
-    "--constraint",
-    "--annotation-style",
-    "--resolver",
-    "--cache-dir",
-    "--pip-args",
-    "--extra",
-    "-P",
-    "--upgrade-package",
-    "--max-rounds",
-    "--newline",
-    "--unsafe-package",
-    "--python",
-    "-p",
-    "--python-version",
-    "--python-platform",
-    "--custom-compile-command",
-    "--index-strategy",
-    "--prerelease",
-    "--resolution",
-    "--only-binary",
-    "--no-binary",
-    "--build-constraint",
-    "--overrides",
-    "--override",
-    "--no-emit-package",
-    "--exclude-newer",
-    "--config-file",
-    "--group",
-    "--keyring-provider",
-    "--index",
-    "--default-index",
-    "--link-mode",
-    "--torch-backend",
-    "--emit-package",
-    "--build-constraints",
-    "--constraints",
-    "-b",
-    *_MOVES_WORK,
-}
-# The index options of pip (as reqfile names them) plus uv's own.
-INDEX_OPTIONS = {
-    **{flag: name for flag, name in OPTION_NAMES.items() if name in INDEX_LIKE and name != "--no-index"},
-    "--index": "--index",
-    "--default-index": "--default-index",
-}
-# Never part of a reproduction: they pick the output, the interpreter, or resolve afresh (-U, -P), or
-# only change what is printed to the terminal.
-_DROPPED = {
-    "-o",
-    "--output-file",
-    "-U",
-    "--upgrade",
-    "-P",
-    "--upgrade-package",
-    "--dry-run",
-    "-v",
-    "--verbose",
-    "-q",
-    "--quiet",
-    "--cache-dir",
-    "--rebuild",
-    "--resolver",
-    "--python",
-    "-p",
-    "--python-version",
-    "--python-platform",
-    "--custom-compile-command",
-    "--no-cache",
-    "--color",
-    "--config-file",
-    "--no-config",
-    "--offline",
-    *_MOVES_WORK,
-}
-# Flags (no value) passed on to a recompile: they change what is written, never where work happens.
-_FLAGS = {
-    "--generate-hashes",
-    "--allow-unsafe",
-    "--no-allow-unsafe",
-    "--strip-extras",
-    "--no-strip-extras",
-    "--annotate",
-    "--no-annotate",
-    "--header",
-    "--no-header",
-    "--emit-index-url",
-    "--no-emit-index-url",
-    "--emit-trusted-host",
-    "--no-emit-trusted-host",
-    "--emit-find-links",
-    "--no-emit-find-links",
-    "--emit-options",
-    "--no-emit-options",
-    "--emit-build-options",
-    "--emit-index-annotation",
-    "--reuse-hashes",
-    "--no-reuse-hashes",
-    "--build-isolation",
-    "--no-build-isolation",
-    "--pre",
-    "--all-extras",
-    "--all-build-deps",
-    "--only-build-deps",
-    "--universal",
-    "--no-deps",
-    "--no-build",
-    "--no-sources",
-    "--strict",
-}
-# Short options that take a value, which may be attached (`-crequirements/constraints.txt`).
-_SHORT_VALUED = {"-c", "-o", "-i", "-f", "-P", "-p", "-b"}
-# Options whose value is a file or folder the resolver reads: checked against the repository boundary.
-PATH_OPTIONS = {
-    "-c",
-    "--constraint",
-    "--constraints",
-    "--overrides",
-    "--override",
-    "--build-constraint",
-    "--build-constraints",
-    "-b",
-}
-# --pip-args pass through to pip. Only these are kept (an allowlist: pip has many options that write
-# elsewhere, --src, --target, --prefix, --root, --cache-dir, --log, --user, -e PATH ...).
-_PIP_FLAGS = {
-    "--pre",
-    "--prefer-binary",
-    "--no-build-isolation",
-    "--use-pep517",
-    "--no-use-pep517",
-    "--no-deps",
-    "-v",
-    "--verbose",
-    "-q",
-    "--quiet",
-    "--no-index",
-    "--disable-pip-version-check",
-    "--no-color",
-    "--require-hashes",
-}
-_PIP_VALUES = {
-    "--only-binary",
-    "--no-binary",
-    "--use-feature",
-    "--use-deprecated",
-    "--timeout",
-    "--retries",
-    "--progress-bar",
-    "-i",
-    "--index-url",
-    "--extra-index-url",
-    "-f",
-    "--find-links",
-    "--trusted-host",
-    "--config-settings",
-    "-C",
-    "--platform",
-    "--python-version",
-    "--implementation",
-    "--abi",
-}
-# With only-binary on, these in --pip-args could bring back package build code (another index serving
-# sdists, or --no-binary): refused, not dropped, so that the user sees why.
-_PIP_UNDER_ONLY_BINARY = {"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--no-binary", "--no-index"}
+__all__ = ["INDEX_OPTIONS", "PATH_OPTIONS", "filter_pip_args"]
+
 # Shell operators: a real header never has them (pip-compile writes its own argv); a hand-edited one
 # must not carry them into a printed command.
 _SHELL = set(";&|<>()`")
@@ -208,11 +34,11 @@ _WINDOWS_ABS = re.compile(r"^[A-Za-z]:[\\/]")
 
 @dataclass
 class CompileCommand:
-    tool: str  # "pip-compile" or "uv": which tool writes this lock
+    tool: str  # PIP_COMPILE or UV (deploycheck.locks.tools): which tool writes this lock
     sources: list[str]  # as written (Windows separators made "/"), relative to the folder the command ran in
     output_file: str | None
     options: list[str]  # output-changing options to pass again, in order (index options excluded)
-    index_options: list[str]  # index options from the command line, e.g. ["--index-url", URL]
+    index_options: list[str]  # index options from the command line in canonical names, e.g. [INDEX_URL, URL]
     original: str  # the user's command line, for the regenerated header (never for a shell)
     inferred: bool = False  # True when no header said it
     flags: set[str] = field(default_factory=set)
@@ -229,7 +55,7 @@ class CompileCommand:
     @property
     def allow_unsafe(self) -> bool:
         # uv always pins pip and setuptools when they are needed.
-        return self.tool == "uv" or "--allow-unsafe" in self.flags
+        return self.tool == UV or "--allow-unsafe" in self.flags
 
     @property
     def universal(self) -> bool:
@@ -241,6 +67,10 @@ class CompileCommand:
         """`uv pip compile requirements.txt -o requirements.txt`: the committed lock is its own source."""
         return self.output_file is not None and self.output_file in self.sources
 
+    def indexes(self, lock_display: str | None = None) -> IndexSources:
+        """The command's own index options (--index-url, --no-index, uv's --index ...), read as pip reads them."""
+        return IndexSources.from_argv(self.index_options, Origin(COMMAND, lock_display))
+
     def path_options(self) -> list[tuple[str, str]]:
         """(option, path) pairs the resolver would open: constraints, overrides, local find-links."""
         pairs = list(zip(self.options[:-1], self.options[1:])) + list(
@@ -248,9 +78,7 @@ class CompileCommand:
         )
         out = [(opt, value) for opt, value in pairs if opt in PATH_OPTIONS]
         # file:// is a local path too; other schemes than http(s) are no index deploycheck will let it reach.
-        out += [
-            (opt, local_path(v)) for opt, v in pairs if opt == "--find-links" and not v.startswith(("http:", "https:"))
-        ]
+        out += [(opt, local_path(v)) for opt, v in pairs if opt == FIND_LINKS and not v.startswith(("http:", "https:"))]
         # uv's --group names a pyproject.toml: `path/pyproject.toml:group`.
         out += [(opt, v.rpartition(":")[0]) for opt, v in pairs if opt == "--group" and ":" in v]
         return out
@@ -264,18 +92,17 @@ class CompileCommand:
 
     def command_line(self) -> str:
         """The command as the header gave it, rebuilt from parsed words and quoted: safe to print."""
-        prefix = ["uv", "pip", "compile"] if self.tool == "uv" else ["pip-compile"]
-        return shlex.join([*prefix, *self.args])
+        return shlex.join([*command_prefix(self.tool), *self.args])
 
 
 def _tool_args(argv: list[str]) -> tuple[str, list[str]]:
-    if len(argv) >= 3 and argv[0].endswith("uv") and argv[1:3] == ["pip", "compile"]:
-        return "uv", argv[3:]
-    if argv and argv[0].endswith("pip-compile"):
-        return "pip-compile", argv[1:]
+    if len(argv) >= 3 and argv[0].endswith(UV) and argv[1:3] == ["pip", "compile"]:
+        return UV, argv[3:]
+    if argv and argv[0].endswith(PIP_COMPILE):
+        return PIP_COMPILE, argv[1:]
     for i, arg in enumerate(argv):  # python -m piptools compile ...
         if arg == "piptools" and argv[i + 1 : i + 2] == ["compile"]:
-            return "pip-compile", argv[i + 2 :]
+            return PIP_COMPILE, argv[i + 2 :]
     return "", []
 
 
@@ -324,34 +151,6 @@ def short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
-def filter_pip_args(value: str, *, only_binary: bool) -> tuple[list[str], list[str], list[str]]:
-    """(kept words, dropped words, refusals) of a --pip-args value."""
-    try:
-        words = shlex.split(value)
-    except ValueError:
-        return [], [value], []
-    kept: list[str] = []
-    dropped: list[str] = []
-    refused: list[str] = []
-    i = 0
-    while i < len(words):
-        word = words[i]
-        name, eq, _ = word.partition("=")
-        takes = name in _PIP_VALUES and not eq
-        group = words[i : i + 2] if takes else [word]
-        if only_binary and name in _PIP_UNDER_ONLY_BINARY:
-            refused.append(shlex.join(group))
-        elif name in _PIP_FLAGS or name in _PIP_VALUES:
-            kept += group
-        else:
-            # An unknown option's value is the next word when that is not an option itself.
-            if not eq and name.startswith("-") and i + 1 < len(words) and not words[i + 1].startswith("-"):
-                group = words[i : i + 2]
-            dropped.append(shlex.join(group))
-        i += len(group)
-    return kept, dropped, refused
-
-
 def from_argv(
     argv: list[str], original: str, *, only_binary: bool = False, windows: bool = False
 ) -> CompileCommand | None:
@@ -363,26 +162,26 @@ def from_argv(
     while i < len(args):
         arg = args[i]
         name, eq, value = arg.partition("=")
-        if name in _VALUE_OPTIONS:
+        if name in VALUE_OPTIONS:
             if not eq:
                 value = args[i + 1] if i + 1 < len(args) else ""
                 i += 1
-            if name in PATH_OPTIONS or name in ("-o", "--output-file", "-f", "--find-links"):
+            if name in PATH_OPTIONS or name in ("-o", "--output-file") or INDEX_OPTIONS.get(name) == FIND_LINKS:
                 value = posix_path(value, windows)
             _option(cmd, name, value, only_binary)
-        elif arg[:2] in _SHORT_VALUED and len(arg) > 2 and not arg.startswith("--"):
+        elif arg[:2] in SHORT_VALUED and len(arg) > 2 and not arg.startswith("--"):
             # `-c/etc/passwd`: a short option with its value attached, read as the tools read it.
             args[i : i + 1] = [arg[:2], arg[2:]]
             continue
         elif arg.startswith("-") and arg != "-":
-            if name == "--no-index":
+            if name == NO_INDEX:
                 cmd.index_options.append(arg)
                 cmd.args.append(arg)
-            elif arg in _FLAGS:
+            elif arg in FLAGS:
                 cmd.options.append(arg)
                 cmd.flags.add(arg)
                 cmd.args.append(arg)
-            elif arg not in _DROPPED:
+            elif arg not in DROPPED:
                 # An allowlist: an option deploycheck does not know could read or write anywhere.
                 cmd.notes.append(
                     f"dropped {short(arg, 60)!r} from the header's command (not an option deploycheck passes on)"
@@ -431,7 +230,7 @@ def _option(cmd: CompileCommand, name: str, value: str, only_binary: bool) -> No
     elif name in INDEX_OPTIONS:
         cmd.index_options += [INDEX_OPTIONS[name], value]
         cmd.args += [name, value]
-    elif name not in _DROPPED:
+    elif name not in DROPPED:
         cmd.options += [name, value]
         cmd.args += [name, value]
     elif name in ("--cache-dir", "--build-dir", "--src", "--directory", "--project", "--config", "--cert"):
@@ -441,7 +240,7 @@ def _option(cmd: CompileCommand, name: str, value: str, only_binary: bool) -> No
 def infer(
     lock: ReqFile,
     source: str | list[str],
-    tool: str = "pip-compile",
+    tool: str = PIP_COMPILE,
     constraints: list[str] | None = None,
 ) -> CompileCommand:
     """The command that most likely made a lock whose header does not say (`--no-header`, hand edits, or a
@@ -454,7 +253,7 @@ def infer(
         options.append("--allow-unsafe")
     if pins and not any(p.via for p in pins):
         options.append("--no-annotate")
-    elif tool != "uv" and _inline_annotations(lock):
+    elif tool != UV and _inline_annotations(lock):
         options.append("--annotation-style=line")
     options.append("--no-strip-extras" if any(p.extras for p in pins) else "--strip-extras")
     if not lock.header.command:
@@ -462,7 +261,7 @@ def infer(
     for constraint in constraints or []:
         options += ["-c", constraint]
     sources = [source] if isinstance(source, str) else source
-    argv = [*(["uv", "pip", "compile"] if tool == "uv" else ["pip-compile"]), *options, *sources]
+    argv = [*command_prefix(tool), *options, *sources]
     original = shlex.join(argv)
     cmd = from_argv(argv, original)
     assert cmd is not None

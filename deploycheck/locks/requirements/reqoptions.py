@@ -60,7 +60,7 @@ class Parsed:
     options: list[tuple[str, str]] = field(default_factory=list)  # (canonical, value) in order
 
 
-class _Parser(optparse.OptionParser):
+class _OptionParser(optparse.OptionParser):
     def error(self, msg: str) -> NoReturn:
         # optparse would print usage to stderr and exit; pip turns this into its parse error.
         raise OptionError(msg)
@@ -80,8 +80,8 @@ def _record(option: optparse.Option, opt_str: str, value: Any, parser: optparse.
     parsed.options.append((name, value))
 
 
-def _build() -> _Parser:
-    parser = _Parser(add_help_option=False)
+def _build() -> _OptionParser:
+    parser = _OptionParser(add_help_option=False)
     for name, (spellings, takes_value) in SUPPORTED.items():
         parser.add_option(
             name,

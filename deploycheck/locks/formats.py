@@ -1,0 +1,47 @@
+"""The lock formats deploycheck reads: a registry, with requirements.txt its only entry so far.
+
+A format is
+- an id ("requirements.txt"), which each `Lock` carries as `format`;
+- `claims`: the file names it may read (the scan offers it only those);
+- `is_lock`: whether a file's first lines (its first 4 KB, as text) say a tool wrote it;
+- `read`: the file alone as a `Lock` (deploycheck.locks.model): pins with markers and hashes, its
+  `IndexSources`, its issues, the tool and Python it names;
+- `verify`: how its freshness is checked (model.RECOMPILE: lock_drift recompiles it with its own tool).
+
+What a new format (uv.lock, pylock.toml) implements: a package beside locks/requirements with a reader
+that returns `Lock` (its [[package]] entries as `Pin`s, its indexes and sources as `IndexSources`, tool
+UV, `python` from requires-python), one entry here, and, if its freshness is checked another way (`uv lock
+--check`), a verify kind and the check that runs it. Every check that reads pins, hashes, imports or
+indexes then reads it unchanged, since they read `Lock`s only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+from deploycheck.locks.model import RECOMPILE, Lock
+from deploycheck.locks.requirements import header
+from deploycheck.locks.requirements import lock as requirements
+
+
+class Format(NamedTuple):
+    id: str
+    claims: Callable[[str], bool]
+    is_lock: Callable[[str], bool]
+    read: Callable[[bytes, Path, str], Lock]
+    verify: str
+
+
+def _requirements_name(name: str) -> bool:
+    return name.endswith(".txt")
+
+
+REQUIREMENTS_TXT = Format(requirements.FORMAT, _requirements_name, header.compiled, requirements.read, verify=RECOMPILE)
+FORMATS = (REQUIREMENTS_TXT,)
+
+
+def claiming(name: str) -> Format | None:
+    """The format that reads files of this name, if any."""
+    return next((fmt for fmt in FORMATS if fmt.claims(name)), None)
