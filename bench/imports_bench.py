@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from deploycheck.imports import collect as imports
+from deploycheck.repo.repository import Repository
 
 HEAD = '''"""{name}: part of the generated benchmark app.
 
@@ -137,7 +138,7 @@ def real_tree(folder: Path, count: int, source: Path) -> None:
 def timed(folder: Path, whole: bool) -> tuple[float, float, imports.ImportScan]:
     """Wall and CPU seconds: on a shared machine the CPU time is the figure that says what the code costs."""
     start, cpu = time.perf_counter(), time.process_time()
-    scan = imports.collect(folder, folder, python="3.12", whole=whole)
+    scan = imports.collect(folder, Repository.at(folder), python="3.12", whole=whole)
     return time.perf_counter() - start, time.process_time() - cpu, scan
 
 
@@ -152,7 +153,7 @@ def resolved(folder: Path) -> tuple[float, int]:
         "openpyxl": ["openpyxl"],
     }
     cpu = time.process_time()
-    scan = imports.collect(folder, folder, python="3.12")
+    scan = imports.collect(folder, Repository.at(folder), python="3.12")
     verdicts = imports.resolve(
         scan, python="3.12", provided=provided, declared=["streamlit", "sqlalchemy", "requests"], transitive=["numpy"]
     )

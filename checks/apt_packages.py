@@ -13,7 +13,6 @@ import re
 from packaging.utils import canonicalize_name
 
 from deploycheck.project.apps import App
-from deploycheck.repo import folders
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule
 from deploycheck.settings import Settings
@@ -59,8 +58,8 @@ def _why_not(token: str, pins: dict[str, tuple[str, int]]) -> str | None:
 
 
 def _read_packages(app: App) -> tuple[str | None, list[Finding]]:
-    path = folders.chain(app.folder, app.root)[-1] / "packages.txt"
-    text, why = folders.read_text(path, app.root, cap=_CAP)
+    path = app.repo.up(app.folder)[-1] / "packages.txt"
+    text, why = app.repo.read_text(path, cap=_CAP)
     if text is None and why != "is missing":
         return None, [
             NOT_DEBIAN.finding(

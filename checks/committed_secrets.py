@@ -18,8 +18,8 @@ import re
 import sys
 from pathlib import Path
 
-from deploycheck.project.scan import Project
-from deploycheck.repo import folders, gitindex
+from deploycheck.project.apps import Project
+from deploycheck.repo.repository import Repository
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule, sh
 from deploycheck.settings import Settings
@@ -116,10 +116,10 @@ def _toml_secrets(text: str) -> list[tuple[int, str]] | None:
     return found
 
 
-def _candidates(folder: Path) -> list[Path]:
-    names = folders.listing(folder)
+def _candidates(folder: Path, repo: Repository) -> list[Path]:
+    names = repo.listing(folder)
     found = [folder / n for n, is_dir in sorted(names.items()) if not is_dir and _is_env_file(n)]
-    if names.get(".streamlit") and "secrets.toml" in folders.listing(folder / ".streamlit"):
+    if names.get(".streamlit") and "secrets.toml" in repo.listing(folder / ".streamlit"):
         found.append(folder / ".streamlit" / "secrets.toml")
     return found
 
@@ -143,20 +143,19 @@ def _finding(shown: str, line: int | None, what: str, platform: str) -> Finding:
 
 
 def check(project: Project, settings: Settings) -> list[Finding]:
-    root = project.root.resolve()
-    seen: set[Path] = set()
+    repo = project.repo
+    seen: set[Path] = {repo.root}
     for app in project.apps:
-        seen.update(folders.chain(app.folder, root))
-    seen.add(root)
-    tracked = gitindex.tracked(root)
+        seen.update(repo.up(app.folder))
+    tracked = repo.tracked()
     findings: list[Finding] = []
     for folder in sorted(seen):
-        for path in _candidates(folder):
-            shown = folders.display(path, root)
+        for path in _candidates(folder, repo):
+            shown = repo.display(path)
             if tracked is not None and shown not in tracked:
                 continue
             platform = _platform_of(folder, project)
-            text, why = folders.read_text(path, root)
+            text, why = repo.read_text(path)
             toml = path.name == "secrets.toml"
             if text is None:
                 if toml or why != "is missing":

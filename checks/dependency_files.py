@@ -12,7 +12,6 @@ their tools beside whatever the platform installs.
 from __future__ import annotations
 
 from deploycheck.project.apps import App
-from deploycheck.repo import folders
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule, sh
 from deploycheck.runtime import platforms
@@ -33,7 +32,7 @@ _HEROKU_MANAGERS = (
 
 
 def _present(app: App) -> set[str]:
-    return {name for name, is_dir in folders.listing(app.folder).items() if not is_dir}
+    return {name for name, is_dir in app.repo.listing(app.folder).items() if not is_dir}
 
 
 def _where(app: App, name: str) -> str:

@@ -13,7 +13,8 @@ from deploycheck.index import pinned
 from deploycheck.index.pinned import PinnedRelease
 from deploycheck.index.targettags import installable, target_covered, unknown_hashes
 from deploycheck.locks.requirements.reqfile import ReqFile
-from deploycheck.project.scan import LockPair, Project
+from deploycheck.project.apps import Project
+from deploycheck.project.scan import LockPair
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Outcome, Rule
 from deploycheck.settings import Settings

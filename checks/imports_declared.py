@@ -350,7 +350,7 @@ def check(app: App, settings: Settings) -> list[Finding]:
     from deploycheck.runtime import stdlib  # ast and the stdlib tables: read only when this check runs
 
     minor = app.runtime.minor
-    scan = imports.collect(app.folder, app.root, python=minor, exclude=app.nested)
+    scan = imports.collect(app.folder, app.repo, python=minor, exclude=app.nested)
     findings = [
         UNREADABLE.finding(
             p.file,

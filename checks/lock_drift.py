@@ -13,8 +13,8 @@ from deploycheck.errors import CheckError
 from deploycheck.locks import diff as lockdiff
 from deploycheck.locks import explain
 from deploycheck.locks.requirements import reqfile
-from deploycheck.project.apps import app_of
-from deploycheck.project.scan import LockPair, Project, rel
+from deploycheck.project.apps import Project, app_of
+from deploycheck.project.scan import LockPair, rel
 from deploycheck.report.model import Finding, LockResult, Problem
 from deploycheck.report.rules import Outcome, Rule
 from deploycheck.resolve import interpreters, recompile, resolver, sandbox

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from deploycheck.project import filenames
 from deploycheck.project.apps import App
-from deploycheck.repo import folders
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule, sh
 from deploycheck.settings import Settings
@@ -41,8 +40,8 @@ def _misspelled(app: App, folder: Path, names: dict[str, bool]) -> list[Finding]
             continue
         if target == "requirements.txt" and app.platform in ("docker", "fly"):
             continue  # a Dockerfile installs whatever name it copies
-        shown = folders.display(folder / name, app.root)
-        fixed = folders.display(folder / target, app.root)
+        shown = app.repo.display(folder / name)
+        fixed = app.repo.display(folder / target)
         case = name.lower() == target.lower()
         findings.append(
             MISSPELLED.finding(
@@ -61,7 +60,7 @@ def _misspelled(app: App, folder: Path, names: dict[str, bool]) -> list[Finding]
 def _outside_root(app: App, folder: Path, names: dict[str, bool], root_names: dict[str, bool]) -> list[Finding]:
     findings = []
     if "packages.txt" in names and not names["packages.txt"]:
-        shown = folders.display(folder / "packages.txt", app.root)
+        shown = app.repo.display(folder / "packages.txt")
         findings.append(
             OUTSIDE_ROOT.finding(
                 shown,
@@ -75,8 +74,8 @@ def _outside_root(app: App, folder: Path, names: dict[str, bool], root_names: di
                 f"move its lines into packages.txt at the repository root (`git mv {sh(shown)} packages.txt`)",
             )
         )
-    if names.get(".streamlit") and "config.toml" in folders.listing(folder / ".streamlit"):
-        shown = folders.display(folder / ".streamlit" / "config.toml", app.root)
+    if names.get(".streamlit") and "config.toml" in app.repo.listing(folder / ".streamlit"):
+        shown = app.repo.display(folder / ".streamlit" / "config.toml")
         findings.append(
             OUTSIDE_ROOT.finding(
                 shown,
@@ -91,11 +90,11 @@ def _outside_root(app: App, folder: Path, names: dict[str, bool], root_names: di
 
 
 def check(app: App, settings: Settings) -> list[Finding]:
-    chain = folders.chain(app.folder, app.root)
-    root_names = folders.listing(chain[-1])
+    chain = app.repo.up(app.folder)
+    root_names = app.repo.listing(chain[-1])
     findings: list[Finding] = []
     for folder in chain:
-        names = root_names if folder == chain[-1] else folders.listing(folder)
+        names = root_names if folder == chain[-1] else app.repo.listing(folder)
         findings += _misspelled(app, folder, names)
         if app.platform == "streamlit-cloud" and folder != chain[-1]:
             findings += _outside_root(app, folder, names, root_names)

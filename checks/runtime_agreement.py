@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from deploycheck.project.apps import App
-from deploycheck.project.scan import rel
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule
 from deploycheck.runtime import detect as runtime
@@ -26,7 +25,7 @@ def check(app: App, settings: Settings) -> list[Finding]:
     for bad in rt.unusable:
         findings.append(
             UNUSABLE.finding(
-                rel(bad.path, app.root),
+                app.repo.display(bad.path),
                 bad.line,
                 f"declares a Python version that cannot be used ({bad.text!r}): {bad.why}" if bad.text else bad.why,
                 bad.fix,
@@ -48,7 +47,7 @@ def check(app: App, settings: Settings) -> list[Finding]:
     for other in rt.conflicts:
         findings.append(
             CONFLICT.finding(
-                rel(other.path, app.root),
+                app.repo.display(other.path),
                 other.line,
                 f"declares Python {other.version} ({other.what!r}), but {rt.source}:{rt.source_line} declares "
                 f"Python {rt.python}; deploycheck checks against {rt.python}, and a platform that reads "

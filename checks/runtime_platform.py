@@ -48,7 +48,7 @@ def _not_offered(app: App, plat: platforms.Platform) -> list[Finding]:
 
 def _runtime_txt(app: App, plat: platforms.Platform) -> list[Finding]:
     path = app.folder / "runtime.txt"
-    found = declarations.read(path, app.root, declarations.runtime_txt)
+    found = declarations.read(path, app.repo, declarations.runtime_txt)
     if not isinstance(found, Declaration):
         return []  # missing, or unusable: DC204's
     shown = "runtime.txt" if app.display == "." else f"{app.display}/runtime.txt"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from deploycheck.errors import CheckError
 from deploycheck.locks.requirements import reqfile
-from deploycheck.project.scan import Project, cd_prefix, rel
+from deploycheck.project.apps import Project
+from deploycheck.project.scan import cd_prefix, rel
 from deploycheck.report.model import Finding, LockResult, Problem
 from deploycheck.report.rules import Outcome, Rule
 from deploycheck.resolve import recompile, resolver, sandbox

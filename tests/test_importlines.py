@@ -10,6 +10,7 @@ import pytest
 
 from deploycheck.imports import collect as imports
 from deploycheck.imports import importlines
+from deploycheck.repo.repository import Repository
 
 SNIPPETS = {
     "lazy": "def f():\n    import lazy_a\n    from lazy_b import x\n    return x\n",
@@ -53,8 +54,8 @@ SNIPPETS = {
 
 def both(tmp_path: Path, source: str, python: str = "3.12") -> tuple[list[imports.Import], list[imports.Import]]:
     (tmp_path / "app.py").write_text(source, newline="")
-    fast = imports.collect(tmp_path, tmp_path, python=python)
-    whole = imports.collect(tmp_path, tmp_path, python=python, whole=True)
+    fast = imports.collect(tmp_path, Repository.at(tmp_path), python=python)
+    whole = imports.collect(tmp_path, Repository.at(tmp_path), python=python, whole=True)
     assert fast.problems == whole.problems
     return fast.imports, whole.imports
 

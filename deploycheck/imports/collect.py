@@ -32,6 +32,7 @@ from packaging.utils import canonicalize_name
 from deploycheck.errors import CheckError
 from deploycheck.imports import importlines
 from deploycheck.repo import safefs
+from deploycheck.repo.repository import SKIP_DIRS, Repository
 from deploycheck.runtime import stdlib
 
 Kind = Literal["production", "type-checking", "guarded", "conditional", "test", "tooling", "relative"]
@@ -42,31 +43,6 @@ MAX_NOTEBOOK_BYTES = 20_000_000  # notebooks carry their outputs (images): a lar
 MAX_FILES = 20_000  # .py and .ipynb files read per app
 MAX_DIRS = 50_000  # folders walked per app
 
-# Folders that hold no code of the app but can be huge (virtualenvs are also found by their pyvenv.cfg).
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        "node_modules",
-        "__pycache__",
-        "__pypackages__",
-        ".tox",
-        ".nox",
-        ".venv",
-        "venv",
-        ".direnv",
-        "site-packages",
-        "dist-packages",
-        ".eggs",
-        "build",
-        "dist",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        ".ipynb_checkpoints",  # Jupyter's autosaved copies of the notebooks beside them
-    }
-)
 TEST_DIRS = frozenset({"tests", "test"})
 # Files that run on a developer's machine or in CI, never in the deployed app.
 TOOLING_FILES = frozenset({"setup.py", "noxfile.py", "fabfile.py", "dodo.py"})
@@ -156,21 +132,6 @@ class Verdict:
 # ---------------------------------------------------------------------------------------------- walking
 
 
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root)
-    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop on Python < 3.13
-        return False
-    return True
-
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def _kind_of_file(rel_parts: Sequence[str]) -> Kind:
     name = rel_parts[-1]
     folders = rel_parts[:-1]
@@ -213,23 +174,18 @@ def _names_in(folder: Path) -> set[str]:
 
 
 def _walk(
-    app: Path, problems: list[Problem], root: Path, exclude: frozenset[Path] = frozenset()
+    app: Path, problems: list[Problem], repo: Repository, exclude: frozenset[Path] = frozenset()
 ) -> Iterator[tuple[Path, list[str]]]:
-    """(file, its folders and name relative to root) for each .py/.ipynb of the app, and local names.
+    """(file, its folders and name relative to the checked root) for each .py/.ipynb of the app.
     `exclude`: folders of other apps inside this one (a monorepo's root app does not own examples/x/)."""
-    for dirs_seen, (folder, dirs, files) in enumerate(os.walk(app), 1):
-        if dirs_seen > MAX_DIRS:
-            problems.append(Problem(_display(Path(folder), root), None, f"stopped after {MAX_DIRS} folders"))
-            return
-        here = Path(folder)
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if d not in SKIP_DIRS and not (here / d / "pyvenv.cfg").exists() and (here / d) not in exclude
-        )
-        for name in sorted(files):
+    walk = repo.walk(app, exclude=exclude, max_folders=MAX_DIRS)
+    for here, files in walk:
+        parts = here.relative_to(repo.root).parts
+        for name in files:
             if name.endswith((".py", ".ipynb")):
-                yield here / name, [*here.relative_to(root).parts, name]
+                yield here / name, [*parts, name]
+    if walk.stopped is not None:
+        problems.append(Problem(repo.display(walk.stopped), None, f"stopped after {MAX_DIRS} folders"))
 
 
 # --------------------------------------------------------------------------------------------- parsing
@@ -698,11 +654,11 @@ def _notebook_cells(data: bytes) -> list[tuple[int, str]]:
     return out
 
 
-def _read(path: Path, limit: int, root: Path) -> bytes | None:
+def _read(path: Path, limit: int, repo: Repository) -> bytes | None:
     """The file, or None when it is over the limit. Inside the repository and a regular file only: a FIFO
     named app.py must not block the run, a link out must not be read."""
     try:
-        return safefs.read_bytes(path, root, cap=limit)
+        return repo.read_bytes(path, cap=limit)
     except safefs.TooLarge:
         return None
     except safefs.UnsafePath as exc:
@@ -710,15 +666,15 @@ def _read(path: Path, limit: int, root: Path) -> bytes | None:
 
 
 def collect(
-    app_folder: Path, repo_root: Path, *, python: str, whole: bool = False, exclude: Iterable[Path] = ()
+    app_folder: Path, repo: Repository, *, python: str, whole: bool = False, exclude: Iterable[Path] = ()
 ) -> ImportScan:
     """Every import of the app's .py files and notebooks, classified, plus the repository's own module names.
 
     `whole=True` parses each file entire (the reference the fast path is tested against).
     """
-    root = repo_root.resolve()
-    app = app_folder.resolve()
-    if not _inside(app, root):
+    root = repo.root
+    app = safefs.resolve(app_folder)
+    if not (app == root or root in app.parents):
         raise CheckError("the app folder is outside the repository", path=str(app_folder))
     target = _Target(_minor(python))
     problems: list[Problem] = []
@@ -727,7 +683,7 @@ def collect(
     for folder in {root, root / "src", app, app / "src"}:
         local |= _names_in(folder)
     files = 0
-    for path, parts in _walk(app, problems, root, frozenset(p.resolve() for p in exclude)):
+    for path, parts in _walk(app, problems, repo, frozenset(safefs.resolve(p) for p in exclude)):
         display = "/".join(parts)
         # The folder of every script is on sys.path when it runs, and a package dir is importable from its
         # parent: every module or package name of the app counts as its own, never as a missing dependency.
@@ -735,7 +691,7 @@ def collect(
         if module:
             local.add(module)
         local.update(p for p in parts[:-1] if p.isidentifier())
-        if path.is_symlink() and not _inside(path, root):
+        if path.is_symlink() and not repo.inside(path):
             problems.append(Problem(display, None, "a symlink to outside the repository: not read"))
             continue
         if files >= MAX_FILES:
@@ -745,7 +701,7 @@ def collect(
         notebook = path.suffix == ".ipynb"
         limit = MAX_NOTEBOOK_BYTES if notebook else MAX_FILE_BYTES
         try:
-            data = _read(path, limit, root)
+            data = _read(path, limit, repo)
         except OSError as error:
             problems.append(Problem(display, None, f"cannot read: {error.strerror}"))
             continue

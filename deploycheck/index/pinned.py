@@ -31,8 +31,8 @@ from deploycheck.index.targettags import Target
 from deploycheck.locks import explain
 from deploycheck.locks.requirements.reqfile import Pin, ReqFile
 from deploycheck.project.apps import App
+from deploycheck.project.apps import Project as ScannedProject
 from deploycheck.project.scan import LockPair
-from deploycheck.project.scan import Project as ScannedProject
 from deploycheck.report.model import Problem
 from deploycheck.runtime import platforms
 from deploycheck.settings import Settings

@@ -10,36 +10,14 @@ import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from deploycheck.errors import CheckError
 from deploycheck.locks.requirements import compilecmd, reqfile, reqtext
 from deploycheck.locks.requirements.compilecmd import CompileCommand
 from deploycheck.locks.requirements.reqfile import ReqFile
 from deploycheck.repo import safefs
+from deploycheck.repo.repository import Repository, relative
 
-if TYPE_CHECKING:
-    from deploycheck.project.apps import App
-
-# Folders that never hold an app's own requirements but can be huge.
-SKIP_DIRS = {
-    ".git",
-    ".hg",
-    ".svn",
-    "node_modules",
-    "__pycache__",
-    ".tox",
-    ".nox",
-    ".mypy_cache",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".venv",
-    "venv",
-    "site-packages",
-    ".eggs",
-    "build",
-    "dist",
-}
 _BUILD_SOURCES = ("setup.py", "setup.cfg", "pyproject.toml")
 # pip-compile's own rule for a command with no source: the first of these that exists.
 DEFAULT_SOURCES = ("requirements.in", "setup.py", "pyproject.toml", "setup.cfg")
@@ -70,22 +48,29 @@ class LockPair:
 
 
 @dataclass
-class Project:
-    root: Path
+class Scanned:
+    """What the scan found: the project's locks and requirements files, before they are grouped into apps
+    (deploycheck.project.apps.Project adds the apps)."""
+
+    repo: Repository
     locks: list[LockPair]
     plain: list[ReqFile]  # requirements files with no .in and no compile header
-    boundary: Path | None = None  # the repository: nothing outside it is read, copied or written
     violations: list[Violation] = field(default_factory=list)
     inputs: set[Path] = field(default_factory=set)  # every file read (resolved): never overwritten
     needed: set[Path] = field(default_factory=set)  # files and folders a recompile reads (the workspace copies)
-    apps: list[App] = field(default_factory=list)  # built once from the above by deploycheck.project.apps
+
+    @property
+    def root(self) -> Path:
+        return self.repo.root
+
+    @property
+    def boundary(self) -> Path:
+        return self.repo.boundary
 
 
 def rel(path: Path, root: Path) -> str:
-    try:
-        return safefs.resolve(path).relative_to(safefs.resolve(root)).as_posix()
-    except ValueError:
-        return str(path)
+    """`path` from `root` (Repository.display's rule, for callers that have only the root)."""
+    return relative(path, root) or str(path)
 
 
 def cd_prefix(folder: Path, root: Path) -> str:
@@ -94,17 +79,9 @@ def cd_prefix(folder: Path, root: Path) -> str:
     return "" if where in (".", "") else f"cd {shlex.quote(where)} && "  # folder names come from the PR
 
 
-def is_venv(folder: Path) -> bool:
-    return os.path.lexists(folder / "pyvenv.cfg")
-
-
-def _walk(root: Path) -> list[Path]:
-    found = []
-    # followlinks=False: a symlinked folder is never entered (loops, or a way out of the repository).
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not is_venv(Path(folder, d)))
-        found += [Path(folder, f) for f in sorted(files) if f.endswith(".txt")]
-    return found
+def _walk(repo: Repository) -> list[Path]:
+    """Every .txt of the checked folder, in os.walk's order (skipped folders and virtualenvs left out)."""
+    return [folder / name for folder, files in repo.walk(repo.root) for name in files if name.endswith(".txt")]
 
 
 def _decode(raw: bytes, path: Path, display: str) -> ReqFile:
@@ -135,17 +112,18 @@ MAX_INCLUDE_DEPTH = 32
 class _Scan:
     """One scan's state: the boundary, what was read, and what was refused."""
 
-    def __init__(self, root: Path, boundary: Path, only_binary: bool) -> None:
-        self.root = root
-        self.boundary = boundary
+    def __init__(self, repo: Repository, only_binary: bool) -> None:
+        self.repo = repo
+        self.root = repo.root
+        self.boundary = repo.boundary
         self.only_binary = only_binary
         self.violations: list[Violation] = []
         self.inputs: set[Path] = set()
-        self.needed: set[Path] = {root}
+        self.needed: set[Path] = {repo.root}
         self.included: dict[Path, list[Path]] = {}  # each lock's -r/-c files, recursively
 
     def display(self, path: Path) -> str:
-        return rel(path, self.root) if safefs.inside(path, self.root) else rel(path, self.boundary)
+        return self.repo.display(path)
 
     def read_raw(self, path: Path, display: str) -> bytes:
         """A file inside the boundary. Out-of-boundary paths are the caller's to check first."""
@@ -313,7 +291,7 @@ class _Scan:
                     command.remap(value, new)
                     notes.append(
                         f"the header's absolute path {value} (from the machine that compiled the lock) "
-                        f"was read as {rel(mapped, self.root)}"
+                        f"was read as {self.display(mapped)}"
                     )
         cwd = safefs.resolve(self.compile_cwd(path, command))
         if not command.sources and command.tool == "pip-compile":
@@ -321,7 +299,7 @@ class _Scan:
             if default is None:
                 raise CheckError(
                     f"the header's command names no source, and none of {', '.join(DEFAULT_SOURCES)} exists "
-                    f"in {rel(cwd, self.root) or '.'}",
+                    f"in {self.display(cwd)}",
                     path=display,
                     line=line,
                     fix="add the source file, or recompile the lock naming its source",
@@ -338,7 +316,7 @@ class _Scan:
                 continue
             if not safefs.is_regular_inside(source, self.boundary):
                 raise CheckError(
-                    f"the header's command compiles {rel(source, self.root)}, which does not exist",
+                    f"the header's command compiles {self.display(source)}, which does not exist",
                     path=display,
                     line=line,
                     fix="restore that file, or recompile the lock from the file that now holds the requirements",
@@ -394,12 +372,12 @@ def _ordered(locks: list[LockPair], state: _Scan) -> list[LockPair]:
     return done
 
 
-def given_lockfile(name: str, root: Path, boundary: Path, *, must_exist: bool = True) -> Path:
+def given_lockfile(name: str, repo: Repository, *, must_exist: bool = True) -> Path:
     """A --lockfile, checked before it is opened. Each refusal is a usage error (exit 2)."""
-    path = root / name
+    path = repo.root / name
     if safefs.is_loop(path):
         raise CheckError("the lockfile is a symlink loop", path=name, fix="pass the file the symlink should point to")
-    if not safefs.inside(path, boundary):
+    if not repo.inside(path):
         raise CheckError(
             "the lockfile is outside the repository, which deploycheck never reads",
             path=name,
@@ -409,37 +387,22 @@ def given_lockfile(name: str, root: Path, boundary: Path, *, must_exist: bool = 
         raise CheckError(
             "is a folder, not a lockfile", path=name, fix="pass the lockfile's path, e.g. DIR/requirements.txt"
         )
-    if must_exist and not safefs.is_regular_inside(path, boundary):
+    if must_exist and not repo.is_file(path):
         raise CheckError("no such lockfile", path=name, fix="pass a path relative to the checked folder")
     return path
 
 
-def default_boundary(root: Path) -> Path:
-    """The repository: the git work tree holding root, else root itself. Found from the path as given, not
-    resolved: a committed symlink `app -> /elsewhere` must not move the boundary to /elsewhere's repository."""
-    return safefs.git_top(root) or safefs.resolve(root)
-
-
-def scan(
-    root: Path, lockfiles: list[str] | None = None, *, boundary: Path | None = None, only_binary: bool = False
-) -> Project:
-    """The project's locks and plain requirements files. boundary: the repository (default: the git work
-    tree holding root, else root); every path is checked against it before it is opened."""
-    if not root.is_dir():
-        raise CheckError("no such folder", path=str(root), fix="pass the folder of the app to check")
-    boundary = safefs.resolve(boundary) if boundary else default_boundary(root)
-    root = safefs.resolve(root)
-    if not safefs.inside(root, boundary):
-        raise CheckError(
-            "the checked folder is outside the repository", path=str(root), fix="check a folder of the repository"
-        )
-    state = _Scan(root, boundary, only_binary)
-    candidates = [given_lockfile(n, root, boundary) for n in lockfiles] if lockfiles else _walk(root)
+def scan(repo: Repository, lockfiles: list[str] | None = None, *, only_binary: bool = False) -> Scanned:
+    """The project's locks and plain requirements files; every path is checked against the repository's
+    boundary before it is opened."""
+    boundary = repo.boundary
+    state = _Scan(repo, only_binary)
+    candidates = [given_lockfile(n, repo) for n in lockfiles] if lockfiles else _walk(repo)
     locks: list[LockPair] = []
     plain: list[ReqFile] = []
     for path in candidates:
         named = path.name.startswith("requirements") or path.parent.name == "requirements"
-        display = rel(path, root) if not os.path.islink(path) else path.relative_to(root).as_posix()
+        display = repo.display(path)
         if os.path.islink(path) and not safefs.inside(path, boundary):
             if named or lockfiles:
                 state.violations.append(
@@ -474,11 +437,10 @@ def scan(
         if not blocked:
             plain.append(lock)
             state.needed.add(safefs.resolve(path))
-    return Project(
-        root,
+    return Scanned(
+        repo,
         _ordered(locks, state),
         plain,
-        boundary=boundary,
         violations=state.violations,
         inputs=state.inputs,
         needed=state.needed,

@@ -1,6 +1,6 @@
 """Reading each file that can say which Python an app runs on, as real repositories write them.
 
-Every reader gets the file's text (read through boundedread: inside the repository, regular, capped) and
+Every reader gets the file's text (read through the Repository: inside its boundary, regular, capped) and
 returns a Declaration, a BadDeclaration (the file tries to say something a platform cannot use: the file,
 the line, why, and what to write instead), or None (the file says nothing about Python). Parsing is line by
 line or by a library on capped input; YAML is loaded with BaseLoader (every scalar a string, so 3.10 stays
@@ -18,7 +18,8 @@ from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from deploycheck.repo import boundedread
+from deploycheck.repo import safefs
+from deploycheck.repo.repository import Repository, decode
 from deploycheck.runtime import cpython
 
 if sys.version_info >= (3, 11):
@@ -434,18 +435,18 @@ READERS: dict[str, Reader] = {
 }
 
 
-def read(path: Path, root: Path, reader: Reader) -> Result:
+def read(path: Path, repo: Repository, reader: Reader) -> Result:
     """One declaration file through the bounded reader; a file that cannot be read safely is unusable."""
     try:
-        data = boundedread.read(path, root)
+        data = repo.read(path)
     except FileNotFoundError:
         return None
-    except boundedread.Unreadable as exc:
+    except safefs.UnsafePath as exc:
         return BadDeclaration(
-            path, None, "", f"{path.name} {exc}", f"make {path.name} a small regular file in the repo"
+            path, None, "", f"{path.name} {exc.reason}", f"make {path.name} a small regular file in the repo"
         )
     except OSError as exc:
         return BadDeclaration(path, None, "", f"{path.name} cannot be read ({exc.strerror})", "check its permissions")
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return BadDeclaration(path, None, "", f"{path.name} is binary, not text", f"write {path.name} as text")
-    return reader(path, boundedread.decode(data))
+    return reader(path, decode(data))

@@ -24,7 +24,8 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 
 from deploycheck.locks.requirements.reqfile import ReqFile
-from deploycheck.repo import boundedread
+from deploycheck.repo import safefs
+from deploycheck.repo.repository import Repository, decode
 from deploycheck.runtime import cpython, declarations, inferred, platforms
 from deploycheck.runtime.declarations import BadDeclaration, Declaration
 from deploycheck.runtime.lockpython import LockPython, lock_python
@@ -119,37 +120,22 @@ def no_longer_offered(minor: str) -> list[tuple[platforms.Platform, str | None]]
     return platforms.no_longer_offered(cpython.minor_of(minor))
 
 
-def _folders(start: Path, root: Path) -> list[Path]:
-    start, root = start.resolve(), root.resolve()
-    folders = [start]
-    while folders[-1] != root and root in folders[-1].parents:
-        folders.append(folders[-1].parent)
-    return folders
-
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def declarations_in(
-    folder: Path, root: Path | None = None, order: tuple[str, ...] = GENERIC_ORDER
-) -> list[Declaration]:
+def declarations_in(folder: Path, repo: Repository, order: tuple[str, ...] = GENERIC_ORDER) -> list[Declaration]:
     """The usable exact declarations in one folder, in `order`."""
-    found, _ = _read_folder(folder, root or folder, order)
+    found, _ = _read_folder(folder, repo, order)
     return found
 
 
-def _read_folder(folder: Path, root: Path, order: tuple[str, ...]) -> tuple[list[Declaration], list[BadDeclaration]]:
+def _read_folder(
+    folder: Path, repo: Repository, order: tuple[str, ...]
+) -> tuple[list[Declaration], list[BadDeclaration]]:
     found: list[Declaration] = []
     bad: list[BadDeclaration] = []
     for name in order:
         reader = declarations.READERS.get(name)
         if reader is None:
             continue
-        result = declarations.read(folder / name, root, reader)
+        result = declarations.read(folder / name, repo, reader)
         if isinstance(result, Declaration):
             found.append(result)
         elif isinstance(result, BadDeclaration):
@@ -180,12 +166,12 @@ def _platform_rule(decl: Declaration, platform_id: str | None) -> BadDeclaration
 
 
 def _resolve_platform(
-    platform: str | None, app_folder: Path, root: Path
+    platform: str | None, app_folder: Path, repo: Repository
 ) -> tuple[platforms.Platform | None, str, Path | None]:
     if platform is None:
         return None, "", None
     if platform == "auto":
-        pid, evidence, reason = platforms.infer(app_folder, root)
+        pid, evidence, reason = platforms.infer(app_folder, repo)
         return platforms.get(pid), f"inferred: {reason}", evidence
     return platforms.get(platform), "set by the platform setting", None
 
@@ -200,7 +186,7 @@ def _pick_in_range(spec: SpecifierSet, prefer: list[str]) -> str | None:
 
 def detect(
     app_folder: Path,
-    root: Path,
+    repo: Repository,
     *,
     explicit: str | None,
     header_python: str | None,
@@ -209,9 +195,9 @@ def detect(
 ) -> Runtime:
     """The deploy's Python for the app in `app_folder`. `platform`: a platforms id, "auto" to infer it, or
     None for the platform-agnostic order. `lock`: the app's lock, for what its pins say."""
-    plat, plat_reason, plat_evidence = _resolve_platform(platform, app_folder, root)
+    plat, plat_reason, plat_evidence = _resolve_platform(platform, app_folder, repo)
     pid = plat.id if plat else None
-    rt = _choose(app_folder, root, explicit=explicit, header_python=header_python, plat=plat, lock=lock)
+    rt = _choose(app_folder, repo, explicit=explicit, header_python=header_python, plat=plat, lock=lock)
     rt.platform, rt.platform_reason, rt.platform_evidence = pid, plat_reason, plat_evidence
     if lock is not None:
         rt.lock_python = lock_python(lock)
@@ -221,7 +207,7 @@ def detect(
 
 def _choose(
     app_folder: Path,
-    root: Path,
+    repo: Repository,
     *,
     explicit: str | None,
     header_python: str | None,
@@ -237,11 +223,11 @@ def _choose(
     else:
         order = plat.runtime_files
     others = tuple(n for n in GENERIC_ORDER if n not in order)
-    folders = _folders(app_folder, root)
+    folders = repo.up(app_folder)
     unusable: list[BadDeclaration] = []
     ignored: list[Declaration] = []
     for folder in folders:
-        decls, bad = _read_folder(folder, root, order)
+        decls, bad = _read_folder(folder, repo, order)
         unusable += bad
         usable = []
         for decl in decls:
@@ -250,7 +236,7 @@ def _choose(
                 unusable.append(rejected)
             else:
                 usable.append(decl)
-        extra, extra_bad = _read_folder(folder, root, others)
+        extra, extra_bad = _read_folder(folder, repo, others)
         if plat:
             ignored += [d for d in extra if d.path.name in plat.ignores]
         del extra_bad  # files this platform does not read: their problems are not the deploy's
@@ -260,7 +246,7 @@ def _choose(
         conflicts = [d for d in usable[1:] + extra if d.minor != chosen.minor and d not in ignored]
         rt = Runtime(
             python=chosen.version,
-            source=_display(chosen.path, root),
+            source=repo.display(chosen.path),
             source_line=chosen.line,
             conflicts=conflicts,
             declaration=chosen,
@@ -275,16 +261,16 @@ def _choose(
                 f"{rt.python}, so the dialog is assumed to match (its default is {plat.default_python})"
             )
         return rt
-    hints, hint_bad = inferred.find(app_folder.resolve(), folders, root.resolve())
+    hints, hint_bad = inferred.find(folders[0], folders, repo)
     unusable += hint_bad
     if hints:
         hint = hints[0]
         return Runtime(
             python=hint.version,
-            source=_display(hint.path, root),
+            source=repo.display(hint.path),
             source_line=hint.line,
             exact=False,
-            reason=f"inferred from {hint.what} in {_display(hint.path, root)}:{hint.line}, as no file the "
+            reason=f"inferred from {hint.what} in {repo.display(hint.path)}:{hint.line}, as no file the "
             "platform reads declares it",
             declaration=hint,
             unusable=unusable,
@@ -296,7 +282,7 @@ def _choose(
     from_lock = [m for m in reversed(lp.minors) if m in SUPPORTED] if lp else []
     prefer = [p for p in (header_python, *from_lock[:1], default or GENERIC_DEFAULT) if p]
     for folder in folders:
-        found = _requires_python(folder, root)
+        found = _requires_python(folder, repo)
         if isinstance(found, BadDeclaration):
             unusable.append(found)
             continue
@@ -317,7 +303,7 @@ def _choose(
             )
             + "; declare the exact version in .python-version to be sure"
         )
-        return Runtime(pick, _display(path, root), line, exact=False, reason=reason, unusable=unusable, ignored=ignored)
+        return Runtime(pick, repo.display(path), line, exact=False, reason=reason, unusable=unusable, ignored=ignored)
     if header_python:
         return Runtime(
             python=header_python,
@@ -361,15 +347,16 @@ def _choose(
     )
 
 
-def _requires_python(folder: Path, root: Path) -> tuple[SpecifierSet, Path, int] | BadDeclaration | None:
+def _requires_python(folder: Path, repo: Repository) -> tuple[SpecifierSet, Path, int] | BadDeclaration | None:
     path = folder / "pyproject.toml"
     try:
-        data = boundedread.read(path, root)
+        data = repo.read(path)
     except FileNotFoundError:
         return None
-    except (OSError, boundedread.Unreadable) as exc:
-        return BadDeclaration(path, None, "", f"pyproject.toml {exc}", "make pyproject.toml a regular file in the repo")
-    found = declarations.requires_python(path, boundedread.decode(data))
+    except (OSError, safefs.UnsafePath) as exc:
+        why = exc.reason if isinstance(exc, safefs.UnsafePath) else str(exc)
+        return BadDeclaration(path, None, "", f"pyproject.toml {why}", "make pyproject.toml a regular file in the repo")
+    found = declarations.requires_python(path, decode(data))
     if found is None or isinstance(found, BadDeclaration):
         return found
     spec, line = found

@@ -16,7 +16,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from deploycheck.repo import boundedread
+from deploycheck.repo.repository import Repository
 
 
 @dataclass(frozen=True)
@@ -273,18 +273,10 @@ _MARKERS: tuple[tuple[str, str, str], ...] = (
 _REQUIREMENT_FILES = ("requirements.txt", "requirements.in")
 
 
-def _folders(app_folder: Path, repo_root: Path) -> list[Path]:
-    app_folder, repo_root = app_folder.resolve(), repo_root.resolve()
-    folders = [app_folder]
-    while folders[-1] != repo_root and repo_root in folders[-1].parents:
-        folders.append(folders[-1].parent)
-    return folders
-
-
-def _requires_streamlit(folder: Path, repo_root: Path) -> Path | None:
+def _requires_streamlit(folder: Path, repo: Repository) -> Path | None:
     for name in (*_REQUIREMENT_FILES, "pyproject.toml"):
         path = folder / name
-        text = boundedread.text(path, repo_root)
+        text = repo.text(path)
         if text is None:
             continue
         lines = text.splitlines()
@@ -300,31 +292,31 @@ def _requires_streamlit(folder: Path, repo_root: Path) -> Path | None:
     return None
 
 
-def infer(app_folder: Path, repo_root: Path, files: Iterable[Path] | None = None) -> tuple[str, Path | None, str]:
+def infer(app_folder: Path, repo: Repository, files: Iterable[Path] | None = None) -> tuple[str, Path | None, str]:
     """(platform id, the file that says so, why). `files` lists the repository's files (absolute or relative
-    to repo_root) when the caller has already scanned them; without it, the disk is asked."""
+    to the checked root) when the caller has already scanned them; without it, the disk is asked."""
     known: set[Path] | None = None
     if files is not None:
-        root = repo_root.resolve()
         known = set()
         for f in files:
-            full = f if f.is_absolute() else root / f
+            full = f if f.is_absolute() else repo.root / f
             known.add(full)
             known.update(full.parents)  # folders such as .streamlit/ exist when a file in them does
-    app_rel = app_folder.resolve()
-    for folder in _folders(app_folder, repo_root):
+    chain = repo.up(app_folder)
+    for folder in chain:
         for name, platform_id, what in _MARKERS:
             path = folder / name
             present = path in known if known is not None else path.exists() or path.is_symlink()
             if not present:
                 continue
-            if name == "app.yaml" and not _looks_like_app_engine(path, repo_root):
+            if name == "app.yaml" and not _looks_like_app_engine(path, repo):
                 continue
-            where = "the app's folder" if folder == app_rel else f"{_rel(folder, repo_root) or 'the repository root'}"
+            shown = repo.display(folder)
+            where = "the app's folder" if folder == chain[0] else shown if shown != "." else "the repository root"
             return platform_id, path, f"{what} in {where}"
-        found = _requires_streamlit(folder, repo_root)
+        found = _requires_streamlit(folder, repo)
         if found is not None:
-            return "streamlit-cloud", found, f"{_rel(found, repo_root)} requires streamlit"
+            return "streamlit-cloud", found, f"{repo.display(found)} requires streamlit"
     return (
         "generic",
         None,
@@ -332,17 +324,9 @@ def infer(app_folder: Path, repo_root: Path, files: Iterable[Path] | None = None
     )
 
 
-def _looks_like_app_engine(path: Path, repo_root: Path) -> bool:
-    text = boundedread.text(path, repo_root) or ""
+def _looks_like_app_engine(path: Path, repo: Repository) -> bool:
+    text = repo.text(path) or ""
     return any(line.startswith("runtime:") for line in text.splitlines())
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        rel = path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.name
-    return "" if rel == "." else rel
 
 
 # What the lead's settings accept (CLI --platform, the action's input, [tool.deploycheck]).
