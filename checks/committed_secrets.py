@@ -22,6 +22,7 @@ from deploycheck.project.apps import Project
 from deploycheck.repo.repository import Repository
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule, sh
+from deploycheck.runtime import platforms
 from deploycheck.settings import Settings
 
 if sys.version_info >= (3, 11):
@@ -52,16 +53,6 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 _KEY_SHOWN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
-_MOVE_TO = {
-    "streamlit-cloud": "paste them into the app's Settings > Secrets on share.streamlit.io (same TOML format)",
-    "heroku": "set them with `heroku config:set NAME=...` (Settings > Config Vars)",
-    "render": "set them in the service's Environment settings (or `sync: false` envVars in render.yaml)",
-    "railway": "set them in the service's Variables tab",
-    "fly": "set them with `fly secrets set NAME=...`",
-    "app-engine": "keep them in Secret Manager and read them at start-up",
-    "docker": "pass them at run time (`docker run --env-file`, or the host's secret store), never in the image",
-}
-_DEFAULT_MOVE = "set them as environment variables in your platform's secret settings"
 
 
 def _is_env_file(name: str) -> bool:
@@ -124,20 +115,22 @@ def _candidates(folder: Path, repo: Repository) -> list[Path]:
     return found
 
 
-def _platform_of(folder: Path, project: Project) -> str:
+def _platform_of(folder: Path, project: Project) -> platforms.Platform:
+    """The platform of the nearest app at or above the folder, else of the root's app; where secrets go."""
     for app in sorted(project.apps, key=lambda a: -len(a.folder.parts)):
         if folder == app.folder.resolve() or app.folder.resolve() in folder.parents:
-            return app.platform or "generic"
-    return next((a.platform or "generic" for a in project.apps if a.display == "."), "generic")
+            return app.platform_of or platforms.GENERIC
+    root_app = next((a for a in project.apps if a.display == "."), None)
+    return (root_app.platform_of if root_app else None) or platforms.GENERIC
 
 
-def _finding(shown: str, line: int | None, what: str, platform: str) -> Finding:
+def _finding(shown: str, line: int | None, what: str, platform: platforms.Platform) -> Finding:
     return COMMITTED_SECRET.finding(
         shown,
         line,
         f"{what}: anyone who can read the repository can use it, and it stays in the git history after the "
         "file is deleted",
-        f"{_MOVE_TO.get(platform, _DEFAULT_MOVE)}; then `git rm --cached {sh(shown)}`, add it to .gitignore, and "
+        f"{platform.secrets_store}; then `git rm --cached {sh(shown)}`, add it to .gitignore, and "
         "rotate every value it held (revoke the old keys)",
     )
 

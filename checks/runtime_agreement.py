@@ -68,10 +68,11 @@ def check(app: App, settings: Settings) -> list[Finding]:
         )
     elif not rt.exact:
         fix = f"declare it exactly, e.g. `echo {rt.minor} > .python-version`"
-        if rt.platform == "streamlit-cloud":  # it reads no file: the dialog is the declaration
+        plat = app.platform_of
+        if plat and plat.python_from_dialog:  # it reads no file: the dialog is the declaration
             fix = (
-                f"make sure the app's Python in the deploy dialog (Advanced settings) is {rt.minor}: Streamlit "
-                "Community Cloud reads it from nowhere else"
+                f"make sure the app's Python in the deploy dialog (Advanced settings) is {rt.minor}: {plat.name} "
+                "reads it from nowhere else"
             )
         findings.append(
             INFERRED.finding(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import datetime
 
 import pytest
-from conftest import write
+from conftest import ROOT, run_check, write
 
 from deploycheck.repo.repository import Repository
 from deploycheck.runtime import platforms
@@ -100,3 +102,33 @@ def test_tables_are_dated_sourced_and_consistent():
 def test_image_variants(tag, compiler, musl):
     variant = platforms.image_variant(tag)
     assert (variant.compiler, variant.musl) == (compiler, musl)
+
+
+def test_no_platform_id_is_compared_outside_the_table():
+    """Platform behaviour is data: a check asks the table (reads_packages_txt, secrets_store...), never the id."""
+    ids = set(platforms.PLATFORMS)
+    sources = [*(ROOT / "deploycheck").rglob("*.py"), *(ROOT / "checks").glob("*.py")]
+    found = [
+        f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}"
+        for path in sources
+        if path.name != "platforms.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and node.value in ids
+    ]
+    assert found == []
+
+
+def test_a_platform_behaves_as_its_table_says(tmp_path, monkeypatch):
+    folder = write(
+        tmp_path / "app",
+        {
+            "render.yaml": "services: []\n",
+            "requirements.txt": "opencv-python==4.10.0.84\n",
+            ".python-version": "3.12\n",
+        },
+    )
+    assert run_check(folder, "--select", "DC308")[1]["findings"] == []  # Render installs no apt packages
+    render = platforms.get("render")
+    monkeypatch.setitem(platforms.PLATFORMS, "render", dataclasses.replace(render, reads_packages_txt=True))
+    (finding,) = run_check(folder, "--select", "DC308")[1]["findings"]
+    assert finding["path"] == "requirements.txt" and "which Render does not have" in finding["message"]

@@ -6,6 +6,7 @@ import json
 
 from deploycheck.locks.diff import Change
 from deploycheck.report.model import LockResult, Report
+from deploycheck.runtime.platforms import PLATFORMS
 
 VERDICT = {"ready": "ready to deploy", "not-ready": "NOT ready to deploy", "error": "could not check"}
 _SIGN = {"added": "+", "removed": "-", "changed": "~"}
@@ -14,7 +15,8 @@ _SIGN = {"added": "+", "removed": "-", "changed": "~"}
 def _runtime(rt: dict[str, object]) -> str:
     where = f"{rt['source']}:{rt['line']}" if rt.get("line") else str(rt["source"])
     text = f"Python {rt['python']} (from {where})"
-    if rt.get("platform") and rt.get("platform") != "generic":
+    plat = PLATFORMS.get(str(rt.get("platform")))
+    if rt.get("platform") and (plat is None or plat.known):  # an id this version does not know is shown as is
         text += f", platform {rt['platform']}"
     text += f"; {rt['reason']}" if rt.get("reason") else ""
     notes = rt.get("notes")
