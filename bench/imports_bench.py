@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from deploycheck.imports import collect as imports
+from deploycheck.imports import providers
+from deploycheck.imports.classify import Import
 from deploycheck.repo.repository import Repository
 
 HEAD = '''"""{name}: part of the generated benchmark app.
@@ -154,7 +156,7 @@ def resolved(folder: Path) -> tuple[float, int]:
     }
     cpu = time.process_time()
     scan = imports.collect(folder, Repository.at(folder), python="3.12")
-    verdicts = imports.resolve(
+    verdicts = providers.resolve(
         scan, python="3.12", provided=provided, declared=["streamlit", "sqlalchemy", "requests"], transitive=["numpy"]
     )
     return time.process_time() - cpu, len(verdicts)
@@ -175,7 +177,7 @@ def main() -> None:
         size = sum(p.stat().st_size for p in folder.rglob("*.py"))
         load = os.getloadavg()[0]
         print(f"{args.files} files, {size / 1e6:.1f} MB, load average {load:.1f} on {os.cpu_count()} CPUs")
-        found: dict[bool, list[imports.Import]] = {}
+        found: dict[bool, list[Import]] = {}
         for whole in (False, True):
             times, cpus = [], []
             for _ in range(args.reps):

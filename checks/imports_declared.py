@@ -40,7 +40,7 @@ from deploycheck.report.rules import Rule
 from deploycheck.settings import Settings
 
 if TYPE_CHECKING:
-    from deploycheck.imports.collect import Verdict
+    from deploycheck.imports.providers import ImportVerdict as Verdict
     from deploycheck.index.client import Project
     from deploycheck.index.simpleapi import DistFile
 
@@ -347,6 +347,7 @@ def _where(file: str, line: int, cell: int | None) -> str:
 
 def check(app: App, settings: Settings) -> list[Finding]:
     from deploycheck.imports import collect as imports
+    from deploycheck.imports import providers
     from deploycheck.runtime import stdlib  # ast and the stdlib tables: read only when this check runs
 
     minor = app.runtime.minor
@@ -374,7 +375,7 @@ def check(app: App, settings: Settings) -> list[Finding]:
         looked = _look_up(reqs, urls, minor)
     transitive = set(reqs.pins) - reqs.declared if reqs.locked else set(looked.pulled) - reqs.declared
     provided = {d: m for d, m in looked.provided.items() if d in reqs.declared or d in transitive}
-    verdicts = imports.resolve(
+    verdicts = providers.resolve(
         imports.ImportScan(outside, scan.local),
         python=minor,
         provided=provided,

@@ -15,8 +15,11 @@ import pytest
 from packaging.requirements import InvalidRequirement, Requirement
 
 from deploycheck.errors import CheckError
+from deploycheck.imports import classify, parse, providers
 from deploycheck.imports import collect as imports
-from deploycheck.imports.collect import Import, ImportScan, collect, resolve
+from deploycheck.imports.classify import Import
+from deploycheck.imports.collect import ImportScan, collect
+from deploycheck.imports.providers import resolve
 from deploycheck.repo.repository import Repository
 from deploycheck.runtime import stdlib
 
@@ -33,9 +36,9 @@ def metadata() -> dict[str, list[str]]:
         if dist.startswith("_"):
             continue
         if "record" in entry:
-            out[dist] = imports.modules_from_record("\n".join(entry["record"]))
+            out[dist] = providers.modules_from_record("\n".join(entry["record"]))
         else:
-            out[dist] = imports.modules_from_top_level(entry["top_level"])
+            out[dist] = providers.modules_from_top_level(entry["top_level"])
     return out
 
 
@@ -54,7 +57,7 @@ def declared_in(path: Path) -> set[str]:
 
 def verdicts_for(
     scan: ImportScan, python: str, declared: set[str], transitive: set[str] = frozenset()
-) -> list[imports.Verdict]:
+) -> list[providers.ImportVerdict]:
     pinned = {d.lower().replace("_", "-").replace(".", "-") for d in declared | transitive}
     provided: Mapping[str, list[str]] = {d: m for d, m in PROVIDED.items() if d in pinned}
     return resolve(scan, python=python, provided=provided, declared=declared, transitive=transitive)
@@ -300,8 +303,8 @@ def test_modules_from_record() -> None:
             "_ext.cpython-312-x86_64-linux-gnu.so,,",
         ]
     )
-    assert imports.modules_from_record(record) == ["_ext", "ns.sub.leaf", "purepkg.mod"]
-    assert imports.modules_from_top_level("bs4\n\ngoogle/cloud\nnot-a-name\n") == ["bs4", "google.cloud"]
+    assert providers.modules_from_record(record) == ["_ext", "ns.sub.leaf", "purepkg.mod"]
+    assert providers.modules_from_top_level("bs4\n\ngoogle/cloud\nnot-a-name\n") == ["bs4", "google.cloud"]
 
 
 def test_missing_and_transitive_and_fallbacks(tmp_path: Path) -> None:
@@ -436,7 +439,7 @@ def test_file_count_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_string_scanner_is_linear_on_quote_soup() -> None:
     # Adversarial text for the triple-quote scanner: it must finish (no catastrophic backtracking).
     soup = ("'\"\\#\n" * 50_000) + "import x\n"
-    pieces = imports._pieces(soup)
+    pieces = parse.statement_pieces(soup)
     assert pieces is not None
 
 
@@ -450,11 +453,11 @@ def test_fast_path_equals_whole_parse_on_real_code() -> None:
     assert len(files) > 250
     differ = []
     for path in files:
-        source = imports._decode(path.read_bytes())
-        fast = imports._Collector(imports._Target(12), path.name, "production", None, 0)
-        whole = imports._Collector(imports._Target(12), path.name, "production", None, 0)
-        imports._parse_source(source, whole, whole=True)
-        imports._parse_source(source, fast, whole=False)
+        source = parse.decode_source(path.read_bytes())
+        fast = classify.Collector(classify.Target(12), path.name, "production", None, 0)
+        whole = classify.Collector(classify.Target(12), path.name, "production", None, 0)
+        parse.parse_source(source, whole, whole=True)
+        parse.parse_source(source, fast, whole=False)
         if sorted(fast.found, key=repr) != sorted(whole.found, key=repr):
             differ.append(path.name)
     assert differ == []
