@@ -200,6 +200,16 @@ def run(env: dict[str, str] | None = None) -> int:
     else:
         with sandbox.sealed(Path(workspace) / ".git"):  # package code runs now: no reading the checkout's token
             report = pipeline.run(inputs.settings)
+    _write_runner_files(env, inputs, report, run_url)
+    if token and env.get("GITHUB_REPOSITORY"):
+        _publish(token, env, inputs, event, report, run_url)
+    elif inputs.comment != "never" or inputs.status_context:
+        print("::notice title=deploycheck::no github-token: the comment and the status are skipped")
+    return report.exit_code
+
+
+def _write_runner_files(env: dict[str, str], inputs: Inputs, report: Report, run_url: str | None) -> None:
+    """The report file, the log, annotations, the job summary and the step's outputs."""
     inside, outside = _report_path(env)
     inside.parent.mkdir(parents=True, exist_ok=True)
     inside.write_text(redact(render.to_json(report)), encoding="utf-8")
@@ -214,12 +224,6 @@ def run(env: dict[str, str] | None = None) -> int:
     if env.get("GITHUB_OUTPUT"):
         outputs = {"outcome": report.outcome, "drift": str(report.drift).lower(), "report-path": outside}
         runner_files.write_outputs(Path(env["GITHUB_OUTPUT"]), {k: redact(v) for k, v in outputs.items()})
-
-    if token and env.get("GITHUB_REPOSITORY"):
-        _publish(token, env, inputs, event, report, run_url)
-    elif inputs.comment != "never" or inputs.status_context:
-        print("::notice title=deploycheck::no github-token: the comment and the status are skipped")
-    return report.exit_code
 
 
 def _publish(

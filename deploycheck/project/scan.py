@@ -15,6 +15,7 @@ from deploycheck.errors import CheckError
 from deploycheck.locks.requirements import compilecmd, reqfile, reqtext
 from deploycheck.locks.requirements.compilecmd import CompileCommand
 from deploycheck.locks.requirements.reqfile import ReqFile
+from deploycheck.project.candidates import candidates
 from deploycheck.repo import safefs
 from deploycheck.repo.repository import Repository, relative
 
@@ -77,11 +78,6 @@ def cd_prefix(folder: Path, root: Path) -> str:
     """`cd sub/dir && ` for a command that must run in folder, given from the checked root."""
     where = rel(folder, root)
     return "" if where in (".", "") else f"cd {shlex.quote(where)} && "  # folder names come from the PR
-
-
-def _walk(repo: Repository) -> list[Path]:
-    """Every .txt of the checked folder, in os.walk's order (skipped folders and virtualenvs left out)."""
-    return [folder / name for folder, files in repo.walk(repo.root) for name in files if name.endswith(".txt")]
 
 
 def _decode(raw: bytes, path: Path, display: str) -> ReqFile:
@@ -227,6 +223,18 @@ class _Scan:
                     return candidate
         return None
 
+    def remap_absolute(self, command: CompileCommand, path: Path, notes: list[str]) -> None:
+        """The header's absolute paths (sources, output), each read as the file of this repository it names."""
+        for value in [*command.sources, *([command.output_file] if command.output_file else [])]:
+            if compilecmd.is_absolute(value):
+                mapped = self.map_absolute(value, path.parent)
+                if mapped is not None:
+                    command.remap(value, os.path.relpath(mapped, path.parent))
+                    notes.append(
+                        f"the header's absolute path {value} (from the machine that compiled the lock) "
+                        f"was read as {self.display(mapped)}"
+                    )
+
     def command_for(self, path: Path, lock: ReqFile, display: str) -> tuple[CompileCommand, list[str]]:
         """The command that compiles this lock, and notes on how it was read."""
         header = lock.header
@@ -283,16 +291,7 @@ class _Scan:
         for reason in command.refused:
             self.violations.append(Violation(display, line, reason, "remove it from the header's --pip-args"))
             blocked.append(reason)
-        for value in [*command.sources, *([command.output_file] if command.output_file else [])]:
-            if compilecmd.is_absolute(value):
-                mapped = self.map_absolute(value, path.parent)
-                if mapped is not None:
-                    new = os.path.relpath(mapped, path.parent)
-                    command.remap(value, new)
-                    notes.append(
-                        f"the header's absolute path {value} (from the machine that compiled the lock) "
-                        f"was read as {self.display(mapped)}"
-                    )
+        self.remap_absolute(command, path, notes)
         cwd = safefs.resolve(self.compile_cwd(path, command))
         if not command.sources and command.tool == "pip-compile":
             default = next((n for n in DEFAULT_SOURCES if safefs.is_regular_inside(cwd / n, self.boundary)), None)
@@ -372,35 +371,14 @@ def _ordered(locks: list[LockPair], state: _Scan) -> list[LockPair]:
     return done
 
 
-def given_lockfile(name: str, repo: Repository, *, must_exist: bool = True) -> Path:
-    """A --lockfile, checked before it is opened. Each refusal is a usage error (exit 2)."""
-    path = repo.root / name
-    if safefs.is_loop(path):
-        raise CheckError("the lockfile is a symlink loop", path=name, fix="pass the file the symlink should point to")
-    if not repo.inside(path):
-        raise CheckError(
-            "the lockfile is outside the repository, which deploycheck never reads",
-            path=name,
-            fix="pass a lockfile inside the repository",
-        )
-    if path.is_dir():
-        raise CheckError(
-            "is a folder, not a lockfile", path=name, fix="pass the lockfile's path, e.g. DIR/requirements.txt"
-        )
-    if must_exist and not repo.is_file(path):
-        raise CheckError("no such lockfile", path=name, fix="pass a path relative to the checked folder")
-    return path
-
-
 def scan(repo: Repository, lockfiles: list[str] | None = None, *, only_binary: bool = False) -> Scanned:
     """The project's locks and plain requirements files; every path is checked against the repository's
     boundary before it is opened."""
     boundary = repo.boundary
     state = _Scan(repo, only_binary)
-    candidates = [given_lockfile(n, repo) for n in lockfiles] if lockfiles else _walk(repo)
     locks: list[LockPair] = []
     plain: list[ReqFile] = []
-    for path in candidates:
+    for path in candidates(repo, lockfiles):
         named = path.name.startswith("requirements") or path.parent.name == "requirements"
         display = repo.display(path)
         if os.path.islink(path) and not safefs.inside(path, boundary):

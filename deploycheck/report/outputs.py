@@ -11,6 +11,7 @@ from pathlib import Path
 
 from deploycheck.errors import CheckError
 from deploycheck.project import scan
+from deploycheck.project.candidates import given_lockfile
 from deploycheck.repo import safefs
 from deploycheck.repo.repository import Repository
 from deploycheck.settings import Settings
@@ -71,7 +72,7 @@ def preflight(settings: Settings) -> str:
         if settings.lockfiles and settings.root.is_dir():
             repo = Repository.at(settings.root, settings.boundary)
             for name in settings.lockfiles:
-                scan.given_lockfile(name, repo, must_exist=False)
+                given_lockfile(name, repo, must_exist=False)
         if settings.output:
             check_output(settings.output, set())
         if settings.fix_dir:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from deploycheck.repo.repository import Repository
 from deploycheck.runtime import cpython
-from deploycheck.runtime.declarations import BadDeclaration, Declaration, _yaml, dockerfile, image_version
+from deploycheck.runtime.declarations import _yaml, dockerfile
+from deploycheck.runtime.versions import BadDeclaration, Declaration, image_version
 
 _MAX_DEPTH = 3  # subfolders this deep below the app's folder are searched
 _MAX_ENTRIES = 5000  # directory entries looked at while searching subfolders; bounds a huge monorepo
