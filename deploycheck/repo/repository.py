@@ -112,24 +112,26 @@ class Walk:
 
     def __iter__(self) -> Iterator[tuple[Path, list[str]]]:
         # Depth first in the order os.walk gives (a folder, then each subfolder's whole tree, by name), or level
-        # by level (shallowest first) for searches that want the nearest match within a budget.
-        pending: deque[tuple[Path, int]] = deque([(self.top, 0)])
+        # by level (shallowest first) for searches that want the nearest match within a budget. Paths are
+        # strings inside: a Path per entry costs more than the listing itself.
+        exclude = {os.fspath(p) for p in self.exclude}
+        pending: deque[tuple[str, int]] = deque([(os.fspath(self.top), 0)])
         while pending:
             folder, depth = pending.popleft() if self.breadth_first else pending.pop()
             self.folders += 1
             if self.max_folders is not None and self.folders > self.max_folders:
-                self.stopped = folder
+                self.stopped = Path(folder)
                 return
-            subfolders, files = self._list(folder)
+            subfolders, files = self._list(folder, exclude)
             if self.stopped is not None:
                 return
-            yield folder, files
+            yield Path(folder), files
             if self.max_depth is not None and depth >= self.max_depth:
                 continue
-            below = [(folder / name, depth + 1) for name in subfolders]
+            below = [(os.path.join(folder, name), depth + 1) for name in subfolders]
             pending.extend(below if self.breadth_first else reversed(below))
 
-    def _list(self, folder: Path) -> tuple[list[str], list[str]]:
+    def _list(self, folder: str, exclude: set[str]) -> tuple[list[str], list[str]]:
         subfolders: list[str] = []
         files: list[str] = []
         try:
@@ -137,7 +139,7 @@ class Walk:
                 for entry in entries:
                     self.entries += 1
                     if self.max_entries is not None and self.entries > self.max_entries:
-                        self.stopped = folder
+                        self.stopped = Path(folder)
                         break
                     try:
                         is_dir = entry.is_dir()  # as os.walk: a symlink to a folder is a folder, never entered
@@ -145,10 +147,13 @@ class Walk:
                         is_dir = False
                     if not is_dir:
                         files.append(entry.name)
-                    elif not entry.is_symlink():
-                        path = folder / entry.name
-                        if not skipped(path) and path not in self.exclude:
-                            subfolders.append(entry.name)
+                    elif (
+                        not entry.is_symlink()
+                        and entry.name not in SKIP_DIRS
+                        and not os.path.lexists(os.path.join(entry.path, "pyvenv.cfg"))  # is_venv, on a string
+                        and entry.path not in exclude
+                    ):
+                        subfolders.append(entry.name)
         except OSError:
             pass
         return sorted(subfolders), sorted(files)
