@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from deploycheck.repo.repository import Repository
 from deploycheck.resolve import interpreters, resolver
 from deploycheck.runtime import detect as runtime
 
@@ -41,7 +42,7 @@ def median(argv: list[str], cwd: Path, reps: int, env: dict[str, str] | None = N
 
 
 def bench(app: Path, reps: int) -> None:
-    rt = runtime.detect(app, app, explicit=None, header_python=None)
+    rt = runtime.detect(app, Repository.at(app), explicit=None, header_python=None)
     interp = interpreters.find(rt.python)
     if interp is None:
         raise SystemExit(f"needs CPython {rt.python}")

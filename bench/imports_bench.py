@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from deploycheck.imports import collect as imports
+from deploycheck.imports import providers
+from deploycheck.imports.classify import Import
+from deploycheck.repo.repository import Repository
 
 HEAD = '''"""{name}: part of the generated benchmark app.
 
@@ -137,7 +140,7 @@ def real_tree(folder: Path, count: int, source: Path) -> None:
 def timed(folder: Path, whole: bool) -> tuple[float, float, imports.ImportScan]:
     """Wall and CPU seconds: on a shared machine the CPU time is the figure that says what the code costs."""
     start, cpu = time.perf_counter(), time.process_time()
-    scan = imports.collect(folder, folder, python="3.12", whole=whole)
+    scan = imports.collect(folder, Repository.at(folder), python="3.12", whole=whole)
     return time.perf_counter() - start, time.process_time() - cpu, scan
 
 
@@ -152,8 +155,8 @@ def resolved(folder: Path) -> tuple[float, int]:
         "openpyxl": ["openpyxl"],
     }
     cpu = time.process_time()
-    scan = imports.collect(folder, folder, python="3.12")
-    verdicts = imports.resolve(
+    scan = imports.collect(folder, Repository.at(folder), python="3.12")
+    verdicts = providers.resolve(
         scan, python="3.12", provided=provided, declared=["streamlit", "sqlalchemy", "requests"], transitive=["numpy"]
     )
     return time.process_time() - cpu, len(verdicts)
@@ -174,7 +177,7 @@ def main() -> None:
         size = sum(p.stat().st_size for p in folder.rglob("*.py"))
         load = os.getloadavg()[0]
         print(f"{args.files} files, {size / 1e6:.1f} MB, load average {load:.1f} on {os.cpu_count()} CPUs")
-        found: dict[bool, list[imports.Import]] = {}
+        found: dict[bool, list[Import]] = {}
         for whole in (False, True):
             times, cpus = [], []
             for _ in range(args.reps):

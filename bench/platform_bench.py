@@ -27,6 +27,7 @@ from deploycheck.project import (
     apps,
     scan,
 )
+from deploycheck.repo.repository import Repository
 from deploycheck.settings import build
 
 MODULES = ("runtime_platform", "dependency_files", "misplaced_files", "procfile", "committed_secrets", "apt_packages")
@@ -92,8 +93,7 @@ def main() -> None:
         report = pipeline.run(settings)
         assert not report.problems, report.problems
         whole = median(lambda: pipeline.run(settings), args.reps)
-        project = scan.scan(repo)
-        project.apps = apps.build(project, settings)
+        project = apps.build(scan.scan(Repository.at(repo)), settings)
         modules = [m for m in checks.CHECKS if m.__name__.rsplit(".", 1)[-1] in MODULES]
 
         def run_checks() -> None:

@@ -1,4 +1,5 @@
-"""DC308-DC309: apt packages for Streamlit Community Cloud (packages.txt at the repository root).
+"""DC308-DC309: apt packages for the platforms that install packages.txt (Streamlit Community Cloud: at the
+repository root).
 
 `opencv-python` (the GUI build) imports libGL.so.1, which the platform's image lacks unless packages.txt
 names `libgl1`: the app fails with "ImportError: libGL.so.1" at its first import. Every line of packages.txt
@@ -13,7 +14,6 @@ import re
 from packaging.utils import canonicalize_name
 
 from deploycheck.project.apps import App
-from deploycheck.repo import folders
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule
 from deploycheck.settings import Settings
@@ -59,8 +59,8 @@ def _why_not(token: str, pins: dict[str, tuple[str, int]]) -> str | None:
 
 
 def _read_packages(app: App) -> tuple[str | None, list[Finding]]:
-    path = folders.chain(app.folder, app.root)[-1] / "packages.txt"
-    text, why = folders.read_text(path, app.root, cap=_CAP)
+    path = app.repo.up(app.folder)[-1] / "packages.txt"
+    text, why = app.repo.read_text(path, cap=_CAP)
     if text is None and why != "is missing":
         return None, [
             NOT_DEBIAN.finding(
@@ -74,7 +74,8 @@ def _read_packages(app: App) -> tuple[str | None, list[Finding]]:
 
 
 def check(app: App, settings: Settings) -> list[Finding]:
-    if app.platform != "streamlit-cloud":
+    plat = app.platform_of
+    if plat is None or not plat.reads_packages_txt:
         return []
     text, findings = _read_packages(app)
     pins = _pins(app)
@@ -106,8 +107,8 @@ def check(app: App, settings: Settings) -> list[Finding]:
                 NEEDS_LIBGL.finding(
                     where,
                     pin_line,
-                    f"{name} imports libGL.so.1, which Streamlit Community Cloud does not have unless packages.txt "
-                    'installs it: `import cv2` fails with "ImportError: libGL.so.1"',
+                    f"{name} imports libGL.so.1, which {plat.name} does not have unless packages.txt installs it: "
+                    '`import cv2` fails with "ImportError: libGL.so.1"',
                     f"use {name}-headless instead of {name} (no GUI code, no libGL), or add a line `libgl1` to "
                     "packages.txt at the repository root",
                 )

@@ -18,10 +18,11 @@ import re
 import sys
 from pathlib import Path
 
-from deploycheck.project.scan import Project
-from deploycheck.repo import folders, gitindex
+from deploycheck.project.apps import Project
+from deploycheck.repo.repository import Repository
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule, sh
+from deploycheck.runtime import platforms
 from deploycheck.settings import Settings
 
 if sys.version_info >= (3, 11):
@@ -52,16 +53,6 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 _KEY_SHOWN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
-_MOVE_TO = {
-    "streamlit-cloud": "paste them into the app's Settings > Secrets on share.streamlit.io (same TOML format)",
-    "heroku": "set them with `heroku config:set NAME=...` (Settings > Config Vars)",
-    "render": "set them in the service's Environment settings (or `sync: false` envVars in render.yaml)",
-    "railway": "set them in the service's Variables tab",
-    "fly": "set them with `fly secrets set NAME=...`",
-    "app-engine": "keep them in Secret Manager and read them at start-up",
-    "docker": "pass them at run time (`docker run --env-file`, or the host's secret store), never in the image",
-}
-_DEFAULT_MOVE = "set them as environment variables in your platform's secret settings"
 
 
 def _is_env_file(name: str) -> bool:
@@ -116,47 +107,48 @@ def _toml_secrets(text: str) -> list[tuple[int, str]] | None:
     return found
 
 
-def _candidates(folder: Path) -> list[Path]:
-    names = folders.listing(folder)
+def _candidates(folder: Path, repo: Repository) -> list[Path]:
+    names = repo.listing(folder)
     found = [folder / n for n, is_dir in sorted(names.items()) if not is_dir and _is_env_file(n)]
-    if names.get(".streamlit") and "secrets.toml" in folders.listing(folder / ".streamlit"):
+    if names.get(".streamlit") and "secrets.toml" in repo.listing(folder / ".streamlit"):
         found.append(folder / ".streamlit" / "secrets.toml")
     return found
 
 
-def _platform_of(folder: Path, project: Project) -> str:
+def _platform_of(folder: Path, project: Project) -> platforms.Platform:
+    """The platform of the nearest app at or above the folder, else of the root's app; where secrets go."""
     for app in sorted(project.apps, key=lambda a: -len(a.folder.parts)):
         if folder == app.folder.resolve() or app.folder.resolve() in folder.parents:
-            return app.platform or "generic"
-    return next((a.platform or "generic" for a in project.apps if a.display == "."), "generic")
+            return app.platform_of or platforms.GENERIC
+    root_app = next((a for a in project.apps if a.display == "."), None)
+    return (root_app.platform_of if root_app else None) or platforms.GENERIC
 
 
-def _finding(shown: str, line: int | None, what: str, platform: str) -> Finding:
+def _finding(shown: str, line: int | None, what: str, platform: platforms.Platform) -> Finding:
     return COMMITTED_SECRET.finding(
         shown,
         line,
         f"{what}: anyone who can read the repository can use it, and it stays in the git history after the "
         "file is deleted",
-        f"{_MOVE_TO.get(platform, _DEFAULT_MOVE)}; then `git rm --cached {sh(shown)}`, add it to .gitignore, and "
+        f"{platform.secrets_store}; then `git rm --cached {sh(shown)}`, add it to .gitignore, and "
         "rotate every value it held (revoke the old keys)",
     )
 
 
 def check(project: Project, settings: Settings) -> list[Finding]:
-    root = project.root.resolve()
-    seen: set[Path] = set()
+    repo = project.repo
+    seen: set[Path] = {repo.root}
     for app in project.apps:
-        seen.update(folders.chain(app.folder, root))
-    seen.add(root)
-    tracked = gitindex.tracked(root)
+        seen.update(repo.up(app.folder))
+    tracked = repo.tracked()
     findings: list[Finding] = []
     for folder in sorted(seen):
-        for path in _candidates(folder):
-            shown = folders.display(path, root)
+        for path in _candidates(folder, repo):
+            shown = repo.display(path)
             if tracked is not None and shown not in tracked:
                 continue
             platform = _platform_of(folder, project)
-            text, why = folders.read_text(path, root)
+            text, why = repo.read_text(path)
             toml = path.name == "secrets.toml"
             if text is None:
                 if toml or why != "is missing":

@@ -12,7 +12,6 @@ their tools beside whatever the platform installs.
 from __future__ import annotations
 
 from deploycheck.project.apps import App
-from deploycheck.repo import folders
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule, sh
 from deploycheck.runtime import platforms
@@ -23,26 +22,16 @@ REFUSED = Rule("DC303", "error", "the platform refuses this combination of files
 RULES = (SHADOWED, REFUSED)
 SCOPE = "app"
 
-# Heroku's package managers, each with the files that select it (heroku-buildpack-python, checked 2026-11-21).
-_HEROKU_MANAGERS = (
-    ("pip", ("requirements.txt",)),
-    ("Pipenv", ("Pipfile.lock", "Pipfile")),
-    ("Poetry", ("poetry.lock",)),
-    ("uv", ("uv.lock",)),
-)
-
 
 def _present(app: App) -> set[str]:
-    return {name for name, is_dir in folders.listing(app.folder).items() if not is_dir}
+    return {name for name, is_dir in app.repo.listing(app.folder).items() if not is_dir}
 
 
 def _where(app: App, name: str) -> str:
     return name if app.display == "." else f"{app.display}/{name}"
 
 
-def _shadowed(app: App, names: set[str]) -> list[Finding]:
-    assert app.platform is not None
-    plat = platforms.get(app.platform)
+def _shadowed(app: App, plat: platforms.Platform, names: set[str]) -> list[Finding]:
     present = [n for n in plat.dependency_files if n in names and n != "pyproject.toml"]
     if len(present) < 2:
         return []
@@ -60,65 +49,72 @@ def _shadowed(app: App, names: set[str]) -> list[Finding]:
     ]
 
 
-def _heroku(app: App, names: set[str]) -> list[Finding]:
-    findings = []
-    managers = [(m, next(f for f in files if f in names)) for m, files in _HEROKU_MANAGERS if names & set(files)]
-    if len(managers) > 1:
-        listed = ", ".join(f"{f} ({m})" for m, f in managers)
-        findings.append(
-            REFUSED.finding(
-                _where(app, managers[1][1]),
-                None,
-                f"Heroku fails the build when files of more than one package manager are present (since 2025-12): "
-                f"found {listed}",
-                "choose one package manager and delete the other files: "
-                + " or ".join(f"`git rm {sh(_where(app, f))}`" for _, f in managers[1:])
-                + f" if you keep {managers[0][1]}",
-            )
+def _several_managers(app: App, plat: platforms.Platform, names: set[str]) -> list[Finding]:
+    found = [(m, next(f for f in files if f in names)) for m, files in plat.one_package_manager if names & set(files)]
+    if len(found) < 2:
+        return []
+    listed = ", ".join(f"{f} ({m})" for m, f in found)
+    return [
+        REFUSED.finding(
+            _where(app, found[1][1]),
+            None,
+            f"{plat.called} fails the build when files of more than one package manager are present (since "
+            f"2025-12): found {listed}",
+            "choose one package manager and delete the other files: "
+            + " or ".join(f"`git rm {sh(_where(app, f))}`" for _, f in found[1:])
+            + f" if you keep {found[0][1]}",
         )
-    if "uv.lock" in names and "runtime.txt" in names:
-        findings.append(
+    ]
+
+
+def _uv(app: App, plat: platforms.Platform, names: set[str]) -> list[Finding]:
+    if not plat.uv_needs_python_version or "uv.lock" not in names:
+        return []
+    if "runtime.txt" in names:
+        return [
             REFUSED.finding(
                 _where(app, "runtime.txt"),
                 None,
-                "Heroku refuses runtime.txt in an app that uses uv (uv.lock): the build fails",
+                f"{plat.called} refuses runtime.txt in an app that uses uv (uv.lock): the build fails",
                 f"delete runtime.txt and put its version in {_where(app, '.python-version')} (e.g. `3.12`)",
             )
-        )
-    elif "uv.lock" in names and ".python-version" not in names:
-        findings.append(
+        ]
+    if ".python-version" not in names:
+        return [
             REFUSED.finding(
                 _where(app, "uv.lock"),
                 None,
-                "Heroku needs .python-version in an app that uses uv (uv.lock): the build fails without it",
+                f"{plat.called} needs .python-version in an app that uses uv (uv.lock): the build fails without it",
                 f"`echo {app.runtime.minor} > {sh(_where(app, '.python-version'))}` (uv init writes it) and commit it",
             )
-        )
-    return findings
+        ]
+    return []
 
 
-def _app_engine(app: App, names: set[str]) -> list[Finding]:
-    pipfiles = [n for n in ("Pipfile", "Pipfile.lock") if n in names]
-    if "app.yaml" not in names or not pipfiles:
+def _refused_beside(app: App, plat: platforms.Platform, names: set[str]) -> list[Finding]:
+    if plat.refused_beside is None:
+        return []
+    config, refused = plat.refused_beside
+    present = [n for n in refused if n in names]
+    if config not in names or not present:
         return []
     return [
         REFUSED.finding(
-            _where(app, pipfiles[0]),
+            _where(app, present[0]),
             None,
-            f"App Engine's deploy fails with {' and '.join(pipfiles)} beside app.yaml: it installs requirements.txt "
+            f"{plat.called}'s deploy fails with {' and '.join(present)} beside {config}: it installs requirements.txt "
             "only",
             "write the dependencies to requirements.txt (`pipenv requirements > requirements.txt`) and delete "
-            + " and ".join(_where(app, n) for n in pipfiles),
+            + " and ".join(_where(app, n) for n in present),
         )
     ]
 
 
 def check(app: App, settings: Settings) -> list[Finding]:
+    plat = app.platform_of
+    if plat is None:
+        return []
     names = _present(app)
-    if app.platform and platforms.get(app.platform).first_file_wins:
-        return _shadowed(app, names)
-    if app.platform == "heroku":
-        return _heroku(app, names)
-    if app.platform == "app-engine":
-        return _app_engine(app, names)
-    return []
+    if plat.first_file_wins:
+        return _shadowed(app, plat, names)
+    return _several_managers(app, plat, names) + _uv(app, plat, names) + _refused_beside(app, plat, names)

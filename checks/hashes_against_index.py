@@ -14,7 +14,7 @@ from deploycheck.index.pinned import PinnedRelease
 from deploycheck.index.targettags import installable, target_covered, unknown_hashes
 from deploycheck.locks.model import Lock
 from deploycheck.locks.tools import UV
-from deploycheck.project.scan import Project
+from deploycheck.project.apps import Project
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Outcome, Rule
 from deploycheck.settings import Settings

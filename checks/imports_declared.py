@@ -37,7 +37,7 @@ from deploycheck.report.rules import Rule
 from deploycheck.settings import Settings
 
 if TYPE_CHECKING:
-    from deploycheck.imports.collect import Verdict
+    from deploycheck.imports.providers import ImportVerdict as Verdict
     from deploycheck.index.provides import Provided
 
 MISSING = Rule("DC501", "error", "an import that no requirement provides")
@@ -155,11 +155,12 @@ def _where(file: str, line: int, cell: int | None) -> str:
 def check(app: App, settings: Settings) -> list[Finding]:
     # ast, the stdlib tables and the index lookups: loaded only when this check runs
     from deploycheck.imports import collect as imports
+    from deploycheck.imports import providers
     from deploycheck.index import provides
-    from deploycheck.runtime import stdlib
+    from deploycheck.runtime import stdlib  # ast and the stdlib tables: read only when this check runs
 
     minor = app.runtime.minor
-    scan = imports.collect(app.folder, app.root, python=minor, exclude=app.nested)
+    scan = imports.collect(app.folder, app.repo, python=minor, exclude=app.nested)
     findings = [
         UNREADABLE.finding(
             p.file,
@@ -185,7 +186,7 @@ def check(app: App, settings: Settings) -> list[Finding]:
         looked = provides.look_up(reqs.pins, reqs.locked, where.urls, where.trusted, minor)
     transitive = set(reqs.pins) - reqs.declared if reqs.locked else set(looked.pulled) - reqs.declared
     provided = {d: m for d, m in looked.provided.items() if d in reqs.declared or d in transitive}
-    verdicts = imports.resolve(
+    verdicts = providers.resolve(
         imports.ImportScan(outside, scan.local),
         python=minor,
         provided=provided,

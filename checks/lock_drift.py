@@ -14,8 +14,8 @@ from packaging.utils import NormalizedName
 from deploycheck.locks import diff as lockdiff
 from deploycheck.locks import explain
 from deploycheck.locks.tools import PIP_TOOLS
-from deploycheck.project.apps import App, app_of
-from deploycheck.project.scan import LockPair, Project, rel
+from deploycheck.project.apps import App, Project, app_of
+from deploycheck.project.scan import LockPair, rel
 from deploycheck.report.model import Finding, LockResult, Problem
 from deploycheck.report.rules import Outcome, Rule
 from deploycheck.resolve import interpreters, recompile, resolver, sandbox

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from deploycheck.project import filenames
 from deploycheck.project.apps import App
-from deploycheck.repo import folders
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule, sh
+from deploycheck.runtime import platforms
 from deploycheck.settings import Settings
 
 MISSPELLED = Rule("DC304", "error", "a file the platform reads by its exact name is misspelled")
@@ -30,19 +30,14 @@ _EFFECT = {
 }
 
 
-def _misspelled(app: App, folder: Path, names: dict[str, bool]) -> list[Finding]:
+def _misspelled(app: App, plat: platforms.Platform, folder: Path, names: dict[str, bool]) -> list[Finding]:
     findings = []
     for name, is_dir in sorted(names.items()):
         target = None if is_dir else filenames.misspelling_of(name)
-        if target is None or target in names:
-            continue
-        readers = filenames.EXACT[target]
-        if readers is not None and app.platform not in readers:
-            continue
-        if target == "requirements.txt" and app.platform in ("docker", "fly"):
-            continue  # a Dockerfile installs whatever name it copies
-        shown = folders.display(folder / name, app.root)
-        fixed = folders.display(folder / target, app.root)
+        if target is None or target in names or not plat.reads_exact_name(target):
+            continue  # (a Dockerfile installs whatever name it copies)
+        shown = app.repo.display(folder / name)
+        fixed = app.repo.display(folder / target)
         case = name.lower() == target.lower()
         findings.append(
             MISSPELLED.finding(
@@ -58,15 +53,17 @@ def _misspelled(app: App, folder: Path, names: dict[str, bool]) -> list[Finding]
     return findings
 
 
-def _outside_root(app: App, folder: Path, names: dict[str, bool], root_names: dict[str, bool]) -> list[Finding]:
+def _outside_root(
+    app: App, plat: platforms.Platform, folder: Path, names: dict[str, bool], root_names: dict[str, bool]
+) -> list[Finding]:
     findings = []
-    if "packages.txt" in names and not names["packages.txt"]:
-        shown = folders.display(folder / "packages.txt", app.root)
+    if "packages.txt" in plat.root_only and "packages.txt" in names and not names["packages.txt"]:
+        shown = app.repo.display(folder / "packages.txt")
         findings.append(
             OUTSIDE_ROOT.finding(
                 shown,
                 None,
-                "Streamlit Community Cloud reads packages.txt at the repository root only: "
+                f"{plat.called} reads packages.txt at the repository root only: "
                 + (
                     "the root's packages.txt is installed and this one is ignored"
                     if "packages.txt" in root_names
@@ -75,14 +72,19 @@ def _outside_root(app: App, folder: Path, names: dict[str, bool], root_names: di
                 f"move its lines into packages.txt at the repository root (`git mv {sh(shown)} packages.txt`)",
             )
         )
-    if names.get(".streamlit") and "config.toml" in folders.listing(folder / ".streamlit"):
-        shown = folders.display(folder / ".streamlit" / "config.toml", app.root)
+    config = ".streamlit/config.toml"
+    if (
+        config in plat.root_only
+        and names.get(".streamlit")
+        and "config.toml" in app.repo.listing(folder / ".streamlit")
+    ):
+        shown = app.repo.display(folder / config)
         findings.append(
             OUTSIDE_ROOT.finding(
                 shown,
                 None,
-                "Streamlit Community Cloud runs the app from the repository root and reads .streamlit/config.toml "
-                "there only: this theme and server configuration is ignored",
+                f"{plat.called} runs the app from the repository root and reads .streamlit/config.toml there only: "
+                "this theme and server configuration is ignored",
                 "move it to .streamlit/config.toml at the repository root "
                 f"(`git mv {sh(shown)} .streamlit/config.toml`)",
             )
@@ -91,12 +93,13 @@ def _outside_root(app: App, folder: Path, names: dict[str, bool], root_names: di
 
 
 def check(app: App, settings: Settings) -> list[Finding]:
-    chain = folders.chain(app.folder, app.root)
-    root_names = folders.listing(chain[-1])
+    plat = app.platform_of or platforms.GENERIC
+    chain = app.repo.up(app.folder)
+    root_names = app.repo.listing(chain[-1])
     findings: list[Finding] = []
     for folder in chain:
-        names = root_names if folder == chain[-1] else folders.listing(folder)
-        findings += _misspelled(app, folder, names)
-        if app.platform == "streamlit-cloud" and folder != chain[-1]:
-            findings += _outside_root(app, folder, names, root_names)
+        names = root_names if folder == chain[-1] else app.repo.listing(folder)
+        findings += _misspelled(app, plat, folder, names)
+        if plat.root_only and folder != chain[-1]:
+            findings += _outside_root(app, plat, folder, names, root_names)
     return findings

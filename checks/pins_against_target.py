@@ -17,7 +17,7 @@ from deploycheck.index import pinned
 from deploycheck.index.pinned import PinnedRelease
 from deploycheck.index.simpleapi import DistFile
 from deploycheck.index.targettags import Target, first_version_with_wheel, installable, release_fit
-from deploycheck.project.scan import Project
+from deploycheck.project.apps import Project
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Outcome, Rule
 from deploycheck.settings import Settings

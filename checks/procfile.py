@@ -16,7 +16,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from deploycheck.project.apps import App
-from deploycheck.repo import folders
+from deploycheck.repo.repository import Repository
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule
 from deploycheck.settings import Settings
@@ -70,16 +70,9 @@ def _targets(command: str, base: Path) -> list[tuple[str, Path, str]]:
     return found
 
 
-def _exists(path: Path, kind: str, root: Path) -> bool:
+def _exists(path: Path, kind: str, repo: Repository) -> bool:
     candidates = [path] if kind == "file" else [path.parent / (path.name + ".py"), path]  # a module or a package
-    for candidate in candidates:
-        try:
-            real = candidate.resolve()
-        except (OSError, RuntimeError):
-            continue
-        if (real == root or root in real.parents) and real.exists():
-            return True
-    return False
+    return any(repo.inside(candidate) and candidate.exists() for candidate in candidates)
 
 
 def _installed(app: App) -> set[str]:
@@ -88,13 +81,13 @@ def _installed(app: App) -> set[str]:
 
 def check(app: App, settings: Settings) -> list[Finding]:
     findings: list[Finding] = []
-    root = app.root.resolve()
-    for folder in folders.chain(app.folder, app.root):
+    repo = app.repo
+    for folder in repo.up(app.folder):
         path = folder / "Procfile"
-        if "Procfile" not in folders.listing(folder):
+        if "Procfile" not in repo.listing(folder):
             continue
-        shown = folders.display(path, app.root)
-        text, why = folders.read_text(path, app.root, cap=_CAP)
+        shown = repo.display(path)
+        text, why = repo.read_text(path, cap=_CAP)
         if text is None:
             findings.append(
                 MISSING_TARGET.finding(
@@ -114,9 +107,9 @@ def check(app: App, settings: Settings) -> list[Finding]:
                 top = written.split(":")[0].split(".")[0]
                 if kind == "module" and canonicalize_name(top).replace("-", "_") in installed:
                     continue
-                if _exists(target, kind, root):
+                if _exists(target, kind, repo):
                     continue
-                where = folders.display(target, app.root)
+                where = repo.display(target)
                 findings.append(
                     MISSING_TARGET.finding(
                         shown,

@@ -8,7 +8,7 @@ lock that needs it is not recompiled and this check reports where the reference 
 
 from __future__ import annotations
 
-from deploycheck.project.scan import Project
+from deploycheck.project.apps import Project
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule
 from deploycheck.settings import Settings

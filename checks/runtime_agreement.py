@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from deploycheck.project.apps import App
-from deploycheck.project.scan import rel
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule
 from deploycheck.runtime import detect as runtime
@@ -19,46 +18,64 @@ SCOPE = "app"
 
 
 def check(app: App, settings: Settings) -> list[Finding]:
-    findings: list[Finding] = []
-    rt = app.runtime
     if settings.python_version:
-        return findings
-    for bad in rt.unusable:
-        findings.append(
-            UNUSABLE.finding(
-                rel(bad.path, app.root),
-                bad.line,
-                f"declares a Python version that cannot be used ({bad.text!r}): {bad.why}" if bad.text else bad.why,
-                bad.fix,
-            )
+        return []
+    return _unusable(app) + _end_of_life(app) + _conflicts(app) + _undeclared(app)
+
+
+def _unusable(app: App) -> list[Finding]:
+    return [
+        UNUSABLE.finding(
+            app.repo.display(bad.path),
+            bad.line,
+            f"declares a Python version that cannot be used ({bad.text!r}): {bad.why}" if bad.text else bad.why,
+            bad.fix,
         )
-    if runtime.eol(rt.minor):
-        gone = ", ".join(
-            p.name + (f" (since {since})" if since else "") for p, since in runtime.no_longer_offered(rt.minor)
+        for bad in app.runtime.unusable
+    ]
+
+
+def _end_of_life(app: App) -> list[Finding]:
+    rt = app.runtime
+    if not runtime.eol(rt.minor):
+        return []
+    gone = ", ".join(
+        p.name + (f" (since {since})" if since else "") for p, since in runtime.no_longer_offered(rt.minor)
+    )
+    return [
+        END_OF_LIFE.finding(
+            rt.source if rt.source_line else app.display,
+            rt.source_line,
+            f"Python {rt.python} is past its end of life (no more security fixes)"
+            + (f"; not offered for new deploys by {gone}" if gone else ""),
+            f"move the app to a maintained Python ({runtime.oldest_maintained()} or newer) and recompile its lock",
         )
-        findings.append(
-            END_OF_LIFE.finding(
-                rt.source if rt.source_line else app.display,
-                rt.source_line,
-                f"Python {rt.python} is past its end of life (no more security fixes)"
-                + (f"; not offered for new deploys by {gone}" if gone else ""),
-                f"move the app to a maintained Python ({runtime.oldest_maintained()} or newer) and recompile its lock",
-            )
+    ]
+
+
+def _conflicts(app: App) -> list[Finding]:
+    rt = app.runtime
+    return [
+        CONFLICT.finding(
+            app.repo.display(other.path),
+            other.line,
+            f"declares Python {other.version} ({other.what!r}), but {rt.source}:{rt.source_line} declares "
+            f"Python {rt.python}; deploycheck checks against {rt.python}, and a platform that reads "
+            f"{other.path.name} deploys {other.version}",
+            f"make {other.path.name} say {rt.python}, or delete it if no platform you deploy to reads it",
         )
-    for other in rt.conflicts:
-        findings.append(
-            CONFLICT.finding(
-                rel(other.path, app.root),
-                other.line,
-                f"declares Python {other.version} ({other.what!r}), but {rt.source}:{rt.source_line} declares "
-                f"Python {rt.python}; deploycheck checks against {rt.python}, and a platform that reads "
-                f"{other.path.name} deploys {other.version}",
-                f"make {other.path.name} say {rt.python}, or delete it if no platform you deploy to reads it",
-            )
-        )
-    if not rt.exact and rt.source in ("default", "the lock's header") and not rt.unusable:
+        for other in rt.conflicts
+    ]
+
+
+def _undeclared(app: App) -> list[Finding]:
+    """Nothing declares the deploy's Python (DC202), or it was inferred from a range or a hint (DC203)."""
+    rt = app.runtime
+    if rt.exact:
+        return []
+    if rt.source in ("default", "the lock's header") and not rt.unusable:
         target = ".python-version" if app.display == "." else f"{app.display}/.python-version"
-        findings.append(
+        return [
             UNDECLARED.finding(
                 app.display,
                 None,
@@ -66,17 +83,14 @@ def check(app: App, settings: Settings) -> list[Finding]:
                 f"({rt.reason})",
                 f"write the version your platform runs into {target} (e.g. `echo {rt.minor} > .python-version`)",
             )
+        ]
+    fix = f"declare it exactly, e.g. `echo {rt.minor} > .python-version`"
+    plat = app.platform_of
+    if plat and plat.python_from_dialog:  # it reads no file: the dialog is the declaration
+        fix = (
+            f"make sure the app's Python in the deploy dialog (Advanced settings) is {rt.minor}: {plat.name} "
+            "reads it from nowhere else"
         )
-    elif not rt.exact:
-        fix = f"declare it exactly, e.g. `echo {rt.minor} > .python-version`"
-        if rt.platform == "streamlit-cloud":  # it reads no file: the dialog is the declaration
-            fix = (
-                f"make sure the app's Python in the deploy dialog (Advanced settings) is {rt.minor}: Streamlit "
-                "Community Cloud reads it from nowhere else"
-            )
-        findings.append(
-            INFERRED.finding(
-                rt.source, rt.source_line, f"the deploy's Python was inferred: {rt.python}, {rt.reason}", fix
-            )
-        )
-    return findings
+    return [
+        INFERRED.finding(rt.source, rt.source_line, f"the deploy's Python was inferred: {rt.python}, {rt.reason}", fix)
+    ]

@@ -31,7 +31,7 @@ def _not_offered(app: App, plat: platforms.Platform) -> list[Finding]:
         return []
     since = dict(plat.removed).get(rt.minor)
     offered = f"{plat.offered[0]} to {plat.offered[-1]}"
-    where = "its deploy dialog offers" if plat.id == "streamlit-cloud" else "it installs"
+    where = "its deploy dialog offers" if plat.python_from_dialog else "it installs"
     return [
         NOT_OFFERED.finding(
             rt.source,
@@ -48,30 +48,28 @@ def _not_offered(app: App, plat: platforms.Platform) -> list[Finding]:
 
 def _runtime_txt(app: App, plat: platforms.Platform) -> list[Finding]:
     path = app.folder / "runtime.txt"
-    found = declarations.read(path, app.root, declarations.runtime_txt)
+    found = declarations.read(path, app.repo, declarations.runtime_txt)
     if not isinstance(found, Declaration):
         return []  # missing, or unusable: DC204's
     shown = "runtime.txt" if app.display == "." else f"{app.display}/runtime.txt"
     dot = ".python-version" if app.display == "." else f"{app.display}/.python-version"
     rt = app.runtime
-    if plat.id == "heroku":
-        if (app.folder / "uv.lock").is_file():
+    if plat.runtime_txt_deprecated:
+        if plat.uv_needs_python_version and (app.folder / "uv.lock").is_file():
             return []  # with uv, runtime.txt fails the build: DC303 says so
         return [
             RUNTIME_TXT.finding(
                 shown,
                 found.line,
-                "Heroku deprecated runtime.txt in 2025 (builds print a warning, and apps using uv fail with it); "
-                ".python-version is its replacement",
+                plat.runtime_txt_deprecated,
                 f"`echo {found.minor} > {sh(dot)}` and `git rm {sh(shown)}`",
             )
         ]
     if "runtime.txt" in plat.runtime_files:
         return []
-    streamlit = plat.id == "streamlit-cloud"
-    if found.minor == rt.minor and not streamlit:
+    if found.minor == rt.minor and not plat.python_from_dialog:
         return []  # ignored but harmless: it says what the deploy runs anyway
-    if streamlit:
+    if plat.python_from_dialog:
         why = (
             f"{plat.name} ignores runtime.txt: the Python comes from the deploy dialog (Advanced settings), "
             f"whose default is {plat.default_python}; runtime.txt's {found.version} is not what the app gets"
@@ -94,7 +92,7 @@ def _reads(plat: platforms.Platform) -> str:
 
 
 def check(app: App, settings: Settings) -> list[Finding]:
-    if settings.python_version or app.platform in (None, "generic"):
+    plat = app.platform_of
+    if settings.python_version or plat is None or not plat.known:
         return []
-    plat = platforms.get(app.platform)
     return _not_offered(app, plat) + _runtime_txt(app, plat)

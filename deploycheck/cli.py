@@ -110,10 +110,13 @@ def emit(report: Report, settings: Settings) -> int:
     else:
         sys.stdout.write(text)
     if settings.fix_dir:
+        from deploycheck.repo.repository import Repository
         from deploycheck.report import fixes
 
-        for path in fixes.write(
-            report, settings.root, settings.fix_dir, boundary=settings.boundary, read=report.inputs
-        ):
+        try:
+            repo = Repository.at(settings.root, settings.boundary)
+        except CheckError:
+            return report.exit_code  # no folder to write fixes for: the report already says why
+        for path in fixes.write(report, repo, settings.fix_dir, read=report.inputs):
             print(f"wrote {visible(path)}", file=sys.stderr)
     return report.exit_code

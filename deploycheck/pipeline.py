@@ -10,12 +10,14 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from types import FrameType, ModuleType
 
 from deploycheck.checks import CHECKS, all_codes, name_of
 from deploycheck.errors import CheckError
 from deploycheck.project import apps, scan
+from deploycheck.project.apps import Project
+from deploycheck.project.scan import Scanned
+from deploycheck.repo.repository import Repository
 from deploycheck.report.model import Problem, Report
 from deploycheck.report.rules import Outcome
 from deploycheck.report.selection import Selection, unknown
@@ -72,8 +74,7 @@ def validate_selection(settings: Settings) -> None:
 class _Lines:
     """The text of a reported line, for inline `# deploycheck: ignore[...]` comments."""
 
-    def __init__(self, root: Path, project: scan.Project) -> None:
-        self.root = root
+    def __init__(self, project: Project) -> None:
         self.known = {f.display: f.text.splitlines() for a in project.apps for f in a.requirement_files()}
 
     def __call__(self, path: str, line: int) -> str | None:
@@ -81,7 +82,7 @@ class _Lines:
         return lines[line - 1] if lines and 0 < line <= len(lines) else None
 
 
-Guard = Callable[[scan.Project], None]
+Guard = Callable[[Scanned], None]
 
 
 def run(settings: Settings, guard: Guard | None = None) -> Report:
@@ -120,19 +121,18 @@ def _run(settings: Settings, guard: Guard | None) -> Report:
     report = _empty_report(settings)
     try:
         validate_selection(settings)
-        project = scan.scan(
-            settings.root, settings.lockfiles or None, boundary=settings.boundary, only_binary=settings.only_binary
-        )
+        repo = Repository.at(settings.root, settings.boundary)  # the one boundary every reader checks against
+        scanned = scan.scan(repo, settings.lockfiles or None, only_binary=settings.only_binary)
     except CheckError as exc:
         report.problems.append(Problem(exc.message, exc.path, exc.line, exc.fix))
         return report
     if guard is not None:
         try:
-            guard(project)
+            guard(scanned)
         except CheckError as exc:
             raise Refused(exc) from None
     try:
-        project.apps = apps.build(project, settings)
+        project = apps.build(scanned, settings)
     except CheckError as exc:
         report.problems.append(Problem(exc.message, exc.path, exc.line, exc.fix))
         return report
@@ -152,7 +152,7 @@ def _run(settings: Settings, guard: Guard | None) -> Report:
         )
         return report
     selection = Selection(settings.select, settings.ignore, settings.per_file_ignores)
-    lines = _Lines(project.root, project)
+    lines = _Lines(project)
     chosen = [m for m in CHECKS if selection.wants_any(rule.code for rule in m.RULES)]  # off: not run at all
     # Checks that only read the package index (BACKGROUND = True) run in one background thread while the
     # others, the resolver runs among them, run here: their waits overlap. Only the main thread starts
@@ -174,9 +174,7 @@ def _run(settings: Settings, guard: Guard | None) -> Report:
     return report
 
 
-def _run_all(
-    modules: list[ModuleType], project: scan.Project, settings: Settings, into: dict[int, list[Report]]
-) -> None:
+def _run_all(modules: list[ModuleType], project: Project, settings: Settings, into: dict[int, list[Report]]) -> None:
     for module in modules:
         targets = [project] if module.SCOPE == "project" else project.apps
         into[id(module)] = [_run_check(module, target, settings, _empty_report(settings)) for target in targets]

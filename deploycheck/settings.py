@@ -21,6 +21,7 @@ from deploycheck.locks import indexes
 from deploycheck.locks.indexes import IndexSources
 from deploycheck.locks.tools import PIP_TOOLS, UV
 from deploycheck.repo import safefs
+from deploycheck.repo.repository import Repository
 from deploycheck.runtime import platforms
 
 FAIL_ON = {"error": "error", "drift": "error", "warning": "warning", "never": "never"}
@@ -138,15 +139,14 @@ def _convert(option: Option, value: Any, where: str) -> Any:
     return text
 
 
-def read_config(folder: Path, boundary: Path) -> tuple[Path | None, dict[str, Any]]:
+def read_config(repo: Repository) -> tuple[Path | None, dict[str, Any]]:
     """[tool.deploycheck] of the nearest pyproject.toml from the checked folder up to the repository's top."""
-    folder, boundary = folder.resolve(), boundary.resolve()
-    for candidate in [folder, *folder.parents]:
+    for candidate in repo.up(repo.root, to=repo.boundary):
         path = candidate / "pyproject.toml"
         if os.path.lexists(path):
             try:
                 # Inside the repository, a regular file, capped: a FIFO or a symlink out is refused, not read.
-                raw = safefs.read_bytes(path, boundary, cap=2 * 1024 * 1024).decode("utf-8")
+                raw = repo.read_bytes(path, cap=2 * 1024 * 1024).decode("utf-8")
                 data = tomllib.loads(raw)
             except safefs.UnsafePath as exc:
                 raise CheckError(f"cannot read it: it {exc.reason}", path=str(path)) from None
@@ -159,8 +159,6 @@ def read_config(folder: Path, boundary: Path) -> tuple[Path | None, dict[str, An
                 if not isinstance(section, dict):
                     raise CheckError("[tool.deploycheck] must be a table", path=str(path))
                 return path, section
-        if candidate == boundary or boundary not in candidate.parents:
-            break
     return None, {}
 
 
@@ -173,9 +171,12 @@ def build(
     carries what only one front end has (format, output, fix_dir). only-binary is a ratchet:
     either the front end or the project's configuration can turn it on, neither can turn off the other."""
     # The nearest [tool.deploycheck] from the checked folder up to the repository's top (the git work tree).
-    top = boundary or (safefs.git_top(root) if root.is_dir() else None) or root
-    config_path, config = read_config(root, top) if root.is_dir() else (None, {})
-    shown = str(config_path.relative_to(top.resolve())) if config_path else None
+    try:
+        repo = Repository.at(root, boundary) if root.is_dir() else None
+    except CheckError:
+        repo = None  # a checked folder outside the repository reads no configuration: the run says why
+    config_path, config = read_config(repo) if repo else (None, {})
+    shown = str(config_path.relative_to(repo.boundary)) if repo and config_path else None
     for key in config:
         option = BY_NAME.get(key)
         if option is None or not option.in_config:

@@ -22,6 +22,7 @@ from conftest import ROOT, pip_compile, snapshot, write
 from deploycheck.errors import CheckError
 from deploycheck.project import scan
 from deploycheck.repo import safefs
+from deploycheck.repo.repository import Repository
 from deploycheck.resolve.workspace import Workspace
 
 SECRET = "sentinel-secret-do-not-copy"
@@ -102,7 +103,7 @@ def test_workspace_copies_only_regular_files_inside_the_boundary(app, tmp_path):
     (folder / "up").symlink_to(folder.parent)
     (folder / "link-inside.txt").symlink_to(folder / "data" / "notes.md")
     os.mkfifo(folder / "pipe")
-    project = scan.scan(folder)
+    project = scan.scan(Repository.at(folder))
     with Workspace(project) as ws:
         copied = sorted(p.relative_to(ws.root).as_posix() for p in ws.root.rglob("*") if not p.is_dir())
         assert all(not p.is_symlink() for p in ws.root.rglob("*"))
@@ -113,7 +114,7 @@ def test_workspace_copies_only_regular_files_inside_the_boundary(app, tmp_path):
 def test_workspace_caps_size_and_time_with_a_clear_message(app):
     folder = repo_app(app)
     write(folder, {"data/a.bin": "x" * 5000, "data/b.bin": "y" * 5000})
-    project = scan.scan(folder)
+    project = scan.scan(Repository.at(folder))
     with pytest.raises(CheckError) as err:
         Workspace(project, max_bytes=4000)
     assert "more than" in err.value.message and "--lockfile" in err.value.fix
@@ -158,7 +159,7 @@ def test_include_of_a_system_file_is_refused_and_not_quoted(app, tmp_path, optio
     assert done.returncode == 1
     assert "requirements.in:2" in done.stdout or "`requirements.in` line 2" in done.stdout or "DC106" in done.stdout
     assert "root:" not in done.stdout and "root:" not in done.stderr
-    project = scan.scan(folder)
+    project = scan.scan(Repository.at(folder))
     (violation,) = project.violations
     assert (violation.path, violation.line) == ("requirements.in", 2)
     assert project.locks[0].blocked and Path("/etc/passwd") not in project.inputs
@@ -255,7 +256,7 @@ def test_fix_dir_writes_only_below_itself(tmp_path):
         LockResult(name, [], "", "drift", {}, proposed="six==2\n")
         for name in ("requirements.txt", "../escape.txt", "/tmp/abs.txt")
     ]
-    written = fixes.write(Report(".", {}, locks), repo, fix, boundary=repo)
+    written = fixes.write(Report(".", {}, locks), Repository.at(repo, repo), fix)
     assert {p.name for p in written} == {"requirements.txt", "deploycheck.patch"}
     assert not (tmp_path / "escape.txt").exists() and all(safefs.inside(p, fix) for p in written)
 

@@ -19,6 +19,7 @@ from test_boundary import dc, guarded
 
 from deploycheck.locks.requirements import compilecmd
 from deploycheck.project import scan
+from deploycheck.repo.repository import Repository
 from deploycheck.resolve import resolver
 
 
@@ -85,7 +86,7 @@ def test_no_source_argument_takes_pip_compiles_default(tmp_path, index):
         repo, "3.11", "--extra=pretty", "--generate-hashes", "--output-file=app.requirements.txt", index_url=index
     )
     assert "pip-compile --extra=pretty --generate-hashes" in (repo / "app.requirements.txt").read_text()
-    project = scan.scan(repo)
+    project = scan.scan(Repository.at(repo))
     (pair,) = project.locks
     assert pair.sources == [repo.resolve() / "setup.py"] and pair.command.generate_hashes
     check = guarded(tmp_path, repo)
@@ -97,7 +98,7 @@ def test_no_source_argument_takes_pip_compiles_default(tmp_path, index):
     check()
     # pip-compile's order: requirements.in wins over setup.py when both exist.
     (repo / "requirements.in").write_text("webapp-core\n")
-    assert scan.scan(repo).locks[0].sources == [repo.resolve() / "requirements.in"]
+    assert scan.scan(Repository.at(repo)).locks[0].sources == [repo.resolve() / "requirements.in"]
 
 
 def test_custom_compile_command_reads_sources_from_annotations(tmp_path, index):
@@ -127,7 +128,7 @@ def test_custom_compile_command_reads_sources_from_annotations(tmp_path, index):
     assert any("`# via` annotations: requirements/base.in" in n for n in lock["notes"])
     assert not (repo / "RAN").exists() and not (repo / "requirements" / "RAN").exists()
     check()
-    pair = scan.scan(repo).locks[0]
+    pair = scan.scan(Repository.at(repo)).locks[0]
     assert pair.command.generate_hashes and pair.command.options[-2:] == ["-c", "requirements/constraints.txt"]
     assert pair.command.original == "./bin/compile_dependencies.sh"  # kept for the regenerated header
 
@@ -140,7 +141,7 @@ def test_uv_universal_lock_that_is_its_own_source(tmp_path, index):
     text = (repo / "requirements.txt").read_text()
     assert "uv pip compile requirements.txt --universal --output-file requirements.txt" in text
     assert "winonly==3.0 ; sys_platform == 'win32'" in text  # made for every platform
-    pair = scan.scan(repo).locks[0]
+    pair = scan.scan(Repository.at(repo)).locks[0]
     assert pair.command.universal and pair.command.self_output
     check = guarded(tmp_path, repo)
     done = dc(str(repo), "--format", "json", "--output", str(tmp_path / "r.json"), "--index-url", index, tmp=tmp_path)
@@ -167,7 +168,7 @@ def test_pip_args_that_move_work_outside_are_dropped(app, tmp_path):
     notes = report["lockfiles"][0]["notes"]
     assert any("dropped from --pip-args" in n and "--target" in n and "--root" in n for n in notes)
     assert "--pip-args=--pre " in report["lockfiles"][0]["fix_command"]
-    assert scan.scan(folder).locks[0].command.pip_args == ["--pre"]
+    assert scan.scan(Repository.at(folder)).locks[0].command.pip_args == ["--pre"]
     check()
 
 
@@ -186,7 +187,7 @@ def test_index_in_pip_args_is_refused_under_only_binary(app, tmp_path):
     assert report["lockfiles"][0]["status"] == "error"
     check()
     # Without only-binary the same option is the user's own index: kept.
-    assert scan.scan(folder).locks[0].command.pip_args == ["-i", "http://127.0.0.1:9/simple"]
+    assert scan.scan(Repository.at(folder)).locks[0].command.pip_args == ["-i", "http://127.0.0.1:9/simple"]
 
 
 def test_shell_text_after_the_command_never_reaches_a_printed_command(app, tmp_path):

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from deploycheck.imports import classify, importlines, parse
 from deploycheck.imports import collect as imports
-from deploycheck.imports import importlines
+from deploycheck.imports.classify import Import
+from deploycheck.repo.repository import Repository
 
 SNIPPETS = {
     "lazy": "def f():\n    import lazy_a\n    from lazy_b import x\n    return x\n",
@@ -51,10 +53,10 @@ SNIPPETS = {
 }
 
 
-def both(tmp_path: Path, source: str, python: str = "3.12") -> tuple[list[imports.Import], list[imports.Import]]:
+def both(tmp_path: Path, source: str, python: str = "3.12") -> tuple[list[Import], list[Import]]:
     (tmp_path / "app.py").write_text(source, newline="")
-    fast = imports.collect(tmp_path, tmp_path, python=python)
-    whole = imports.collect(tmp_path, tmp_path, python=python, whole=True)
+    fast = imports.collect(tmp_path, Repository.at(tmp_path), python=python)
+    whole = imports.collect(tmp_path, Repository.at(tmp_path), python=python, whole=True)
     assert fast.problems == whole.problems
     return fast.imports, whole.imports
 
@@ -83,9 +85,9 @@ def test_kinds_read_from_indentation(tmp_path: Path) -> None:
 def test_lines_read_without_ast() -> None:
     """The line reader itself judges def, if TYPE_CHECKING and platform branches, and hands try to ast."""
     source = SNIPPETS["lazy"] + SNIPPETS["type-checking-in-def"] + SNIPPETS["try-in-def"]
-    words = imports._import_words(source)
+    words = parse.import_words(source)
     found, statements = importlines.read(
-        source, words, [], imports._simple, imports._Target(12).truth, imports._is_type_checking
+        source, words, [], parse.simple_import, classify.Target(12).truth, classify.is_type_checking
     )
     assert [(m, k) for _, m, _, k in found] == [
         ("lazy_a", "production"),
@@ -102,11 +104,11 @@ def test_tabs_and_strange_lines_give_up() -> None:
         with pytest.raises(importlines.GiveUp):
             importlines.read(
                 source,
-                imports._import_words(source),
+                parse.import_words(source),
                 [],
-                imports._simple,
-                imports._Target(12).truth,
-                imports._is_type_checking,
+                parse.simple_import,
+                classify.Target(12).truth,
+                classify.is_type_checking,
             )
 
 
@@ -114,8 +116,8 @@ def test_work_is_bounded() -> None:
     """A deep import under thousands of lines at one indentation: the upward scans jump over what they saw."""
     body = "".join(f"    x{n} = {n}\n    import m{n}\n" for n in range(5000))
     source = "def f():\n" + body
-    lines = importlines.Lines(source, [], lambda e: None, imports._is_type_checking)
-    for pos in imports._import_words(source):
+    lines = importlines.Lines(source, [], lambda e: None, classify.is_type_checking)
+    for pos in parse.import_words(source):
         start = source.rfind("\n", 0, pos) + 1
         assert lines.kind_at(start, 4)[0] == "production"
     assert lines.budget > 1000  # far fewer line visits than lines x imports

@@ -15,8 +15,12 @@ import pytest
 from packaging.requirements import InvalidRequirement, Requirement
 
 from deploycheck.errors import CheckError
+from deploycheck.imports import classify, parse, providers
 from deploycheck.imports import collect as imports
-from deploycheck.imports.collect import Import, ImportScan, collect, resolve
+from deploycheck.imports.classify import Import
+from deploycheck.imports.collect import ImportScan, collect
+from deploycheck.imports.providers import resolve
+from deploycheck.repo.repository import Repository
 from deploycheck.runtime import stdlib
 
 DATA = Path(__file__).parent / "data"
@@ -32,9 +36,9 @@ def metadata() -> dict[str, list[str]]:
         if dist.startswith("_"):
             continue
         if "record" in entry:
-            out[dist] = imports.modules_from_record("\n".join(entry["record"]))
+            out[dist] = providers.modules_from_record("\n".join(entry["record"]))
         else:
-            out[dist] = imports.modules_from_top_level(entry["top_level"])
+            out[dist] = providers.modules_from_top_level(entry["top_level"])
     return out
 
 
@@ -53,7 +57,7 @@ def declared_in(path: Path) -> set[str]:
 
 def verdicts_for(
     scan: ImportScan, python: str, declared: set[str], transitive: set[str] = frozenset()
-) -> list[imports.Verdict]:
+) -> list[providers.ImportVerdict]:
     pinned = {d.lower().replace("_", "-").replace(".", "-") for d in declared | transitive}
     provided: Mapping[str, list[str]] = {d: m for d, m in PROVIDED.items() if d in pinned}
     return resolve(scan, python=python, provided=provided, declared=declared, transitive=transitive)
@@ -88,7 +92,7 @@ def test_corpus_layout(layout: str) -> None:
     folder = CORPUS / layout
     expected = json.loads((folder / "expected.json").read_text())
     app = folder / expected["app"]
-    scan = collect(app, folder, python=expected["python"])
+    scan = collect(app, Repository.at(folder), python=expected["python"])
     assert scan.files > 0
     reqs = app / "requirements.txt" if (app / "requirements.txt").exists() else folder / "requirements.txt"
     verdicts = verdicts_for(scan, expected["python"], declared_in(reqs), set(expected["transitive"]))
@@ -101,20 +105,20 @@ def test_corpus_layout(layout: str) -> None:
     assert findings == want
     assert len(scan.problems) == expected["problems"], scan.problems
     # The fast path finds exactly what parsing every file whole finds.
-    whole = collect(app, folder, python=expected["python"], whole=True)
+    whole = collect(app, Repository.at(folder), python=expected["python"], whole=True)
     assert sorted(scan.imports, key=repr) == sorted(whole.imports, key=repr)
 
 
 def test_corpus_display_paths_are_from_the_repository_root() -> None:
     folder = CORPUS / "monorepo-subfolder"
-    scan = collect(folder / "apps/dashboard", folder, python="3.12")
+    scan = collect(folder / "apps/dashboard", Repository.at(folder), python="3.12")
     assert {i.file for i in scan.imports} == {"apps/dashboard/app.py", "apps/dashboard/components.py"}
     assert {"shared", "components"} <= scan.local
 
 
 def test_notebook_cells_skip_magics_and_shell_lines() -> None:
     folder = CORPUS / "notebook-analysis"
-    scan = collect(folder, folder, python="3.12")
+    scan = collect(folder, Repository.at(folder), python="3.12")
     found = [(i.module, i.cell, i.line) for i in scan.imports]
     assert found == [("pandas", 2, 4), ("matplotlib.pyplot", 2, 5), ("helpers", 4, 4)]
     assert scan.imports[0].where() == "analysis.ipynb:cell 2:4"
@@ -186,7 +190,7 @@ from .pkg import rel_b
             "docs/conf.py": "import tool_b\n",
         },
     )
-    scan = collect(tmp_path, tmp_path, python="3.12")
+    scan = collect(tmp_path, Repository.at(tmp_path), python="3.12")
     got = kinds(scan)
     for dotted, kind in got.items():
         prefix = dotted.lstrip(".").split("_")[0]
@@ -216,13 +220,13 @@ def test_version_conditions_are_judged_for_the_deploy_python(
         tmp_path,
         {"app.py": "import sys\nif sys.version_info >= (3, 11):\n    import tomllib\nelse:\n    import tomli\n"},
     )
-    got = kinds(collect(tmp_path, tmp_path, python=python))
+    got = kinds(collect(tmp_path, Repository.at(tmp_path), python=python))
     assert got == {"sys": "production", "tomllib": tomllib, "tomli": tomli}
 
 
 def test_a_micro_version_condition_is_undecided_so_both_branches_count(tmp_path: Path) -> None:
     write(tmp_path, {"app.py": "import sys\nif sys.version_info >= (3, 12, 4):\n    import a\nelse:\n    import b\n"})
-    got = kinds(collect(tmp_path, tmp_path, python="3.12"))
+    got = kinds(collect(tmp_path, Repository.at(tmp_path), python="3.12"))
     assert got["a"] == got["b"] == "production"
 
 
@@ -240,7 +244,7 @@ def test_local_names(tmp_path: Path) -> None:
         },
     )
     (tmp_path / "venv/pyvenv.cfg").write_text("home = /usr\n")
-    scan = collect(tmp_path / "app", tmp_path, python="3.12")
+    scan = collect(tmp_path / "app", Repository.at(tmp_path), python="3.12")
     assert {"helpers", "core", "rootmod", "nspkg", "ext", "main", "__future__"} <= scan.local
     assert "requests" not in scan.local
     assert verdicts_for(scan, "3.12", set()) == []
@@ -265,7 +269,7 @@ def test_local_names(tmp_path: Path) -> None:
 )
 def test_import_names_map_to_distributions_from_metadata(tmp_path: Path, source: str, dist: str) -> None:
     write(tmp_path, {"app.py": source + "\n"})
-    scan = collect(tmp_path, tmp_path, python="3.12")
+    scan = collect(tmp_path, Repository.at(tmp_path), python="3.12")
     everything = {"google-cloud-core", "google-api-core", "protobuf", "googleapis-common-protos", "types-pyyaml"}
     (verdict,) = verdicts_for(scan, "3.12", {dist}, everything)
     assert (verdict.status, verdict.dist) == ("declared", dist)
@@ -273,7 +277,7 @@ def test_import_names_map_to_distributions_from_metadata(tmp_path: Path, source:
 
 def test_cv2_is_provided_by_either_opencv(tmp_path: Path) -> None:
     write(tmp_path, {"app.py": "import cv2\n"})
-    scan = collect(tmp_path, tmp_path, python="3.12")
+    scan = collect(tmp_path, Repository.at(tmp_path), python="3.12")
     (verdict,) = verdicts_for(scan, "3.12", {"opencv-python"})
     assert (verdict.status, verdict.dist) == ("declared", "opencv-python")
 
@@ -281,7 +285,7 @@ def test_cv2_is_provided_by_either_opencv(tmp_path: Path) -> None:
 def test_a_shared_namespace_folder_does_not_provide_its_other_packages(tmp_path: Path) -> None:
     # google/cloud is a folder many distributions install into: having storage and core is not having bigquery.
     write(tmp_path, {"app.py": "from google.cloud import bigquery\n"})
-    scan = collect(tmp_path, tmp_path, python="3.12")
+    scan = collect(tmp_path, Repository.at(tmp_path), python="3.12")
     (verdict,) = verdicts_for(scan, "3.12", {"google-cloud-storage"}, {"google-cloud-core"})
     assert (verdict.status, verdict.dist) == ("missing", None)
 
@@ -299,15 +303,15 @@ def test_modules_from_record() -> None:
             "_ext.cpython-312-x86_64-linux-gnu.so,,",
         ]
     )
-    assert imports.modules_from_record(record) == ["_ext", "ns.sub.leaf", "purepkg.mod"]
-    assert imports.modules_from_top_level("bs4\n\ngoogle/cloud\nnot-a-name\n") == ["bs4", "google.cloud"]
+    assert providers.modules_from_record(record) == ["_ext", "ns.sub.leaf", "purepkg.mod"]
+    assert providers.modules_from_top_level("bs4\n\ngoogle/cloud\nnot-a-name\n") == ["bs4", "google.cloud"]
 
 
 def test_missing_and_transitive_and_fallbacks(tmp_path: Path) -> None:
     write(
         tmp_path, {"app.py": "import pandas\nimport psycopg2\nimport tomllib\nimport MySQLdb\nimport nothing_at_all\n"}
     )
-    scan = collect(tmp_path, tmp_path, python="3.10")
+    scan = collect(tmp_path, Repository.at(tmp_path), python="3.10")
     got = {v.imp.module: v for v in verdicts_for(scan, "3.10", {"streamlit", "psycopg2"}, {"pandas"})}
     assert (got["pandas"].status, got["pandas"].dist) == ("transitive", "pandas")
     # psycopg2 has no metadata here (sdist only): a pinned distribution of the same name provides it.
@@ -319,7 +323,7 @@ def test_missing_and_transitive_and_fallbacks(tmp_path: Path) -> None:
 
 def test_removed_modules_per_target(tmp_path: Path) -> None:
     write(tmp_path, {"app.py": "import imp\nimport imghdr\nimport sre_parse\n"})
-    scan = collect(tmp_path, tmp_path, python="3.11")
+    scan = collect(tmp_path, Repository.at(tmp_path), python="3.11")
     assert verdicts_for(scan, "3.11", set()) == []
     on_312 = {v.imp.module: v.removed for v in verdicts_for(scan, "3.12", set())}
     assert on_312 == {"imp": (12, "importlib")}
@@ -358,7 +362,7 @@ def test_stdlib_refuses_unknown_versions(bad: str) -> None:
     with pytest.raises(ValueError):
         stdlib.stdlib_modules(bad)
     with pytest.raises(CheckError):
-        collect(Path(__file__).parent, Path(__file__).parent, python=bad)
+        collect(Path(__file__).parent, Repository.at(Path(__file__).parent), python=bad)
 
 
 def test_removed_table_agrees_with_stdlib_list() -> None:
@@ -404,7 +408,7 @@ def test_bad_files_are_problems_not_crashes(tmp_path: Path, monkeypatch: pytest.
             "fine.py": "import fine\n",
         },
     )
-    scan = collect(tmp_path, tmp_path, python="3.12")
+    scan = collect(tmp_path, Repository.at(tmp_path), python="3.12")
     problems = {p.file: p for p in scan.problems}
     assert set(problems) == {"py2.py", "big.py", "garbage.py", "nul.py", "deep.py", "nb.ipynb", "nb2.ipynb"}
     assert problems["py2.py"].line == 2 and "cannot parse" in problems["py2.py"].message
@@ -417,17 +421,17 @@ def test_symlinks_out_of_the_repository_are_not_followed(tmp_path: Path) -> None
     repo = write(tmp_path / "repo", {"app.py": "import flask\n"})
     os.symlink(outside / "secret.py", repo / "link.py")
     os.symlink(outside / "pkg", repo / "linkdir")
-    scan = collect(repo, repo, python="3.12")
+    scan = collect(repo, Repository.at(repo), python="3.12")
     assert {i.module for i in scan.imports} == {"flask"}
     assert [p.file for p in scan.problems] == ["link.py"]
     with pytest.raises(CheckError):
-        collect(repo / "linkdir", repo, python="3.12")
+        collect(repo / "linkdir", Repository.at(repo), python="3.12")
 
 
 def test_file_count_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(imports, "MAX_FILES", 3)
     write(tmp_path, {f"m{n}.py": f"import dep{n}\n" for n in range(6)})
-    scan = collect(tmp_path, tmp_path, python="3.12")
+    scan = collect(tmp_path, Repository.at(tmp_path), python="3.12")
     assert scan.files == 3 and len(scan.imports) == 3
     assert "stopped after 3 files" in scan.problems[0].message
 
@@ -435,7 +439,7 @@ def test_file_count_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_string_scanner_is_linear_on_quote_soup() -> None:
     # Adversarial text for the triple-quote scanner: it must finish (no catastrophic backtracking).
     soup = ("'\"\\#\n" * 50_000) + "import x\n"
-    pieces = imports._pieces(soup)
+    pieces = parse.statement_pieces(soup)
     assert pieces is not None
 
 
@@ -449,11 +453,11 @@ def test_fast_path_equals_whole_parse_on_real_code() -> None:
     assert len(files) > 250
     differ = []
     for path in files:
-        source = imports._decode(path.read_bytes())
-        fast = imports._Collector(imports._Target(12), path.name, "production", None, 0)
-        whole = imports._Collector(imports._Target(12), path.name, "production", None, 0)
-        imports._parse_source(source, whole, whole=True)
-        imports._parse_source(source, fast, whole=False)
+        source = parse.decode_source(path.read_bytes())
+        fast = classify.Collector(classify.Target(12), path.name, "production", None, 0)
+        whole = classify.Collector(classify.Target(12), path.name, "production", None, 0)
+        parse.parse_source(source, whole, whole=True)
+        parse.parse_source(source, fast, whole=False)
         if sorted(fast.found, key=repr) != sorted(whole.found, key=repr):
             differ.append(path.name)
     assert differ == []
@@ -461,7 +465,7 @@ def test_fast_path_equals_whole_parse_on_real_code() -> None:
 
 def test_imports_in_strings_and_docstrings_are_not_imports(tmp_path: Path) -> None:
     folder = CORPUS / "docstrings-and-strings"
-    scan = collect(folder, folder, python="3.12")
+    scan = collect(folder, Repository.at(folder), python="3.12")
     assert [(i.module, i.line) for i in scan.imports] == [("flask", 6), ("json", 18)]
 
 

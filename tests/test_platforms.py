@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import datetime
 
 import pytest
-from conftest import write
+from conftest import ROOT, run_check, write
 
+from deploycheck.repo.repository import Repository
 from deploycheck.runtime import platforms
 
 
@@ -37,7 +40,7 @@ from deploycheck.runtime import platforms
 )
 def test_infer_each_platform(tmp_path, files, expected, evidence):
     write(tmp_path, files)
-    pid, path, reason = platforms.infer(tmp_path, tmp_path)
+    pid, path, reason = platforms.infer(tmp_path, Repository.at(tmp_path))
     assert pid == expected and reason
     assert (path.name if path else None) == evidence
 
@@ -52,23 +55,23 @@ def test_monorepo_apps_have_their_own_platform(tmp_path):
             "worker/fly.toml": 'app = "worker"\n',
         },
     )
-    assert platforms.infer(tmp_path / "dashboard", tmp_path)[0] == "streamlit-cloud"
-    assert platforms.infer(tmp_path / "worker", tmp_path)[0] == "fly"
-    pid, path, reason = platforms.infer(tmp_path / "api", tmp_path)
+    assert platforms.infer(tmp_path / "dashboard", Repository.at(tmp_path))[0] == "streamlit-cloud"
+    assert platforms.infer(tmp_path / "worker", Repository.at(tmp_path))[0] == "fly"
+    pid, path, reason = platforms.infer(tmp_path / "api", Repository.at(tmp_path))
     assert (pid, path, reason) == ("heroku", tmp_path / "Procfile", "a Procfile (Heroku) in the repository root")
 
 
 def test_infer_from_a_file_list_reads_names_not_the_disk(tmp_path):
     # Names alone: nothing exists on disk, the caller's scan says what the repository holds.
     files = [tmp_path / "svc" / "fly.toml", tmp_path / "web" / ".streamlit" / "config.toml"]
-    assert platforms.infer(tmp_path / "svc", tmp_path, files)[0] == "fly"
-    assert platforms.infer(tmp_path / "web", tmp_path, files)[0] == "streamlit-cloud"
-    assert platforms.infer(tmp_path / "other", tmp_path, files)[0] == "generic"
+    assert platforms.infer(tmp_path / "svc", Repository.at(tmp_path), files)[0] == "fly"
+    assert platforms.infer(tmp_path / "web", Repository.at(tmp_path), files)[0] == "streamlit-cloud"
+    assert platforms.infer(tmp_path / "other", Repository.at(tmp_path), files)[0] == "generic"
 
 
 def test_a_huge_requirements_file_is_not_read(tmp_path):
     write(tmp_path, {"requirements.txt": "flask\n" * 200_000 + "streamlit\n"})
-    assert platforms.infer(tmp_path, tmp_path)[0] == "generic"
+    assert platforms.infer(tmp_path, Repository.at(tmp_path))[0] == "generic"
 
 
 def test_tables_are_dated_sourced_and_consistent():
@@ -99,3 +102,33 @@ def test_tables_are_dated_sourced_and_consistent():
 def test_image_variants(tag, compiler, musl):
     variant = platforms.image_variant(tag)
     assert (variant.compiler, variant.musl) == (compiler, musl)
+
+
+def test_no_platform_id_is_compared_outside_the_table():
+    """Platform behaviour is data: a check asks the table (reads_packages_txt, secrets_store...), never the id."""
+    ids = set(platforms.PLATFORMS)
+    sources = [*(ROOT / "deploycheck").rglob("*.py"), *(ROOT / "checks").glob("*.py")]
+    found = [
+        f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}"
+        for path in sources
+        if path.name != "platforms.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and node.value in ids
+    ]
+    assert found == []
+
+
+def test_a_platform_behaves_as_its_table_says(tmp_path, monkeypatch):
+    folder = write(
+        tmp_path / "app",
+        {
+            "render.yaml": "services: []\n",
+            "requirements.txt": "opencv-python==4.10.0.84\n",
+            ".python-version": "3.12\n",
+        },
+    )
+    assert run_check(folder, "--select", "DC308")[1]["findings"] == []  # Render installs no apt packages
+    render = platforms.get("render")
+    monkeypatch.setitem(platforms.PLATFORMS, "render", dataclasses.replace(render, reads_packages_txt=True))
+    (finding,) = run_check(folder, "--select", "DC308")[1]["findings"]
+    assert finding["path"] == "requirements.txt" and "which Render does not have" in finding["message"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import write
 
+from deploycheck.repo.repository import Repository
 from deploycheck.runtime import detect as runtime
 
 
@@ -29,49 +30,49 @@ from deploycheck.runtime import detect as runtime
 )
 def test_exact_declarations(tmp_path, name, text, version):
     write(tmp_path, {name: text})
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None)
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None)
     assert (rt.python, rt.source, rt.exact) == (version, name, True)
     assert rt.source_line and rt.source_line >= 1
 
 
 def test_explicit_version_wins(tmp_path):
     write(tmp_path, {".python-version": "3.9\n"})
-    rt = runtime.detect(tmp_path, tmp_path, explicit="3.12", header_python=None)
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit="3.12", header_python=None)
     assert (rt.python, rt.source) == ("3.12", "--python-version")
 
 
 def test_stale_runtime_txt_beside_dockerfile_is_a_conflict(tmp_path):
     write(tmp_path, {"runtime.txt": "python-3.7.17\n", "Dockerfile": "FROM python:3.11-slim\n"})
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None)
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None)
     assert (rt.python, rt.source) == ("3.11", "Dockerfile")
     assert [(c.version, c.path.name) for c in rt.conflicts] == [("3.7.17", "runtime.txt")]
 
 
 def test_app_folder_before_repo_root(tmp_path):
     write(tmp_path, {".python-version": "3.9\n", "backend/Dockerfile": "FROM python:3.12\n"})
-    rt = runtime.detect(tmp_path / "backend", tmp_path, explicit=None, header_python=None)
+    rt = runtime.detect(tmp_path / "backend", Repository.at(tmp_path), explicit=None, header_python=None)
     assert (rt.python, rt.source) == ("3.12", "backend/Dockerfile")
-    rt = runtime.detect(tmp_path / "frontend", tmp_path, explicit=None, header_python=None)
+    rt = runtime.detect(tmp_path / "frontend", Repository.at(tmp_path), explicit=None, header_python=None)
     assert (rt.python, rt.source) == ("3.9", ".python-version")
 
 
 def test_requires_python_range_is_inferred_and_says_why(tmp_path):
     write(tmp_path, {"pyproject.toml": '[project]\nname = "a"\nrequires-python = ">=3.9,<3.12"\n'})
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None)
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None)
     assert (rt.python, rt.exact, rt.source) == ("3.11", False, "pyproject.toml")
     assert "inferred from requires-python" in rt.reason
 
 
 def test_nothing_declared_uses_header_then_default(tmp_path):
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python="3.10")
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python="3.10")
     assert (rt.python, rt.exact, rt.source) == ("3.10", False, "the lock's header")
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None)
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None)
     assert rt.source == "default" and not rt.exact
 
 
 def test_unreadable_declarations_are_skipped(tmp_path):
     write(tmp_path, {".python-version": "system\n", "app.yaml": "runtime: [broken\n", "runtime.txt": "3.12\n"})
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None)
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None)
     assert (rt.python, rt.source) == ("3.12", "runtime.txt")
 
 
@@ -102,7 +103,7 @@ def test_unreadable_declarations_are_skipped(tmp_path):
 )
 def test_more_declaration_forms(tmp_path, name, text, version):
     write(tmp_path, {name: text})
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None)
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None)
     assert (rt.python, rt.source, rt.exact, rt.unusable) == (version, name, True, [])
 
 
@@ -135,7 +136,7 @@ def test_more_declaration_forms(tmp_path, name, text, version):
 )
 def test_unusable_declarations_name_file_line_and_why(tmp_path, name, text, line, why):
     write(tmp_path, {name: text})
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None)
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None)
     assert rt.source == "default" and not rt.exact  # an unusable declaration is never silently "ready"
     (bad,) = rt.unusable
     assert bad.path.name == name and bad.line == line and why in bad.why and bad.fix
@@ -143,16 +144,16 @@ def test_unusable_declarations_name_file_line_and_why(tmp_path, name, text, line
 
 def test_unusable_pyproject(tmp_path):
     write(tmp_path, {"pyproject.toml": '[project]\nname = "a"\nrequires-python = ">=4"\n'})
-    (bad,) = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None).unusable
+    (bad,) = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None).unusable
     assert (bad.line, bad.text) == (3, 'requires-python = ">=4"') and "allows no CPython release" in bad.why
     write(tmp_path, {"pyproject.toml": '[project\nname = "a"\n'})
-    (bad,) = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None).unusable
+    (bad,) = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None).unusable
     assert "is not valid TOML" in bad.why and bad.line == 1
 
 
 def test_unusable_beside_a_usable_one_is_still_reported(tmp_path):
     write(tmp_path, {".python-version": "pypy3.10\n", "Dockerfile": "FROM python:3.12-slim\n"})
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None)
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None)
     assert (rt.python, rt.source) == ("3.12", "Dockerfile") and rt.declaration and rt.declaration.image == "3.12-slim"
     assert [b.path.name for b in rt.unusable] == [".python-version"]
 
@@ -160,12 +161,12 @@ def test_unusable_beside_a_usable_one_is_still_reported(tmp_path):
 def test_hostile_files_are_bounded(tmp_path):
     big = tmp_path / "big"
     write(big, {".python-version": "3.12\n" + "x" * 10_000_000})
-    (bad,) = runtime.detect(big, big, explicit=None, header_python=None).unusable
+    (bad,) = runtime.detect(big, Repository.at(big), explicit=None, header_python=None).unusable
     assert "over the" in bad.why
     junk = tmp_path / "junk"
     junk.mkdir()
     (junk / "runtime.txt").write_bytes(b"\x00\xff\xfe" * 1000)
-    (bad,) = runtime.detect(junk, junk, explicit=None, header_python=None).unusable
+    (bad,) = runtime.detect(junk, Repository.at(junk), explicit=None, header_python=None).unusable
     assert "binary" in bad.why
 
     def laughs(levels: str) -> str:
@@ -175,10 +176,12 @@ def test_hostile_files_are_bounded(tmp_path):
 
     # The classic billion laughs (9 levels of 9): read without expanding it.
     write(tmp_path / "lol", {"environment.yml": laughs("abcdefghi")})
-    rt = runtime.detect(tmp_path / "lol", tmp_path / "lol", explicit=None, header_python=None)
+    rt = runtime.detect(tmp_path / "lol", Repository.at(tmp_path / "lol"), explicit=None, header_python=None)
     assert (rt.python, rt.source, rt.unusable) == ("3.11", "environment.yml", [])
     write(tmp_path / "bomb", {"environment.yml": laughs("abcdefghijklmn")})
-    (bad,) = runtime.detect(tmp_path / "bomb", tmp_path / "bomb", explicit=None, header_python=None).unusable
+    (bad,) = runtime.detect(
+        tmp_path / "bomb", Repository.at(tmp_path / "bomb"), explicit=None, header_python=None
+    ).unusable
     assert "YAML aliases" in bad.why
 
 
@@ -191,7 +194,7 @@ def test_symlink_and_fifo_are_not_read(tmp_path):
     repo.mkdir()
     (repo / ".python-version").symlink_to(outside)
     os.mkfifo(repo / "runtime.txt")
-    rt = runtime.detect(repo, repo, explicit=None, header_python=None)
+    rt = runtime.detect(repo, Repository.at(repo), explicit=None, header_python=None)
     assert rt.source == "default"
     assert {b.path.name: b.why for b in rt.unusable} == {
         "runtime.txt": "runtime.txt is not a regular file",
@@ -238,7 +241,7 @@ def test_symlink_and_fifo_are_not_read(tmp_path):
 )
 def test_weak_sources_are_inferred_with_file_and_line(tmp_path, files, version, source, line):
     write(tmp_path, files)
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python="3.9")
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python="3.9")
     assert (rt.python, rt.source, rt.source_line, rt.exact) == (version, source, line, False)
     assert "inferred from" in rt.reason and f"{source}:{line}" in rt.reason
 
@@ -248,7 +251,7 @@ def test_weak_sources_do_not_override_an_exact_declaration(tmp_path):
         tmp_path,
         {".python-version": "3.12\n", "docker/Dockerfile": "FROM python:3.14\n", "tox.ini": "[tox]\nenvlist = py313\n"},
     )
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None)
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None)
     assert (rt.python, rt.exact) == ("3.12", True)
 
 
@@ -259,20 +262,22 @@ def test_heroku_reads_runtime_txt_before_python_version(tmp_path):
     write(
         tmp_path, {"Procfile": "web: gunicorn app:app\n", "runtime.txt": "python-3.11.9\n", ".python-version": "3.13\n"}
     )
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None, platform="auto")
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None, platform="auto")
     assert (rt.platform, rt.python, rt.source) == ("heroku", "3.11.9", "runtime.txt")
     assert [(c.version, c.path.name) for c in rt.conflicts] == [("3.13", ".python-version")]
 
 
 def test_heroku_rejects_forms_other_platforms_accept(tmp_path):
     write(tmp_path, {".python-version": "python-3.12\n", "runtime.txt": "3.12\n"})
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None, platform="heroku")
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None, platform="heroku")
     assert rt.source == "default" and rt.python == "3.14"  # Heroku's default for new apps
     assert {b.path.name: b.why for b in rt.unusable} == {
         "runtime.txt": "Heroku's runtime.txt needs the python- prefix (and is deprecated)",
         ".python-version": "Heroku's .python-version takes 3.N or 3.N.N only",
     }
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None)  # unknown platform: both fine
+    rt = runtime.detect(
+        tmp_path, Repository.at(tmp_path), explicit=None, header_python=None
+    )  # unknown platform: both fine
     assert (rt.python, rt.unusable) == ("3.12", [])
 
 
@@ -281,11 +286,11 @@ def test_streamlit_ignores_runtime_txt_and_files_are_only_hints(tmp_path):
         tmp_path,
         {"streamlit_app.py": "", "requirements.txt": "streamlit==1.40.0\npandas\n", "runtime.txt": "python-3.9\n"},
     )
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None, platform="auto")
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None, platform="auto")
     assert (rt.platform, rt.python, rt.source, rt.exact) == ("streamlit-cloud", "3.12", "default", False)
     assert [d.path.name for d in rt.ignored] == ["runtime.txt"]
     write(tmp_path, {".python-version": "3.11\n"})
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None, platform="auto")
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None, platform="auto")
     assert (rt.python, rt.source, rt.exact) == ("3.11", ".python-version", False)
     assert "deploy dialog" in rt.reason
 
@@ -295,10 +300,10 @@ def test_render_python_version_must_be_full(tmp_path):
         "services:\n  - type: web\n    runtime: python\n    envVars:\n      - key: PYTHON_VERSION\n        value: {v}\n"
     )
     write(tmp_path, {"render.yaml": blueprint.format(v="3.13.4"), ".python-version": "3.12\n"})
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None, platform="auto")
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None, platform="auto")
     assert (rt.platform, rt.python, rt.source, rt.source_line) == ("render", "3.13.4", "render.yaml", 6)
     write(tmp_path, {"render.yaml": blueprint.format(v="3.13")})
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None, platform="render")
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None, platform="render")
     assert (rt.python, rt.source) == ("3.12", ".python-version")
     assert "must be a full version" in rt.unusable[0].why
 
@@ -307,28 +312,28 @@ def test_render_python_version_must_be_full(tmp_path):
     ("platform", "default"), [("heroku", "3.14"), ("render", "3.14"), ("railway", "3.13"), ("streamlit-cloud", "3.12")]
 )
 def test_platform_defaults_when_nothing_declares(tmp_path, platform, default):
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None, platform=platform)
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None, platform=platform)
     assert (rt.python, rt.source, rt.platform) == (default, "default", platform)
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python="3.10", platform=platform)
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python="3.10", platform=platform)
     assert rt.python == "3.10"  # the lock header comes before the platform's default
 
 
 def test_generic_default_is_no_longer_3_12(tmp_path):
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None)
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None)
     assert (rt.python, rt.source) == (runtime.GENERIC_DEFAULT, "default") and runtime.GENERIC_DEFAULT == "3.14"
 
 
 def test_railway_order(tmp_path):
     write(tmp_path, {"railway.json": "{}", "runtime.txt": "python-3.11\n", ".tool-versions": "python 3.12.1\n"})
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None, platform="auto")
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None, platform="auto")
     assert (rt.platform, rt.python, rt.source) == ("railway", "3.12.1", ".tool-versions")
 
 
 def test_requires_python_range_prefers_the_platform_default(tmp_path):
     write(tmp_path, {"pyproject.toml": '[project]\nname = "a"\nrequires-python = ">=3.10"\n'})
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None, platform="railway")
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python=None, platform="railway")
     assert (rt.python, rt.exact) == ("3.13", False) and "platform's default" in rt.reason
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python="3.11", platform="railway")
+    rt = runtime.detect(tmp_path, Repository.at(tmp_path), explicit=None, header_python="3.11", platform="railway")
     assert rt.python == "3.11" and "lock's own Python" in rt.reason
 
 
@@ -408,11 +413,15 @@ def test_lock_python_none_without_evidence_and_header_wins(tmp_path):
 def test_lock_made_for_another_python_is_said_not_blamed(tmp_path):
     lock = _lock(tmp_path, UV_HEADER + "flask==3.1.0\nlegacy-cgi==2.6.2\n")
     write(tmp_path, {"requirements.in": "flask\n", "streamlit_app.py": ""})
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None, platform="streamlit-cloud", lock=lock)
+    rt = runtime.detect(
+        tmp_path, Repository.at(tmp_path), explicit=None, header_python=None, platform="streamlit-cloud", lock=lock
+    )
     # Nothing declares: the lock's pins are the best evidence, ahead of the platform's default.
     assert (rt.python, rt.source, rt.source_line) == ("3.15", "requirements.txt", 4)
     write(tmp_path, {".python-version": "3.12\n"})
-    rt = runtime.detect(tmp_path, tmp_path, explicit=None, header_python=None, platform="streamlit-cloud", lock=lock)
+    rt = runtime.detect(
+        tmp_path, Repository.at(tmp_path), explicit=None, header_python=None, platform="streamlit-cloud", lock=lock
+    )
     assert rt.python == "3.12" and not rt.exact
     (note,) = rt.notes
     assert "looks made for Python >= 3.13" in note and "legacy-cgi (line 4)" in note and "only assumed" in note

@@ -31,8 +31,7 @@ from deploycheck.index.targettags import Target
 from deploycheck.locks import markers
 from deploycheck.locks.indexes import FIND_LINKS, NO_INDEX, PYPI, IndexSources
 from deploycheck.locks.model import Lock, Pin
-from deploycheck.project.apps import App
-from deploycheck.project.scan import Project
+from deploycheck.project.apps import App, Project
 from deploycheck.report.model import Problem
 from deploycheck.runtime import platforms
 from deploycheck.settings import Settings

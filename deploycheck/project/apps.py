@@ -8,14 +8,14 @@ detects a runtime or walks the tree again.
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from deploycheck.locks.model import Lock
 from deploycheck.project import filenames
-from deploycheck.project.scan import SKIP_DIRS, LockPair, Project, rel
-from deploycheck.repo import folders, safefs
+from deploycheck.project.scan import LockPair, Scanned
+from deploycheck.repo import safefs
+from deploycheck.repo.repository import Repository
 from deploycheck.runtime import detect as runtime
 from deploycheck.runtime import platforms
 from deploycheck.settings import Settings
@@ -23,13 +23,13 @@ from deploycheck.settings import Settings
 # Folders that hold an app's requirement files without being the app.
 REQUIREMENT_FOLDERS = {"requirements", "reqs", "requirements.d", "deps", "dependencies"}
 DEPENDENCY_FILES = ("requirements.txt", "Pipfile", "Pipfile.lock", "uv.lock", "poetry.lock", "environment.yml")
-MAX_FILES = 200_000  # a tree walk is bounded whatever the repository holds
+MAX_ENTRIES = 200_000  # a tree walk is bounded whatever the repository holds
 
 
 @dataclass
 class App:
     folder: Path  # absolute
-    root: Path  # the checked root, absolute
+    repo: Repository  # the checked root and the boundary: every file of the app is read through it
     display: str  # relative to the checked root; "." for the root itself
     runtime: runtime.Runtime
     locks: list[LockPair] = field(default_factory=list)
@@ -39,6 +39,16 @@ class App:
     platform_evidence: str = ""  # the file (and why) the platform was inferred from
     nested: list[Path] = field(default_factory=list)  # other apps' folders inside this one: not this app's files
 
+    @property
+    def root(self) -> Path:
+        """The checked folder."""
+        return self.repo.root
+
+    @property
+    def platform_of(self) -> platforms.Platform | None:
+        """The deploy platform's table, when one was given or inferred."""
+        return platforms.get(self.platform) if self.platform else None
+
     def requirement_files(self) -> list[Lock]:
         """Every requirements file of the app the deploy or its lock workflow reads, locks first."""
         return [pair.lock for pair in self.locks] + self.plain
@@ -46,10 +56,10 @@ class App:
     def installed_file(self) -> Path | None:
         """The dependency file the app's platform installs from, when the platform picks the first of its
         list by name and the app's folder has one; None when it cannot be told (Docker, an unknown platform)."""
-        plat = platforms.get(self.platform) if self.platform else None
+        plat = self.platform_of
         if plat is None or not plat.first_file_wins:
             return None
-        names = {name for name, is_dir in folders.listing(self.folder).items() if not is_dir}
+        names = {name for name, is_dir in self.repo.listing(self.folder).items() if not is_dir}
         chosen = next((n for n in plat.dependency_files if n in names and n != "pyproject.toml"), None)
         return self.folder / chosen if chosen else None
 
@@ -57,57 +67,59 @@ class App:
         return {"path": self.display, "runtime": self.runtime.to_json(), "platform": self.platform}
 
 
-def app_folder(path: Path, root: Path) -> Path:
+@dataclass
+class Project(Scanned):
+    """The whole project: what the scan found, and the apps built once from it."""
+
+    apps: list[App] = field(default_factory=list)
+
+
+def app_folder(path: Path, repo: Repository) -> Path:
     folder = path.parent
-    if folder.name in REQUIREMENT_FOLDERS and folder != root and root in folder.parents:
+    if folder.name in REQUIREMENT_FOLDERS and folder != repo.root and repo.root in folder.parents:
         return folder.parent
     return folder
 
 
-def _has_dependencies(pyproject: Path, root: Path) -> bool:
+def _has_dependencies(pyproject: Path, repo: Repository) -> bool:
     try:
-        head = safefs.read_bytes(pyproject, root, cap=2 * 1024 * 1024)  # never a FIFO, never a link out
+        head = repo.read_bytes(pyproject, cap=2 * 1024 * 1024)  # never a FIFO, never a link out
     except (OSError, safefs.UnsafePath):
         return False
     return b"dependencies" in head or b"[tool.poetry" in head
 
 
-def _dependency_folders(root: Path) -> dict[Path, set[str]]:
+def _dependency_folders(repo: Repository) -> dict[Path, set[str]]:
     """Folders with dependency files other than requirements*.txt (those the scan already found)."""
     found: dict[Path, set[str]] = {}
-    seen = 0
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not os.path.isfile(os.path.join(folder, d, "pyvenv.cfg"))]
-        seen += len(files)
-        if seen > MAX_FILES:
-            break
+    for folder, files in repo.walk(repo.root, max_entries=MAX_ENTRIES):
         # A misspelled requirements file makes an app too, so that the checks can say why nothing is installed.
         names = {
             f
             for f in files
             if f in DEPENDENCY_FILES or f == "pyproject.toml" or filenames.misspelling_of(f) == "requirements.txt"
         }
-        if "pyproject.toml" in names and not _has_dependencies(Path(folder, "pyproject.toml"), root):
+        if "pyproject.toml" in names and not _has_dependencies(folder / "pyproject.toml", repo):
             names.discard("pyproject.toml")
         if names:
-            found[Path(folder)] = names
+            found[folder] = names
     return found
 
 
-def build(project: Project, settings: Settings) -> list[App]:
+def build(scanned: Scanned, settings: Settings) -> Project:
     """Group what the scan found into apps, then detect each app's platform and runtime once."""
-    root = project.root
+    repo = scanned.repo
     found: dict[Path, tuple[list[LockPair], list[Lock], set[str]]] = {}
 
     def entry(folder: Path) -> tuple[list[LockPair], list[Lock], set[str]]:
         return found.setdefault(folder, ([], [], set()))
 
-    for pair in project.locks:
-        entry(app_folder(pair.path, root))[0].append(pair)
-    for req in project.plain:
-        entry(app_folder(req.path, root))[1].append(req)
+    for pair in scanned.locks:
+        entry(app_folder(pair.path, repo))[0].append(pair)
+    for req in scanned.plain:
+        entry(app_folder(req.path, repo))[1].append(req)
     # Without --lockfile, folders whose only dependency files are Pipfile, uv.lock and the like are apps too.
-    others = {app_folder(folder / "x", root): names for folder, names in _dependency_folders(root).items()}
+    others = {app_folder(folder / "x", repo): names for folder, names in _dependency_folders(repo).items()}
     if not settings.lockfiles:
         for folder, names in others.items():
             entry(folder)[2].update(names)
@@ -116,19 +128,20 @@ def build(project: Project, settings: Settings) -> list[App]:
         lock = locks[0].lock if locks else (plain[0] if plain else None)
         rt = runtime.detect(
             folder,
-            root,
+            repo,
             explicit=settings.python_version,
             header_python=next((p.lock.python for p in locks if p.lock.python), None),
             platform=settings.platform,
             lock=lock,
         )
         files = names | {name for name in DEPENDENCY_FILES if (folder / name).is_file()}
-        app = App(folder, root, rel(folder, root), rt, locks, plain, files, rt.platform, rt.platform_reason)
+        app = App(folder, repo, repo.display(folder), rt, locks, plain, files, rt.platform, rt.platform_reason)
         apps.append(app)
     for app in apps:
         # Every folder with dependency files of its own is another app, checked or not (--lockfile).
         app.nested = sorted({f for f in [*others, *(a.folder for a in apps)] if app.folder in f.parents})
-    return sorted(apps, key=lambda a: (a.display != ".", a.display))
+    built = sorted(apps, key=lambda a: (a.display != ".", a.display))
+    return Project(**{f.name: getattr(scanned, f.name) for f in fields(scanned)}, apps=built)
 
 
 def app_of(apps: list[App], pair: LockPair) -> App:

@@ -7,12 +7,8 @@ from __future__ import annotations
 import difflib
 import re
 
-# The names that must be exact, each with the platforms that read it (None: every platform).
-EXACT: dict[str, tuple[str, ...] | None] = {
-    "requirements.txt": None,
-    "Procfile": None,
-    "packages.txt": ("streamlit-cloud",),
-}
+# The names that must be exact (which platforms read each: runtime.platforms.Platform.reads_exact_name).
+EXACT = ("requirements.txt", "Procfile", "packages.txt")
 # Above this similarity a name is taken for a typo of the target: `requirement.txt` is 0.97, `package.txt`
 # 0.96, `Profile` 0.93; `requirements-dev.txt` (0.89) and `Procfile.dev` (0.80) are real variants.
 _SIMILAR = 0.9

@@ -13,7 +13,6 @@ import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from deploycheck.errors import CheckError
 from deploycheck.locks import formats
@@ -23,30 +22,10 @@ from deploycheck.locks.requirements import lock as requirements
 from deploycheck.locks.requirements.compilecmd import CompileCommand
 from deploycheck.locks.requirements.reqfile import ReqFile
 from deploycheck.locks.tools import PIP_COMPILE, UV
+from deploycheck.project.candidates import candidates
 from deploycheck.repo import safefs
+from deploycheck.repo.repository import Repository, relative
 
-if TYPE_CHECKING:
-    from deploycheck.project.apps import App
-
-# Folders that never hold an app's own requirements but can be huge.
-SKIP_DIRS = {
-    ".git",
-    ".hg",
-    ".svn",
-    "node_modules",
-    "__pycache__",
-    ".tox",
-    ".nox",
-    ".mypy_cache",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".venv",
-    "venv",
-    "site-packages",
-    ".eggs",
-    "build",
-    "dist",
-}
 _BUILD_SOURCES = ("setup.py", "setup.cfg", "pyproject.toml")
 # pip-compile's own rule for a command with no source: the first of these that exists.
 DEFAULT_SOURCES = ("requirements.in", "setup.py", "pyproject.toml", "setup.cfg")
@@ -80,41 +59,35 @@ class LockPair:
 
 
 @dataclass
-class Project:
-    root: Path
+class Scanned:
+    """What the scan found: the project's locks and requirements files, before they are grouped into apps
+    (deploycheck.project.apps.Project adds the apps)."""
+
+    repo: Repository
     locks: list[LockPair]
     plain: list[Lock]  # requirements files with no .in and no compile header
-    boundary: Path | None = None  # the repository: nothing outside it is read, copied or written
     violations: list[Violation] = field(default_factory=list)
     inputs: set[Path] = field(default_factory=set)  # every file read (resolved): never overwritten
     needed: set[Path] = field(default_factory=set)  # files and folders a recompile reads (the workspace copies)
-    apps: list[App] = field(default_factory=list)  # built once from the above by deploycheck.project.apps
+
+    @property
+    def root(self) -> Path:
+        return self.repo.root
+
+    @property
+    def boundary(self) -> Path:
+        return self.repo.boundary
 
 
 def rel(path: Path, root: Path) -> str:
-    try:
-        return safefs.resolve(path).relative_to(safefs.resolve(root)).as_posix()
-    except ValueError:
-        return str(path)
+    """`path` from `root` (Repository.display's rule, for callers that have only the root)."""
+    return relative(path, root) or str(path)
 
 
 def cd_prefix(folder: Path, root: Path) -> str:
     """`cd sub/dir && ` for a command that must run in folder, given from the checked root."""
     where = rel(folder, root)
     return "" if where in (".", "") else f"cd {shlex.quote(where)} && "  # folder names come from the PR
-
-
-def is_venv(folder: Path) -> bool:
-    return os.path.lexists(folder / "pyvenv.cfg")
-
-
-def _walk(root: Path) -> list[Path]:
-    found = []
-    # followlinks=False: a symlinked folder is never entered (loops, or a way out of the repository).
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not is_venv(Path(folder, d)))
-        found += [Path(folder, f) for f in sorted(files) if formats.REQUIREMENTS_TXT.claims(f)]
-    return found
 
 
 def _decode(raw: bytes, path: Path, display: str) -> ReqFile:
@@ -145,19 +118,20 @@ MAX_INCLUDE_DEPTH = 32
 class _Scan:
     """One scan's state: the boundary, what was read, and what was refused."""
 
-    def __init__(self, root: Path, boundary: Path, only_binary: bool) -> None:
-        self.root = root
-        self.boundary = boundary
+    def __init__(self, repo: Repository, only_binary: bool) -> None:
+        self.repo = repo
+        self.root = repo.root
+        self.boundary = repo.boundary
         self.only_binary = only_binary
         self.violations: list[Violation] = []
         self.inputs: set[Path] = set()
-        self.needed: set[Path] = {root}
+        self.needed: set[Path] = {repo.root}
         self.included: dict[Path, list[Path]] = {}  # each lock's -r/-c files, recursively
         self.parsed: dict[Path, ReqFile] = {}  # every requirements file read, by resolved path: read once
         self.include_at: dict[tuple[Path, int], Path] = {}  # (file, line of its -r/-c) -> the file it names
 
     def display(self, path: Path) -> str:
-        return rel(path, self.root) if safefs.inside(path, self.root) else rel(path, self.boundary)
+        return self.repo.display(path)
 
     def read_raw(self, path: Path, display: str) -> bytes:
         """A file inside the boundary. Out-of-boundary paths are the caller's to check first."""
@@ -274,6 +248,18 @@ class _Scan:
                     return candidate
         return None
 
+    def remap_absolute(self, command: CompileCommand, path: Path, notes: list[str]) -> None:
+        """The header's absolute paths (sources, output), each read as the file of this repository it names."""
+        for value in [*command.sources, *([command.output_file] if command.output_file else [])]:
+            if compilecmd.is_absolute(value):
+                mapped = self.map_absolute(value, path.parent)
+                if mapped is not None:
+                    command.remap(value, os.path.relpath(mapped, path.parent))
+                    notes.append(
+                        f"the header's absolute path {value} (from the machine that compiled the lock) "
+                        f"was read as {self.display(mapped)}"
+                    )
+
     def command_for(self, path: Path, lock: ReqFile, display: str) -> tuple[CompileCommand, list[str]]:
         """The command that compiles this lock, and notes on how it was read."""
         head = lock.header
@@ -332,23 +318,14 @@ class _Scan:
         for reason in command.refused:
             self.violations.append(Violation(display, line, reason, "remove it from the header's --pip-args"))
             blocked.append(reason)
-        for value in [*command.sources, *([command.output_file] if command.output_file else [])]:
-            if compilecmd.is_absolute(value):
-                mapped = self.map_absolute(value, path.parent)
-                if mapped is not None:
-                    new = os.path.relpath(mapped, path.parent)
-                    command.remap(value, new)
-                    notes.append(
-                        f"the header's absolute path {value} (from the machine that compiled the lock) "
-                        f"was read as {rel(mapped, self.root)}"
-                    )
+        self.remap_absolute(command, path, notes)
         cwd = safefs.resolve(self.compile_cwd(path, command))
         if not command.sources and command.tool == PIP_COMPILE:
             default = next((n for n in DEFAULT_SOURCES if safefs.is_regular_inside(cwd / n, self.boundary)), None)
             if default is None:
                 raise CheckError(
                     f"the header's command names no source, and none of {', '.join(DEFAULT_SOURCES)} exists "
-                    f"in {rel(cwd, self.root) or '.'}",
+                    f"in {self.display(cwd)}",
                     path=display,
                     line=line,
                     fix="add the source file, or recompile the lock naming its source",
@@ -365,7 +342,7 @@ class _Scan:
                 continue
             if not safefs.is_regular_inside(source, self.boundary):
                 raise CheckError(
-                    f"the header's command compiles {rel(source, self.root)}, which does not exist",
+                    f"the header's command compiles {self.display(source)}, which does not exist",
                     path=display,
                     line=line,
                     fix="restore that file, or recompile the lock from the file that now holds the requirements",
@@ -423,52 +400,16 @@ def _ordered(locks: list[LockPair], state: _Scan) -> list[LockPair]:
     return done
 
 
-def given_lockfile(name: str, root: Path, boundary: Path, *, must_exist: bool = True) -> Path:
-    """A --lockfile, checked before it is opened. Each refusal is a usage error (exit 2)."""
-    path = root / name
-    if safefs.is_loop(path):
-        raise CheckError("the lockfile is a symlink loop", path=name, fix="pass the file the symlink should point to")
-    if not safefs.inside(path, boundary):
-        raise CheckError(
-            "the lockfile is outside the repository, which deploycheck never reads",
-            path=name,
-            fix="pass a lockfile inside the repository",
-        )
-    if path.is_dir():
-        raise CheckError(
-            "is a folder, not a lockfile", path=name, fix="pass the lockfile's path, e.g. DIR/requirements.txt"
-        )
-    if must_exist and not safefs.is_regular_inside(path, boundary):
-        raise CheckError("no such lockfile", path=name, fix="pass a path relative to the checked folder")
-    return path
-
-
-def default_boundary(root: Path) -> Path:
-    """The repository: the git work tree holding root, else root itself. Found from the path as given, not
-    resolved: a committed symlink `app -> /elsewhere` must not move the boundary to /elsewhere's repository."""
-    return safefs.git_top(root) or safefs.resolve(root)
-
-
-def scan(
-    root: Path, lockfiles: list[str] | None = None, *, boundary: Path | None = None, only_binary: bool = False
-) -> Project:
-    """The project's locks and plain requirements files. boundary: the repository (default: the git work
-    tree holding root, else root); every path is checked against it before it is opened."""
-    if not root.is_dir():
-        raise CheckError("no such folder", path=str(root), fix="pass the folder of the app to check")
-    boundary = safefs.resolve(boundary) if boundary else default_boundary(root)
-    root = safefs.resolve(root)
-    if not safefs.inside(root, boundary):
-        raise CheckError(
-            "the checked folder is outside the repository", path=str(root), fix="check a folder of the repository"
-        )
-    state = _Scan(root, boundary, only_binary)
-    candidates = [given_lockfile(n, root, boundary) for n in lockfiles] if lockfiles else _walk(root)
+def scan(repo: Repository, lockfiles: list[str] | None = None, *, only_binary: bool = False) -> Scanned:
+    """The project's locks and plain requirements files; every path is checked against the repository's
+    boundary before it is opened."""
+    boundary = repo.boundary
+    state = _Scan(repo, only_binary)
     locks: list[LockPair] = []
     plain: list[Lock] = []
-    for path in candidates:
+    for path in candidates(repo, lockfiles):
         named = path.name.startswith("requirements") or path.parent.name == "requirements"
-        display = rel(path, root) if not os.path.islink(path) else path.relative_to(root).as_posix()
+        display = repo.display(path)
         if os.path.islink(path) and not safefs.inside(path, boundary):
             if named or lockfiles:
                 state.violations.append(
@@ -503,11 +444,10 @@ def scan(
             sources = [state.source(p, INCLUDE) for p in included]
             plain.append(requirements.build(lock, sources=sources, included=state.included_file))
             state.needed.add(safefs.resolve(path))
-    return Project(
-        root,
+    return Scanned(
+        repo,
         _ordered(locks, state),
         plain,
-        boundary=boundary,
         violations=state.violations,
         inputs=state.inputs,
         needed=state.needed,

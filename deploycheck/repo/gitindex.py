@@ -8,7 +8,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from deploycheck.repo import boundedread
+from deploycheck.repo import safefs
 
 # An index holds ~100 bytes per tracked file: 32 MiB is some 300,000 files.
 CAP = 32 * 1024 * 1024
@@ -22,8 +22,8 @@ def tracked(root: Path) -> set[str] | None:
     try:
         # Bounded by the .git folder itself: git metadata is no repository content, and no other file of
         # .git (config holds the checkout token) is read.
-        data = boundedread.read(git / "index", git, cap=CAP)
-    except (OSError, boundedread.Unreadable):
+        data = safefs.read_bytes(git / "index", git, cap=CAP)
+    except (OSError, safefs.UnsafePath):
         return None
     try:
         return _parse(data)

@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 from deploycheck.locks.diff import unified
 from deploycheck.locks.requirements import reqtext
 from deploycheck.repo import safefs
+from deploycheck.repo.repository import Repository
 from deploycheck.report.model import Report
 
 
@@ -24,11 +25,9 @@ def _target(fix_dir: Path, relative: str, read: set[Path]) -> Path | None:
     return target
 
 
-def write(
-    report: Report, root: Path, fix_dir: Path, *, boundary: Path | None = None, read: set[Path] | None = None
-) -> list[Path]:
-    top = safefs.resolve(boundary) if boundary else (safefs.git_top(root) or safefs.resolve(root))
-    prefix = safefs.resolve(root).relative_to(top).as_posix()
+def write(report: Report, repo: Repository, fix_dir: Path, *, read: set[Path] | None = None) -> list[Path]:
+    root = repo.root
+    prefix = root.relative_to(repo.boundary).as_posix()
     prefix = "" if prefix == "." else prefix + "/"
     read = read or set()
     written: list[Path] = []
@@ -37,10 +36,10 @@ def write(
         if lock.proposed is None or lock.status in ("in-sync", "error"):
             continue
         target = _target(fix_dir, lock.path, read)
-        if target is None or not safefs.inside(root / lock.path, top):
+        if target is None or not repo.inside(root / lock.path):
             continue
         try:
-            committed = safefs.read_bytes(root / lock.path, top).decode("utf-8-sig")
+            committed = repo.read_bytes(root / lock.path).decode("utf-8-sig")
         except (safefs.UnsafePath, UnicodeDecodeError):
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -59,10 +58,10 @@ def write(
         if finding.code != "DC351" or not finding.path:
             continue
         target = _target(fix_dir, finding.path, read)
-        if target is None or target in written or not safefs.inside(root / finding.path, top):
+        if target is None or target in written or not repo.inside(root / finding.path):
             continue
         try:
-            decoded = reqtext.decode(safefs.read_bytes(root / finding.path, top))
+            decoded = reqtext.decode(repo.read_bytes(root / finding.path))
         except safefs.UnsafePath:
             continue
         if decoded.bad_line is None:

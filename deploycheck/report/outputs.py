@@ -11,7 +11,9 @@ from pathlib import Path
 
 from deploycheck.errors import CheckError
 from deploycheck.project import scan
+from deploycheck.project.candidates import given_lockfile
 from deploycheck.repo import safefs
+from deploycheck.repo.repository import Repository
 from deploycheck.settings import Settings
 
 
@@ -68,9 +70,9 @@ def preflight(settings: Settings) -> str:
     folder or unwritable, --fix-dir a file. One line each (exit 2), or ""."""
     try:
         if settings.lockfiles and settings.root.is_dir():
-            top = settings.boundary or scan.default_boundary(settings.root)
+            repo = Repository.at(settings.root, settings.boundary)
             for name in settings.lockfiles:
-                scan.given_lockfile(name, safefs.resolve(settings.root), safefs.resolve(top), must_exist=False)
+                given_lockfile(name, repo, must_exist=False)
         if settings.output:
             check_output(settings.output, set())
         if settings.fix_dir:
@@ -80,7 +82,7 @@ def preflight(settings: Settings) -> str:
     return ""
 
 
-def guard(settings: Settings, project: scan.Project) -> None:
+def guard(settings: Settings, project: scan.Scanned) -> None:
     """After the scan, before any resolver runs: neither --output nor --fix-dir may overwrite an input."""
     if settings.output:
         check_output(settings.output, project.inputs)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from deploycheck.locks.diff import Change
 from deploycheck.report.inert import md_code, md_fence, md_prose, md_text, visible
 from deploycheck.report.model import LockResult, Problem, Report
+from deploycheck.runtime.platforms import PLATFORMS
 
 VERDICT = {"ready": "ready to deploy", "not-ready": "NOT ready to deploy", "error": "could not check"}
 VERDICT_ICON = {"ready": "✅", "not-ready": "❌", "error": "⚠️"}
@@ -22,7 +23,8 @@ _SIGN = {"added": "+", "removed": "-", "changed": "~"}
 def _runtime(rt: dict[str, object]) -> str:
     where = f"{rt.get('source')}:{rt['line']}" if rt.get("line") else str(rt.get("source"))
     text = f"Python {rt.get('python')} (from {where})"
-    if rt.get("platform") and rt.get("platform") != "generic":
+    plat = PLATFORMS.get(str(rt.get("platform")))
+    if rt.get("platform") and (plat is None or plat.known):  # an id this version does not know is shown as is
         text += f", platform {rt['platform']}"
     text += f"; {rt['reason']}" if rt.get("reason") else ""
     notes = rt.get("notes")

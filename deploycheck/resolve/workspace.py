@@ -18,8 +18,9 @@ import time
 from pathlib import Path
 
 from deploycheck.errors import CheckError
-from deploycheck.project.scan import SKIP_DIRS, Project, is_venv, rel
+from deploycheck.project.scan import Scanned
 from deploycheck.repo import safefs
+from deploycheck.repo.repository import Repository, skipped
 from deploycheck.repo.safefs import git_top
 from deploycheck.resolve import sandbox
 
@@ -33,13 +34,13 @@ DEFAULT_TIMEOUT = 180.0
 class Workspace:
     def __init__(
         self,
-        project: Project,
+        project: Scanned,
         *,
         timeout: float = DEFAULT_TIMEOUT,
         max_files: int = MAX_FILES,
         max_bytes: int = MAX_BYTES,
     ) -> None:
-        self.boundary = safefs.resolve(project.boundary or project.root)
+        self.boundary = project.repo.boundary
         needed = project.needed or {project.root, *(p for lock in project.locks for p in (lock.cwd, *lock.sources))}
         paths = [safefs.resolve(p) for p in needed if safefs.inside(p, self.boundary)] or [self.boundary]
         source_root = Path(os.path.commonpath([str(p) for p in paths]))
@@ -51,9 +52,7 @@ class Workspace:
         self.src_dir = Path(self._tmp.name) / "vcs-src"
         self.src_dir.mkdir()
         try:
-            _Copier(self.boundary, time.monotonic() + timeout, max_files, max_bytes, project.root).copy(
-                self.source_root, self.root
-            )
+            _Copier(project.repo, time.monotonic() + timeout, max_files, max_bytes).copy(self.source_root, self.root)
             sandbox.hand_over(Path(self._tmp.name), sandbox.user())  # resolvers run as it when we are root
         except BaseException:
             self._tmp.cleanup()
@@ -89,12 +88,11 @@ class Workspace:
 
 
 class _Copier:
-    def __init__(self, boundary: Path, deadline: float, max_files: int, max_bytes: int, root: Path) -> None:
-        self.boundary = boundary
+    def __init__(self, repo: Repository, deadline: float, max_files: int, max_bytes: int) -> None:
+        self.repo = repo
         self.deadline = deadline
         self.max_files = max_files
         self.max_bytes = max_bytes
-        self.root = root
         self.files = 0
         self.bytes = 0
 
@@ -105,7 +103,7 @@ class _Copier:
             folder, dest = stack.pop()
             if time.monotonic() > self.deadline:
                 raise CheckError(
-                    f"copying {rel(folder, self.root)} for the recompile took longer than the time allowed",
+                    f"copying {self.repo.display(folder)} for the recompile took longer than the time allowed",
                     fix="pass a larger --timeout, or check a smaller folder (PATH, or the action's working-directory)",
                 )
             try:
@@ -120,11 +118,11 @@ class _Copier:
         if entry.is_symlink():
             # Only files the link leads to inside the repository, copied as files: a link kept as a link
             # could lead the resolver out of the copy.
-            if safefs.is_regular_inside(path, self.boundary):
+            if self.repo.is_file(path):
                 self._file(safefs.resolve(path), dest / entry.name)
             return
         if entry.is_dir(follow_symlinks=False):
-            if entry.name in SKIP_DIRS or is_venv(path):
+            if skipped(path):
                 return
             (dest / entry.name).mkdir()
             stack.append((path, dest / entry.name))

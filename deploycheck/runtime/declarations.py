@@ -1,6 +1,6 @@
 """Reading each file that can say which Python an app runs on, as real repositories write them.
 
-Every reader gets the file's text (read through boundedread: inside the repository, regular, capped) and
+Every reader gets the file's text (read through the Repository: inside its boundary, regular, capped) and
 returns a Declaration, a BadDeclaration (the file tries to say something a platform cannot use: the file,
 the line, why, and what to write instead), or None (the file says nothing about Python). Parsing is line by
 line or by a library on capped input; YAML is loaded with BaseLoader (every scalar a string, so 3.10 stays
@@ -13,103 +13,27 @@ import json
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from deploycheck.repo import boundedread
+from deploycheck.repo import safefs
+from deploycheck.repo.repository import Repository, decode
 from deploycheck.runtime import cpython
+from deploycheck.runtime.versions import (
+    FIX_VERSION,
+    BadDeclaration,
+    Declaration,
+    Result,
+    classify,
+    image_version,
+    short,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as tomllib
-
-
-@dataclass
-class Declaration:
-    version: str  # "3.11" or "3.11.6"
-    path: Path
-    line: int
-    what: str  # e.g. "FROM python:3.11-slim"
-    image: str = ""  # the python image tag when this is a Dockerfile FROM or a compose image ("3.11-slim")
-
-    @property
-    def minor(self) -> str:
-        return cpython.minor_of(self.version)
-
-
-@dataclass
-class BadDeclaration:
-    path: Path
-    line: int | None
-    text: str  # the offending text, as written (truncated)
-    why: str
-    fix: str
-
-
-Result = Declaration | BadDeclaration | None
-FIX_VERSION = "write the CPython version the app runs on, e.g. `3.12`"
-_NOT_CPYTHON = ("pypy", "graalpy", "jython", "ironpython", "micropython", "stackless", "pyston", "cinder")
-_DISTRIBUTIONS = ("miniconda", "anaconda", "mambaforge", "miniforge", "activepython")
-_FLOATING = {"latest", "stable", "system", "3", "3.x", "3.*", "python3", "python", "default", "newest", "dev"}
-_VERSION = re.compile(r"3\.\d+(?:\.\d+)?")
-
-
-def _short(text: str) -> str:
-    text = text.strip()
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def classify(value: str, path: Path, line: int, what: str | None = None) -> Declaration | BadDeclaration:
-    """A version string as a platform would take it: `3.12`, `3.12.4`, `python-3.12` are versions;
-    `pypy3.10`, `system`, `3`, `latest`, `3.99`, `3.13.99`, garbage are not."""
-    raw = value.strip()
-    low = raw.lower()
-    shown = _short(what if what is not None else raw)
-    m = re.fullmatch(r"(?:cpython-|python-?)?(3\.\d+(?:\.\d+)?)", low)
-    if m:
-        why = cpython.why_not_a_release(m.group(1))
-        if why:
-            return BadDeclaration(path, line, shown, why, FIX_VERSION)
-        return Declaration(m.group(1), path, line, shown)
-    if low == "system":
-        return BadDeclaration(
-            path,
-            line,
-            shown,
-            "`system` means whatever Python the machine has; a platform cannot install it",
-            FIX_VERSION,
-        )
-    if low in _FLOATING or re.fullmatch(r"3(\.x|\.\*)?", low):
-        return BadDeclaration(
-            path, line, shown, f"{raw!r} names no minor version, so the deploy gets whatever is newest", FIX_VERSION
-        )
-    if low.startswith(_NOT_CPYTHON):
-        return BadDeclaration(
-            path, line, shown, f"{raw!r} is not CPython; deploy platforms and deploycheck install CPython", FIX_VERSION
-        )
-    if low.startswith(_DISTRIBUTIONS):
-        return BadDeclaration(path, line, shown, f"{raw!r} is a conda distribution, not a Python version", FIX_VERSION)
-    if re.fullmatch(r"(?:python-?)?2(\.\d+){0,2}", low):
-        return BadDeclaration(
-            path, line, shown, "Python 2 is past its end of life and no platform installs it", FIX_VERSION
-        )
-    if re.fullmatch(r"(?:cpython-|python-?)?3\.\d+(?:\.\d+)?\S*", low):
-        version = re.match(r"(?:cpython-|python-?)?(3\.\d+(?:\.\d+)?)", low)
-        assert version is not None
-        return BadDeclaration(
-            path,
-            line,
-            shown,
-            f"{raw!r} adds a suffix to {version.group(1)} that platforms do not accept (free-threaded, dev or "
-            "virtualenv names)",
-            f"write `{version.group(1)}` alone",
-        )
-    return BadDeclaration(
-        path, line, shown, f"{shown!r} is not a Python version (a pyenv virtualenv name, or garbage?)", FIX_VERSION
-    )
 
 
 def _first_content_line(text: str) -> tuple[int, str] | None:
@@ -169,34 +93,6 @@ def _substitute(image: str, args: dict[str, str]) -> tuple[str, str | None]:
     return out, (missing[0] if missing else None)
 
 
-def image_version(tag: str | None, path: Path, number: int, line: str) -> Result:
-    """An official python image tag: `3.12-slim`, `3.11.9-alpine3.20`; floating tags are unusable."""
-    if not tag or tag.lower() in ("latest", "slim", "alpine", "bookworm", "trixie", "bullseye"):
-        return BadDeclaration(
-            path,
-            number,
-            _short(line),
-            "the python image has no version tag, so each build takes whatever Python is newest",
-            "pin the minor version, e.g. `FROM python:3.12-slim`",
-        )
-    m = re.match(r"(\d+(?:\.\d+){0,2})(?:-|$)", tag)
-    if not m:
-        return BadDeclaration(path, number, _short(line), f"the image tag {tag!r} names no Python version", FIX_VERSION)
-    version = m.group(1)
-    if version.count(".") == 0:
-        return BadDeclaration(
-            path,
-            number,
-            _short(line),
-            f"python:{tag} names no minor version, so each build takes whatever Python {version} is newest",
-            f"pin the minor version, e.g. `FROM python:{version}.12{tag[len(version) :]}`",
-        )
-    result = classify(version, path, number, line)
-    if isinstance(result, Declaration):
-        result.image = tag
-    return result
-
-
 def dockerfile(path: Path, text: str) -> Result:
     """The last stage built FROM an official python image; ARG defaults fill ${VAR} templates."""
     args: dict[str, str] = {}
@@ -215,7 +111,7 @@ def dockerfile(path: Path, text: str) -> Result:
                 found = BadDeclaration(
                     path,
                     number,
-                    _short(line),
+                    short(line),
                     f"the image comes from the build argument {missing}, which has no default, so the Python "
                     "version depends on how the image is built",
                     f"give it a default: `ARG {missing}=3.12`",
@@ -434,18 +330,18 @@ READERS: dict[str, Reader] = {
 }
 
 
-def read(path: Path, root: Path, reader: Reader) -> Result:
+def read(path: Path, repo: Repository, reader: Reader) -> Result:
     """One declaration file through the bounded reader; a file that cannot be read safely is unusable."""
     try:
-        data = boundedread.read(path, root)
+        data = repo.read(path)
     except FileNotFoundError:
         return None
-    except boundedread.Unreadable as exc:
+    except safefs.UnsafePath as exc:
         return BadDeclaration(
-            path, None, "", f"{path.name} {exc}", f"make {path.name} a small regular file in the repo"
+            path, None, "", f"{path.name} {exc.reason}", f"make {path.name} a small regular file in the repo"
         )
     except OSError as exc:
         return BadDeclaration(path, None, "", f"{path.name} cannot be read ({exc.strerror})", "check its permissions")
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return BadDeclaration(path, None, "", f"{path.name} is binary, not text", f"write {path.name} as text")
-    return reader(path, boundedread.decode(data))
+    return reader(path, decode(data))

@@ -18,43 +18,19 @@ Declarations that exist but cannot be used (`pypy3.10`, `system`, `3.99`, invali
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.specifiers import SpecifierSet
-
 from deploycheck.locks.model import Lock
-from deploycheck.repo import boundedread
-from deploycheck.runtime import cpython, declarations, inferred, platforms
-from deploycheck.runtime.declarations import BadDeclaration, Declaration
+from deploycheck.repo.repository import Repository
+from deploycheck.runtime import cpython, platforms
 from deploycheck.runtime.lockpython import LockPython, lock_python
-
-# The CPython minors deploycheck's image ships (uv installs what the base lacks).
-SUPPORTED = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
-# Declared by old apps; pip-tools 7.6 does not run on them, uv resolves for them with --python-version.
-OLDER_THAN_PIP_TOOLS = ("3.6", "3.7", "3.8")
-# With no platform known and nothing declared: the default of Heroku and Render for new apps since 2026
-# (Railway 3.13, Streamlit Community Cloud 3.12 are their own tables' defaults).
-GENERIC_DEFAULT = "3.14"
-# Precedence within one folder when the platform is unknown: the file the deploy most likely runs on first.
-# A Dockerfile is what a container platform builds; app.yaml is App Engine's; Heroku reads runtime.txt
-# before .python-version.
-GENERIC_ORDER = (
-    "Dockerfile",
-    "Containerfile",
-    "app.yaml",
-    "runtime.txt",
-    ".python-version",
-    "Pipfile",
-    "environment.yml",
-    "environment.yaml",
-    ".tool-versions",
-    "mise.toml",
-    "Pipfile.lock",
-)
+from deploycheck.runtime.model import GENERIC_DEFAULT, GENERIC_ORDER, OLDER_THAN_PIP_TOOLS, SUPPORTED, Runtime
+from deploycheck.runtime.precedence import choose, declarations_in
+from deploycheck.runtime.versions import BadDeclaration, Declaration
 
 __all__ = [
     "GENERIC_DEFAULT",
+    "GENERIC_ORDER",
     "OLDER_THAN_PIP_TOOLS",
     "SUPPORTED",
     "BadDeclaration",
@@ -68,41 +44,6 @@ __all__ = [
     "no_longer_offered",
     "oldest_maintained",
 ]
-
-
-@dataclass
-class Runtime:
-    python: str  # "3.11" or "3.11.6"
-    source: str  # where it came from, as shown to the user (a path, "--python-version", "default")
-    source_line: int | None = None
-    exact: bool = True
-    reason: str = ""  # why this version, when it was inferred
-    conflicts: list[Declaration] = field(default_factory=list)  # exact declarations that disagree
-    declaration: Declaration | None = None
-    unusable: list[BadDeclaration] = field(default_factory=list)  # declarations that exist but say nothing usable
-    inferred: list[Declaration] = field(default_factory=list)  # weaker hints found (issue #8.10)
-    ignored: list[Declaration] = field(default_factory=list)  # declarations the platform does not read
-    platform: str | None = None  # platforms.PLATFORMS id, when one was given or inferred
-    platform_reason: str = ""
-    platform_evidence: Path | None = None
-    lock_python: LockPython | None = None
-    notes: list[str] = field(default_factory=list)  # e.g. the lock looks made for another Python
-
-    @property
-    def minor(self) -> str:
-        return cpython.minor_of(self.python)
-
-    def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {"python": self.python, "source": self.source, "exact": self.exact}
-        if self.source_line:
-            out["line"] = self.source_line
-        if self.reason:
-            out["reason"] = self.reason
-        if self.platform:
-            out["platform"] = self.platform
-        if self.notes:
-            out["notes"] = list(self.notes)
-        return out
 
 
 def eol(minor: str, today: datetime.date | None = None) -> bool:
@@ -119,88 +60,20 @@ def no_longer_offered(minor: str) -> list[tuple[platforms.Platform, str | None]]
     return platforms.no_longer_offered(cpython.minor_of(minor))
 
 
-def _folders(start: Path, root: Path) -> list[Path]:
-    start, root = start.resolve(), root.resolve()
-    folders = [start]
-    while folders[-1] != root and root in folders[-1].parents:
-        folders.append(folders[-1].parent)
-    return folders
-
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def declarations_in(
-    folder: Path, root: Path | None = None, order: tuple[str, ...] = GENERIC_ORDER
-) -> list[Declaration]:
-    """The usable exact declarations in one folder, in `order`."""
-    found, _ = _read_folder(folder, root or folder, order)
-    return found
-
-
-def _read_folder(folder: Path, root: Path, order: tuple[str, ...]) -> tuple[list[Declaration], list[BadDeclaration]]:
-    found: list[Declaration] = []
-    bad: list[BadDeclaration] = []
-    for name in order:
-        reader = declarations.READERS.get(name)
-        if reader is None:
-            continue
-        result = declarations.read(folder / name, root, reader)
-        if isinstance(result, Declaration):
-            found.append(result)
-        elif isinstance(result, BadDeclaration):
-            bad.append(result)
-    return found, bad
-
-
-def _platform_rule(decl: Declaration, platform_id: str | None) -> BadDeclaration | None:
-    """Forms one platform rejects although others accept them."""
-    name = decl.path.name
-    if platform_id == "heroku" and name == ".python-version" and decl.what != decl.version:
-        return BadDeclaration(
-            decl.path,
-            decl.line,
-            decl.what,
-            "Heroku's .python-version takes 3.N or 3.N.N only",
-            f"write `{decl.minor}`",
-        )
-    if platform_id == "heroku" and name == "runtime.txt" and not decl.what.startswith("python-"):
-        return BadDeclaration(
-            decl.path,
-            decl.line,
-            decl.what,
-            "Heroku's runtime.txt needs the python- prefix (and is deprecated)",
-            f"delete runtime.txt and write `{decl.minor}` to .python-version",
-        )
-    return None
-
-
 def _resolve_platform(
-    platform: str | None, app_folder: Path, root: Path
+    platform: str | None, app_folder: Path, repo: Repository
 ) -> tuple[platforms.Platform | None, str, Path | None]:
     if platform is None:
         return None, "", None
     if platform == "auto":
-        pid, evidence, reason = platforms.infer(app_folder, root)
+        pid, evidence, reason = platforms.infer(app_folder, repo)
         return platforms.get(pid), f"inferred: {reason}", evidence
     return platforms.get(platform), "set by the platform setting", None
 
 
-def _pick_in_range(spec: SpecifierSet, prefer: list[str]) -> str | None:
-    allowed = [v for v in SUPPORTED if spec.contains(v + ".0") or spec.contains(v + ".99")]
-    for want in prefer:
-        if cpython.minor_of(want) in allowed:
-            return want
-    return allowed[-1] if allowed else None
-
-
 def detect(
     app_folder: Path,
-    root: Path,
+    repo: Repository,
     *,
     explicit: str | None,
     header_python: str | None,
@@ -209,171 +82,14 @@ def detect(
 ) -> Runtime:
     """The deploy's Python for the app in `app_folder`. `platform`: a platforms id, "auto" to infer it, or
     None for the platform-agnostic order. `lock`: the app's lock, for what its pins say."""
-    plat, plat_reason, plat_evidence = _resolve_platform(platform, app_folder, root)
+    plat, plat_reason, plat_evidence = _resolve_platform(platform, app_folder, repo)
     pid = plat.id if plat else None
-    rt = _choose(app_folder, root, explicit=explicit, header_python=header_python, plat=plat, lock=lock)
+    rt = choose(app_folder, repo, explicit=explicit, header_python=header_python, plat=plat, lock=lock)
     rt.platform, rt.platform_reason, rt.platform_evidence = pid, plat_reason, plat_evidence
     if lock is not None:
         rt.lock_python = lock_python(lock)
         _note_lock(rt, lock)
     return rt
-
-
-def _choose(
-    app_folder: Path,
-    root: Path,
-    *,
-    explicit: str | None,
-    header_python: str | None,
-    plat: platforms.Platform | None,
-    lock: Lock | None,
-) -> Runtime:
-    if explicit:
-        return Runtime(python=explicit, source="--python-version")
-    pid = plat.id if plat else None
-    hints_only = pid == "streamlit-cloud"
-    if plat is None or pid == "generic" or hints_only:
-        order = tuple(n for n in GENERIC_ORDER if not (plat and n in plat.ignores))
-    else:
-        order = plat.runtime_files
-    others = tuple(n for n in GENERIC_ORDER if n not in order)
-    folders = _folders(app_folder, root)
-    unusable: list[BadDeclaration] = []
-    ignored: list[Declaration] = []
-    for folder in folders:
-        decls, bad = _read_folder(folder, root, order)
-        unusable += bad
-        usable = []
-        for decl in decls:
-            rejected = _platform_rule(decl, pid)
-            if rejected:
-                unusable.append(rejected)
-            else:
-                usable.append(decl)
-        extra, extra_bad = _read_folder(folder, root, others)
-        if plat:
-            ignored += [d for d in extra if d.path.name in plat.ignores]
-        del extra_bad  # files this platform does not read: their problems are not the deploy's
-        if not usable:
-            continue
-        chosen = usable[0]
-        conflicts = [d for d in usable[1:] + extra if d.minor != chosen.minor and d not in ignored]
-        rt = Runtime(
-            python=chosen.version,
-            source=_display(chosen.path, root),
-            source_line=chosen.line,
-            conflicts=conflicts,
-            declaration=chosen,
-            unusable=unusable,
-            ignored=ignored,
-        )
-        if hints_only:
-            assert plat is not None
-            rt.exact = False
-            rt.reason = (
-                f"{plat.name} takes the Python version from its deploy dialog, not from files; {rt.source} says "
-                f"{rt.python}, so the dialog is assumed to match (its default is {plat.default_python})"
-            )
-        return rt
-    hints, hint_bad = inferred.find(app_folder.resolve(), folders, root.resolve())
-    unusable += hint_bad
-    if hints:
-        hint = hints[0]
-        return Runtime(
-            python=hint.version,
-            source=_display(hint.path, root),
-            source_line=hint.line,
-            exact=False,
-            reason=f"inferred from {hint.what} in {_display(hint.path, root)}:{hint.line}, as no file the "
-            "platform reads declares it",
-            declaration=hint,
-            unusable=unusable,
-            inferred=hints,
-            ignored=ignored,
-        )
-    default = plat.default_python if plat else None
-    lp = lock_python(lock) if lock is not None else None
-    from_lock = [m for m in reversed(lp.minors) if m in SUPPORTED] if lp else []
-    prefer = [p for p in (header_python, *from_lock[:1], default or GENERIC_DEFAULT) if p]
-    for folder in folders:
-        found = _requires_python(folder, root)
-        if isinstance(found, BadDeclaration):
-            unusable.append(found)
-            continue
-        if found is None:
-            continue
-        spec, path, line = found
-        pick = _pick_in_range(spec, prefer)
-        if pick is None:
-            continue
-        reason = (
-            f"inferred from requires-python {str(spec)!r}, which allows several versions; took {pick} "
-            + (
-                "(the lock's own Python)"
-                if pick in (header_python, *from_lock[:1])
-                else "(the platform's default)"
-                if pick == (default or GENERIC_DEFAULT)
-                else "(the newest it allows)"
-            )
-            + "; declare the exact version in .python-version to be sure"
-        )
-        return Runtime(pick, _display(path, root), line, exact=False, reason=reason, unusable=unusable, ignored=ignored)
-    if header_python:
-        return Runtime(
-            python=header_python,
-            source="the lock's header",
-            exact=False,
-            reason="no file declares the deploy Python; the lock's header says which Python compiled it",
-            unusable=unusable,
-            ignored=ignored,
-        )
-    if lp and lock is not None and from_lock and lp.evidence:
-        pick = default if default and default in from_lock else from_lock[0]
-        first = lp.evidence[0]
-        return Runtime(
-            python=pick,
-            source=lock.display,
-            source_line=first.line,
-            exact=False,
-            reason=f"no file declares the deploy Python; the lock's pins look made for Python {lp.describe()} "
-            f"({lp.because()})",
-            unusable=unusable,
-            ignored=ignored,
-        )
-    if plat and plat.default_python:
-        return Runtime(
-            python=plat.default_python,
-            source="default",
-            exact=False,
-            reason=f"nothing declares a Python version; assuming {plat.default_python}, {plat.name}'s default for "
-            f"new apps (checked {plat.verified.isoformat()})",
-            unusable=unusable,
-            ignored=ignored,
-        )
-    return Runtime(
-        python=GENERIC_DEFAULT,
-        source="default",
-        exact=False,
-        reason=f"nothing declares a Python version; assuming {GENERIC_DEFAULT}, the default of Heroku and Render "
-        "for new apps (Railway: 3.13, Streamlit Community Cloud: 3.12)",
-        unusable=unusable,
-        ignored=ignored,
-    )
-
-
-def _requires_python(folder: Path, root: Path) -> tuple[SpecifierSet, Path, int] | BadDeclaration | None:
-    path = folder / "pyproject.toml"
-    try:
-        data = boundedread.read(path, root)
-    except FileNotFoundError:
-        return None
-    except (OSError, boundedread.Unreadable) as exc:
-        return BadDeclaration(path, None, "", f"pyproject.toml {exc}", "make pyproject.toml a regular file in the repo")
-    found = declarations.requires_python(path, boundedread.decode(data))
-    if found is None or isinstance(found, BadDeclaration):
-        return found
-    spec, line = found
-    return spec, path, line
 
 
 def _note_lock(rt: Runtime, lock: Lock) -> None:

@@ -8,17 +8,16 @@ likely to match a deploy made today, and the reason says it was a choice.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from deploycheck.repo import boundedread
+from deploycheck.repo.repository import Repository
 from deploycheck.runtime import cpython
-from deploycheck.runtime.declarations import BadDeclaration, Declaration, _yaml, dockerfile, image_version
+from deploycheck.runtime.declarations import _yaml, dockerfile
+from deploycheck.runtime.versions import BadDeclaration, Declaration, image_version
 
-_SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox", "site-packages", "dist", "build"}
-_MAX_DEPTH = 4
+_MAX_DEPTH = 3  # subfolders this deep below the app's folder are searched
 _MAX_ENTRIES = 5000  # directory entries looked at while searching subfolders; bounds a huge monorepo
 _COMPOSE = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 
@@ -27,27 +26,16 @@ def _is_dockerfile(name: str) -> bool:
     return name in ("Dockerfile", "Containerfile") or name.startswith("Dockerfile.") or name.endswith(".Dockerfile")
 
 
-def _subfolder_dockerfiles(app_folder: Path) -> Iterator[Path]:
+def _subfolder_dockerfiles(app_folder: Path, repo: Repository) -> Iterator[Path]:
     """Dockerfiles below the app folder (not in it: those are exact declarations), shallowest first."""
-    seen = 0
-    level = [app_folder]
-    for _ in range(_MAX_DEPTH):
-        below: list[Path] = []
-        for folder in level:
-            try:
-                entries = sorted(os.scandir(folder), key=lambda e: e.name)
-            except OSError:
-                continue
-            for entry in entries:
-                seen += 1
-                if seen > _MAX_ENTRIES:
-                    return
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in _SKIP_DIRS and not (Path(entry.path) / "pyvenv.cfg").exists():
-                        below.append(Path(entry.path))
-                elif folder != app_folder and _is_dockerfile(entry.name) and entry.is_file(follow_symlinks=False):
-                    yield Path(entry.path)
-        level = below
+    walk = repo.walk(app_folder, max_depth=_MAX_DEPTH, max_entries=_MAX_ENTRIES, breadth_first=True)
+    for folder, files in walk:
+        if folder == app_folder:
+            continue
+        for name in files:
+            path = folder / name
+            if _is_dockerfile(name) and path.is_file() and not path.is_symlink():
+                yield path
 
 
 def _newest(versions: list[str]) -> str | None:
@@ -151,7 +139,7 @@ def _tox(path: Path, text: str) -> Declaration | None:
     return Declaration(newest, path, number, f"tox envlist (newest of {', '.join(dict.fromkeys(v for v, _ in found))})")
 
 
-def find(app_folder: Path, folders: list[Path], root: Path) -> tuple[list[Declaration], list[BadDeclaration]]:
+def find(app_folder: Path, folders: list[Path], repo: Repository) -> tuple[list[Declaration], list[BadDeclaration]]:
     """Every weak hint, strongest first: subfolder Dockerfiles, compose images, CI's setup-python, tox."""
     hints: list[Declaration] = []
     bad: list[BadDeclaration] = []
@@ -162,27 +150,24 @@ def find(app_folder: Path, folders: list[Path], root: Path) -> tuple[list[Declar
         elif isinstance(result, BadDeclaration):
             bad.append(result)
 
-    for path in _subfolder_dockerfiles(app_folder):
-        text = boundedread.text(path, root)
+    for path in _subfolder_dockerfiles(app_folder, repo):
+        text = repo.text(path)
         if text is not None:
             take(dockerfile(path, text))
     for folder in folders:
         for name in _COMPOSE:
-            text = boundedread.text(folder / name, root)
+            text = repo.text(folder / name)
             if text is not None:
                 take(_compose(folder / name, text))
-    workflows = root / ".github" / "workflows"
-    try:
-        names = sorted(e.name for e in os.scandir(workflows) if e.name.endswith((".yml", ".yaml")))[:50]
-    except OSError:
-        names = []
+    workflows = repo.root / ".github" / "workflows"
+    names = sorted(name for name in repo.listing(workflows) if name.endswith((".yml", ".yaml")))[:50]
     for name in names:
-        text = boundedread.text(workflows / name, root)
+        text = repo.text(workflows / name)
         if text is not None:
             take(_setup_python(workflows / name, text))
     for folder in folders:
         for name in ("tox.ini", "setup.cfg"):
-            text = boundedread.text(folder / name, root)
+            text = repo.text(folder / name)
             if text is not None:
                 take(_tox(folder / name, text))
     return hints, bad

@@ -3,7 +3,9 @@
 Each table is dated and names its sources. The facts were checked through the search tool on the date in
 `verified`; where the tool's copy of a page was older than what the platform has since announced (quoted in
 issue #9), the newer fact is kept and the table's `note` says so. To update a platform, edit its table and
-`verified`; runtime.py reads `runtime_files`, `default_python` and `ignores`, the checks read the rest.
+`verified`. What a platform does differently is a field here (which files it reads, what it refuses, where
+its secrets go), never a comparison of its id elsewhere: runtime detection reads `runtime_files`,
+`default_python`, `ignores` and the declaration rules, the checks read the rest.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from deploycheck.repo import boundedread
+from deploycheck.repo.repository import Repository
 
 
 @dataclass(frozen=True)
@@ -42,11 +44,38 @@ class Platform:
     conflicts: tuple[str, ...] = ()  # combinations the platform rejects, as rules a check can state
     root_only: tuple[str, ...] = ()  # files read at the repository root only
     first_file_wins: bool = False  # installs from the first of dependency_files present (others are ignored)
+    known: bool = True  # False for the stand-in used when no platform could be told
+    short_name: str = ""  # how a message names it where `name` is long ("App Engine")
+    python_from_dialog: bool = False  # the Python is chosen in the deploy dialog: repository files are only hints
+    builds_from_dockerfile: bool = False  # the Dockerfile names the files the build installs, whatever they are
+    reads_packages_txt: bool = False  # installs the apt packages that packages.txt lists
+    # Declaration forms it rejects although others accept them.
+    bare_python_version_file: bool = False  # .python-version must hold 3.N or 3.N.N, nothing else
+    runtime_txt_prefix: bool = False  # runtime.txt must say python-3.N[.N]
+    runtime_txt_deprecated: str = ""  # why runtime.txt is deprecated here, as a finding says it ("": it is not)
+    # Combinations of files that fail its build.
+    one_package_manager: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (manager, its files): two or more fail
+    uv_needs_python_version: bool = False  # uv.lock needs .python-version; runtime.txt beside uv.lock fails
+    refused_beside: tuple[str, tuple[str, ...]] | None = None  # (its config file, files that fail beside it)
+    secrets_store: str = "set them as environment variables in your platform's secret settings"
     note: str = ""
 
     @property
     def runtime_files(self) -> tuple[str, ...]:
         return tuple(s.file for s in self.runtime_sources if s.readable)
+
+    @property
+    def called(self) -> str:
+        """Its name in a sentence."""
+        return self.short_name or self.name
+
+    def reads_exact_name(self, name: str) -> bool:
+        """Whether the platform reads `name` (one of filenames.EXACT, which must be spelled exactly)."""
+        if name == "packages.txt":
+            return self.reads_packages_txt
+        if name == "requirements.txt":
+            return not self.builds_from_dockerfile
+        return True
 
     def offers(self, minor: str) -> bool:
         return self.offered is None or minor in self.offered
@@ -71,6 +100,9 @@ STREAMLIT = Platform(
     dependency_where="the first found in the entrypoint's folder, then at the repository root",
     ignores=("runtime.txt",),
     root_only=("packages.txt", ".streamlit/config.toml"),
+    python_from_dialog=True,
+    reads_packages_txt=True,
+    secrets_store="paste them into the app's Settings > Secrets on share.streamlit.io (same TOML format)",
     note=(
         "The search tool held only streamlit/docs pull requests (#1209, #1213) for these pages, not the pages "
         "themselves: the dependency order, the 3.12 default, and 'changing Python means deleting and "
@@ -103,6 +135,19 @@ HEROKU = Platform(
         "more than one of requirements.txt, Pipfile/Pipfile.lock, poetry.lock, uv.lock fails the build (since 2025-12)",
         "uv.lock needs .python-version; runtime.txt together with uv.lock is an error",
     ),
+    bare_python_version_file=True,
+    runtime_txt_prefix=True,
+    runtime_txt_deprecated="Heroku deprecated runtime.txt in 2025 (builds print a warning, and apps using uv fail "
+    "with it); .python-version is its replacement",
+    # heroku-buildpack-python's package managers, each with the files that select it (checked 2026-11-21).
+    one_package_manager=(
+        ("pip", ("requirements.txt",)),
+        ("Pipenv", ("Pipfile.lock", "Pipfile")),
+        ("Poetry", ("poetry.lock",)),
+        ("uv", ("uv.lock",)),
+    ),
+    uv_needs_python_version=True,
+    secrets_store="set them with `heroku config:set NAME=...` (Settings > Config Vars)",
     note=(
         "The search tool's Dev Center copies (2025-01/05) say default 3.13 and 3.9 'deprecated'; the buildpack "
         "README and changelog 3141 confirm runtime.txt > .python-version > Pipfile.lock and runtime.txt's "
@@ -128,6 +173,7 @@ RENDER = Platform(
     dependency_files=("uv.lock", "poetry.lock", "requirements.txt"),
     first_file_wins=True,
     dependency_where="the service's root directory; uv is used when uv.lock exists",
+    secrets_store="set them in the service's Environment settings (or `sync: false` envVars in render.yaml)",
     note="Verified on the docs page (default 3.14.3 for services created from 2026-02-11; minimum 3.7.3).",
 )
 
@@ -150,6 +196,7 @@ RAILWAY = Platform(
     dependency_files=("requirements.txt", "pyproject.toml", "uv.lock", "poetry.lock", "Pipfile"),
     first_file_wins=True,
     dependency_where="the service's root directory; requirements.txt wins over uv.lock",
+    secrets_store="set them in the service's Variables tab",
     note="Verified on railpack.com (default 3.13.2; 'supports Python 3.10 and later').",
 )
 
@@ -168,6 +215,9 @@ APP_ENGINE = Platform(
     dependency_files=("requirements.txt",),
     dependency_where="next to app.yaml",
     conflicts=("a Pipfile or Pipfile.lock next to app.yaml makes the deploy fail",),
+    short_name="App Engine",
+    refused_beside=("app.yaml", ("Pipfile", "Pipfile.lock")),
+    secrets_store="keep them in Secret Manager and read them at start-up",
     note=(
         "'The latest supported Python version is 3.14' per the runtime page; new python39 deployments are "
         "rejected since 3.9's end of life (GoogleCloudPlatform/python-docs-samples#13612, 2025-10)."
@@ -188,6 +238,8 @@ FLY = Platform(
     ),
     dependency_files=("whatever the Dockerfile installs",),
     dependency_where="the Dockerfile's build context",
+    builds_from_dockerfile=True,
+    secrets_store="set them with `fly secrets set NAME=...`",
     note="`fly launch` writes FROM from the developer's local Python. Image facts: see IMAGE_VARIANTS.",
 )
 
@@ -202,6 +254,8 @@ DOCKER = Platform(
     runtime_sources=FLY.runtime_sources,
     dependency_files=FLY.dependency_files,
     dependency_where=FLY.dependency_where,
+    builds_from_dockerfile=True,
+    secrets_store="pass them at run time (`docker run --env-file`, or the host's secret store), never in the image",
 )
 
 GENERIC = Platform(
@@ -215,6 +269,7 @@ GENERIC = Platform(
     runtime_sources=(),
     dependency_files=("requirements.txt",),
     dependency_where="the app's folder",
+    known=False,
 )
 
 PLATFORMS: dict[str, Platform] = {
@@ -273,18 +328,10 @@ _MARKERS: tuple[tuple[str, str, str], ...] = (
 _REQUIREMENT_FILES = ("requirements.txt", "requirements.in")
 
 
-def _folders(app_folder: Path, repo_root: Path) -> list[Path]:
-    app_folder, repo_root = app_folder.resolve(), repo_root.resolve()
-    folders = [app_folder]
-    while folders[-1] != repo_root and repo_root in folders[-1].parents:
-        folders.append(folders[-1].parent)
-    return folders
-
-
-def _requires_streamlit(folder: Path, repo_root: Path) -> Path | None:
+def _requires_streamlit(folder: Path, repo: Repository) -> Path | None:
     for name in (*_REQUIREMENT_FILES, "pyproject.toml"):
         path = folder / name
-        text = boundedread.text(path, repo_root)
+        text = repo.text(path)
         if text is None:
             continue
         lines = text.splitlines()
@@ -300,31 +347,31 @@ def _requires_streamlit(folder: Path, repo_root: Path) -> Path | None:
     return None
 
 
-def infer(app_folder: Path, repo_root: Path, files: Iterable[Path] | None = None) -> tuple[str, Path | None, str]:
+def infer(app_folder: Path, repo: Repository, files: Iterable[Path] | None = None) -> tuple[str, Path | None, str]:
     """(platform id, the file that says so, why). `files` lists the repository's files (absolute or relative
-    to repo_root) when the caller has already scanned them; without it, the disk is asked."""
+    to the checked root) when the caller has already scanned them; without it, the disk is asked."""
     known: set[Path] | None = None
     if files is not None:
-        root = repo_root.resolve()
         known = set()
         for f in files:
-            full = f if f.is_absolute() else root / f
+            full = f if f.is_absolute() else repo.root / f
             known.add(full)
             known.update(full.parents)  # folders such as .streamlit/ exist when a file in them does
-    app_rel = app_folder.resolve()
-    for folder in _folders(app_folder, repo_root):
+    chain = repo.up(app_folder)
+    for folder in chain:
         for name, platform_id, what in _MARKERS:
             path = folder / name
             present = path in known if known is not None else path.exists() or path.is_symlink()
             if not present:
                 continue
-            if name == "app.yaml" and not _looks_like_app_engine(path, repo_root):
+            if name == "app.yaml" and not _looks_like_app_engine(path, repo):
                 continue
-            where = "the app's folder" if folder == app_rel else f"{_rel(folder, repo_root) or 'the repository root'}"
+            shown = repo.display(folder)
+            where = "the app's folder" if folder == chain[0] else shown if shown != "." else "the repository root"
             return platform_id, path, f"{what} in {where}"
-        found = _requires_streamlit(folder, repo_root)
+        found = _requires_streamlit(folder, repo)
         if found is not None:
-            return "streamlit-cloud", found, f"{_rel(found, repo_root)} requires streamlit"
+            return "streamlit-cloud", found, f"{repo.display(found)} requires streamlit"
     return (
         "generic",
         None,
@@ -332,17 +379,9 @@ def infer(app_folder: Path, repo_root: Path, files: Iterable[Path] | None = None
     )
 
 
-def _looks_like_app_engine(path: Path, repo_root: Path) -> bool:
-    text = boundedread.text(path, repo_root) or ""
+def _looks_like_app_engine(path: Path, repo: Repository) -> bool:
+    text = repo.text(path) or ""
     return any(line.startswith("runtime:") for line in text.splitlines())
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        rel = path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.name
-    return "" if rel == "." else rel
 
 
 # What the lead's settings accept (CLI --platform, the action's input, [tool.deploycheck]).
