@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from deploycheck.locks.model import RECOMPILE, Lock
+from deploycheck.locks.model import RECOMPILE, Issue, Lock
 from deploycheck.locks.requirements import header
 from deploycheck.locks.requirements import lock as requirements
 
@@ -36,6 +36,21 @@ class Format(NamedTuple):
 
 def _requirements_name(name: str) -> bool:
     return name.endswith(".txt")
+
+
+MAX_LOCK_BYTES = 32 * 1024 * 1024  # a lock file larger than this is one issue, never parsed
+
+
+def unreadable(fmt: Format, path: Path, display: str, reason: str) -> Lock:
+    """A file of a format that could not be read safely: a Lock with no pins and the one issue that says so."""
+    return Lock(
+        path=path,
+        display=display,
+        format=fmt.id,
+        text="",
+        pins={},
+        issues=[Issue(None, f"{display} cannot be read: it {reason}", "replace it with a regular file", "too-large")],
+    )
 
 
 REQUIREMENTS_TXT = Format(requirements.FORMAT, _requirements_name, header.compiled, requirements.read, verify=RECOMPILE)

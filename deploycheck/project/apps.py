@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from deploycheck.locks import formats
 from deploycheck.locks.model import Lock
 from deploycheck.project import filenames
 from deploycheck.project.scan import LockPair, Scanned
@@ -38,6 +39,7 @@ class App:
     platform: str | None = None  # the deploy platform: set by the platform checks (issue #9)
     platform_evidence: str = ""  # the file (and why) the platform was inferred from
     nested: list[Path] = field(default_factory=list)  # other apps' folders inside this one: not this app's files
+    other_locks: list[Lock] = field(default_factory=list)  # files of the other registered formats (locks.formats)
 
     @property
     def root(self) -> Path:
@@ -50,8 +52,9 @@ class App:
         return platforms.get(self.platform) if self.platform else None
 
     def requirement_files(self) -> list[Lock]:
-        """Every requirements file of the app the deploy or its lock workflow reads, locks first."""
-        return [pair.lock for pair in self.locks] + self.plain
+        """Every dependency file of the app that a registered format reads, as a Lock: requirements locks
+        first, then plain requirements files, then the other formats' files (uv.lock, pylock.toml, ...)."""
+        return [pair.lock for pair in self.locks] + self.plain + self.other_locks
 
     def installed_file(self) -> Path | None:
         """The dependency file the app's platform installs from, when the platform picks the first of its
@@ -136,12 +139,33 @@ def build(scanned: Scanned, settings: Settings) -> Project:
         )
         files = names | {name for name in DEPENDENCY_FILES if (folder / name).is_file()}
         app = App(folder, repo, repo.display(folder), rt, locks, plain, files, rt.platform, rt.platform_reason)
+        app.other_locks = _other_locks(folder, repo)
         apps.append(app)
     for app in apps:
         # Every folder with dependency files of its own is another app, checked or not (--lockfile).
         app.nested = sorted({f for f in [*others, *(a.folder for a in apps)] if app.folder in f.parents})
     built = sorted(apps, key=lambda a: (a.display != ".", a.display))
     return Project(**{f.name: getattr(scanned, f.name) for f in fields(scanned)}, apps=built)
+
+
+def _other_locks(folder: Path, repo: Repository) -> list[Lock]:
+    """The app folder's files that a registered format other than requirements.txt claims, each read once
+    into a Lock. A file that cannot be read safely (a link out, a FIFO, too large) becomes a Lock whose only
+    content is that issue, so that it is reported, never silently skipped."""
+    found = []
+    for name, is_dir in sorted(repo.listing(folder).items()):
+        fmt = formats.claiming(name)
+        if is_dir or fmt is None or fmt is formats.REQUIREMENTS_TXT:
+            continue
+        path = folder / name
+        try:
+            raw = repo.read_bytes(path, cap=formats.MAX_LOCK_BYTES)
+        except (OSError, safefs.UnsafePath) as exc:
+            reason = exc.reason if isinstance(exc, safefs.UnsafePath) else (exc.strerror or str(exc))
+            found.append(formats.unreadable(fmt, path, repo.display(path), reason))
+            continue
+        found.append(fmt.read(raw, path, repo.display(path)))
+    return found
 
 
 def app_of(apps: list[App], pair: LockPair) -> App:
