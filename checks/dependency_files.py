@@ -21,6 +21,7 @@ SHADOWED = Rule("DC302", "warning", "a dependency file is hidden by one the plat
 REFUSED = Rule("DC303", "error", "the platform refuses this combination of files")
 RULES = (SHADOWED, REFUSED)
 SCOPE = "app"
+JUDGES_INSTALLED_FILE = True  # its findings are about which file is installed: never lowered for an ignored one
 
 
 def _present(app: App) -> set[str]:

@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING
 from packaging.utils import NormalizedName, canonicalize_name
 
 from deploycheck.locks import markers
+from deploycheck.locks.indexes import IndexSources
 from deploycheck.locks.model import Lock, Pin
+from deploycheck.project import installs
 from deploycheck.project.apps import App
 from deploycheck.project.scan import LockPair
 from deploycheck.report.model import Finding
@@ -66,12 +68,27 @@ class _Requirements:
 
 
 def _deployed(app: App) -> tuple[list[LockPair], list[Lock]]:
-    """The files the platform installs: requirements.txt when the app has one, else every requirements file."""
+    """The files the platform installs: the one it installs when that can be told and a format reads it (a
+    lock of another format counts as plain: its pins are what is installed), else requirements.txt when the
+    app has one, else every requirements file, else the pyproject.toml dependencies (or the Pipfile's packages)
+    of an app whose installed file no format reads yet (uv.lock before its reader). Nothing at all: every
+    import is unprovided."""
+    chosen = app.installs.file if app.installs is not None else None
+    if chosen is not None:
+        locks = [p for p in app.locks if p.display == chosen]
+        plain = [f for f in [*app.plain, *app.other_locks] if f.display == chosen]
+        if locks or plain:
+            return locks, plain
     locks = [p for p in app.locks if p.path.name == "requirements.txt"]
     plain = [f for f in app.plain if f.path.name == "requirements.txt"]
     if locks or plain:
         return locks, plain
-    return list(app.locks), list(app.plain)
+    if app.locks or app.plain:
+        return list(app.locks), list(app.plain)
+    if app.other_locks:
+        return [], list(app.other_locks)
+    named = installs.declared(app.folder, app.repo)
+    return [], [named] if named is not None else []
 
 
 def _source_names(pair: LockPair) -> set[NormalizedName] | None:
@@ -96,7 +113,7 @@ def _via_declared(pin: Pin) -> bool:
 def _requirements(app: App, minor: str) -> _Requirements:
     locks, plain = _deployed(app)
     env = markers.environment(minor, extra="")
-    reqs = _Requirements([p.lock for p in locks] + plain, locked=not plain)
+    reqs = _Requirements([p.lock for p in locks] + plain, locked=all(f.locked for f in plain))
     sources = [s for p in locks for s in p.lock.compiled_from()]
     source = next((s for s in sources if s.path.suffix == ".in"), None)
     if plain:
@@ -105,6 +122,8 @@ def _requirements(app: App, minor: str) -> _Requirements:
         reqs.fix_target = (source.path.name if source else "the lock's sources") + " and recompile the lock"
     named = [*(s.path.name for s in sources), *(PurePosixPath(f.display).name for f in plain)]
     reqs.declared_in = " and ".join(dict.fromkeys(named)) or reqs.fix_target
+    if not reqs.files:
+        reqs.declared_in = "the app's dependency files (it has none)"
     for pair in locks:
         from_sources = _source_names(pair)
         annotated = any(pin.via for pin in pair.lock.pins.values())
@@ -136,10 +155,11 @@ def _indexes(settings: Settings, reqs: _Requirements) -> _Indexes:
     """Each deployed file's own indexes (as the pins check reads them), all of them, each once."""
     urls: dict[str, None] = {}
     trusted: dict[str, None] = {}
-    for file in reqs.files:
-        said = file.indexes.within(settings.indexes)
+    # No file at all: the indexes the run names (or pip's default) are the ones the fix's names come from.
+    for sources in [f.indexes for f in reqs.files] or [IndexSources()]:
+        said = sources.within(settings.indexes)
         if said.no_index is not None:
-            return _Indexes(unread=(file, said.no_index.line))
+            return _Indexes(unread=(next(f for f in reqs.files if f.indexes is sources), said.no_index.line))
         urls.update(dict.fromkeys(u if u.endswith("/") else u + "/" for u in said.urls))
         trusted.update(dict.fromkeys(said.trusted))
     return _Indexes(tuple(urls), tuple(trusted))
@@ -171,8 +191,6 @@ def check(app: App, settings: Settings) -> list[Finding]:
         for p in scan.problems
     ]
     reqs = _requirements(app, minor)
-    if not reqs.files:
-        return findings  # no requirements file: dependencies come from elsewhere (pyproject, Pipfile, uv.lock)
     outside = [
         i
         for i in scan.imports

@@ -14,11 +14,13 @@ from types import FrameType, ModuleType
 
 from deploycheck.checks import CHECKS, all_codes, name_of
 from deploycheck.errors import CheckError
-from deploycheck.project import apps, scan
+from deploycheck.locks import formats
+from deploycheck.project import apps, installs, scan
 from deploycheck.project.apps import Project
+from deploycheck.project.candidates import given_lockfile
 from deploycheck.project.scan import Scanned
 from deploycheck.repo.repository import Repository
-from deploycheck.report.model import Problem, Report
+from deploycheck.report.model import Finding, Problem, Report, failing
 from deploycheck.report.rules import Outcome
 from deploycheck.report.selection import Selection, unknown
 from deploycheck.resolve import sandbox
@@ -122,7 +124,7 @@ def _run(settings: Settings, guard: Guard | None) -> Report:
     try:
         validate_selection(settings)
         repo = Repository.at(settings.root, settings.boundary)  # the one boundary every reader checks against
-        scanned = scan.scan(repo, settings.lockfiles or None, only_binary=settings.only_binary)
+        scanned = _scan(repo, settings)
     except CheckError as exc:
         report.problems.append(Problem(exc.message, exc.path, exc.line, exc.fix))
         return report
@@ -144,7 +146,8 @@ def _run(settings: Settings, guard: Guard | None) -> Report:
     if not project.apps and not project.violations:
         report.problems.append(
             Problem(
-                "no requirements.txt or compiled lockfile found",
+                "no Python app found: no Python file, Procfile or dependency file "
+                f"({installs.reads()}) in the checked folder",
                 str(settings.root),
                 None,
                 "run deploycheck in the app's folder, or pass it as PATH",
@@ -163,15 +166,63 @@ def _run(settings: Settings, guard: Guard | None) -> Report:
     worker.start()
     _run_all([m for m in chosen if m not in background], project, settings, outcomes)
     worker.join()
+    ignored = {path: why for app in project.apps for path, why in app.ignored().items()}
     for module in chosen:  # merged in the registry's order, whichever thread ran them
-        for part in outcomes.get(id(module), []):
+        parts = outcomes.get(id(module), [])
+        for part in parts:
             report.lockfiles += part.lockfiles
             report.problems += [p for p in part.problems if p not in report.problems]
             for finding in part.findings:
+                finding = _lowered(finding, ignored, module)
                 # Apps that share a declaration (a root .python-version) would each report it.
                 if finding not in report.findings and selection.keeps(finding, lines):
                     report.findings.append(finding)
+        clean = parts and not any(p.problems for p in parts)
+        if clean and not failing([f for p in parts for f in p.findings], settings.fail_on):
+            report.passed.append(name_of(module))
+    report.not_checked = [
+        f.display
+        for app in project.apps
+        if app.installs is not None
+        for f in app.installs.files
+        if f.kind == installs.NOT_CHECKED and (f.installed or not app.installs.certain)
+    ]
     return report
+
+
+def _lowered(finding: Finding, ignored: dict[str, str], module: ModuleType) -> Finding:
+    """A finding about a dependency file the platform reads but does not install: one level lower (an error
+    there does not break the deploy), with a note that says so. The checks that judge which file is
+    installed keep theirs."""
+    why = ignored.get(finding.path or "")
+    if why is None or getattr(module, "JUDGES_INSTALLED_FILE", False) or finding.severity == "info":
+        return finding
+    lower = "warning" if finding.severity == "error" else "info"
+    message = f"{finding.message} (lowered from {finding.severity}: {why})"
+    return Finding(finding.code, lower, finding.path, finding.line, message, finding.fix)
+
+
+def _scan(repo: Repository, settings: Settings) -> Scanned:
+    """The scan, of every requirements file, or of the --lockfile names: those of another known format
+    (uv.lock) are checked here and made apps by apps.build; an unknown one is a usage error (exit 2)."""
+    if not settings.lockfiles:
+        return scan.scan(repo, None, only_binary=settings.only_binary)
+    requirements = []
+    for name in settings.lockfiles:
+        base = name.replace("\\", "/").rsplit("/", 1)[-1]
+        if formats.claiming(base) is formats.REQUIREMENTS_TXT:
+            requirements.append(name)
+        elif installs.known_name(base):
+            given_lockfile(name, repo)
+        else:
+            raise CheckError(
+                f"{base} is not a dependency file deploycheck knows",
+                path=name,
+                fix=f"pass one of: {installs.reads()}",
+            )
+    if requirements:
+        return scan.scan(repo, requirements, only_binary=settings.only_binary)
+    return Scanned(repo, [], [])
 
 
 def _run_all(modules: list[ModuleType], project: Project, settings: Settings, into: dict[int, list[Report]]) -> None:

@@ -45,7 +45,12 @@ OPTIONS = (
         "auto: the lock's own tool, with uv as a fast first pass for pip-compile locks",
         ("auto", PIP_TOOLS, UV),
     ),
-    Option("lockfiles", "list", "check only these lockfiles (relative to the checked folder)"),
+    Option(
+        "lockfiles",
+        "list",
+        "check only these dependency files, relative to the checked folder: requirements*.txt, uv.lock, "
+        "poetry.lock, Pipfile.lock, pdm.lock, pylock.toml, environment.yml, Pipfile, pyproject.toml",
+    ),
     Option("select", "list", "report only these codes or prefixes (e.g. DC1, DC301; default: all)"),
     Option("ignore", "list", "never report these codes or prefixes"),
     Option("per-file-ignores", "mapping", "GLOB:CODES pairs, e.g. 'legacy/*:DC110,DC111'"),

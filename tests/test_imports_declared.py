@@ -257,10 +257,15 @@ def test_no_third_party_import_needs_no_index(tmp_path: Path, dead_index: str) -
     assert report["problems"] == [] and findings == [] and code == 0
 
 
-def test_app_without_requirements_files_is_not_judged(tmp_path: Path, dead_index: str) -> None:
-    folder = write(tmp_path / "app", {"Pipfile": "[packages]\nflask = '*'\n", "app.py": "import flask\n"})
-    code, report, findings = dc5(folder, "--python-version", "3.12", "--index-url", dead_index)
-    assert findings == [] and report["problems"] == [] and code == 0
+def test_app_without_requirements_files_is_judged_against_its_pipfile(tmp_path: Path, corpus_index: str) -> None:
+    """Issue #15: an app whose only dependency file is a Pipfile (no format reads it yet) is not skipped: what the
+    Pipfile names is declared, everything else is unprovided."""
+    folder = write(
+        tmp_path / "app", {"Pipfile": "[packages]\nflask = '*'\n", "app.py": "import flask\nimport pandas\n"}
+    )
+    code, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    assert [(f["code"], f["path"]) for f in findings] == [("DC501", "app.py")] and code == 1
+    assert "pandas" in findings[0]["message"] and "Pipfile" in findings[0]["message"]
 
 
 # ------------------------------------------------------------------------------------ hostile input

@@ -156,15 +156,33 @@ def comment_body(report: Report, header: str, previous: str | None, run_url: str
     return head + body.split("\n", 2)[-1] + fixed + link  # its own heading is the one above
 
 
+STATUS_LIMIT = 140  # GitHub's limit on a commit status description
+
+
+def _not_checked(report: Report, room: int) -> str:
+    """ ", uv.lock not checked" (as many names as fit in `room`, then how many more)."""
+    names = report.not_checked
+    if not names:
+        return ""
+    for shown in range(len(names), 0, -1):
+        more = f" and {len(names) - shown} more" if shown < len(names) else ""
+        text = f", {', '.join(names[:shown])}{more} not checked"
+        if len(text) <= room:
+            return text
+    return f", {len(names)} file(s) not checked"
+
+
 def status_description(report: Report) -> str:
     if report.outcome == "ready":
-        return f"ready to deploy ({len(report.lockfiles)} lockfile(s) in sync)"
+        head = f"ready: {len(report.passed)} checks passed"
+        return visible(head + _not_checked(report, STATUS_LIMIT - len(head)))
     drifted = [lock for lock in report.lockfiles if lock.status == "drift"]
     if report.outcome == "not-ready" and drifted:
         names = ", ".join(f"{lock.path} ({len(lock.changes)} changes)" for lock in drifted)
         return visible(f"lock drift: {names}")
     if report.outcome == "not-ready":
-        return f"not ready: {len(report.failing())} failing finding(s)"
+        head = f"not ready: {len(report.failing())} failing finding(s)"
+        return visible(head + _not_checked(report, STATUS_LIMIT - len(head)))
     first = next((p.message for p in report.problems), None) or next(
         (lock.error.message for lock in report.lockfiles if lock.error), "see the job summary"
     )

@@ -6,7 +6,9 @@ A format is
 - `is_lock`: whether a file's first lines (its first 4 KB, as text) say a tool wrote it;
 - `read`: the file alone as a `Lock` (deploycheck.locks.model): pins with markers and hashes, its
   `IndexSources`, its issues, the tool and Python it names;
-- `verify`: how its freshness is checked (model.RECOMPILE: lock_drift recompiles it with its own tool).
+- `verify`: how its freshness is checked (model.RECOMPILE: lock_drift recompiles it with its own tool); ""
+  for a file only the cheaper checks read (a Pipfile without its lock). The report calls a file of a
+  format with a verify kind "checked", one with "" "read only", and one no format claims "not checked".
 
 What a new format (uv.lock, pylock.toml) implements: a package beside locks/requirements with a reader
 that returns `Lock` (its [[package]] entries as `Pin`s, its indexes and sources as `IndexSources`, tool
@@ -31,7 +33,12 @@ class Format(NamedTuple):
     claims: Callable[[str], bool]
     is_lock: Callable[[str], bool]
     read: Callable[[bytes, Path, str], Lock]
-    verify: str
+    verify: str  # "": nothing checks its freshness; the cheaper checks (pins, imports) still read it
+
+    @property
+    def checked(self) -> bool:
+        """Whether deploycheck checks the file itself (its verify kind has a check), not only reads it."""
+        return bool(self.verify)
 
 
 def _requirements_name(name: str) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from deploycheck.locks import formats
 from deploycheck.locks.model import Lock
-from deploycheck.project import filenames
+from deploycheck.project import filenames, installs
 from deploycheck.project.scan import LockPair, Scanned
 from deploycheck.repo import safefs
 from deploycheck.repo.repository import Repository
@@ -40,6 +40,8 @@ class App:
     platform_evidence: str = ""  # the file (and why) the platform was inferred from
     nested: list[Path] = field(default_factory=list)  # other apps' folders inside this one: not this app's files
     other_locks: list[Lock] = field(default_factory=list)  # files of the other registered formats (locks.formats)
+    installs: installs.Install | None = None  # the file the platform installs, and each dependency file's kind
+    has_python: bool = False  # Python code (or a Procfile) in the app's folder
 
     @property
     def root(self) -> Path:
@@ -57,17 +59,28 @@ class App:
         return [pair.lock for pair in self.locks] + self.plain + self.other_locks
 
     def installed_file(self) -> Path | None:
-        """The dependency file the app's platform installs from, when the platform picks the first of its
-        list by name and the app's folder has one; None when it cannot be told (Docker, an unknown platform)."""
+        """The dependency file the app's platform installs from, when it can be told; None otherwise (Docker,
+        an unknown platform with several files, a refused combination, no file at all)."""
+        chosen = self.installs.file if self.installs is not None and self.installs.certain else None
+        return self.root / chosen if chosen else None
+
+    def ignored(self) -> dict[str, str]:
+        """Dependency files (as shown) that the platform reads but does not install, each with why."""
+        if self.installs is None or self.installs.file is None:
+            return {}
         plat = self.platform_of
-        if plat is None or not plat.first_file_wins:
-            return None
-        names = {name for name, is_dir in self.repo.listing(self.folder).items() if not is_dir}
-        chosen = next((n for n in plat.dependency_files if n in names and n != "pyproject.toml"), None)
-        return self.folder / chosen if chosen else None
+        called = plat.called if plat else "the platform"
+        return {
+            f.display: f"{called} installs {self.installs.file}, not this file: {self.installs.why}"
+            for f in self.installs.files
+            if f.ignored
+        }
 
     def to_json(self) -> dict[str, object]:
-        return {"path": self.display, "runtime": self.runtime.to_json(), "platform": self.platform}
+        out: dict[str, object] = {"path": self.display, "runtime": self.runtime.to_json(), "platform": self.platform}
+        if self.installs is not None:
+            out["installs"] = self.installs.to_json()
+        return out
 
 
 @dataclass
@@ -84,14 +97,6 @@ def app_folder(path: Path, repo: Repository) -> Path:
     return folder
 
 
-def _has_dependencies(pyproject: Path, repo: Repository) -> bool:
-    try:
-        head = repo.read_bytes(pyproject, cap=2 * 1024 * 1024)  # never a FIFO, never a link out
-    except (OSError, safefs.UnsafePath):
-        return False
-    return b"dependencies" in head or b"[tool.poetry" in head
-
-
 def _dependency_folders(repo: Repository) -> dict[Path, set[str]]:
     """Folders with dependency files other than requirements*.txt (those the scan already found)."""
     found: dict[Path, set[str]] = {}
@@ -102,7 +107,7 @@ def _dependency_folders(repo: Repository) -> dict[Path, set[str]]:
             for f in files
             if f in DEPENDENCY_FILES or f == "pyproject.toml" or filenames.misspelling_of(f) == "requirements.txt"
         }
-        if "pyproject.toml" in names and not _has_dependencies(folder / "pyproject.toml", repo):
+        if "pyproject.toml" in names and not installs.has_dependencies(folder / "pyproject.toml", repo):
             names.discard("pyproject.toml")
         if names:
             found[folder] = names
@@ -126,6 +131,12 @@ def build(scanned: Scanned, settings: Settings) -> Project:
     if not settings.lockfiles:
         for folder, names in others.items():
             entry(folder)[2].update(names)
+    for name in settings.lockfiles:  # a --lockfile of another format (uv.lock): its folder is an app
+        given = repo.root / name
+        if formats.claiming(given.name) is not formats.REQUIREMENTS_TXT:
+            entry(app_folder(given, repo))[2].add(given.name)
+    if not found and installs.has_python(repo.root, repo):
+        entry(repo.root)  # Python code and no dependency file: an app the checks say is not ready (DC311)
     apps = []
     for folder, (locks, plain, names) in found.items():
         lock = locks[0].lock if locks else (plain[0] if plain else None)
@@ -140,6 +151,9 @@ def build(scanned: Scanned, settings: Settings) -> Project:
         files = names | {name for name in DEPENDENCY_FILES if (folder / name).is_file()}
         app = App(folder, repo, repo.display(folder), rt, locks, plain, files, rt.platform, rt.platform_reason)
         app.other_locks = _other_locks(folder, repo)
+        app.has_python = installs.has_python(folder, repo)
+        shown = tuple(f.display for f in app.requirement_files())
+        app.installs = installs.decide(folder, repo, app.platform_of or platforms.GENERIC, shown)
         apps.append(app)
     for app in apps:
         # Every folder with dependency files of its own is another app, checked or not (--lockfile).

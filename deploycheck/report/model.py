@@ -66,6 +66,14 @@ class LockResult:
             self.error = Problem(str(exc), self.path)
 
 
+def failing(findings: list[Finding], fail_on: str) -> list[Finding]:
+    """The findings at or above the failure level."""
+    if fail_on == "never":
+        return []
+    floor = SEVERITIES.index(fail_on)
+    return [f for f in findings if SEVERITIES.index(f.severity) >= floor]
+
+
 @dataclass
 class Report:
     root: str
@@ -77,12 +85,11 @@ class Report:
     apps: list[dict[str, Any]] = field(default_factory=list)  # each app's folder, runtime and platform
     config: dict[str, Any] = field(default_factory=dict)  # what [tool.deploycheck] set, and where
     inputs: set[Any] = field(default_factory=set)  # every file the scan read: --fix-dir never overwrites one
+    passed: list[str] = field(default_factory=list)  # the checks that ran and found nothing at the failure level
+    not_checked: list[str] = field(default_factory=list)  # dependency files the platform installs, not checked
 
     def failing(self) -> list[Finding]:
-        if self.fail_on == "never":
-            return []
-        floor = SEVERITIES.index(self.fail_on)
-        return [f for f in self.findings if SEVERITIES.index(f.severity) >= floor]
+        return failing(self.findings, self.fail_on)
 
     @property
     def outcome(self) -> str:
@@ -130,6 +137,8 @@ class Report:
             problems=[Problem(**p) for p in _items(data["problems"], "problems")],
             apps=data.get("apps", []),
             config=data.get("config", {}),
+            passed=data.get("checks_passed", []),
+            not_checked=data.get("not_checked", []),
         )
         report._validate()
         return report
@@ -141,7 +150,10 @@ class Report:
             (self.root, text),
             (self.runtime, (dict,)),
             (self.config, (dict,)),
+            (self.passed, (list,)),
+            (self.not_checked, (list,)),
         ]
+        typed += [(value, text) for value in (*self.passed, *self.not_checked)]
         chosen: list[tuple[object, tuple[str, ...]]] = [(f.severity, SEVERITIES) for f in self.findings]
         _items(self.apps, "apps")
         for f in self.findings:
@@ -186,4 +198,6 @@ class Report:
             "lockfiles": lockfiles,
             "findings": [asdict(f) for f in self.findings],
             "problems": [asdict(p) for p in self.problems],
+            "checks_passed": self.passed,
+            "not_checked": self.not_checked,
         }

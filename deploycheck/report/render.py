@@ -32,6 +32,32 @@ def _runtime(rt: dict[str, object]) -> str:
     return text + "".join(f"; {note}" for note in notes) if isinstance(notes, list) else text
 
 
+def _installs(app: dict[str, object]) -> str | None:
+    """Which file the app's platform installs and why, and the files deploycheck does not check."""
+    installs = app.get("installs")
+    if not isinstance(installs, dict):
+        return None
+    chosen = installs.get("file")
+    text = (
+        f"installs {chosen}: {installs.get('why')}" if chosen else f"installs no dependency file: {installs.get('why')}"
+    )
+    files = installs.get("files") if isinstance(installs.get("files"), list) else []
+    kinds = {"read-only": "read only", "not-checked": "not checked"}
+    other = [
+        f"{f.get('path')} ({kinds[str(f.get('kind'))]}{', ignored by the platform' if f.get('ignored') else ''})"
+        for f in files or []
+        if isinstance(f, dict) and str(f.get("kind")) in kinds
+    ]
+    ignored = [
+        f"{f.get('path')}"
+        for f in files or []
+        if isinstance(f, dict) and f.get("ignored") and f.get("kind") == "checked"
+    ]
+    text += f"; {', '.join(other)}" if other else ""
+    text += f"; ignored by the platform (findings lowered): {', '.join(ignored)}" if ignored else ""
+    return text
+
+
 def _change_line(c: Change) -> str:
     what = {"changed": f"{c.before} -> {c.after}", "added": c.after, "removed": c.before}.get(c.kind)
     return f"{_SIGN.get(c.kind, '?')} {what}"
@@ -67,12 +93,22 @@ def _text_lock(lock: LockResult, report: Report) -> list[str]:
     return out
 
 
+def _checked_line(report: Report) -> str:
+    line = f"{len(report.passed)} check(s) passed"
+    return line + (f"; not checked: {', '.join(report.not_checked)}" if report.not_checked else "")
+
+
 def to_text(report: Report) -> str:
     out = [f"deploycheck: {VERDICT[report.outcome]}"]
     if report.runtime.get("python"):  # unknown when the run stopped before any app was read
         out.append(visible(f"runtime: {_runtime(report.runtime)}"))
     for app in report.apps[1:] and report.apps:  # several apps: each with its own runtime
         out.append(visible(f"app {app.get('path')}: {_runtime(app.get('runtime') or {})}"))
+    for app in report.apps:
+        if (line := _installs(app)) is not None:
+            out.append(visible(f"app {app.get('path')} {line}"))
+    if report.passed or report.not_checked:
+        out.append(visible(_checked_line(report)))
     if (line := _settings_line(report)) is not None:
         out.append(visible(line))
     for lock in report.lockfiles:
@@ -163,6 +199,11 @@ def to_markdown(
         out += [f"Runtime: {md_text(_runtime(report.runtime))}", ""]
     for app in report.apps[1:] and report.apps:
         out += [f"App {md_code(app.get('path'))}: {md_text(_runtime(app.get('runtime') or {}))}", ""]
+    for app in report.apps:
+        if (line := _installs(app)) is not None:
+            out += [f"App {md_code(app.get('path'))} {md_text(line)}", ""]
+    if report.passed or report.not_checked:
+        out += [md_text(_checked_line(report)), ""]
     if (line := _settings_line(report)) is not None:
         out += [md_text(line), ""]
     for lock in report.lockfiles:

@@ -57,12 +57,23 @@ class Platform:
     one_package_manager: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (manager, its files): two or more fail
     uv_needs_python_version: bool = False  # uv.lock needs .python-version; runtime.txt beside uv.lock fails
     refused_beside: tuple[str, tuple[str, ...]] | None = None  # (its config file, files that fail beside it)
+    # Where its dependency files are read: the app's (entrypoint's) folder, then the repository root too.
+    reads_root_too: bool = False
+    without_dependency_file: str = ""  # what it does with Python code and no dependency file it reads
     secrets_store: str = "set them as environment variables in your platform's secret settings"
     note: str = ""
 
     @property
     def runtime_files(self) -> tuple[str, ...]:
         return tuple(s.file for s in self.runtime_sources if s.readable)
+
+    @property
+    def several_files(self) -> str:
+        """What it does when several of its dependency files are present: "first" (takes the first of
+        `dependency_files`, ignores the rest), "refuses" (fails the build), "" (the Dockerfile decides)."""
+        if self.builds_from_dockerfile:
+            return ""
+        return "refuses" if self.one_package_manager else "first"
 
     @property
     def called(self) -> str:
@@ -103,6 +114,8 @@ STREAMLIT = Platform(
     python_from_dialog=True,
     reads_packages_txt=True,
     secrets_store="paste them into the app's Settings > Secrets on share.streamlit.io (same TOML format)",
+    reads_root_too=True,
+    without_dependency_file="it runs the app with only streamlit and streamlit's own dependencies installed",
     note=(
         "The search tool held only streamlit/docs pull requests (#1209, #1213) for these pages, not the pages "
         "themselves: the dependency order, the 3.12 default, and 'changing Python means deleting and "
@@ -148,6 +161,8 @@ HEROKU = Platform(
     ),
     uv_needs_python_version=True,
     secrets_store="set them with `heroku config:set NAME=...` (Settings > Config Vars)",
+    without_dependency_file="its Python buildpack does not detect the app without requirements.txt, Pipfile.lock, "
+    "poetry.lock or uv.lock at the root: the build fails",
     note=(
         "The search tool's Dev Center copies (2025-01/05) say default 3.13 and 3.9 'deprecated'; the buildpack "
         "README and changelog 3141 confirm runtime.txt > .python-version > Pipfile.lock and runtime.txt's "
@@ -174,6 +189,7 @@ RENDER = Platform(
     first_file_wins=True,
     dependency_where="the service's root directory; uv is used when uv.lock exists",
     secrets_store="set them in the service's Environment settings (or `sync: false` envVars in render.yaml)",
+    without_dependency_file="the build command has no dependency file to install from",
     note="Verified on the docs page (default 3.14.3 for services created from 2026-02-11; minimum 3.7.3).",
 )
 
@@ -197,6 +213,8 @@ RAILWAY = Platform(
     first_file_wins=True,
     dependency_where="the service's root directory; requirements.txt wins over uv.lock",
     secrets_store="set them in the service's Variables tab",
+    without_dependency_file="Railpack needs requirements.txt, pyproject.toml or Pipfile at the service's root "
+    "(or a root directory set to the app's folder): without one it installs none of the app's packages",
     note="Verified on railpack.com (default 3.13.2; 'supports Python 3.10 and later').",
 )
 
@@ -218,6 +236,8 @@ APP_ENGINE = Platform(
     short_name="App Engine",
     refused_beside=("app.yaml", ("Pipfile", "Pipfile.lock")),
     secrets_store="keep them in Secret Manager and read them at start-up",
+    without_dependency_file="it installs requirements.txt from beside app.yaml: without one, none of the app's "
+    "packages",
     note=(
         "'The latest supported Python version is 3.14' per the runtime page; new python39 deployments are "
         "rejected since 3.9's end of life (GoogleCloudPlatform/python-docs-samples#13612, 2025-10)."
@@ -269,6 +289,7 @@ GENERIC = Platform(
     runtime_sources=(),
     dependency_files=("requirements.txt",),
     dependency_where="the app's folder",
+    without_dependency_file="no file tells the deploy which packages to install",
     known=False,
 )
 

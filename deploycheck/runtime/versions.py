@@ -90,9 +90,23 @@ def classify(value: str, path: Path, line: int, what: str | None = None) -> Decl
             "virtualenv names)",
             f"write `{version.group(1)}` alone",
         )
+    if path.name == "runtime.txt" and _REQUIREMENT_LINE.match(raw) and not low.startswith("python"):
+        return BadDeclaration(
+            path,
+            line,
+            shown,
+            f"{shown!r} is a requirement line, not a Python version: runtime.txt holds only the version, and no "
+            "platform installs packages listed here",
+            "move the requirement lines to requirements.txt and leave runtime.txt with the version alone (or "
+            "delete it and declare the version in .python-version)",
+        )
     return BadDeclaration(
         path, line, shown, f"{shown!r} is not a Python version (a pyenv virtualenv name, or garbage?)", FIX_VERSION
     )
+
+
+# `flask==3.0.0`, `requests>=2`, `numpy ~= 1.26`: a pip requirement, pasted where a version belongs.
+_REQUIREMENT_LINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*(==|>=|<=|~=|!=|>|<)\s*\S")
 
 
 def image_version(tag: str | None, path: Path, number: int, line: str) -> Result:

@@ -1,0 +1,271 @@
+"""Which dependency file an app's platform installs, and what deploycheck does with each of the app's files.
+
+Every dependency file the scan finds is of one of three kinds:
+- "checked": a registered format (deploycheck.locks.formats) reads it and its verify kind has a check;
+- "read-only": only the cheaper checks read it (pyproject.toml for requires-python and its dependencies, a
+  Pipfile without a lock, a format registered without a verify kind);
+- "not-checked": a file the platform may install that no format reads yet (uv.lock before its reader).
+The kind comes from the registry alone: when a format's entry lands, its files become "checked" here.
+
+The file the platform installs follows the platform table (runtime/platforms.py): the first of its
+`dependency_files` in the app's folder (then the repository root, for platforms that read it too), or, on a
+platform that refuses several package managers' files (Heroku), the one file present or none at all.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+
+from deploycheck.locks import formats
+from deploycheck.locks.model import Lock, Pin
+from deploycheck.repo import safefs
+from deploycheck.repo.repository import Repository
+from deploycheck.runtime import platforms
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CHECKED, READ_ONLY, NOT_CHECKED = "checked", "read-only", "not-checked"
+# Dependency files some platform installs, known by name whether or not a format reads them yet; in the
+# order a platform that nobody named is assumed to prefer them (locks before what they are made from).
+KNOWN = (
+    "requirements.txt",
+    "uv.lock",
+    "pylock.toml",
+    "poetry.lock",
+    "Pipfile.lock",
+    "pdm.lock",
+    "environment.yml",
+    "environment.yaml",
+    "Pipfile",
+    "pyproject.toml",
+)
+_PYLOCK = re.compile(r"^pylock\.[^.]+\.toml$")
+_MADE_FROM = {"Pipfile.lock": "Pipfile", "environment.yml": "", "environment.yaml": ""}
+READ_ONLY_NAMES = {"pyproject.toml", "Pipfile"}  # read for requires-python and declared names, never installed pins
+
+
+def known_name(name: str) -> bool:
+    """A dependency file name deploycheck knows (read or not): what --lockfile accepts."""
+    return name in KNOWN or bool(_PYLOCK.match(name)) or formats.claiming(name) is not None
+
+
+def reads() -> str:
+    """The dependency files deploycheck knows, for a message."""
+    return "requirements*.txt (any .txt), " + ", ".join(n for n in KNOWN if n != "requirements.txt")
+
+
+def kind_of(name: str) -> str:
+    fmt = formats.claiming(name)
+    if fmt is not None:
+        return CHECKED if fmt.checked else READ_ONLY
+    return READ_ONLY if name in READ_ONLY_NAMES else NOT_CHECKED
+
+
+def not_checked_why(name: str) -> str:
+    """What is not checked in a file no format reads, and why."""
+    source = _MADE_FROM.get(name, "pyproject.toml")
+    fresh = f", whether it still matches {source}" if source else ""
+    return (
+        f"deploycheck cannot read {name} yet, so its pins{fresh}, its hashes and the imports it provides "
+        "are not checked"
+    )
+
+
+def has_dependencies(pyproject: Path, repo: Repository) -> bool:
+    try:
+        head = repo.read_bytes(pyproject, cap=2 * 1024 * 1024)  # never a FIFO, never a link out
+    except (OSError, safefs.UnsafePath):
+        return False
+    return b"dependencies" in head or b"[tool.poetry" in head
+
+
+def present(folder: Path, repo: Repository) -> list[str]:
+    """The dependency files deploycheck knows in one folder (a pyproject.toml only when it declares some)."""
+    names = sorted(n for n, is_dir in repo.listing(folder).items() if not is_dir and known_name(n))
+    names = [n for n in names if not n.endswith(".txt") or n == "requirements.txt"]
+    return [n for n in names if n != "pyproject.toml" or has_dependencies(folder / n, repo)]
+
+
+@dataclass(frozen=True)
+class DepFile:
+    display: str
+    kind: str  # CHECKED | READ_ONLY | NOT_CHECKED
+    installed: bool = False  # the platform installs it
+    ignored: bool = False  # the platform reads files of its kind but installs another one instead
+
+    def to_json(self) -> dict[str, object]:
+        return {"path": self.display, "kind": self.kind, "installed": self.installed, "ignored": self.ignored}
+
+
+@dataclass(frozen=True)
+class Install:
+    """The file the platform installs for one app (None: none, refused, or the Dockerfile decides), and why."""
+
+    file: str | None
+    why: str
+    refused: bool = False  # several files that the platform refuses together: the build fails
+    certain: bool = True  # the platform is known; False: the file is deploycheck's best guess
+    dockerfile: bool = False  # the Dockerfile names what is installed
+    files: list[DepFile] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "why": self.why,
+            "refused": self.refused,
+            "files": [f.to_json() for f in self.files],
+        }
+
+
+def _display(repo: Repository, folder: Path, name: str) -> str:
+    where = repo.display(folder)
+    return name if where == "." else f"{where}/{name}"
+
+
+def _first(order: tuple[str, ...], found: list[str]) -> str | None:
+    chosen = next((n for n in order if n in found and n != "pyproject.toml"), None)
+    return chosen or ("pyproject.toml" if "pyproject.toml" in order and "pyproject.toml" in found else None)
+
+
+def _decide(plat: platforms.Platform, folders: list[tuple[Path, list[str]]], repo: Repository) -> Install:
+    if plat.builds_from_dockerfile:
+        return Install(None, f"{plat.called} installs whatever the Dockerfile names", dockerfile=True)
+    if not plat.known:
+        return _unknown_platform(folders[0], repo)
+    if plat.several_files == "refuses":
+        folder, found = folders[0]
+        managers = [
+            (m, next(f for f in files if f in found))
+            for m, files in plat.one_package_manager
+            if set(files) & set(found)
+        ]
+        if len(managers) > 1:
+            listed = ", ".join(f"{f} ({m})" for m, f in managers)
+            return Install(None, f"several files: {plat.called} refuses the build when it finds {listed}", refused=True)
+        if managers:
+            chosen = managers[0][1]
+            why = f"the only package manager file {plat.called} finds ({plat.dependency_where})"
+            return Install(_display(repo, folder, chosen), why)
+        return Install(None, plat.without_dependency_file)
+    order = plat.dependency_files
+    for folder, found in folders:
+        first = _first(order, found)
+        if first is not None:
+            where = "the app's folder" if folder == folders[0][0] else "the repository root"
+            why = (
+                f"{plat.called} installs the first of {', '.join(order)} it finds in {where} ({plat.dependency_where})"
+            )
+            return Install(_display(repo, folder, first), why)
+    return Install(None, plat.without_dependency_file)
+
+
+def _unknown_platform(place: tuple[Path, list[str]], repo: Repository) -> Install:
+    folder, found = place
+    locks = [n for n in KNOWN if n in found and n not in READ_ONLY_NAMES] or [n for n in KNOWN if n in found]
+    if "requirements.txt" in found:
+        locks = ["requirements.txt"]
+    if len(locks) == 1:
+        what = "dependency file" if len(found) == 1 else "lock"
+        why = f"the app's only {what}; no platform was told or recognised"
+        return Install(_display(repo, folder, locks[0]), why, certain=False)
+    if locks:
+        return Install(
+            None,
+            f"no platform was told or recognised, so which of {', '.join(locks)} the deploy installs is not known",
+            certain=False,
+        )
+    return Install(None, platforms.GENERIC.without_dependency_file, certain=False)
+
+
+def decide(folder: Path, repo: Repository, plat: platforms.Platform, extra: tuple[str, ...] = ()) -> Install:
+    """The app's Install, with every dependency file of its folder classified. `extra`: other files of the
+    app that a format reads (requirements files in a requirements/ folder), as shown."""
+    found = present(folder, repo)
+    folders = [(folder, found)]
+    if plat.reads_root_too and folder != repo.root:
+        folders.append((repo.root, present(repo.root, repo)))
+    install = _decide(plat, folders, repo)
+    shown = [_display(repo, folder, n) for n in found]
+    shown += [e for e in extra if e not in shown]
+    considered = set(plat.dependency_files)
+    files = []
+    for display in shown:
+        name = display.rsplit("/", 1)[-1]
+        installed = display == install.file
+        ignored = (
+            install.file is not None
+            and install.certain
+            and not installed
+            and name in considered
+            and name not in READ_ONLY_NAMES
+        )
+        files.append(DepFile(display, kind_of(name), installed, ignored))
+    if install.file is not None and install.file not in shown:  # a root file, for an app in a subfolder
+        files.append(DepFile(install.file, kind_of(install.file.rsplit("/", 1)[-1]), True))
+    return Install(install.file, install.why, install.refused, install.certain, install.dockerfile, files)
+
+
+def has_python(folder: Path, repo: Repository) -> bool:
+    """Python code in the folder itself, or a Procfile that starts something: an app, whatever files it has."""
+    return any(
+        not is_dir and (name.endswith((".py", ".ipynb")) or name == "Procfile")
+        for name, is_dir in repo.listing(folder).items()
+    )
+
+
+MAX_DECLARED = 2000  # dependencies read from one file: more is not an app's list
+
+
+def declared(folder: Path, repo: Repository) -> Lock | None:
+    """What the app's pyproject.toml ([project].dependencies) or, failing that, its Pipfile ([packages])
+    declares, as an unlocked Lock: what the imports check counts as declared when the file the platform
+    installs is one no format reads yet (uv.lock before its reader). None when neither declares anything
+    readable (the runtime checks report an unreadable pyproject.toml)."""
+    for name in ("pyproject.toml", "Pipfile"):
+        path = folder / name
+        try:
+            text = repo.read_bytes(path, cap=2 * 1024 * 1024).decode("utf-8")
+            data = tomllib.loads(text)
+        except (OSError, safefs.UnsafePath, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        if name == "Pipfile":
+            packages = data.get("packages")
+            values = [_pipfile_line(k, v) for k, v in packages.items()] if isinstance(packages, dict) else None
+        else:
+            project = data.get("project")
+            values = project.get("dependencies") if isinstance(project, dict) else None
+        if isinstance(values, list):
+            return Lock(path, repo.display(path), name, text, _pins(values, text.splitlines()))
+    return None
+
+
+def _pipfile_line(name: object, value: object) -> str | None:
+    spec = value if isinstance(value, str) else value.get("version", "*") if isinstance(value, dict) else "*"
+    return f"{name}{'' if spec == '*' else spec}" if isinstance(name, str) and isinstance(spec, str) else None
+
+
+def _pins(values: Sequence[object], lines: list[str]) -> dict[NormalizedName, Pin]:
+    pins: dict[NormalizedName, Pin] = {}
+    for value in values[:MAX_DECLARED]:
+        try:
+            req = Requirement(value) if isinstance(value, str) else None
+        except InvalidRequirement:
+            req = None
+        if req is None or not isinstance(value, str):
+            continue
+        key = value.split("=")[0].split(">")[0].split("<")[0].strip()
+        line = next((i for i, s in enumerate(lines, 1) if value in s or s.lstrip().startswith(key)), 0)
+        name = canonicalize_name(req.name)
+        extras, marker = tuple(sorted(req.extras)), str(req.marker or "")
+        pins.setdefault(name, Pin(name, line, value, specifier=str(req.specifier), extras=extras, marker=marker))
+    return pins
