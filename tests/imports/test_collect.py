@@ -23,7 +23,7 @@ from deploycheck.imports.providers import resolve
 from deploycheck.repo.repository import Repository
 from deploycheck.runtime import stdlib
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 CORPUS = DATA / "import-corpus"
 LAYOUTS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
 
