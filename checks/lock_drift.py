@@ -19,7 +19,7 @@ from deploycheck.project.apps import App, Project, app_of
 from deploycheck.project.scan import LockPair, rel
 from deploycheck.report.model import Finding, LockResult, Problem
 from deploycheck.report.rules import Outcome, Rule
-from deploycheck.resolve import interpreters, recompile, resolver, sandbox
+from deploycheck.resolve import drivers, interpreters, recompile, sandbox
 from deploycheck.resolve.workspace import Workspace
 from deploycheck.settings import Settings
 
@@ -202,7 +202,7 @@ def _explain(pair: LockPair, verdict: recompile.Verdict, target: str) -> None:
     ctx = explain.Context(
         target_python=target,
         header_python=header,
-        markers=resolver.universal_markers(verdict.job, lowest),
+        markers=drivers.universal_markers(verdict.job, lowest),
         direct=_direct(pair),
         hashes=pair.command.generate_hashes,
         universal=pair.command.universal,
