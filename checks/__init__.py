@@ -25,10 +25,12 @@ from deploycheck.checks import (
     procfile,
     repository_boundary,
     requirements_syntax,
+    requires_python,
     runtime_agreement,
     runtime_platform,
     stdlib_requirements,
     unpinned_requirements,
+    uv_lock,
 )
 from deploycheck.report.rules import Rule
 
@@ -37,6 +39,7 @@ CHECKS: tuple[ModuleType, ...] = (
     requirements_syntax,
     runtime_agreement,
     runtime_platform,
+    requires_python,
     dependency_files,
     misplaced_files,
     procfile,
@@ -45,6 +48,7 @@ CHECKS: tuple[ModuleType, ...] = (
     stdlib_requirements,
     imports_declared,
     lock_drift,
+    uv_lock,
     unpinned_requirements,
     pins_against_target,
     hashes_against_index,

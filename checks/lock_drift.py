@@ -13,6 +13,7 @@ from packaging.utils import NormalizedName
 
 from deploycheck.locks import diff as lockdiff
 from deploycheck.locks import explain
+from deploycheck.locks.requirements import header
 from deploycheck.locks.tools import PIP_TOOLS
 from deploycheck.project.apps import App, Project, app_of
 from deploycheck.project.scan import LockPair, rel
@@ -38,6 +39,8 @@ def check(project: Project, settings: Settings) -> Outcome:
         return out
     with Workspace(project, timeout=settings.timeout) as ws:
         for pair in project.locks:
+            if header.uv_export_argv(pair.lock.text) is not None:
+                continue  # exported from uv.lock: checks/uv_lock.py compares it with uv.lock (DC122)
             result = _check_lock(pair, project, settings, ws, out.findings)
             out.lockfiles.append(result)
             # Locks that include this one (-c base.txt) are compiled against what it should be.

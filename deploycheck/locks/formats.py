@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from deploycheck.locks import pylock, uvlock
 from deploycheck.locks.model import RECOMPILE, Issue, Lock
 from deploycheck.locks.requirements import header
 from deploycheck.locks.requirements import lock as requirements
@@ -54,7 +55,9 @@ def unreadable(fmt: Format, path: Path, display: str, reason: str) -> Lock:
 
 
 REQUIREMENTS_TXT = Format(requirements.FORMAT, _requirements_name, header.compiled, requirements.read, verify=RECOMPILE)
-FORMATS = (REQUIREMENTS_TXT,)
+UV_LOCK = Format(uvlock.FORMAT, uvlock.claims, uvlock.is_lock, uvlock.read, verify=uvlock.UV_LOCK)
+PYLOCK_TOML = Format(pylock.FORMAT, pylock.claims, pylock.is_lock, pylock.read, verify=pylock.PYLOCK_REGEN)
+FORMATS = (REQUIREMENTS_TXT, UV_LOCK, PYLOCK_TOML)
 
 
 def claiming(name: str) -> Format | None:
