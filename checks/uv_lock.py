@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -23,7 +24,7 @@ from deploycheck.locks.requirements import header
 from deploycheck.project.apps import App, Project
 from deploycheck.report.model import Finding, LockResult, Problem
 from deploycheck.report.rules import Outcome, Rule, sh
-from deploycheck.resolve import interpreters, sandbox, uvproject
+from deploycheck.resolve import interpreters, resolver, sandbox, uvproject
 from deploycheck.resolve.workspace import Workspace
 from deploycheck.settings import Settings
 
@@ -122,7 +123,7 @@ def _freshness(
         result.status = "in-sync"
         return result
     if done.timed_out or done.returncode != uvproject.STALE or uvproject.STALE_TEXT not in done.stderr:
-        result.error = Problem(_uv_said(done.stderr), lock.display, None, "run `uv lock --locked` and read its error")
+        result.error = _could_not_check(done, lock, binary)
         return result
     _, text = uvproject.relock(cwd, ws.root, python=python, timeout=timeout, only_binary=binary)
     result.status = "drift"
@@ -148,6 +149,25 @@ def _freshness(
 
 def sandbox_write(ws: Workspace, lock: Lock) -> None:
     sandbox.write_into(ws.path(lock.path), lock.text.encode("utf-8"))
+
+
+# uv 0.13 under --no-build, for a package whose lock entry has no wheel (a local path or git source, an sdist).
+_NO_BUILD = re.compile(
+    r"Distribution `([A-Za-z0-9._-]+)[=@ ][^`]*` can't be installed because it is marked as `--no-build`"
+)
+
+
+def _could_not_check(done: resolver.Run, lock: Lock, only_binary: bool) -> Problem:
+    names = sorted({m.group(1) for m in _NO_BUILD.finditer(done.stderr)}) if only_binary else []
+    if names and not done.timed_out:
+        return Problem(
+            f"with only-binary, {lock.display} cannot be checked: {', '.join(names)} has no wheel in the lock, and "
+            f"reading its metadata would run its build code (setup.py or build backend)\n{_uv_said(done.stderr)}",
+            lock.display,
+            None,
+            "check this lock without only-binary in a job that has no secrets",
+        )
+    return Problem(_uv_said(done.stderr), lock.display, None, "run `uv lock --locked` and read its error")
 
 
 def _uv_said(stderr: str) -> str:
