@@ -6,8 +6,23 @@
 - requirements.txt whose header says `uv export`: exported again from the copy's uv.lock (--frozen) with
   the recorded options and compared; uv.lock itself is checked as above.
 - pylock.toml: exported again when uv export wrote it; otherwise it cannot be verified against a source.
-  Its `environments` must admit the deploy, and every package it installs there needs a file.
+  Its `environments` must admit the deploy, and every package it installs there needs a wheel whose tags the
+  deploy's CPython on Linux accepts (index/targettags), or something to build from.
 [tool.uv] settings that would make uv read or write outside the repository stop the run (DC121).
+
+What platforms run for a uv.lock, read 2026-12-04 (so what a stale lock does there):
+- Heroku classic buildpack v351 (heroku/heroku-buildpack-python lib/uv.sh, 2026-08-18):
+  `uv sync --locked --no-default-groups` -- a stale lock fails the build.
+- Railway, Railpack (railwayapp/railpack core/providers/python/python.go, 2026-08-18): `uv sync --locked --no-dev
+  --no-install-project`, then `uv sync --locked --no-dev --no-editable`; only when no requirements.txt (that wins).
+- Vercel, @vercel/python 6.54.1 (vercel/vercel packages/python/src/install.ts, 2026-08-03): `uv sync --active
+  --no-dev --link-mode hardlink --frozen --no-editable` -- --frozen: a stale lock is installed unchecked.
+- Google App Engine / Cloud Run buildpacks (GoogleCloudPlatform/buildpacks pkg/python, 2026-08-22): `uv sync
+  --active --link-mode=copy`, neither --locked nor --frozen: a stale lock is re-locked at build time.
+- Render (render.com/docs/uv-version): the user's Build Command; uv is added when uv.lock is in the root
+  directory. The default command is not documented.
+- Streamlit Community Cloud (docs.streamlit.io .../app-dependencies): uv.lock comes first in its order; the
+  command (--locked or --frozen, which groups) is not documented.
 """
 
 from __future__ import annotations
@@ -15,8 +30,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
+from deploycheck.index import pinned
+from deploycheck.index.targettags import Target
 from deploycheck.locks import markers, pylock, uvlock, uvsettings
 from deploycheck.locks.change import Change
 from deploycheck.locks.model import Lock, Pin
@@ -34,7 +51,7 @@ EXPORT_DRIFT = Rule("DC122", "error", "a requirements file exported from uv.lock
 PYLOCK_STALE = Rule("DC123", "error", "pylock.toml is not what its recorded command writes")
 UNVERIFIED = Rule("DC124", "info", "pylock.toml records no command to re-create it: not verified")
 NOT_COVERED = Rule("DC125", "error", "pylock.toml's environments exclude the deploy's")
-NO_FILE = Rule("DC126", "error", "a package in pylock.toml has no file to install")
+NO_FILE = Rule("DC126", "error", "a package pylock.toml installs on the deploy has no wheel or sdist for it")
 RULES = (STALE, OUTSIDE, EXPORT_DRIFT, PYLOCK_STALE, UNVERIFIED, NOT_COVERED, NO_FILE)
 SCOPE = "project"
 
@@ -287,12 +304,33 @@ def _coverage(app: App, lock: Lock) -> list[Finding]:
                 "add the deploy's environment to the lock's environments and lock again",
             )
         ]
+    deploy = pinned.deploy_of(app)
+    if deploy is None:
+        return []
     needed = {pin.name for pin in lock.installed(env, every_line=True)}
-    return [
-        NO_FILE.finding(
-            lock.display, lock.pins[canonicalize_name(name)].line if canonicalize_name(name) in lock.pins else None,
-            f"{name} is installed on the deploy but {lock.display} gives no wheel, sdist or source for it",
-            "lock again with a tool that records the package's files",
+    findings = []
+    for entry in cover.files:
+        name = canonicalize_name(entry.name)
+        if name not in needed or entry.source or any(_fits(w, deploy.target) for w in entry.wheels):
+            continue
+        pin = lock.pins.get(name)
+        shown = ", ".join(entry.wheels[:3]) + (f" and {len(entry.wheels) - 3} more" if len(entry.wheels) > 3 else "")
+        findings.append(
+            NO_FILE.finding(
+                lock.display,
+                pin.line if pin is not None else None,
+                f"{name} is installed on the deploy ({deploy.target.describe()}) but {lock.display} gives no wheel "
+                f"for it there and no sdist: only {shown}. The installer stops at this package",
+                "lock again on (or for) the deploy's platform, e.g. `uv export --format pylock.toml` from a uv.lock, "
+                "or pin a release that ships a wheel for it",
+            )
         )
-        for name in cover.no_files if name in needed
-    ]  # fmt: skip
+    return findings
+
+
+def _fits(filename: str, target: Target) -> bool:
+    try:
+        _, _, _, tags = parse_wheel_filename(filename)
+    except InvalidWheelFilename:
+        return False  # not a wheel's name: the installer cannot use it either
+    return not tags.isdisjoint(target.tags)

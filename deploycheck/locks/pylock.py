@@ -40,7 +40,18 @@ class Coverage:
 
     environments: list[str] = field(default_factory=list)
     requires_python: str = ""
-    no_files: list[str] = field(default_factory=list)  # packages with no wheel, sdist, archive, vcs or directory
+    files: list[Files] = field(default_factory=list)  # per [[packages]] entry: what it gives to install
+
+
+@dataclass
+class Files:
+    """One [[packages]] entry's installable files: wheel file names, and whether it has anything to build
+    from (sdist, archive, vcs, directory). packaging.pylock refuses an entry with neither."""
+
+    name: str
+    marker: str
+    wheels: list[str]
+    source: bool
 
 
 def claims(name: str) -> bool:
@@ -91,7 +102,7 @@ _FIX = "re-create it with the tool that wrote it (see its created-by)"
 
 
 def coverage(lock: Lock) -> Coverage:
-    """The file's environments and requires-python, and the packages it gives no file for."""
+    """The file's environments and requires-python, and each package's files."""
     data, _ = load(lock.text.encode("utf-8"), lock.display)
     if not data or _pylock is None:
         return Coverage()
@@ -99,12 +110,21 @@ def coverage(lock: Lock) -> Coverage:
         parsed = _pylock.Pylock.from_dict(data)
     except (_pylock.PylockValidationError, _pylock.PylockUnsupportedVersionError):
         return Coverage()
-    empty = [
-        str(p.name)
+    files = [
+        Files(
+            str(p.name),
+            str(p.marker or ""),
+            [_wheel_name(w) for w in p.wheels or []],
+            bool(p.sdist or p.archive or p.vcs or p.directory),
+        )
         for p in parsed.packages
-        if not (p.wheels or p.sdist or p.archive or p.vcs or p.directory)  # validation allows none of these
     ]
-    return Coverage([str(m) for m in parsed.environments or []], str(parsed.requires_python or ""), empty)
+    return Coverage([str(m) for m in parsed.environments or []], str(parsed.requires_python or ""), files)
+
+
+def _wheel_name(wheel: Any) -> str:
+    """PEP 751: `name` may be left out when the url or path ends in the file name."""
+    return str(wheel.name or (wheel.url or wheel.path or "").rstrip("/").rsplit("/", 1)[-1])
 
 
 def _pin(package: Any, line: int, display: str) -> Pin:

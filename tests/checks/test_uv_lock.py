@@ -263,3 +263,51 @@ def test_only_binary_local_source_with_setup_py_is_not_checked_nor_built(tmp_pat
     result = _result(report, "uv.lock")
     assert code == 2 and result["status"] == "error" and "DC120" not in _codes(report)
     assert "locallib" in result["error"]["message"] and "only-binary" in result["error"]["message"]
+
+
+PYLOCK_OTHER_PLATFORMS = """lock-version = "1.0"
+created-by = "hand"
+
+[[packages]]
+name = "six"
+version = "1.17.0"
+wheels = [{ url = "https://example.invalid/six-1.17.0-py2.py3-none-any.whl", hashes = { sha256 = "aa" } }]
+
+[[packages]]
+name = "fastlib"
+version = "2.0"
+wheels = [
+  { url = "https://example.invalid/fastlib-2.0-cp311-cp311-win_amd64.whl", hashes = { sha256 = "bb" } },
+  { url = "https://example.invalid/fastlib-2.0-cp311-cp311-macosx_11_0_arm64.whl", hashes = { sha256 = "cc" } },
+]
+
+[[packages]]
+name = "winonly"
+version = "1.0"
+marker = "sys_platform == 'win32'"
+wheels = [{ url = "https://example.invalid/winonly-1.0-py3-none-win_amd64.whl", hashes = { sha256 = "dd" } }]
+"""
+
+
+def test_pylock_package_with_no_file_for_the_deploy(tmp_path: Path) -> None:
+    """fastlib's only wheels are for Windows and macOS and it has no sdist: DC126 on its line. six's universal
+    wheel fits; winonly is not installed on Linux (its marker), so its Windows wheel is no finding."""
+    files = {"pylock.toml": PYLOCK_OTHER_PLATFORMS, ".python-version": "3.11\n", "requirements.txt": "six==1.17.0\n"}
+    app = write(tmp_path / "app", files)  # requirements.txt: a folder with only pylock.toml is no app yet
+    code, report = run_check(app, "--select", "DC12")
+    found = [f for f in report["findings"] if f["code"] == "DC126"]
+    assert code == 1 and [(f["path"], f["line"]) for f in found] == [("pylock.toml", 9)]
+    assert "fastlib" in found[0]["message"] and "win_amd64" in found[0]["message"]
+    fixed = PYLOCK_OTHER_PLATFORMS.replace(
+        '{ url = "https://example.invalid/fastlib-2.0-cp311-cp311-win_amd64.whl"',
+        '{ url = "https://example.invalid/fastlib-2.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"',
+    )
+    (app / "pylock.toml").write_text(fixed)
+    _, report = run_check(app, "--select", "DC12")
+    assert "DC126" not in _codes(report)
+    (app / "pylock.toml").write_text(PYLOCK_OTHER_PLATFORMS.replace(
+        'name = "fastlib"\nversion = "2.0"\n',
+        'name = "fastlib"\nversion = "2.0"\nsdist = { url = "https://example.invalid/fastlib-2.0.tar.gz", '
+        'hashes = { sha256 = "ee" } }\n'))  # fmt: skip
+    _, report = run_check(app, "--select", "DC12")
+    assert "DC126" not in _codes(report)
