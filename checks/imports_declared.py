@@ -71,7 +71,34 @@ def _deployed(app: App) -> tuple[list[LockPair], list[Lock]]:
     plain = [f for f in app.plain if f.path.name == "requirements.txt"]
     if locks or plain:
         return locks, plain
-    return list(app.locks), list(app.plain)
+    if app.locks or app.plain:
+        return list(app.locks), list(app.plain)
+    return [], _other_files(app)
+
+
+def _other_files(app: App) -> list[Lock]:
+    """With no requirements file: Pipfile.lock (else the Pipfile) and environment.yml, read as plain files.
+    A conda package counts as its PyPI distribution (deploycheck.locks.conda_names), looked up unpinned:
+    its conda version comes from a solve that cannot be run here."""
+    from dataclasses import replace
+
+    from deploycheck.locks import conda, conda_names, pipfile
+
+    own = [f for f in app.other_locks if f.path.parent == app.folder and not f.errors]
+    chosen = [f for f in own if f.format == pipfile.LOCK_FORMAT] or [
+        f for f in own if f.format == pipfile.PIPFILE_FORMAT
+    ]
+    for env in own:
+        if not isinstance(env, conda.CondaLock):
+            continue
+        pins = dict(env.pins)
+        for package in env.conda:
+            if package.name in conda_names.CONDA_ONLY or package.name == "pip":
+                continue
+            for name in map(canonicalize_name, conda_names.pypi_names(package.name)):
+                pins.setdefault(name, Pin(name, package.line, package.raw, file=env.display))
+        chosen.append(replace(env, pins=pins))
+    return chosen
 
 
 def _source_names(pair: LockPair) -> set[NormalizedName] | None:
@@ -101,6 +128,8 @@ def _requirements(app: App, minor: str) -> _Requirements:
     source = next((s for s in sources if s.path.suffix == ".in"), None)
     if plain:
         reqs.fix_target = PurePosixPath(plain[0].display).name
+        if reqs.fix_target == "Pipfile.lock":
+            reqs.fix_target = "the Pipfile (then run `pipenv lock`)"
     elif locks:
         reqs.fix_target = (source.path.name if source else "the lock's sources") + " and recompile the lock"
     named = [*(s.path.name for s in sources), *(PurePosixPath(f.display).name for f in plain)]

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from deploycheck.locks import conda, pipfile
 from deploycheck.locks.model import RECOMPILE, Issue, Lock
 from deploycheck.locks.requirements import header
 from deploycheck.locks.requirements import lock as requirements
@@ -54,7 +55,12 @@ def unreadable(fmt: Format, path: Path, display: str, reason: str) -> Lock:
 
 
 REQUIREMENTS_TXT = Format(requirements.FORMAT, _requirements_name, header.compiled, requirements.read, verify=RECOMPILE)
-FORMATS = (REQUIREMENTS_TXT,)
+PIPFILE_LOCK = Format(
+    pipfile.LOCK_FORMAT, lambda n: n == "Pipfile.lock", pipfile.is_pipfile_lock, pipfile.read_lock, pipfile.VERIFY_HASH
+)
+PIPFILE = Format(pipfile.PIPFILE_FORMAT, lambda n: n == "Pipfile", pipfile.is_pipfile, pipfile.read_pipfile, "plain")
+ENVIRONMENT_YML = Format(conda.FORMAT, lambda n: n in conda.NAMES, lambda head: False, conda.read, "plain")
+FORMATS = (REQUIREMENTS_TXT, PIPFILE_LOCK, PIPFILE, ENVIRONMENT_YML)
 
 
 def claiming(name: str) -> Format | None:

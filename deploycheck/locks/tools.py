@@ -14,3 +14,6 @@ UNSAFE = frozenset({"pip", "setuptools", "distribute"})
 def command_prefix(tool: str) -> list[str]:
     """The words that start the tool's compile command."""
     return ["uv", "pip", "compile"] if tool == UV else [PIP_COMPILE]
+
+
+PIPENV = "pipenv"  # `pipenv lock` writes Pipfile.lock (not a compile command: its freshness is a hash)
