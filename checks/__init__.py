@@ -28,11 +28,13 @@ from deploycheck.checks import (
     procfile,
     repository_boundary,
     requirements_syntax,
+    requires_python,
     runtime_agreement,
     runtime_platform,
     spaces_config,
     stdlib_requirements,
     unpinned_requirements,
+    uv_lock,
 )
 from deploycheck.report.rules import Rule
 
@@ -41,6 +43,7 @@ CHECKS: tuple[ModuleType, ...] = (
     requirements_syntax,
     runtime_agreement,
     runtime_platform,
+    requires_python,
     dependency_files,
     misplaced_files,
     procfile,
@@ -53,6 +56,7 @@ CHECKS: tuple[ModuleType, ...] = (
     imports_declared,
     lock_drift,
     pipfile_lock,
+    uv_lock,
     unpinned_requirements,
     pins_against_target,
     hashes_against_index,
