@@ -65,13 +65,16 @@ class _Requirements:
     declared_in: str = "requirements.txt"  # the files that name the declared distributions, for messages
 
 
-def _deployed(app: App) -> tuple[list[LockPair], list[Lock]]:
-    """The files the platform installs: requirements.txt when the app has one, else every requirements file."""
+def _deployed(app: App) -> tuple[list[LockPair], list[Lock], list[Lock]]:
+    """The files the platform installs: requirements.txt when the app has one, else every requirements file,
+    else the locks of the other formats (poetry.lock, pdm.lock), whose pins are already the installed set."""
     locks = [p for p in app.locks if p.path.name == "requirements.txt"]
     plain = [f for f in app.plain if f.path.name == "requirements.txt"]
     if locks or plain:
-        return locks, plain
-    return list(app.locks), list(app.plain)
+        return locks, plain, []
+    if app.locks or app.plain:
+        return list(app.locks), list(app.plain), []
+    return [], [], [f for f in app.other_locks if f.locked and not f.errors]
 
 
 def _source_names(pair: LockPair) -> set[NormalizedName] | None:
@@ -94,9 +97,9 @@ def _via_declared(pin: Pin) -> bool:
 
 
 def _requirements(app: App, minor: str) -> _Requirements:
-    locks, plain = _deployed(app)
+    locks, plain, others = _deployed(app)
     env = markers.environment(minor, extra="")
-    reqs = _Requirements([p.lock for p in locks] + plain, locked=not plain)
+    reqs = _Requirements([p.lock for p in locks] + plain + others, locked=not plain)
     sources = [s for p in locks for s in p.lock.compiled_from()]
     source = next((s for s in sources if s.path.suffix == ".in"), None)
     if plain:
@@ -120,6 +123,16 @@ def _requirements(app: App, minor: str) -> _Requirements:
         for pin in file.installed(env):
             reqs.pins[pin.name] = pin
             reqs.declared.add(pin.name)
+    for other in others:
+        # Their readers mark the pins pyproject.toml declares (`via pyproject.toml`); the rest name parents.
+        reqs.fix_target = reqs.declared_in = "pyproject.toml"
+        reqs.fix_target += f" and run `{other.command}`" if other.command else ""
+        for pin in other.installed(env):
+            reqs.pins[pin.name] = pin
+            if _via_declared(pin):
+                reqs.declared.add(pin.name)
+            else:
+                reqs.parents[pin.name] = list(pin.via)
     return reqs
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from deploycheck.locks import pdm, poetry, tomllock
 from deploycheck.locks.model import RECOMPILE, Issue, Lock
 from deploycheck.locks.requirements import header
 from deploycheck.locks.requirements import lock as requirements
@@ -54,7 +55,9 @@ def unreadable(fmt: Format, path: Path, display: str, reason: str) -> Lock:
 
 
 REQUIREMENTS_TXT = Format(requirements.FORMAT, _requirements_name, header.compiled, requirements.read, verify=RECOMPILE)
-FORMATS = (REQUIREMENTS_TXT,)
+POETRY_LOCK = Format(poetry.FORMAT, poetry.claims, poetry.is_lock, poetry.read, verify=tomllock.CONTENT_HASH)
+PDM_LOCK = Format(pdm.FORMAT, pdm.claims, pdm.is_lock, pdm.read, verify=tomllock.CONTENT_HASH)
+FORMATS = (REQUIREMENTS_TXT, POETRY_LOCK, PDM_LOCK)
 
 
 def claiming(name: str) -> Format | None:
