@@ -55,6 +55,8 @@ def _pyproject(app: App, lock: Lock) -> tuple[dict[str, Any] | None, Finding | N
     path = lock.path.parent / "pyproject.toml"
     shown = app.repo.display(path)
     try:
+        if path.name not in app.repo.listing(path.parent):
+            raise FileNotFoundError(path)
         raw = app.repo.read_bytes(path, cap=MAX_PYPROJECT)
     except FileNotFoundError:
         why = "there is none beside it"

@@ -79,7 +79,7 @@ def is_fresh(locked: str, pyproject: dict[str, Any]) -> bool:
     return locked == content_hash(pyproject, algorithm)
 
 
-def _pin(entry: dict[str, Any], line: int, parents: list[str]) -> Pin:
+def _pin(entry: dict[str, Any], line: int, parents: list[str], display: str) -> Pin:
     name = canonicalize_name(entry["name"])
     version = entry.get("version") if isinstance(entry.get("version"), str) else None
     url = next((entry[k] for k in ("url", "path") if isinstance(entry.get(k), str)), "")
@@ -96,7 +96,7 @@ def _pin(entry: dict[str, Any], line: int, parents: list[str]) -> Pin:
         editable=entry.get("editable") is True,
         hashes=tomllock.hashes(entry.get("files")),
         via=sorted(parents) or ["pyproject.toml"],
-        file=FORMAT,
+        file=display,
     )
 
 
@@ -129,5 +129,5 @@ def read(raw: bytes, path: Path, display: str) -> Lock:
     for entry in installed:
         name = canonicalize_name(entry["name"])
         if name not in lock.pins:  # one entry per name, except for extras (`name[extra]`) entries
-            lock.pins[name] = _pin(entry, lines.get(name, 1), parents.get(name, []))
+            lock.pins[name] = _pin(entry, lines.get(name, 1), parents.get(name, []), display)
     return lock

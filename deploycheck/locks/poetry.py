@@ -125,7 +125,7 @@ def _url(source: dict[str, Any]) -> str:
     return ""
 
 
-def _pin(entry: dict[str, Any], line: int, parents: list[str]) -> Pin:
+def _pin(entry: dict[str, Any], line: int, parents: list[str], display: str) -> Pin:
     name = canonicalize_name(entry["name"])
     version = entry.get("version") if isinstance(entry.get("version"), str) else None
     source = tomllock.table(entry.get("source"))
@@ -140,7 +140,7 @@ def _pin(entry: dict[str, Any], line: int, parents: list[str]) -> Pin:
         editable=source.get("type") == "directory" and entry.get("develop") is True,
         hashes=tomllock.hashes(entry.get("files")),
         via=sorted(parents) or ["pyproject.toml"],
-        file=FORMAT,
+        file=display,
     )
 
 
@@ -176,7 +176,7 @@ def read(raw: bytes, path: Path, display: str) -> Lock:
     for entry in installed:
         name = canonicalize_name(entry["name"])
         if name not in lock.pins:
-            lock.pins[name] = _pin(entry, lines.get(name, 1), parents.get(name, []))
+            lock.pins[name] = _pin(entry, lines.get(name, 1), parents.get(name, []), display)
     lock.indexes = _indexes(entries, display, lines)
     return lock
 
