@@ -26,10 +26,12 @@ from deploycheck.checks import (
     procfile,
     repository_boundary,
     requirements_syntax,
+    requires_python,
     runtime_agreement,
     runtime_platform,
     stdlib_requirements,
     unpinned_requirements,
+    uv_lock,
 )
 from deploycheck.report.rules import Rule
 
@@ -38,6 +40,7 @@ CHECKS: tuple[ModuleType, ...] = (
     requirements_syntax,
     runtime_agreement,
     runtime_platform,
+    requires_python,
     dependency_files,
     misplaced_files,
     procfile,
@@ -46,6 +49,7 @@ CHECKS: tuple[ModuleType, ...] = (
     stdlib_requirements,
     imports_declared,
     lock_drift,
+    uv_lock,
     hash_locks,
     unpinned_requirements,
     pins_against_target,

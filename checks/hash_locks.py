@@ -141,15 +141,16 @@ def _freshness(lock: Lock, data: dict[str, Any], pyproject: dict[str, Any]) -> F
 
 
 def _deploy_version(app: App) -> str:
+    """As DC208 judges it: a declared X.Y is the newest X.Y.Z the platform installs."""
     python = app.runtime.python
-    return python if python.count(".") >= 2 else f"{python}.0"
+    return python if python.count(".") >= 2 else f"{python}.99"
 
 
 def _python(app: App, lock: Lock, pyproject: dict[str, Any]) -> list[Finding]:
     version = _deploy_version(app)
     said: list[tuple[str, bool | None]] = []
     requires = tomllock.table(pyproject.get("project")).get("requires-python")
-    if isinstance(requires, str):
+    if isinstance(requires, str) and "uv.lock" not in app.files:  # with uv.lock, DC208 judges requires-python
         with contextlib.suppress(InvalidSpecifier):
             said.append((f"requires-python = {requires!r}", SpecifierSet(requires).contains(version, prereleases=True)))
     tool_poetry = tomllock.table(tomllock.table(pyproject.get("tool")).get("poetry"))

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from deploycheck.locks import markers
+from deploycheck.locks import markers, tomllock
 from deploycheck.locks.model import Lock, Pin
 from deploycheck.project.apps import App
 from deploycheck.project.scan import LockPair
@@ -74,7 +74,8 @@ def _deployed(app: App) -> tuple[list[LockPair], list[Lock], list[Lock]]:
         return locks, plain, []
     if app.locks or app.plain:
         return list(app.locks), list(app.plain), []
-    return [], [], [f for f in app.other_locks if f.locked and not f.errors]
+    # Only the readers that mark declared pins (`via pyproject.toml`); uv.lock's reader does not yet.
+    return [], [], [f for f in app.other_locks if f.verify == tomllock.CONTENT_HASH and not f.errors]
 
 
 def _source_names(pair: LockPair) -> set[NormalizedName] | None:

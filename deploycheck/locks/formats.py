@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from deploycheck.locks import pdm, poetry, tomllock
+from deploycheck.locks import pdm, poetry, pylock, tomllock, uvlock
 from deploycheck.locks.model import RECOMPILE, Issue, Lock
 from deploycheck.locks.requirements import header
 from deploycheck.locks.requirements import lock as requirements
@@ -55,9 +55,11 @@ def unreadable(fmt: Format, path: Path, display: str, reason: str) -> Lock:
 
 
 REQUIREMENTS_TXT = Format(requirements.FORMAT, _requirements_name, header.compiled, requirements.read, verify=RECOMPILE)
+UV_LOCK = Format(uvlock.FORMAT, uvlock.claims, uvlock.is_lock, uvlock.read, verify=uvlock.UV_LOCK)
+PYLOCK_TOML = Format(pylock.FORMAT, pylock.claims, pylock.is_lock, pylock.read, verify=pylock.PYLOCK_REGEN)
 POETRY_LOCK = Format(poetry.FORMAT, poetry.claims, poetry.is_lock, poetry.read, verify=tomllock.CONTENT_HASH)
 PDM_LOCK = Format(pdm.FORMAT, pdm.claims, pdm.is_lock, pdm.read, verify=tomllock.CONTENT_HASH)
-FORMATS = (REQUIREMENTS_TXT, POETRY_LOCK, PDM_LOCK)
+FORMATS = (REQUIREMENTS_TXT, UV_LOCK, PYLOCK_TOML, POETRY_LOCK, PDM_LOCK)
 
 
 def claiming(name: str) -> Format | None:

@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT, run_check, write
 from pkgindex import Dist, IndexServer, build_index
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 CORPUS = DATA / "import-corpus"
 LAYOUTS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
 CODES = {"missing": "DC501", "transitive": "DC502", "removed": "DC503"}
