@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from deploycheck.locks import markers
+from deploycheck.locks import markers, tomllock
 from deploycheck.locks.model import Lock, Pin
 from deploycheck.project.apps import App
 from deploycheck.project.scan import LockPair
@@ -65,15 +65,19 @@ class _Requirements:
     declared_in: str = "requirements.txt"  # the files that name the declared distributions, for messages
 
 
-def _deployed(app: App) -> tuple[list[LockPair], list[Lock]]:
-    """The files the platform installs: requirements.txt when the app has one, else every requirements file."""
+def _deployed(app: App) -> tuple[list[LockPair], list[Lock], list[Lock]]:
+    """The files the platform installs: requirements.txt when the app has one, else every requirements file,
+    else the locks of the other formats (poetry.lock, pdm.lock), whose pins are already the installed set."""
     locks = [p for p in app.locks if p.path.name == "requirements.txt"]
     plain = [f for f in app.plain if f.path.name == "requirements.txt"]
     if locks or plain:
-        return locks, plain
+        return locks, plain, []
     if app.locks or app.plain:
-        return list(app.locks), list(app.plain)
-    return [], _other_files(app)
+        return list(app.locks), list(app.plain), []
+    # Pipfile.lock (else the Pipfile) and environment.yml are read as plain lists: every pin declared. poetry.lock
+    # and pdm.lock: their readers mark the pins pyproject.toml declares (`via pyproject.toml`).
+    hashed = [f for f in app.other_locks if f.verify == tomllock.CONTENT_HASH and not f.errors]
+    return [], _other_files(app), hashed
 
 
 def _other_files(app: App) -> list[Lock]:
@@ -121,9 +125,9 @@ def _via_declared(pin: Pin) -> bool:
 
 
 def _requirements(app: App, minor: str) -> _Requirements:
-    locks, plain = _deployed(app)
+    locks, plain, others = _deployed(app)
     env = markers.environment(minor, extra="")
-    reqs = _Requirements([p.lock for p in locks] + plain, locked=not plain)
+    reqs = _Requirements([p.lock for p in locks] + plain + others, locked=not plain)
     sources = [s for p in locks for s in p.lock.compiled_from()]
     source = next((s for s in sources if s.path.suffix == ".in"), None)
     if plain:
@@ -149,6 +153,16 @@ def _requirements(app: App, minor: str) -> _Requirements:
         for pin in file.installed(env):
             reqs.pins[pin.name] = pin
             reqs.declared.add(pin.name)
+    for other in others:
+        # Their readers mark the pins pyproject.toml declares (`via pyproject.toml`); the rest name parents.
+        reqs.fix_target = reqs.declared_in = "pyproject.toml"
+        reqs.fix_target += f" and run `{other.command}`" if other.command else ""
+        for pin in other.installed(env):
+            reqs.pins[pin.name] = pin
+            if _via_declared(pin):
+                reqs.declared.add(pin.name)
+            else:
+                reqs.parents[pin.name] = list(pin.via)
     return reqs
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from deploycheck.locks import conda, pipfile, pylock, uvlock
+from deploycheck.locks import conda, pdm, pipfile, poetry, pylock, tomllock, uvlock
 from deploycheck.locks.model import RECOMPILE, Issue, Lock
 from deploycheck.locks.requirements import header
 from deploycheck.locks.requirements import lock as requirements
@@ -62,7 +62,9 @@ PIPFILE_LOCK = Format(
 )
 PIPFILE = Format(pipfile.PIPFILE_FORMAT, lambda n: n == "Pipfile", pipfile.is_pipfile, pipfile.read_pipfile, "plain")
 ENVIRONMENT_YML = Format(conda.FORMAT, lambda n: n in conda.NAMES, lambda head: False, conda.read, "plain")
-FORMATS = (REQUIREMENTS_TXT, UV_LOCK, PYLOCK_TOML, PIPFILE_LOCK, PIPFILE, ENVIRONMENT_YML)
+POETRY_LOCK = Format(poetry.FORMAT, poetry.claims, poetry.is_lock, poetry.read, verify=tomllock.CONTENT_HASH)
+PDM_LOCK = Format(pdm.FORMAT, pdm.claims, pdm.is_lock, pdm.read, verify=tomllock.CONTENT_HASH)
+FORMATS = (REQUIREMENTS_TXT, UV_LOCK, PYLOCK_TOML, POETRY_LOCK, PDM_LOCK, PIPFILE_LOCK, PIPFILE, ENVIRONMENT_YML)
 
 
 def claiming(name: str) -> Format | None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 PIP_COMPILE = "pip-compile"  # pip-tools' compiler
 UV = "uv"  # `uv pip compile`
 TOOLS = (PIP_COMPILE, UV)
+# Tools whose locks record a hash of their sources (checked by comparing it, never recompiled).
+POETRY = "poetry"
+PDM = "pdm"
 PIP_TOOLS = "pip-tools"  # the --resolver choice that names pip-compile by its package
 
 # pip-compile leaves these out unless --allow-unsafe, as comments under a fixed heading; uv pins them.
