@@ -23,7 +23,15 @@ from deploycheck.settings import Settings
 
 # Folders that hold an app's requirement files without being the app.
 REQUIREMENT_FOLDERS = {"requirements", "reqs", "requirements.d", "deps", "dependencies"}
-DEPENDENCY_FILES = ("requirements.txt", "Pipfile", "Pipfile.lock", "uv.lock", "poetry.lock", "environment.yml")
+DEPENDENCY_FILES = (
+    "requirements.txt",
+    "Pipfile",
+    "Pipfile.lock",
+    "uv.lock",
+    "poetry.lock",
+    "pdm.lock",
+    "environment.yml",
+)
 MAX_ENTRIES = 200_000  # a tree walk is bounded whatever the repository holds
 
 

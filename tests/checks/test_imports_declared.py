@@ -258,7 +258,9 @@ def test_no_third_party_import_needs_no_index(tmp_path: Path, dead_index: str) -
 
 
 def test_app_without_requirements_files_is_not_judged(tmp_path: Path, dead_index: str) -> None:
-    folder = write(tmp_path / "app", {"Pipfile": "[packages]\nflask = '*'\n", "app.py": "import flask\n"})
+    # (A Pipfile is read since #16: tests/test_pipfile_lock.py; a pyproject.toml alone still is not.)
+    pyproject = "[project]\nname = 'x'\nversion = '1'\ndependencies = ['flask']\n"
+    folder = write(tmp_path / "app", {"pyproject.toml": pyproject, "app.py": "import flask\n"})
     code, report, findings = dc5(folder, "--python-version", "3.12", "--index-url", dead_index)
     assert findings == [] and report["problems"] == [] and code == 0
 
