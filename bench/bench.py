@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from deploycheck.repo.repository import Repository
-from deploycheck.resolve import interpreters, resolver
+from deploycheck.resolve import interpreters, resolver, toolchain
 from deploycheck.runtime import detect as runtime
 
 
@@ -56,7 +56,7 @@ def bench(app: Path, reps: int) -> None:
     subprocess.run(
         [uv, "pip", "compile", "-q", "requirements.in", "-o", "requirements.txt"], cwd=uv_app, env=uv_env, check=True
     )
-    piptools = resolver.toolchain(interp)
+    piptools = toolchain.toolchain(interp)
     raw_pip = median(
         [str(piptools), "-m", "piptools", "compile", "-q", "--strip-extras", "requirements.in"], pip_app, reps, env
     )

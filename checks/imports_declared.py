@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from deploycheck.locks import markers
+from deploycheck.locks import markers, tomllock
 from deploycheck.locks.indexes import IndexSources
 from deploycheck.locks.model import Lock, Pin
 from deploycheck.project import installs
@@ -67,28 +67,63 @@ class _Requirements:
     declared_in: str = "requirements.txt"  # the files that name the declared distributions, for messages
 
 
-def _deployed(app: App) -> tuple[list[LockPair], list[Lock]]:
-    """The files the platform installs: the one it installs when that can be told and a format reads it (a
-    lock of another format counts as plain: its pins are what is installed), else requirements.txt when the
-    app has one, else every requirements file, else the pyproject.toml dependencies (or the Pipfile's packages)
-    of an app whose installed file no format reads yet (uv.lock before its reader). Nothing at all: every
-    import is unprovided."""
-    chosen = app.installs.file if app.installs is not None else None
+def _deployed(app: App) -> tuple[list[LockPair], list[Lock], list[Lock]]:
+    """The files the platform installs: the one it installs when that can be told and is read here, else
+    requirements.txt when the app has one, else every requirements file, else the locks of the other formats
+    (poetry.lock, pdm.lock), whose pins are already the installed set, else the Pipfile and environment.yml
+    lists, else what pyproject.toml declares (uv.lock's reader marks no declared pins). Nothing at all: every
+    third-party import is unprovided (issue #15)."""
+    chosen = app.installed_file()
     if chosen is not None:
-        locks = [p for p in app.locks if p.display == chosen]
-        plain = [f for f in [*app.plain, *app.other_locks] if f.display == chosen]
-        if locks or plain:
-            return locks, plain
+        shown = app.installs.file if app.installs is not None else None
+        locks = [p for p in app.locks if p.display == shown]
+        plain = [f for f in app.plain if f.display == shown]
+        hashed = [f for f in _hashed(app) if f.display == shown]
+        own = [f for f in _other_files(app) if f.display == shown]
+        if locks or plain or hashed or own:
+            return locks, plain + own, hashed
     locks = [p for p in app.locks if p.path.name == "requirements.txt"]
     plain = [f for f in app.plain if f.path.name == "requirements.txt"]
     if locks or plain:
-        return locks, plain
+        return locks, plain, []
     if app.locks or app.plain:
-        return list(app.locks), list(app.plain)
-    if app.other_locks:
-        return [], list(app.other_locks)
+        return list(app.locks), list(app.plain), []
+    # Pipfile.lock (else the Pipfile) and environment.yml are read as plain lists: every pin declared. poetry.lock
+    # and pdm.lock: their readers mark the pins pyproject.toml declares (`via pyproject.toml`).
+    hashed, others = _hashed(app), _other_files(app)
+    if hashed or others:
+        return [], others, hashed
     named = installs.declared(app.folder, app.repo)
-    return [], [named] if named is not None else []
+    return [], [named] if named is not None else [], []
+
+
+def _hashed(app: App) -> list[Lock]:
+    return [f for f in app.other_locks if f.verify == tomllock.CONTENT_HASH and not f.errors]
+
+
+def _other_files(app: App) -> list[Lock]:
+    """With no requirements file: Pipfile.lock (else the Pipfile) and environment.yml, read as plain files.
+    A conda package counts as its PyPI distribution (deploycheck.locks.conda_names), looked up unpinned:
+    its conda version comes from a solve that cannot be run here."""
+    from dataclasses import replace
+
+    from deploycheck.locks import conda, conda_names, pipfile
+
+    own = [f for f in app.other_locks if f.path.parent == app.folder and not f.errors]
+    chosen = [f for f in own if f.format == pipfile.LOCK_FORMAT] or [
+        f for f in own if f.format == pipfile.PIPFILE_FORMAT
+    ]
+    for env in own:
+        if not isinstance(env, conda.CondaLock):
+            continue
+        pins = dict(env.pins)
+        for package in env.conda:
+            if package.name in conda_names.CONDA_ONLY or package.name == "pip":
+                continue
+            for name in map(canonicalize_name, conda_names.pypi_names(package.name)):
+                pins.setdefault(name, Pin(name, package.line, package.raw, file=env.display))
+        chosen.append(replace(env, pins=pins))
+    return chosen
 
 
 def _source_names(pair: LockPair) -> set[NormalizedName] | None:
@@ -111,13 +146,15 @@ def _via_declared(pin: Pin) -> bool:
 
 
 def _requirements(app: App, minor: str) -> _Requirements:
-    locks, plain = _deployed(app)
+    locks, plain, others = _deployed(app)
     env = markers.environment(minor, extra="")
-    reqs = _Requirements([p.lock for p in locks] + plain, locked=all(f.locked for f in plain))
+    reqs = _Requirements([p.lock for p in locks] + plain + others, locked=not plain)
     sources = [s for p in locks for s in p.lock.compiled_from()]
     source = next((s for s in sources if s.path.suffix == ".in"), None)
     if plain:
         reqs.fix_target = PurePosixPath(plain[0].display).name
+        if reqs.fix_target == "Pipfile.lock":
+            reqs.fix_target = "the Pipfile (then run `pipenv lock`)"
     elif locks:
         reqs.fix_target = (source.path.name if source else "the lock's sources") + " and recompile the lock"
     named = [*(s.path.name for s in sources), *(PurePosixPath(f.display).name for f in plain)]
@@ -139,6 +176,16 @@ def _requirements(app: App, minor: str) -> _Requirements:
         for pin in file.installed(env):
             reqs.pins[pin.name] = pin
             reqs.declared.add(pin.name)
+    for other in others:
+        # Their readers mark the pins pyproject.toml declares (`via pyproject.toml`); the rest name parents.
+        reqs.fix_target = reqs.declared_in = "pyproject.toml"
+        reqs.fix_target += f" and run `{other.command}`" if other.command else ""
+        for pin in other.installed(env):
+            reqs.pins[pin.name] = pin
+            if _via_declared(pin):
+                reqs.declared.add(pin.name)
+            else:
+                reqs.parents[pin.name] = list(pin.via)
     return reqs
 
 

@@ -13,12 +13,13 @@ from packaging.utils import NormalizedName
 
 from deploycheck.locks import diff as lockdiff
 from deploycheck.locks import explain
+from deploycheck.locks.requirements import header
 from deploycheck.locks.tools import PIP_TOOLS
 from deploycheck.project.apps import App, Project, app_of
 from deploycheck.project.scan import LockPair, rel
 from deploycheck.report.model import Finding, LockResult, Problem
 from deploycheck.report.rules import Outcome, Rule
-from deploycheck.resolve import interpreters, recompile, resolver, sandbox
+from deploycheck.resolve import drivers, interpreters, recompile, sandbox
 from deploycheck.resolve.workspace import Workspace
 from deploycheck.settings import Settings
 
@@ -38,6 +39,8 @@ def check(project: Project, settings: Settings) -> Outcome:
         return out
     with Workspace(project, timeout=settings.timeout) as ws:
         for pair in project.locks:
+            if header.uv_export_argv(pair.lock.text) is not None:
+                continue  # exported from uv.lock: checks/uv_lock.py compares it with uv.lock (DC122)
             result = _check_lock(pair, project, settings, ws, out.findings)
             out.lockfiles.append(result)
             # Locks that include this one (-c base.txt) are compiled against what it should be.
@@ -199,7 +202,7 @@ def _explain(pair: LockPair, verdict: recompile.Verdict, target: str) -> None:
     ctx = explain.Context(
         target_python=target,
         header_python=header,
-        markers=resolver.universal_markers(verdict.job, lowest),
+        markers=drivers.universal_markers(verdict.job, lowest),
         direct=_direct(pair),
         hashes=pair.command.generate_hashes,
         universal=pair.command.universal,

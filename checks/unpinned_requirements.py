@@ -14,7 +14,7 @@ from deploycheck.project.apps import Project
 from deploycheck.project.scan import cd_prefix, rel
 from deploycheck.report.model import Finding, LockResult, Problem
 from deploycheck.report.rules import Outcome, Rule
-from deploycheck.resolve import failures, recompile, resolver, sandbox
+from deploycheck.resolve import drivers, failures, recompile, sandbox
 from deploycheck.resolve.workspace import Workspace
 from deploycheck.settings import Settings
 
@@ -99,7 +99,7 @@ def _compile(
     sandbox.write_into(cwd / source, plain.text.encode("utf-8"))  # never through a planted link
     job = recompile.plain_job(cwd, source, output, python, settings)
     try:
-        compiled = resolver.uv_compile(job, None)
+        compiled = drivers.uv_compile(job, None)
     except CheckError as exc:
         result.status = "error"
         result.error_from(exc)

@@ -24,6 +24,7 @@ from pkgindex import Dist, IndexServer, build_index
 from deploycheck.resolve import (
     interpreters,
     resolver,
+    toolchain,
 )
 
 # tests/data holds apps laid out as real repositories (with their own test_*.py files): inputs, not tests.
@@ -102,7 +103,7 @@ def interp(version: str) -> interpreters.Interpreter:
 
 def pip_compile(folder: Path, python: str, *args: str, index_url: str) -> str:
     """Raw pip-compile in a clean environment, as a user on Linux with that Python would run it."""
-    tool_python = resolver.toolchain(interp(python))
+    tool_python = toolchain.toolchain(interp(python))
     argv = [str(tool_python), "-m", "piptools", "compile", "-q", f"--index-url={index_url}", *args]
     done = subprocess.run(argv, cwd=folder, env=resolver.clean_env(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

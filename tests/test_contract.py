@@ -145,3 +145,21 @@ def test_action_without_pygithub_is_one_line_and_exit_2(tmp_path, monkeypatch, c
 
 def test_registry_names_each_module_once():
     assert len({name_of(m) for m in checks.CHECKS}) == len(checks.CHECKS)
+
+
+def test_the_suite_reads_nothing_beside_the_repository():
+    """A fresh clone with nothing beside it runs the whole suite: no test reaches ../shared (the steering
+    repository's fixtures are copied into tests/data/github with their licences) or any folder above the
+    clone."""
+    tests = Path(__file__).resolve().parent
+    offenders = []
+    for path in tests.rglob("*.py"):
+        if "data" in path.relative_to(tests).parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for needle in ("../shared", "shared/fixtures", '"shared" / "fixtures"', "ROOT.parent", ".parents[2]"):
+            if needle in text and path.name != "test_contract.py":
+                offenders.append(f"{path.relative_to(tests)}: {needle}")
+    assert offenders == []
+    assert (tests / "data" / "github" / "github-api" / "openapi-subset.json").is_file()
+    assert (tests / "data" / "github" / "LICENSE-octokit-webhooks.txt").is_file()

@@ -40,3 +40,36 @@ def test_stale_pins_backtrack_is_replaced_by_fresh_compile(tmp_path):
     assert changes["pytest"]["after"].startswith("pytest==8.")
     assert {"tomli", "exceptiongroup"} <= {n for n, c in changes.items() if c["kind"] == "added"}
     assert "--upgrade" in entry["fix_command"]
+
+
+def _uv(folder, *args):
+    import subprocess
+
+    from deploycheck.resolve import resolver, uvproject
+
+    env = uvproject.project_env(folder)  # no user or system uv.toml, no ambient index settings
+    done = subprocess.run(
+        [resolver.uv_binary(), *args], cwd=folder, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_uv_project_locked_against_pypi(tmp_path):
+    """A real uv project made with the pinned uv against PyPI: in sync as locked; a dependency added to
+    pyproject.toml without `uv lock` is DC120. Exact pins (==), so new releases change nothing."""
+    from conftest import interp
+
+    app = tmp_path / "app"
+    app.mkdir()
+    python = interp("3.11").path
+    _uv(app, "init", "--bare", "--name", "online-app", "--python", python, "--no-workspace")
+    (app / ".python-version").write_text("3.11\n")
+    _uv(app, "add", "--no-sync", "--python", python, "six==1.17.0")
+    code, report = run_check(app, "--select", "DC12")
+    assert code == 0 and report["lockfiles"][0]["status"] == "in-sync", report
+    pyproject = app / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"six==1.17.0"', '"six==1.17.0", "idna==3.10"'))
+    code, report = run_check(app, "--select", "DC12")
+    (stale,) = [f for f in report["findings"] if f["code"] == "DC120"]
+    assert code == 1 and "[project].dependencies edited" in stale["message"]
+    assert [(c["name"], c["kind"]) for c in report["lockfiles"][0]["changes"]] == [("idna", "added")]

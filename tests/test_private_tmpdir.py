@@ -14,7 +14,8 @@ import pytest
 from conftest import ROOT, pip_compile, run_check, write
 
 from deploycheck.resolve import recompile, sandbox
-from deploycheck.resolve.resolver import Compiled, Job, Run
+from deploycheck.resolve.drivers import Compiled, Job
+from deploycheck.resolve.resolver import Run
 
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox user exists only when deploycheck is root")
 

@@ -43,7 +43,7 @@ class Import:
         return f"{self.file}:cell {self.cell}:{self.line}" if self.cell else f"{self.file}:{self.line}"
 
 
-class Target:
+class ImportTarget:
     """The deploy target, for conditions such as `if sys.version_info >= (3, 11):`."""
 
     def __init__(self, minor: int) -> None:
@@ -181,7 +181,7 @@ def _suppresses_import_error(item: ast.withitem) -> bool:
 
 
 class Collector:
-    def __init__(self, target: Target, file: str, file_kind: Kind, cell: int | None, line_offset: int) -> None:
+    def __init__(self, target: ImportTarget, file: str, file_kind: Kind, cell: int | None, line_offset: int) -> None:
         self.target = target
         self.file = file
         self.file_kind = file_kind

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploycheck.errors import CheckError
-from deploycheck.imports.classify import Collector, Import, Kind, Target, target_minor
+from deploycheck.imports.classify import Collector, Import, ImportTarget, Kind, target_minor
 from deploycheck.imports.parse import decode_source, notebook_cells, parse_source
 from deploycheck.repo import safefs
 from deploycheck.repo.repository import SKIP_DIRS, Repository
@@ -141,7 +141,7 @@ def collect(
     app = safefs.resolve(app_folder)
     if not (app == root or root in app.parents):
         raise CheckError("the app folder is outside the repository", path=str(app_folder))
-    target = Target(target_minor(python))
+    target = ImportTarget(target_minor(python))
     problems: list[ImportProblem] = []
     imports: list[Import] = []
     local: set[str] = {"__future__"}
@@ -191,7 +191,7 @@ def collect(
 
 
 def _notebook_imports(
-    data: bytes, display: str, kind: Kind, target: Target, problems: list[ImportProblem]
+    data: bytes, display: str, kind: Kind, target: ImportTarget, problems: list[ImportProblem]
 ) -> list[Import]:
     try:
         cells = notebook_cells(data)

@@ -38,7 +38,7 @@ class IndexUnavailable(Exception):
         self.reason = reason
 
 
-class TooLarge(IndexUnavailable):
+class ResponseTooLarge(IndexUnavailable):
     """The answer is over the byte limit for its kind."""
 
 
@@ -192,7 +192,7 @@ class Fetcher:
         """The body, at most `limit` bytes (`what` names the kind of answer and its limit in the message)."""
         length = response.headers.get("Content-Length")
         if length and length.isdigit() and int(length) > limit:
-            raise TooLarge(url, f"response of {int(length)} bytes is over the {limit}-byte limit for {what}")
+            raise ResponseTooLarge(url, f"response of {int(length)} bytes is over the {limit}-byte limit for {what}")
         try:
             # read(n) allocates n bytes up front: read by the announced length, or in chunks.
             if length and length.isdigit():
@@ -211,7 +211,7 @@ class Fetcher:
         with self._lock:
             self.bytes_received += len(body)
         if len(body) > limit:
-            raise TooLarge(url, f"response is over the {limit}-byte limit for {what}")
+            raise ResponseTooLarge(url, f"response is over the {limit}-byte limit for {what}")
         return body
 
     def get(

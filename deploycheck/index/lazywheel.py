@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from deploycheck.index.http import Fetcher, IndexUnavailable, TooLarge
+from deploycheck.index.http import Fetcher, IndexUnavailable, ResponseTooLarge
 
 TAIL = 64 * 1024  # EOCD, its comment (at most 64 KiB) and, usually, the central directory
 CHUNK = 16 * 1024  # a local header plus a small member in one request
@@ -58,7 +58,7 @@ class RemoteZip(io.RawIOBase):
                     raise RangeUnsupported(f"{url} ignores Range requests and is {int(length)} bytes")
                 try:
                     data = fetcher.read(response, url, full_cap, "a wheel that ignores Range requests")
-                except TooLarge:  # a slow or broken answer stays IndexUnavailable: its reason is not the size
+                except ResponseTooLarge:  # a slow or broken answer stays IndexUnavailable: its reason is not the size
                     raise RangeUnsupported(f"{url} ignores Range requests and is over {full_cap} bytes") from None
                 self.transferred += len(data)
                 self.full_download = True

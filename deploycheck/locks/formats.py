@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from deploycheck.locks import conda, pdm, pipfile, poetry, pylock, tomllock, uvlock
 from deploycheck.locks.model import RECOMPILE, Issue, Lock
 from deploycheck.locks.requirements import header
 from deploycheck.locks.requirements import lock as requirements
@@ -33,12 +34,15 @@ class Format(NamedTuple):
     claims: Callable[[str], bool]
     is_lock: Callable[[str], bool]
     read: Callable[[bytes, Path, str], Lock]
-    verify: str  # "": nothing checks its freshness; the cheaper checks (pins, imports) still read it
+    verify: str  # "" or PLAIN: nothing checks its freshness; the cheaper checks (pins, imports) still read it
 
     @property
     def checked(self) -> bool:
         """Whether deploycheck checks the file itself (its verify kind has a check), not only reads it."""
-        return bool(self.verify)
+        return self.verify not in ("", PLAIN)
+
+
+PLAIN = "plain"  # a list of requirements with no lock to be fresh against (a Pipfile, environment.yml)
 
 
 def _requirements_name(name: str) -> bool:
@@ -61,7 +65,16 @@ def unreadable(fmt: Format, path: Path, display: str, reason: str) -> Lock:
 
 
 REQUIREMENTS_TXT = Format(requirements.FORMAT, _requirements_name, header.compiled, requirements.read, verify=RECOMPILE)
-FORMATS = (REQUIREMENTS_TXT,)
+UV_LOCK = Format(uvlock.FORMAT, uvlock.claims, uvlock.is_lock, uvlock.read, verify=uvlock.UV_LOCK)
+PYLOCK_TOML = Format(pylock.FORMAT, pylock.claims, pylock.is_lock, pylock.read, verify=pylock.PYLOCK_REGEN)
+PIPFILE_LOCK = Format(
+    pipfile.LOCK_FORMAT, lambda n: n == "Pipfile.lock", pipfile.is_pipfile_lock, pipfile.read_lock, pipfile.VERIFY_HASH
+)
+PIPFILE = Format(pipfile.PIPFILE_FORMAT, lambda n: n == "Pipfile", pipfile.is_pipfile, pipfile.read_pipfile, "plain")
+ENVIRONMENT_YML = Format(conda.FORMAT, lambda n: n in conda.NAMES, lambda head: False, conda.read, "plain")
+POETRY_LOCK = Format(poetry.FORMAT, poetry.claims, poetry.is_lock, poetry.read, verify=tomllock.CONTENT_HASH)
+PDM_LOCK = Format(pdm.FORMAT, pdm.claims, pdm.is_lock, pdm.read, verify=tomllock.CONTENT_HASH)
+FORMATS = (REQUIREMENTS_TXT, UV_LOCK, PYLOCK_TOML, POETRY_LOCK, PDM_LOCK, PIPFILE_LOCK, PIPFILE, ENVIRONMENT_YML)
 
 
 def claiming(name: str) -> Format | None:

@@ -23,7 +23,15 @@ from deploycheck.settings import Settings
 
 # Folders that hold an app's requirement files without being the app.
 REQUIREMENT_FOLDERS = {"requirements", "reqs", "requirements.d", "deps", "dependencies"}
-DEPENDENCY_FILES = ("requirements.txt", "Pipfile", "Pipfile.lock", "uv.lock", "poetry.lock", "environment.yml")
+DEPENDENCY_FILES = (
+    "requirements.txt",
+    "Pipfile",
+    "Pipfile.lock",
+    "uv.lock",
+    "poetry.lock",
+    "pdm.lock",
+    "environment.yml",
+)
 MAX_ENTRIES = 200_000  # a tree walk is bounded whatever the repository holds
 
 
@@ -71,7 +79,7 @@ class App:
         plat = self.platform_of
         called = plat.called if plat else "the platform"
         return {
-            f.display: f"{called} installs {self.installs.file}, not this file: {self.installs.why}"
+            f.display: f"{called} installs {self.installs.file}, not this file"
             for f in self.installs.files
             if f.ignored
         }

@@ -123,6 +123,7 @@ class Install:
             "file": self.file,
             "why": self.why,
             "refused": self.refused,
+            "certain": self.certain,
             "files": [f.to_json() for f in self.files],
         }
 
@@ -132,7 +133,13 @@ def _display(repo: Repository, folder: Path, name: str) -> str:
     return name if where == "." else f"{where}/{name}"
 
 
-def _first(order: tuple[str, ...], found: list[str]) -> str | None:
+def _first(plat: platforms.Platform, found: list[str]) -> str | None:
+    """The first of the platform's files present. pyproject.toml counts where it comes first (Vercel: then the
+    lock beside it, if any, is what is installed); elsewhere only when nothing else is there, since most
+    repositories keep one for their tools."""
+    order = plat.dependency_files
+    if order and order[0] == "pyproject.toml" and "pyproject.toml" in found:
+        return next((n for n in plat.locks_beside_pyproject if n in found), "pyproject.toml")
     chosen = next((n for n in order if n in found and n != "pyproject.toml"), None)
     return chosen or ("pyproject.toml" if "pyproject.toml" in order and "pyproject.toml" in found else None)
 
@@ -159,7 +166,7 @@ def _decide(plat: platforms.Platform, folders: list[tuple[Path, list[str]]], rep
         return Install(None, plat.without_dependency_file)
     order = plat.dependency_files
     for folder, found in folders:
-        first = _first(order, found)
+        first = _first(plat, found)
         if first is not None:
             where = "the app's folder" if folder == folders[0][0] else "the repository root"
             why = (
@@ -197,7 +204,7 @@ def decide(folder: Path, repo: Repository, plat: platforms.Platform, extra: tupl
     install = _decide(plat, folders, repo)
     shown = [_display(repo, folder, n) for n in found]
     shown += [e for e in extra if e not in shown]
-    considered = set(plat.dependency_files)
+    considered = {*plat.dependency_files, *plat.locks_beside_pyproject, *KNOWN}
     files = []
     for display in shown:
         name = display.rsplit("/", 1)[-1]

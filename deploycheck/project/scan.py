@@ -267,6 +267,9 @@ class _Scan:
         command = compilecmd.parse(head.command, only_binary=self.only_binary) if head.command else None
         if command is None and head.tool == header.CUSTOM:
             command = self._from_annotations(path, lock, notes)
+        if command is None and tuple(head.argv[:2]) == header.UV_EXPORT:
+            # Exported from uv.lock: checks/uv_lock.py exports it again and compares; never recompiled.
+            command = compilecmd.infer(lock, "pyproject.toml", UV)
         if command is None:
             sibling = path.with_suffix(".in")
             tool = UV if head.tool == UV else PIP_COMPILE

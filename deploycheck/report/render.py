@@ -38,8 +38,9 @@ def _installs(app: dict[str, object]) -> str | None:
     if not isinstance(installs, dict):
         return None
     chosen = installs.get("file")
+    verb = "installs" if installs.get("certain", True) else "probably installs"
     text = (
-        f"installs {chosen}: {installs.get('why')}" if chosen else f"installs no dependency file: {installs.get('why')}"
+        f"{verb} {chosen}: {installs.get('why')}" if chosen else f"installs no dependency file: {installs.get('why')}"
     )
     files = installs.get("files") if isinstance(installs.get("files"), list) else []
     kinds = {"read-only": "read only", "not-checked": "not checked"}

@@ -12,8 +12,8 @@ import re
 
 from deploycheck.locks.indexes import COMMAND, DEFAULT, IndexSources, Origin
 from deploycheck.report.model import Problem
-from deploycheck.resolve import resolver, sandbox
-from deploycheck.resolve.resolver import Compiled, Job
+from deploycheck.resolve import drivers, sandbox
+from deploycheck.resolve.drivers import Compiled, Job
 
 # What pip and uv say when a requirement has no wheel and building is refused.
 _NO_WHEEL = (
@@ -27,7 +27,7 @@ _NO_WHEEL = (
 def _readable(text: str, job: Job | None) -> str:
     """Resolver output as the user's repository would show it: the temporary copy's paths mapped back to the
     repository's, and no line longer than a screen (a hostile 1 MB name is not echoed)."""
-    text = resolver.as_shown(text, job.workspace if job is not None else None)
+    text = drivers.as_shown(text, job.workspace if job is not None else None)
     return "\n".join(
         line if len(line) <= 300 else line[:300] + f"… ({len(line)} characters)" for line in text.splitlines()
     )
@@ -64,9 +64,9 @@ def _indexes(job: Job | None) -> str:
 def _network(compiled: Compiled, job: Job | None) -> Problem | None:
     """pip retries and then reports a plain "no matching distribution": the cause is in its warnings."""
     output = compiled.run.stdout + "\n" + compiled.run.stderr
-    if not resolver.is_network_failure(output):
+    if not drivers.is_network_failure(output):
         return None
-    evidence = next((ln.strip() for ln in output.splitlines() if resolver.is_network_failure(ln)), "")
+    evidence = next((ln.strip() for ln in output.splitlines() if drivers.is_network_failure(ln)), "")
     where = _indexes(job)
     proxies = [name for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "NO_PROXY") if os.environ.get(name)]
     return Problem(
@@ -115,7 +115,7 @@ def failure(
     """Why a resolver run failed, in words a user can act on: a timeout, an index that did not answer, an
     operating-system error, a package that has no wheel under only-binary, or requirements that conflict
     (the resolver's own words)."""
-    text = _readable(resolver.why_failed(compiled.run), job)
+    text = _readable(drivers.why_failed(compiled.run), job)
     network = None if compiled.run.timed_out else _network(compiled, job) or _os_error(compiled, job)
     if network is not None:
         network.path = display

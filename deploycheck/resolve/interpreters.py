@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploycheck import cache
-from deploycheck.resolve import resolver
+from deploycheck.errors import CheckError
+from deploycheck.resolve.resolver import clean_env, run, uv_binary
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def _probe(path: str) -> Interpreter | None:
         version = known[stamp]
         return Interpreter(path, version) if version else None
     try:
-        version, why = resolver.probe_python(path)
+        version, why = probe_python(path)
     except OSError:
         return None
     if why:
@@ -83,7 +84,7 @@ def _candidates(minor: str) -> list[str]:
 
 def _uv_managed(minor: str) -> list[str]:
     try:
-        found = resolver.uv_find_python(minor)
+        found = uv_find_python(minor)
     except OSError:
         return []
     return [found] if found else []
@@ -117,3 +118,30 @@ def how_to_install(version: str) -> str:
         f"(e.g. `uv python install {version}` or `pyenv install {version}`), or pass --python-version "
         "for another version"
     )
+
+
+_PROBE = "import sys, platform; print(platform.python_implementation(), '%d.%d.%d' % sys.version_info[:3])"
+
+
+def probe_python(path: str) -> tuple[str, str]:
+    """The CPython version of an interpreter ("" when it is not a CPython that runs), asked as the user that
+    will run it, and why that user cannot run it at all ("" when it can)."""
+    done = run([path, "-I", "-c", _PROBE], cwd=Path("/"), env={}, timeout=30)
+    if done.returncode == 126 and not done.stdout:
+        return "", done.stderr.strip()
+    try:
+        impl, version = done.stdout.split()
+    except ValueError:
+        return "", ""
+    return (version if impl == "CPython" and done.ok else ""), ""
+
+
+def uv_find_python(minor: str) -> str | None:
+    """A uv-managed CPython of that minor version, never downloaded."""
+    try:
+        argv = [uv_binary(), "python", "find", "--managed-python", "--no-python-downloads", minor]
+    except CheckError:
+        return None
+    done = run(argv, cwd=Path("/"), env=clean_env(), timeout=30)
+    found = done.stdout.strip()
+    return found if done.ok and found else None

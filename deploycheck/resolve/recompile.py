@@ -28,9 +28,9 @@ from deploycheck.locks.requirements import reqfile
 from deploycheck.locks.tools import PIP_COMPILE, PIP_TOOLS, UV, command_prefix
 from deploycheck.project.scan import LockPair, cd_prefix, rel
 from deploycheck.report.model import Problem
-from deploycheck.resolve import interpreters, resolver
+from deploycheck.resolve import drivers, interpreters, toolchain
+from deploycheck.resolve.drivers import Compiled, Job
 from deploycheck.resolve.failures import failure
-from deploycheck.resolve.resolver import Compiled, Job
 from deploycheck.resolve.workspace import Workspace
 from deploycheck.runtime import detect as runtime
 from deploycheck.settings import Settings
@@ -225,8 +225,8 @@ def recompile(pair: LockPair, ws: Workspace, python: str, settings: Settings) ->
 
 def _resolve(pair: LockPair, job: Job, settings: Settings, verdict: Verdict) -> None:
     reference = _reference(pair, job, settings)
-    compile_: Compile = resolver.pip_compile if reference == PIP_COMPILE else resolver.uv_compile
-    label = resolver.pip_tools_version() if reference == PIP_COMPILE else UV
+    compile_: Compile = drivers.pip_compile if reference == PIP_COMPILE else drivers.uv_compile
+    label = toolchain.pip_tools_version() if reference == PIP_COMPILE else UV
     if job.universal_floor:
         label = f"uv --universal (every platform, Python {job.universal_floor} and newer)"
     elif job.interpreter is None:
@@ -240,7 +240,7 @@ def _resolve(pair: LockPair, job: Job, settings: Settings, verdict: Verdict) -> 
         and not _uses_markers(pair)
         and _index_lines_as_commanded(pair, job)
     ):
-        fast = resolver.uv_fast_pass(job, pair.lock.text)
+        fast = drivers.uv_fast_pass(job, pair.lock.text)
         if fast and fast.text is not None and not compare(pair, fast, job.python).drift:
             verdict.resolver = "uv (fast pass, same interpreter and preferences as pip-compile)"
             verdict.status = "in-sync"
@@ -332,6 +332,6 @@ def fix_command(pair: LockPair, root: Path, python: str, *, fresh: bool) -> str:
         + " ".join([*cmd.options, *cmd.index_options, "--output-file", pair.path.name, *cmd.sources])
     )
     image = f"python:{python}-slim"
-    pin = resolver.pip_tools_version().replace("pip-tools ", "pip-tools==")
+    pin = toolchain.pip_tools_version().replace("pip-tools ", "pip-tools==")
     inner = shlex.quote(f"pip install -q {pin} && {original}{upgrade}")
     return f'{cd_prefix(pair.cwd, root)}docker run --rm -v "$PWD":/src -w /src {image} sh -c {inner}'

@@ -50,7 +50,7 @@ class User:
         return f"uid {self.uid}"
 
 
-class Run:
+class SandboxRun:
     """One run's sandbox: its user (None unless we are root) and its private folder for HOMEs and caches."""
 
     def __init__(self, notice: bool) -> None:
@@ -78,8 +78,8 @@ class Run:
         return survivors
 
 
-_runs: list[Run] = []
-_process_run: Run | None = None
+_runs: list[SandboxRun] = []
+_process_run: SandboxRun | None = None
 
 
 def _is_root() -> bool:
@@ -87,13 +87,13 @@ def _is_root() -> bool:
 
 
 @contextlib.contextmanager
-def scope(notice: bool = True) -> Iterator[Run]:
+def scope(notice: bool = True) -> Iterator[SandboxRun]:
     """One run: a fresh sandbox user for everything inside (an enclosing scope's, when nested). At the end
     every process of that user is stopped and its folder removed."""
     if _runs:
         yield _runs[-1]
         return
-    run = Run(notice)
+    run = SandboxRun(notice)
     _runs.append(run)
     try:
         yield run
@@ -102,13 +102,13 @@ def scope(notice: bool = True) -> Iterator[Run]:
         run.close()
 
 
-def current() -> Run:
+def current() -> SandboxRun:
     """The run in progress; outside any scope (a library call), one for this process, closed at exit."""
     global _process_run
     if _runs:
         return _runs[-1]
     if _process_run is None:
-        _process_run = Run(notice=False)
+        _process_run = SandboxRun(notice=False)
         atexit.register(_process_run.close)
     return _process_run
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from deploycheck.resolve import interpreters, resolver
+from deploycheck.resolve import interpreters, toolchain
 
 
 def main(versions: list[str]) -> int:
@@ -16,7 +16,7 @@ def main(versions: list[str]) -> int:
         if interp is None:
             print(f"no CPython {version}: {interpreters.how_to_install(version)}", file=sys.stderr)
             return 1
-        print(f"Python {interp.version} ({interp.path}): {resolver.toolchain(interp)}")
+        print(f"Python {interp.version} ({interp.path}): {toolchain.toolchain(interp)}")
     return 0
 
 

@@ -20,6 +20,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from deploycheck.repo import safefs
 from deploycheck.repo.repository import Repository, decode
 from deploycheck.runtime import cpython
+from deploycheck.runtime.platforms import front_matter_value
 from deploycheck.runtime.versions import (
     FIX_VERSION,
     BadDeclaration,
@@ -244,6 +245,15 @@ def environment_yml(path: Path, text: str) -> Result:
     return None
 
 
+def space_readme(path: Path, text: str) -> Result:
+    """A Hugging Face Space's README.md: `python_version` in its YAML front matter (absent: the default)."""
+    found = front_matter_value(text, "python_version")
+    if found is None:
+        return None
+    line, value = found
+    return classify(value, path, line, f"python_version: {value}")
+
+
 def mise_toml(path: Path, text: str) -> Result:
     data, bad = _toml(path, text)
     if bad or data is None:
@@ -327,6 +337,7 @@ READERS: dict[str, Reader] = {
     "environment.yaml": environment_yml,
     ".tool-versions": tool_versions,
     "mise.toml": mise_toml,
+    "README.md": space_readme,  # read only for platforms that list it (Hugging Face Spaces)
 }
 
 

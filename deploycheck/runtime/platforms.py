@@ -59,6 +59,7 @@ class Platform:
     refused_beside: tuple[str, tuple[str, ...]] | None = None  # (its config file, files that fail beside it)
     # Where its dependency files are read: the app's (entrypoint's) folder, then the repository root too.
     reads_root_too: bool = False
+    locks_beside_pyproject: tuple[str, ...] = ()  # when pyproject.toml is first: the lock installed with it, if any
     without_dependency_file: str = ""  # what it does with Python code and no dependency file it reads
     secrets_store: str = "set them as environment variables in your platform's secret settings"
     note: str = ""
@@ -293,8 +294,82 @@ GENERIC = Platform(
     known=False,
 )
 
+HF_SPACES = Platform(
+    id="hf-spaces",
+    name="Hugging Face Spaces",
+    verified=datetime.date(2026, 12, 4),
+    docs=(
+        "https://huggingface.co/docs/hub/spaces-config-reference",
+        "https://huggingface.co/docs/hub/spaces-dependencies",
+        "https://huggingface.co/docs/hub/spaces-sdks-streamlit",
+    ),
+    default_python="3.10",
+    offered=None,  # "any valid Python 3.x or 3.x.x version"
+    removed=(),
+    runtime_sources=(RuntimeSource("README.md", "python_version: 3.N or 3.N.N in the YAML front matter"),),
+    dependency_files=("requirements.txt",),
+    first_file_wins=True,
+    dependency_where="requirements.txt (and pre-requirements.txt, packages.txt) at the Space's root",
+    ignores=(".python-version", "runtime.txt"),
+    root_only=("README.md", "requirements.txt", "packages.txt"),
+    short_name="Spaces",
+    reads_packages_txt=True,
+    secrets_store="set them in the Space's Settings > Variables and secrets",
+    without_dependency_file="Spaces installs requirements.txt at the root only: without it, only the packages "
+    "the SDK preinstalls",
+    note=(
+        "hub-docs at 242f4a1 (2026-08-22), checked through the search tool on 2026-12-04: python_version "
+        "defaults to 3.10 (3.8.9 before 2023-07-10); sdk is gradio, docker or static (streamlit was removed "
+        "from the reference on 2025-07-14, existing streamlit Spaces still run); app_file is the main file; "
+        "only requirements.txt is read, no Pipfile, uv.lock, pyproject or environment.yml. A Docker Space "
+        "(sdk: docker) builds its Dockerfile: it is detected as the docker platform."
+    ),
+)
+
+VERCEL = Platform(
+    id="vercel",
+    name="Vercel (Python runtime)",
+    verified=datetime.date(2026, 12, 4),
+    docs=(
+        "https://vercel.com/docs/functions/runtimes/python",
+        "https://github.com/vercel/vercel/tree/main/packages/python",
+    ),
+    default_python="3.12",
+    offered=("3.12", "3.13", "3.14"),
+    removed=(),
+    runtime_sources=(
+        RuntimeSource(".python-version", _PYTHON_VERSION_FORMATS),
+        RuntimeSource("pyproject.toml requires-python (major.minor)", ">=3.N", readable=False),
+        RuntimeSource("Pipfile.lock", "_meta.requires.python_version"),
+    ),
+    dependency_files=(
+        "pyproject.toml",
+        "Pipfile.lock",
+        "Pipfile",
+        "requirements.frozen.txt",
+        "requirements-frozen.txt",
+        "requirements.txt",
+        "requirements.in",
+    ),
+    first_file_wins=True,
+    dependency_where="the first found from the entrypoint's folder up to the project root; uv.lock or "
+    "pylock.toml beside pyproject.toml is installed with `uv sync --frozen` (a stale lock is not refused)",
+    ignores=("runtime.txt",),
+    short_name="Vercel",
+    secrets_store="set them in the project's Settings > Environment Variables (`vercel env add`)",
+    locks_beside_pyproject=("uv.lock", "pylock.toml"),
+    without_dependency_file="it finds no manifest (pyproject.toml, Pipfile.lock, Pipfile or requirements.txt) to "
+    "install",
+    note=(
+        "Docs page 'Using the Python Runtime with Vercel Functions' (last updated 2026-01-30, checked through the "
+        "search tool on 2026-12-04): 3.12 (default), 3.13, 3.14; versions from pyproject.toml, .python-version or "
+        "Pipfile.lock. @vercel/python 6.54.1 source (2026-08-03): manifest order as dependency_files, poetry.lock "
+        "and pdm.lock ignored, a version below the default is raised to it."
+    ),
+)
+
 PLATFORMS: dict[str, Platform] = {
-    p.id: p for p in (STREAMLIT, HEROKU, RENDER, RAILWAY, APP_ENGINE, FLY, DOCKER, GENERIC)
+    p.id: p for p in (STREAMLIT, HEROKU, RENDER, RAILWAY, APP_ENGINE, FLY, DOCKER, GENERIC, HF_SPACES, VERCEL)
 }
 CHOICES = ("auto", *PLATFORMS)
 
@@ -345,6 +420,8 @@ _MARKERS: tuple[tuple[str, str, str], ...] = (
     ("Dockerfile", "docker", "a Dockerfile"),
     ("Containerfile", "docker", "a Containerfile"),
     (".streamlit", "streamlit-cloud", "a .streamlit/ folder"),
+    ("vercel.json", "vercel", "Vercel's vercel.json"),
+    ("api/index.py", "vercel", "a Vercel function (api/index.py)"),
 )
 _REQUIREMENT_FILES = ("requirements.txt", "requirements.in")
 
@@ -380,6 +457,11 @@ def infer(app_folder: Path, repo: Repository, files: Iterable[Path] | None = Non
             known.update(full.parents)  # folders such as .streamlit/ exist when a file in them does
     chain = repo.up(app_folder)
     for folder in chain:
+        space = space_sdk(folder, repo) if known is None or folder / "README.md" in known else None
+        if space is not None:
+            sdk, readme = space
+            platform_id = "docker" if sdk == "docker" else "hf-spaces"
+            return platform_id, readme, f"{repo.display(readme)} front matter says `sdk: {sdk}` (a Hugging Face Space)"
         for name, platform_id, what in _MARKERS:
             path = folder / name
             present = path in known if known is not None else path.exists() or path.is_symlink()
@@ -398,6 +480,33 @@ def infer(app_folder: Path, repo: Repository, files: Iterable[Path] | None = Non
         None,
         "no platform file (app.yaml, Procfile, fly.toml, render.yaml, railway.*, Dockerfile, .streamlit/)",
     )
+
+
+def front_matter(text: str) -> list[tuple[int, str]]:
+    """The lines of a README's YAML front matter (between the first two `---` lines), numbered."""
+    lines = text.splitlines()[:400]
+    if not lines or lines[0].strip() != "---":
+        return []
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+    return [(i + 1, lines[i]) for i in range(1, end)] if end else []
+
+
+def front_matter_value(text: str, key: str) -> tuple[int, str] | None:
+    """(line, value) of a top-level `key: value` of the front matter; flat keys only, as Spaces write them."""
+    for number, line in front_matter(text):
+        if line.startswith(f"{key}:"):
+            return number, line.split(":", 1)[1].split(" #", 1)[0].strip().strip("\"'")
+    return None
+
+
+def space_sdk(folder: Path, repo: Repository) -> tuple[str, Path] | None:
+    """(sdk, README.md) when the folder's README.md configures a Hugging Face Space."""
+    readme = folder / "README.md"
+    text = repo.text(readme)
+    found = front_matter_value(text, "sdk") if text else None
+    if found is None or found[1] not in ("gradio", "streamlit", "docker", "static"):
+        return None
+    return found[1], readme
 
 
 def _looks_like_app_engine(path: Path, repo: Repository) -> bool:

@@ -131,3 +131,23 @@ def layout(text: str) -> tuple[dict[int, list[str]], list[NormalizedName]]:
         else:
             collecting = False
     return vias, unsafe
+
+
+UV_EXPORT = ("uv", "export")
+
+
+def uv_export_argv(text: str) -> list[str] | None:
+    """The `uv export` options a requirements file's header records (without `-o FILE`), or None when uv
+    export did not write it. Such a file is checked against uv.lock (checks/uv_lock.py), not recompiled."""
+    head = parse_header(text)
+    if head.tool != UV or tuple(head.argv[:2]) != UV_EXPORT:
+        return None
+    out, skip = [], False
+    for word in head.argv[2:]:
+        if skip:
+            skip = False
+        elif word in ("-o", "--output-file"):
+            skip = True
+        elif not word.startswith(("-o", "--output-file=")):
+            out.append(word)
+    return out

@@ -87,7 +87,7 @@ def test_lines_read_without_ast() -> None:
     source = SNIPPETS["lazy"] + SNIPPETS["type-checking-in-def"] + SNIPPETS["try-in-def"]
     words = parse.import_words(source)
     found, statements = importlines.read(
-        source, words, [], parse.simple_import, classify.Target(12).truth, classify.is_type_checking
+        source, words, [], parse.simple_import, classify.ImportTarget(12).truth, classify.is_type_checking
     )
     assert [(m, k) for _, m, _, k in found] == [
         ("lazy_a", "production"),
@@ -107,7 +107,7 @@ def test_tabs_and_strange_lines_give_up() -> None:
                 parse.import_words(source),
                 [],
                 parse.simple_import,
-                classify.Target(12).truth,
+                classify.ImportTarget(12).truth,
                 classify.is_type_checking,
             )
 

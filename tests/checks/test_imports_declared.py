@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT, run_check, write
 from pkgindex import Dist, IndexServer, build_index
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 CORPUS = DATA / "import-corpus"
 LAYOUTS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
 CODES = {"missing": "DC501", "transitive": "DC502", "removed": "DC503"}
@@ -266,6 +266,17 @@ def test_app_without_requirements_files_is_judged_against_its_pipfile(tmp_path: 
     code, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
     assert [(f["code"], f["path"]) for f in findings] == [("DC501", "app.py")] and code == 1
     assert "pandas" in findings[0]["message"] and "Pipfile" in findings[0]["message"]
+
+
+def test_app_with_only_a_pyproject_is_judged_against_its_dependencies(tmp_path: Path, corpus_index: str) -> None:
+    """Issue #15: a pyproject.toml alone (or beside a lock no format reads) is what the app declares; before #15 the
+    app was not judged at all."""
+    pyproject = "[project]\nname = 'x'\nversion = '1'\ndependencies = ['flask']\n"
+    folder = write(tmp_path / "app", {"pyproject.toml": pyproject, "app.py": "import flask\nimport pandas\n"})
+    code, report, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    assert [(f["code"], f["path"]) for f in findings] == [("DC501", "app.py")] and code == 1
+    assert "pandas" in findings[0]["message"] and "pyproject.toml" in findings[0]["message"]
+    assert report["problems"] == []
 
 
 # ------------------------------------------------------------------------------------ hostile input

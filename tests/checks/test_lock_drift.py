@@ -369,8 +369,9 @@ def test_absurd_backtrack_is_replaced_by_fresh_compile(tmp_path, index):
     from deploycheck.locks import diff as lockdiff
     from deploycheck.locks.requirements import reqfile
     from deploycheck.report.model import LockResult
+    from deploycheck.resolve.drivers import Compiled
     from deploycheck.resolve.recompile import prefer_fresh as _prefer_fresh
-    from deploycheck.resolve.resolver import Compiled, Run
+    from deploycheck.resolve.resolver import Run
 
     committed = "tool==8.0\n"
     preferred = Compiled(Run([], 0, "", "", 0.0), "tool==3.2\n", "pip-compile")

@@ -23,7 +23,7 @@ from deploycheck.imports.providers import resolve
 from deploycheck.repo.repository import Repository
 from deploycheck.runtime import stdlib
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 CORPUS = DATA / "import-corpus"
 LAYOUTS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
 
@@ -454,8 +454,8 @@ def test_fast_path_equals_whole_parse_on_real_code() -> None:
     differ = []
     for path in files:
         source = parse.decode_source(path.read_bytes())
-        fast = classify.Collector(classify.Target(12), path.name, "production", None, 0)
-        whole = classify.Collector(classify.Target(12), path.name, "production", None, 0)
+        fast = classify.Collector(classify.ImportTarget(12), path.name, "production", None, 0)
+        whole = classify.Collector(classify.ImportTarget(12), path.name, "production", None, 0)
         parse.parse_source(source, whole, whole=True)
         parse.parse_source(source, fast, whole=False)
         if sorted(fast.found, key=repr) != sorted(whole.found, key=repr):

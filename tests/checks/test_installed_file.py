@@ -10,6 +10,7 @@ import pytest
 from conftest import interp, run_check, write
 
 from deploycheck.github.action import status_description
+from deploycheck.locks import formats
 from deploycheck.report.model import Report
 from deploycheck.resolve import resolver
 
@@ -45,6 +46,13 @@ def uv_project(tmp_path_factory: pytest.TempPathFactory, index: str) -> Path:
     return folder
 
 
+@pytest.fixture
+def before_uv_lock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The registry as it was before uv.lock's reader landed (requirements.txt only): uv.lock is then a file
+    the platform may install that no format reads, which is what DC310 is about."""
+    monkeypatch.setattr(formats, "FORMATS", (formats.REQUIREMENTS_TXT,))
+
+
 def _copy(src: Path, dest: Path, files: dict[str, str]) -> Path:
     dest.mkdir()
     for path in src.iterdir():
@@ -52,7 +60,7 @@ def _copy(src: Path, dest: Path, files: dict[str, str]) -> Path:
     return write(dest, files)
 
 
-def test_the_issue_uv_project_importing_an_undeclared_package_is_not_ready(tmp_path, uv_project, index):
+def test_the_issue_uv_project_importing_an_undeclared_package_is_not_ready(before_uv_lock, tmp_path, uv_project, index):
     folder = _copy(uv_project, tmp_path / "app", {"main.py": "import streamlit\nimport helperlib\n"})
     code, report = run_check(folder, "--index-url", index)
     found = codes(report)
@@ -68,7 +76,7 @@ def test_the_issue_uv_project_importing_an_undeclared_package_is_not_ready(tmp_p
 
 
 def test_a_uv_project_whose_imports_are_declared_is_ready_with_uv_lock_named_as_not_checked(
-    tmp_path, uv_project, index
+    before_uv_lock, tmp_path, uv_project, index
 ):
     folder = _copy(uv_project, tmp_path / "app", {"main.py": "import helperlib\n"})
     code, report = run_check(folder, "--index-url", index)
@@ -79,7 +87,9 @@ def test_a_uv_project_whose_imports_are_declared_is_ready_with_uv_lock_named_as_
     assert passed == len(report["checks_passed"]) > 0
 
 
-def test_lockfile_uv_lock_is_accepted_and_an_unknown_format_lists_what_is_read(tmp_path, uv_project, index):
+def test_lockfile_uv_lock_is_accepted_and_an_unknown_format_lists_what_is_read(
+    before_uv_lock, tmp_path, uv_project, index
+):
     folder = _copy(uv_project, tmp_path / "app", {"main.py": "import streamlit\n"})
     code, report = run_check(folder, "--lockfile", "uv.lock", "--index-url", index)
     assert code == 1 and not report["problems"]
@@ -90,6 +100,16 @@ def test_lockfile_uv_lock_is_accepted_and_an_unknown_format_lists_what_is_read(t
     assert code == 2 and "foo.lock" in problem["message"]
     for name in ("requirements*.txt", "uv.lock", "poetry.lock", "Pipfile.lock", "pylock.toml", "environment.yml"):
         assert name in problem["fix"]
+
+
+def test_once_uv_lock_is_registered_it_is_checked_with_no_dc310_and_imports_still_judged(tmp_path, uv_project, index):
+    folder = _copy(uv_project, tmp_path / "app", {"main.py": "import streamlit\nimport helperlib\n"})
+    code, report = run_check(folder, "--index-url", index)
+    found = codes(report)
+    assert "DC310" not in found and report["not_checked"] == []
+    assert found["DC501"] == [("main.py", "error")] and code == 1
+    kinds = {f["path"]: f["kind"] for f in installs(report)["files"]}
+    assert kinds == {"uv.lock": "checked", "pyproject.toml": "read-only"}
 
 
 def test_a_procfile_app_with_no_dependency_file_is_not_ready(tmp_path, index):
@@ -128,7 +148,9 @@ def test_a_folder_with_no_python_app_could_not_be_checked(tmp_path):
     assert code == 2 and "no Python app found" in report["problems"][0]["message"]
 
 
-def test_streamlit_installs_uv_lock_before_requirements_txt_and_lowers_the_ignored_files_errors(tmp_path, index):
+def test_streamlit_installs_uv_lock_before_requirements_txt_and_lowers_the_ignored_files_errors(
+    before_uv_lock, tmp_path, index
+):
     folder = write(
         tmp_path / "repo",
         {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from deploycheck.resolve import resolver
+from deploycheck.resolve import resolver, toolchain
 
 
 def test_clean_env_drops_config_and_secrets_keeps_trust_and_proxy(monkeypatch):
@@ -28,8 +28,8 @@ def test_toolchain_env_has_no_secrets(monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_secret")
     monkeypatch.setenv("INPUT_GITHUB-TOKEN", "ghs_secret")
     monkeypatch.setenv("MY_API_KEY", "k")
-    assert "ghs_secret" not in "".join(resolver._toolchain_env().values())
-    assert "MY_API_KEY" not in resolver._toolchain_env()
+    assert "ghs_secret" not in "".join(toolchain._toolchain_env().values())
+    assert "MY_API_KEY" not in toolchain._toolchain_env()
 
 
 def test_timeout_kills_the_process_group(tmp_path):

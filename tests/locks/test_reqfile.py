@@ -144,7 +144,7 @@ def test_crlf_and_continuations():
     assert lock.crlf and lock.pins["six"].hashes == ("sha256:aaa",) and lock.pins["requests"].line == 3
 
 
-DATA = Path(__file__).parent / "data" / "reqfiles"
+DATA = Path(__file__).parents[1] / "data" / "reqfiles"
 
 
 def kinds(lock: reqfile.ReqFile) -> list[tuple[int | None, str]]:

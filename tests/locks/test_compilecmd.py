@@ -20,7 +20,7 @@ from test_boundary import dc, guarded
 from deploycheck.locks.requirements import compilecmd
 from deploycheck.project import scan
 from deploycheck.repo.repository import Repository
-from deploycheck.resolve import resolver
+from deploycheck.resolve import resolver, toolchain
 
 
 def _lock(folder: Path) -> dict:
@@ -113,7 +113,7 @@ def test_custom_compile_command_reads_sources_from_annotations(tmp_path, index):
         },
     )
     os.chmod(repo / "bin" / "compile_dependencies.sh", 0o755)
-    tool_python = resolver.toolchain(interp("3.11"))
+    tool_python = toolchain.toolchain(interp("3.11"))
     env = resolver.clean_env({"CUSTOM_COMPILE_COMMAND": "./bin/compile_dependencies.sh"})
     argv = [str(tool_python), "-m", "piptools", "compile", "-q", f"--index-url={index}", "--generate-hashes"]
     argv += ["--output-file=requirements/base.txt", "requirements/base.in"]
@@ -275,7 +275,7 @@ def test_editable_vcs_checkout_happens_in_the_temporary_copy(tmp_path, index):
         )
         # No build isolation: the local index's setuptools is a stub; the toolchain's own builds vcslib.
         pip_compile(repo, "3.11", "--pip-args=--no-build-isolation", "requirements.in", index_url=index)
-        shared_src = resolver.toolchain(interp("3.11")).parent.parent / "src"
+        shared_src = toolchain.toolchain(interp("3.11")).parent.parent / "src"
         shutil.rmtree(shared_src, ignore_errors=True)  # the plain pip-compile above checked it out there
         check = guarded(tmp_path, repo)
         done = dc(str(repo), "--format", "json", "--resolver", "pip-tools", tmp=tmp_path)

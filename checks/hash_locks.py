@@ -1,0 +1,189 @@
+"""DC130-DC132, DC209: poetry.lock and pdm.lock, whose freshness is a hash of pyproject.toml they record.
+
+Heroku (`poetry sync`), Railpack and the GCP buildpacks (`poetry install`) and Railpack's `pdm install
+--check` refuse a lock whose recorded hash is not pyproject.toml's: the build fails. The hash is computed
+here as the tools compute it (deploycheck.locks.poetry / .pdm, verified against Poetry 2.5.1 and PDM 2.29.4
+in tests/test_hash_locks.py), so the verdict is one sha256 of a few tables: nothing is resolved, no tool
+runs. A stale lock's finding names the dependencies pyproject.toml declares that the lock lacks (read from
+both files, no resolve), and the command that re-locks keeping the locked versions. Poetry and PDM also
+refuse to install on a Python their project excludes (`python` in [tool.poetry.dependencies],
+`requires-python`): DC209.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import PurePosixPath
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+
+from deploycheck.locks import pdm, poetry, tomllock
+from deploycheck.locks.model import Lock
+from deploycheck.project.apps import App
+from deploycheck.repo import safefs
+from deploycheck.report.model import Finding
+from deploycheck.report.rules import Rule, sh
+from deploycheck.settings import Settings
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+STALE = Rule("DC130", "error", "a poetry.lock or pdm.lock out of date with pyproject.toml")
+NOT_VERIFIED = Rule("DC131", "warning", "a hash-based lock whose freshness could not be verified")
+NO_PYPROJECT = Rule("DC132", "error", "a poetry.lock or pdm.lock without a readable pyproject.toml")
+PYTHON_EXCLUDED = Rule("DC209", "error", "the project's Python constraint excludes the deploy's Python")
+RULES = (STALE, NOT_VERIFIED, NO_PYPROJECT, PYTHON_EXCLUDED)
+SCOPE = "app"
+
+MAX_PYPROJECT = 2 * 1024 * 1024
+MAX_NAMED = 5  # missing dependencies named in one message
+_REFUSED_BY = {
+    pdm.FORMAT: "`pdm install --check` (Railpack) refuses it and the build fails",
+    poetry.FORMAT: "`poetry sync` / `poetry install` (Heroku, Railpack, App Engine, Cloud Run) refuse it and the "
+    "build fails",
+}
+_RELOCK = {poetry.FORMAT: "poetry lock", pdm.FORMAT: "pdm lock --update-reuse"}
+
+
+def _pyproject(app: App, lock: Lock) -> tuple[dict[str, Any] | None, Finding | None]:
+    path = lock.path.parent / "pyproject.toml"
+    shown = app.repo.display(path)
+    try:
+        if path.name not in app.repo.listing(path.parent):
+            raise FileNotFoundError(path)
+        raw = app.repo.read_bytes(path, cap=MAX_PYPROJECT)
+    except FileNotFoundError:
+        why = "there is none beside it"
+    except (OSError, safefs.UnsafePath) as exc:
+        why = f"it {exc.reason}" if isinstance(exc, safefs.UnsafePath) else f"it cannot be read ({exc.strerror})"
+    else:
+        try:
+            return tomllib.loads(raw.decode("utf-8")), None
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            why = f"it is not valid TOML ({str(exc).split(' (at line')[0]})"
+    tool = lock.tool or "the tool"
+    return None, NO_PYPROJECT.finding(
+        lock.display,
+        None,
+        f"{lock.display} is installed together with {shown}, but {why}: {tool} cannot install the app",
+        f"commit the pyproject.toml the lock was made from as {shown}",
+    )
+
+
+def _declared(pyproject: dict[str, Any], fmt: str) -> set[NormalizedName]:
+    """The distributions pyproject.toml says the deploy installs: [project] dependencies, and for Poetry the
+    [tool.poetry.dependencies] table (python aside)."""
+    names: set[NormalizedName] = set()
+    for text in tomllock.strings(tomllock.table(pyproject.get("project")).get("dependencies")):
+        try:
+            names.add(canonicalize_name(Requirement(text).name))
+        except InvalidRequirement:
+            continue
+    if fmt == poetry.FORMAT:
+        table = tomllock.table(tomllock.table(tomllock.table(pyproject.get("tool")).get("poetry")).get("dependencies"))
+        names |= {canonicalize_name(n) for n in table if n.lower() != "python" and tomllock.valid_name(n)}
+    return names
+
+
+def _cd(lock: Lock) -> str:
+    folder = str(PurePosixPath(lock.display).parent)
+    return "" if folder == "." else f"cd {sh(folder)} && "
+
+
+def _stale(lock: Lock, locked: str, now: str, pyproject: dict[str, Any]) -> Finding:
+    lacking = sorted(_declared(pyproject, lock.format) - set(lock.pins))
+    more = len(lacking) - MAX_NAMED
+    named = ", ".join(lacking[:MAX_NAMED]) + (f" and {more} more" if more > 0 else "")
+    what = f"; pyproject.toml declares {named}, which the lock does not install" if lacking else ""
+    return STALE.finding(
+        lock.display,
+        None,
+        f"{lock.display} is out of date with pyproject.toml (recorded hash {locked[:19]}…, pyproject.toml now "
+        f"hashes to {now[:19]}…){what}: {_REFUSED_BY[lock.format]}",
+        f"`{_cd(lock)}{_RELOCK[lock.format]}` (keeps the locked versions) and commit "
+        f"{PurePosixPath(lock.display).name}",
+    )
+
+
+def _freshness(lock: Lock, data: dict[str, Any], pyproject: dict[str, Any]) -> Finding | None:
+    if lock.format == poetry.FORMAT:
+        locked = poetry.locked_hash(data)
+        if locked is not None and not poetry.is_fresh(lock.text, locked, pyproject):
+            return _stale(lock, locked, poetry.content_hash(pyproject), pyproject)
+    else:
+        locked = pdm.locked_hash(data)
+        workspace = "workspace" in tomllock.table(tomllock.table(pyproject.get("tool")).get("pdm"))
+        if locked is not None and not pdm.is_fresh(locked, pyproject):
+            if workspace:
+                return NOT_VERIFIED.finding(
+                    lock.display,
+                    None,
+                    f"{lock.display} is a PDM workspace's lock, whose hash also covers its members: deploycheck does "
+                    "not compute it, so whether the lock is fresh was not verified",
+                    f"run `{_cd(lock)}pdm lock --check` before you deploy",
+                )
+            return _stale(lock, locked, pdm.content_hash(pyproject, locked.partition(":")[0]), pyproject)
+    if locked is None:
+        return NOT_VERIFIED.finding(
+            lock.display,
+            None,
+            f"{lock.display} records no content hash (PDM's `lock_inputs` mode, or a hand-edited file): "
+            "whether it matches pyproject.toml was not verified",
+            f"run `{_cd(lock)}{lock.command} --check` before you deploy, or re-lock with a hash",
+        )
+    return None
+
+
+def _deploy_version(app: App) -> str:
+    """As DC208 judges it: a declared X.Y is the newest X.Y.Z the platform installs."""
+    python = app.runtime.python
+    return python if python.count(".") >= 2 else f"{python}.99"
+
+
+def _python(app: App, lock: Lock, pyproject: dict[str, Any]) -> list[Finding]:
+    version = _deploy_version(app)
+    said: list[tuple[str, bool | None]] = []
+    requires = tomllock.table(pyproject.get("project")).get("requires-python")
+    if isinstance(requires, str) and "uv.lock" not in app.files:  # with uv.lock, DC208 judges requires-python
+        with contextlib.suppress(InvalidSpecifier):
+            said.append((f"requires-python = {requires!r}", SpecifierSet(requires).contains(version, prereleases=True)))
+    tool_poetry = tomllock.table(tomllock.table(pyproject.get("tool")).get("poetry"))
+    poetry_python = tomllock.table(tool_poetry.get("dependencies"))
+    if lock.format == poetry.FORMAT and isinstance(poetry_python.get("python"), str):
+        constraint = poetry_python["python"]
+        said.append((f"[tool.poetry.dependencies] python = {constraint!r}", poetry.python_admits(constraint, version)))
+    shown = str(PurePosixPath(lock.display).parent / "pyproject.toml")
+    return [
+        PYTHON_EXCLUDED.finding(
+            shown,
+            None,
+            f"{shown} says {what}, which excludes Python {app.runtime.python}, the deploy's "
+            f"({app.runtime.source}): {lock.tool} refuses to install the project on it and the build fails",
+            f"widen the constraint to admit {app.runtime.minor} and re-lock (`{_cd(lock)}{lock.command}`), or "
+            "deploy on a Python it admits",
+        )
+        for what, admits in said
+        if admits is False
+    ]
+
+
+def check(app: App, settings: Settings) -> list[Finding]:
+    findings: list[Finding] = []
+    for lock in app.other_locks:
+        if lock.verify != tomllock.CONTENT_HASH or lock.errors:
+            continue  # an unreadable lock is the syntax check's
+        data = tomllib.loads(lock.text)
+        pyproject, missing = _pyproject(app, lock)
+        if pyproject is None:
+            findings.extend([missing] if missing else [])
+            continue
+        stale = _freshness(lock, data, pyproject)
+        findings.extend([stale] if stale else [])
+        findings.extend(_python(app, lock, pyproject))
+    return findings

@@ -1,0 +1,88 @@
+"""DC315-DC318: what Hugging Face Spaces and Vercel read differently from other platforms.
+
+A Space is configured by its README.md front matter (deploycheck.runtime.platforms: HF_SPACES): `app_file`
+must name a file of the Space (the build fails otherwise), and the Gradio/Streamlit SDKs install only
+requirements.txt. Vercel's Python runtime ignores poetry.lock and pdm.lock (it re-resolves pyproject.toml
+with uv), so a Poetry or PDM lock does not decide what it installs.
+"""
+
+from __future__ import annotations
+
+from deploycheck.project.apps import App
+from deploycheck.report.model import Finding
+from deploycheck.report.rules import Rule
+from deploycheck.runtime import platforms
+from deploycheck.settings import Settings
+
+APP_FILE = Rule("DC315", "error", "the Space's app_file does not exist")
+STREAMLIT_SDK = Rule("DC316", "warning", "the Space uses the deprecated streamlit SDK")
+NOT_READ = Rule("DC317", "error", "the Space's dependencies are in a file Spaces does not read")
+LOCK_IGNORED = Rule("DC318", "warning", "Vercel ignores this lock")
+RULES = (APP_FILE, STREAMLIT_SDK, NOT_READ, LOCK_IGNORED)
+SCOPE = "app"
+JUDGES_INSTALLED_FILE = True  # its findings are about which file the Space installs: never lowered (pipeline)
+
+_OTHER_FILES = ("Pipfile", "Pipfile.lock", "environment.yml", "environment.yaml", "pyproject.toml", "uv.lock")
+
+
+def check(app: App, settings: Settings) -> list[Finding]:
+    if app.platform == platforms.VERCEL.id:
+        return _vercel(app)
+    if app.platform != platforms.HF_SPACES.id:
+        return []
+    readme = app.folder / "README.md"
+    shown = app.repo.display(readme)
+    text = app.repo.text(readme) or ""
+    findings = []
+    app_file = platforms.front_matter_value(text, "app_file")
+    if app_file is not None:
+        line, value = app_file
+        target = app.folder / value
+        if not (value and app.repo.is_file(target)):
+            findings.append(
+                APP_FILE.finding(
+                    shown,
+                    line,
+                    f"app_file names {value!r}, which is not a file of the Space: the Space fails to start",
+                    "set app_file to the app's main file (relative to the repository root), e.g. `app_file: app.py`",
+                )
+            )
+    sdk = platforms.front_matter_value(text, "sdk")
+    if sdk is not None and sdk[1] == "streamlit":
+        findings.append(
+            STREAMLIT_SDK.finding(
+                shown,
+                sdk[0],
+                "`sdk: streamlit` is deprecated on Hugging Face Spaces (removed from the configuration reference "
+                "on 2025-07-14): new Streamlit Spaces use the Docker SDK with the Streamlit template",
+                "switch to `sdk: docker` with a Dockerfile that runs `streamlit run` (the Streamlit template)",
+            )
+        )
+    names = {name for name, is_dir in app.repo.listing(app.folder).items() if not is_dir}
+    others = [n for n in _OTHER_FILES if n in names]
+    if others and "requirements.txt" not in names:
+        findings.append(
+            NOT_READ.finding(
+                app.repo.display(app.folder / others[0]),
+                None,
+                f"Hugging Face Spaces installs requirements.txt only; {', '.join(others)} is not read, so the Space "
+                "starts without the app's dependencies",
+                "write the app's dependencies to requirements.txt at the Space's root",
+            )
+        )
+    return findings
+
+
+def _vercel(app: App) -> list[Finding]:
+    names = {name for name, is_dir in app.repo.listing(app.folder).items() if not is_dir}
+    return [
+        LOCK_IGNORED.finding(
+            app.repo.display(app.folder / lock),
+            None,
+            f"Vercel's Python runtime ignores {lock}: it re-resolves pyproject.toml with `uv lock` at every build, "
+            "so the versions deployed are not the ones locked",
+            "export the lock (`uv export`/`poetry export -o requirements.txt`) or lock with uv (uv.lock is installed)",
+        )
+        for lock in ("poetry.lock", "pdm.lock")
+        if lock in names
+    ]
