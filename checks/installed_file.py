@@ -62,6 +62,8 @@ def _not_checked(app: App, install: installs.Install, plat: platforms.Platform) 
 def _no_file(app: App, install: installs.Install, plat: platforms.Platform) -> list[Finding]:
     if install.file is not None or install.refused or install.dockerfile or not app.has_python:
         return []
+    if not install.certain and install.files:  # no platform known, several files: which one is unknown, not none
+        return []
     others = [f.display for f in install.files]
     found = f"; it does not read {', '.join(others)}" if others else ""
     reads = ", ".join(n for n in plat.dependency_files)

@@ -144,11 +144,13 @@ def _first(plat: platforms.Platform, found: list[str]) -> str | None:
     return chosen or ("pyproject.toml" if "pyproject.toml" in order and "pyproject.toml" in found else None)
 
 
-def _decide(plat: platforms.Platform, folders: list[tuple[Path, list[str]]], repo: Repository) -> Install:
+def _decide(
+    plat: platforms.Platform, folders: list[tuple[Path, list[str]]], repo: Repository, extra: tuple[str, ...]
+) -> Install:
     if plat.builds_from_dockerfile:
         return Install(None, f"{plat.called} installs whatever the Dockerfile names", dockerfile=True)
     if not plat.known:
-        return _unknown_platform(folders[0], repo)
+        return _unknown_platform(folders[0], repo, extra)
     if plat.several_files == "refuses":
         folder, found = folders[0]
         managers = [
@@ -176,8 +178,14 @@ def _decide(plat: platforms.Platform, folders: list[tuple[Path, list[str]]], rep
     return Install(None, plat.without_dependency_file)
 
 
-def _unknown_platform(place: tuple[Path, list[str]], repo: Repository) -> Install:
+def _unknown_platform(place: tuple[Path, list[str]], repo: Repository, extra: tuple[str, ...]) -> Install:
     folder, found = place
+    if not found and extra:  # requirements files of other names (prod.txt, app.requirements.txt)
+        if len(extra) == 1:
+            why = "the app's only requirements file; no platform was told or recognised"
+            return Install(extra[0], why, certain=False)
+        why = f"no platform was told or recognised, so which of {', '.join(extra)} is installed is unknown"
+        return Install(None, why, certain=False)
     locks = [n for n in KNOWN if n in found and n not in READ_ONLY_NAMES] or [n for n in KNOWN if n in found]
     if "requirements.txt" in found:
         locks = ["requirements.txt"]
@@ -201,7 +209,7 @@ def decide(folder: Path, repo: Repository, plat: platforms.Platform, extra: tupl
     folders = [(folder, found)]
     if plat.reads_root_too and folder != repo.root:
         folders.append((repo.root, present(repo.root, repo)))
-    install = _decide(plat, folders, repo)
+    install = _decide(plat, folders, repo, extra)
     shown = [_display(repo, folder, n) for n in found]
     shown += [e for e in extra if e not in shown]
     considered = {*plat.dependency_files, *plat.locks_beside_pyproject, *KNOWN}

@@ -212,3 +212,14 @@ def test_requirement_lines_moved_into_runtime_txt_say_so_and_the_app_is_not_read
     assert found["DC204"] == [("runtime.txt", "error")] and found["DC311"] == [(".", "error")]
     message = next(f["message"] for f in report["findings"] if f["code"] == "DC204")
     assert "is a requirement line, not a Python version" in message
+
+
+def test_an_unknown_platform_with_requirements_files_of_other_names_is_no_dc311(tmp_path):
+    folder = write(
+        tmp_path / "app",
+        {"setup.py": "", "prod.txt": "-r base.txt\n", "requirements/base.txt": "flask==3.0.0\n"},
+    )
+    write(folder, {"requirements-prod.txt": "flask==3.0.0\n", "requirements-dev.txt": "pytest==8.0.0\n"})
+    code, report = run_check(folder, "--select", "DC31")
+    assert "DC311" not in codes(report) and code == 0
+    assert installs(report)["file"] is None and "is unknown" in installs(report)["why"]
