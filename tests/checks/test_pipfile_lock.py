@@ -283,3 +283,26 @@ def test_vercel_is_detected_and_reads_pipfile_lock_python(tmp_path: Path) -> Non
     _, report = run_check(folder, "--select", "DC2")
     assert report["apps"][0]["runtime"]["platform"] == "vercel"
     assert report["apps"][0]["runtime"]["python"] == "3.13"
+
+
+def test_the_spaces_and_vercel_checks_follow_the_platform_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DC315 and DC318 ask the table (front_matter_config, ignored_locks), never a platform id."""
+    import dataclasses
+
+    from deploycheck.runtime import platforms
+
+    folder = write(
+        tmp_path / "app",
+        {"render.yaml": "services: []\n", "README.md": SPACE, "requirements.txt": "six==1.0\n", "poetry.lock": ""},
+    )
+    write(folder, {".python-version": "3.11\n"})
+    _, report = run_check(folder, "--platform", "render", "--select", "DC315,DC318")
+    assert report["findings"] == []
+    render = dataclasses.replace(platforms.get("render"), front_matter_config=True, ignored_locks=("poetry.lock",))
+    monkeypatch.setitem(platforms.PLATFORMS, "render", render)
+    _, report = run_check(folder, "--platform", "render", "--select", "DC315,DC318")
+    found = codes(report)
+    assert [f["line"] for f in found["DC315"]] == [6] and found["DC318"][0]["path"] == "poetry.lock"
+    assert "Render ignores poetry.lock" in found["DC318"][0]["message"]
