@@ -51,6 +51,7 @@ SCOPE = "project"
 
 MAX_PYPROJECT = 2 * 1024 * 1024
 MAX_NAMED = 5  # missing dependencies named in one message
+LOCKING_PYTHONS = ("3.13", "3.12", "3.11", "3.10")  # tried after the deploy's, for a project that excludes it
 _REFUSED_BY = {
     pdm.FORMAT: "`pdm install --check` (Railpack) refuses it and the build fails",
     poetry.FORMAT: "`poetry sync` / `poetry install` (Heroku, Railpack, App Engine, Cloud Run) refuse it and the "
@@ -183,7 +184,7 @@ def _python(app: App, lock: Lock, pyproject: dict[str, Any]) -> list[Finding]:
 
 def check(project: Project, settings: Settings) -> Outcome:
     out = Outcome()
-    stale_poetry: list[tuple[App, Lock]] = []
+    stale_poetry: list[tuple[App, Lock, dict[str, Any]]] = []
     for app in project.apps:
         for lock in app.other_locks:
             if lock.verify != tomllock.CONTENT_HASH or lock.errors:
@@ -196,15 +197,17 @@ def check(project: Project, settings: Settings) -> Outcome:
             stale = _freshness(lock, data, pyproject)
             out.findings.extend([stale] if stale else [])
             if stale is not None and stale.code == STALE.code and lock.format == poetry.FORMAT:
-                stale_poetry.append((app, lock))
+                stale_poetry.append((app, lock, pyproject))
             out.findings.extend(_python(app, lock, pyproject))
     if stale_poetry:
         out.lockfiles += _poetry_diffs(project, settings, stale_poetry)
     return out
 
 
-def _poetry_diffs(project: Project, settings: Settings, stale: list[tuple[App, Lock]]) -> list[LockResult]:
-    results = [_result(app, lock) for app, lock in stale]
+def _poetry_diffs(
+    project: Project, settings: Settings, stale: list[tuple[App, Lock, dict[str, Any]]]
+) -> list[LockResult]:
+    results = [_result(app, lock) for app, lock, _ in stale]
     if settings.only_binary:
         for result in results:
             result.notes.append(
@@ -213,8 +216,8 @@ def _poetry_diffs(project: Project, settings: Settings, stale: list[tuple[App, L
             )
         return results
     with Workspace(project, timeout=settings.timeout) as ws:
-        for (app, lock), result in zip(stale, results):
-            _relock(app, lock, ws, settings, result)
+        for (app, lock, pyproject), result in zip(stale, results):
+            _relock(app, lock, pyproject, ws, settings, result)
     return results
 
 
@@ -226,12 +229,62 @@ def _result(app: App, lock: Lock) -> LockResult:
     return result
 
 
-def _relock(app: App, lock: Lock, ws: Workspace, settings: Settings, result: LockResult) -> None:
+def _locking_python(app: App, pyproject: dict[str, Any]) -> interpreters.Interpreter | None:
+    """The interpreter Poetry locks with: the deploy's, else the newest here that the project admits (Poetry
+    refuses one it excludes; the lock it writes covers the project's whole Python range either way)."""
+    requires = tomllock.table(pyproject.get("project")).get("requires-python")
+    constraint = tomllock.table(tomllock.table(tomllock.table(pyproject.get("tool")).get("poetry")).get("dependencies"))
+    for minor in dict.fromkeys([app.runtime.minor, *LOCKING_PYTHONS]):
+        with contextlib.suppress(InvalidSpecifier):
+            if isinstance(requires, str) and not SpecifierSet(requires).contains(f"{minor}.99", prereleases=True):
+                continue
+        python = constraint.get("python")
+        if isinstance(python, str) and poetry.python_admits(python, f"{minor}.99") is False:
+            continue
+        found = interpreters.find(minor)
+        if found is not None and poetrylock.supports(found):
+            return found
+    return None
+
+
+def _paths(pyproject: dict[str, Any]) -> list[str]:
+    """Every local path pyproject.toml names: `path = ...` tables (Poetry's path dependencies) and `file:` URLs
+    (PEP 508 `name @ file:...`, a source's url)."""
+    found: list[str] = []
+    stack: list[object] = [pyproject]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            found += [v for k, v in node.items() if k == "path" and isinstance(v, str)]
+            stack += list(node.values())
+        elif isinstance(node, list):
+            stack += node
+        elif isinstance(node, str) and "file:" in node:
+            found.append(node.split("file:", 1)[1].removeprefix("//").split("#", 1)[0].strip())
+    return found
+
+
+def _reaches_out(app: App, lock: Lock, pyproject: dict[str, Any]) -> bool:
+    """Poetry reads (and builds) what a path names: only paths inside the repository are run."""
+    return any(not safefs.inside(lock.path.parent / path, app.repo.boundary) for path in _paths(pyproject))
+
+
+def _relock(
+    app: App, lock: Lock, pyproject: dict[str, Any], ws: Workspace, settings: Settings, result: LockResult
+) -> None:
     """`poetry lock` in the copy, and the deploy's installed set before and after; a note when it cannot be."""
-    interp = interpreters.find(app.runtime.python)
-    if interp is None or not poetrylock.supports(interp):
-        why = "is not installed here" if interp is None else f"is older than Poetry's {poetrylock.MIN_PYTHON_TEXT}"
-        result.notes.append(f"the diff was not made: Python {app.runtime.python}, which Poetry locks with, {why}")
+    if _reaches_out(app, lock, pyproject):
+        result.notes.append(
+            "the diff was not made: pyproject.toml names a path outside the repository (a path dependency, a "
+            "`file:` requirement or source), which `poetry lock` would read"
+        )
+        return
+    interp = _locking_python(app, pyproject)
+    if interp is None:
+        result.notes.append(
+            f"the diff was not made: no Python {poetrylock.MIN_PYTHON_TEXT} or later that the project admits is "
+            "installed here for Poetry to lock with"
+        )
         return
     try:
         python = poetrylock.toolchain(interp)
@@ -239,7 +292,7 @@ def _relock(app: App, lock: Lock, ws: Workspace, settings: Settings, result: Loc
     except CheckError as exc:
         result.notes.append(f"the diff was not made: {exc.message}")
         return
-    result.interpreter = f"Python {interp.version}"
+    result.interpreter = f"{interp.path} ({interp.version})"
     if text is None:
         result.notes.append(f"the diff was not made: {poetrylock.said(done)}")
         return

@@ -365,3 +365,30 @@ def test_with_only_binary_a_stale_poetry_lock_is_not_relocked(tools: Tools, tmp_
     assert code == 1 and "DC130" in _codes(report)
     result = _poetry_lockfile(report)
     assert result is not None and not result["changes"] and "only-binary" in result["notes"][0]
+
+
+def test_a_project_that_excludes_the_deploys_python_is_relocked_with_one_it_admits(
+    tools: Tools, tmp_path: Path
+) -> None:
+    """Poetry refuses to lock with a Python the project excludes: the newest one here that it admits locks."""
+    edit = ('gunicorn = "*"', 'gunicorn = "*"\nrequests = "*"')
+    folder = _made(tools, "poetry", (POETRY_LEGACY, edit, False), tmp_path)  # python = "^3.12"
+    write(folder, {"app.py": "import flask\n", ".python-version": "3.11\n"})
+    code, report = run_check(folder, "--platform", "heroku")
+    assert code == 1 and {"DC130", "DC209"} <= set(_codes(report))
+    result = _poetry_lockfile(report)
+    assert result is not None and not result["notes"] and "(3.1" in result["interpreter"]
+    assert "(3.11" not in result["interpreter"]
+    assert [(c["name"], c["kind"]) for c in result["changes"]] == [("requests", "added")]
+
+
+def test_a_path_dependency_outside_the_repository_is_not_relocked(tools: Tools, tmp_path: Path) -> None:
+    folder = _made(tools, "poetry", POETRY_CASES["edited-not-relocked"], tmp_path / "repo")
+    (tmp_path / "repo" / ".git").mkdir()
+    pyproject = folder / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.poetry.dependencies]\nlib = {path = "../../lib"}\n')
+    write(folder, {"app.py": "import flask\n", ".python-version": "3.11\n"})
+    code, report = run_check(folder, "--platform", "heroku")
+    assert code == 1 and "DC130" in _codes(report)
+    result = _poetry_lockfile(report)
+    assert result is not None and "a path outside the repository" in result["notes"][0]
