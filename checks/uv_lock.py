@@ -52,7 +52,8 @@ PYLOCK_STALE = Rule("DC123", "error", "pylock.toml is not what its recorded comm
 UNVERIFIED = Rule("DC124", "info", "pylock.toml records no command to re-create it: not verified")
 NOT_COVERED = Rule("DC125", "error", "pylock.toml's environments exclude the deploy's")
 NO_FILE = Rule("DC126", "error", "a package pylock.toml installs on the deploy has no wheel or sdist for it")
-RULES = (STALE, OUTSIDE, EXPORT_DRIFT, PYLOCK_STALE, UNVERIFIED, NOT_COVERED, NO_FILE)
+NO_PROJECT = Rule("DC127", "error", "uv.lock has no pyproject.toml beside it: `uv sync` cannot install it")
+RULES = (STALE, OUTSIDE, EXPORT_DRIFT, PYLOCK_STALE, UNVERIFIED, NOT_COVERED, NO_FILE, NO_PROJECT)
 SCOPE = "project"
 
 # uv export options that only choose what is exported; any other option is not run (it could name paths).
@@ -104,6 +105,18 @@ def _check_app(app: App, project: Project, settings: Settings, ws: Workspace, ou
     found = interpreters.find(app.runtime.python)
     python = found.path if found is not None else None
     uv_lock = _uv_lock(app)
+    if uv_lock is not None and "pyproject.toml" not in app.repo.listing(app.folder):
+        # The app's fault, not deploycheck's: the platform's `uv sync` fails the same way.
+        out.findings.append(
+            NO_PROJECT.finding(
+                uv_lock.display,
+                None,
+                f"{uv_lock.display} has no pyproject.toml beside it: uv reads the project from pyproject.toml, so "
+                "`uv sync --locked` (what the platform runs) fails, and the lock cannot be checked",
+                "commit the project's pyproject.toml beside uv.lock, or delete the stray uv.lock",
+            )
+        )
+        uv_lock = None
     if uv_lock is not None:
         out.lockfiles.append(_freshness(app, uv_lock, cwd, ws, python, settings, out.findings))
     for lock in [*_exported(app), *_pylock_regen(app)]:

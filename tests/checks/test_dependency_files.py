@@ -116,6 +116,8 @@ def test_odd_entries_are_names_only(tmp_path):
 def test_the_drift_result_says_the_platform_installs_another_file(app, index):
     folder = app("3.11", files={".streamlit/config.toml": "", "uv.lock": UV_LOCK})
     _, report = run_check(folder, "--index-url", index, "--select", "DC1,DC302")
-    (lock,) = report["lockfiles"]
+    (lock,) = [lock for lock in report["lockfiles"] if lock["path"] == "requirements.txt"]
     assert any("installs uv.lock, not this file" in note for note in lock["notes"])
     assert found(report, "DC302") == ["requirements.txt"]
+    # The stray uv.lock has no project beside it: the platform's `uv sync` fails there too.
+    assert found(report, "DC127") == ["uv.lock"]

@@ -493,9 +493,15 @@ def cpu_seconds(text: str) -> float:
 @pytest.mark.parametrize("shape", sorted(HOSTILE))
 def test_parsing_time_is_linear(shape):
     make = HOSTILE[shape]
-    small, large = cpu_seconds(make(30_000)), cpu_seconds(make(60_000))
-    # Linear doubles the time, quadratic quadruples it; the margin absorbs a busy machine.
-    assert large < 3 * max(small, 0.002), (small, large)
+    # Linear doubles the time, quadratic quadruples it; the margin absorbs a busy machine, and so do the
+    # attempts: a quadratic parser fails every one of them, a noisy neighbour only some.
+    seen = []
+    for _ in range(3):
+        small, large = cpu_seconds(make(30_000)), cpu_seconds(make(60_000))
+        if large < 3 * max(small, 0.002):
+            return
+        seen.append((small, large))
+    raise AssertionError(seen)
 
 
 def test_five_megabytes_of_hostile_content_finish(tmp_path):
