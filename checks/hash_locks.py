@@ -5,7 +5,11 @@ Heroku (`poetry sync`), Railpack and the GCP buildpacks (`poetry install`) and R
 here as the tools compute it (deploycheck.locks.poetry / .pdm, verified against Poetry 2.5.1 and PDM 2.29.4
 in tests/test_hash_locks.py), so the verdict is one sha256 of a few tables: nothing is resolved, no tool
 runs. A stale lock's finding names the dependencies pyproject.toml declares that the lock lacks (read from
-both files, no resolve), and the command that re-locks keeping the locked versions. Poetry and PDM also
+both files, no resolve), and the command that re-locks keeping the locked versions. A stale poetry.lock is
+then re-locked as that command does (`poetry lock`, the pinned Poetry, in the workspace copy and the sandbox:
+resolve/poetrylock) and the two locks' installed sets are compared: the lock result carries the changes, as
+requirements.txt drift does. Not under only-binary (Poetry would build sdists to read their metadata); a
+re-lock that fails leaves DC130 standing and says why there is no diff. Poetry and PDM also
 refuse to install on a Python their project excludes (`python` in [tool.poetry.dependencies],
 `requires-python`): DC209.
 """
@@ -21,12 +25,16 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
-from deploycheck.locks import pdm, poetry, tomllock
-from deploycheck.locks.model import Lock
-from deploycheck.project.apps import App
+from deploycheck.errors import CheckError
+from deploycheck.locks import markers, pdm, poetry, tomllock
+from deploycheck.locks.diff import Change, unified
+from deploycheck.locks.model import Lock, Pin
+from deploycheck.project.apps import App, Project
 from deploycheck.repo import safefs
-from deploycheck.report.model import Finding
-from deploycheck.report.rules import Rule, sh
+from deploycheck.report.model import Finding, LockResult
+from deploycheck.report.rules import Outcome, Rule, sh
+from deploycheck.resolve import interpreters, poetrylock
+from deploycheck.resolve.workspace import Workspace
 from deploycheck.settings import Settings
 
 if sys.version_info >= (3, 11):
@@ -39,10 +47,11 @@ NOT_VERIFIED = Rule("DC131", "warning", "a hash-based lock whose freshness could
 NO_PYPROJECT = Rule("DC132", "error", "a poetry.lock or pdm.lock without a readable pyproject.toml")
 PYTHON_EXCLUDED = Rule("DC209", "error", "the project's Python constraint excludes the deploy's Python")
 RULES = (STALE, NOT_VERIFIED, NO_PYPROJECT, PYTHON_EXCLUDED)
-SCOPE = "app"
+SCOPE = "project"
 
 MAX_PYPROJECT = 2 * 1024 * 1024
 MAX_NAMED = 5  # missing dependencies named in one message
+LOCKING_PYTHONS = ("3.13", "3.12", "3.11", "3.10")  # tried after the deploy's, for a project that excludes it
 _REFUSED_BY = {
     pdm.FORMAT: "`pdm install --check` (Railpack) refuses it and the build fails",
     poetry.FORMAT: "`poetry sync` / `poetry install` (Heroku, Railpack, App Engine, Cloud Run) refuse it and the "
@@ -173,17 +182,146 @@ def _python(app: App, lock: Lock, pyproject: dict[str, Any]) -> list[Finding]:
     ]
 
 
-def check(app: App, settings: Settings) -> list[Finding]:
-    findings: list[Finding] = []
-    for lock in app.other_locks:
-        if lock.verify != tomllock.CONTENT_HASH or lock.errors:
-            continue  # an unreadable lock is the syntax check's
-        data = tomllib.loads(lock.text)
-        pyproject, missing = _pyproject(app, lock)
-        if pyproject is None:
-            findings.extend([missing] if missing else [])
+def check(project: Project, settings: Settings) -> Outcome:
+    out = Outcome()
+    stale_poetry: list[tuple[App, Lock, dict[str, Any]]] = []
+    for app in project.apps:
+        for lock in app.other_locks:
+            if lock.verify != tomllock.CONTENT_HASH or lock.errors:
+                continue  # an unreadable lock is the syntax check's
+            data = tomllib.loads(lock.text)
+            pyproject, missing = _pyproject(app, lock)
+            if pyproject is None:
+                out.findings.extend([missing] if missing else [])
+                continue
+            stale = _freshness(lock, data, pyproject)
+            out.findings.extend([stale] if stale else [])
+            if stale is not None and stale.code == STALE.code and lock.format == poetry.FORMAT:
+                stale_poetry.append((app, lock, pyproject))
+            out.findings.extend(_python(app, lock, pyproject))
+    if stale_poetry:
+        out.lockfiles += _poetry_diffs(project, settings, stale_poetry)
+    return out
+
+
+def _poetry_diffs(
+    project: Project, settings: Settings, stale: list[tuple[App, Lock, dict[str, Any]]]
+) -> list[LockResult]:
+    results = [_result(app, lock) for app, lock, _ in stale]
+    if settings.only_binary:
+        for result in results:
+            result.notes.append(
+                "the diff was not made: `poetry lock` reads the metadata of packages that have no wheel by building "
+                "them, which only-binary forbids"
+            )
+        return results
+    with Workspace(project, timeout=settings.timeout) as ws:
+        for (app, lock, pyproject), result in zip(stale, results):
+            _relock(app, lock, pyproject, ws, settings, result)
+    return results
+
+
+def _result(app: App, lock: Lock) -> LockResult:
+    pyproject = str(PurePosixPath(lock.display).parent / "pyproject.toml")
+    result = LockResult(lock.display, [pyproject], poetrylock.poetry_version(), "drift", app.runtime.to_json())
+    result.tool = lock.tool or "poetry"
+    result.fix_command = f"{_cd(lock)}poetry lock"
+    return result
+
+
+def _locking_python(app: App, pyproject: dict[str, Any]) -> interpreters.Interpreter | None:
+    """The interpreter Poetry locks with: the deploy's, else the newest here that the project admits (Poetry
+    refuses one it excludes; the lock it writes covers the project's whole Python range either way)."""
+    requires = tomllock.table(pyproject.get("project")).get("requires-python")
+    constraint = tomllock.table(tomllock.table(tomllock.table(pyproject.get("tool")).get("poetry")).get("dependencies"))
+    for minor in dict.fromkeys([app.runtime.minor, *LOCKING_PYTHONS]):
+        with contextlib.suppress(InvalidSpecifier):
+            if isinstance(requires, str) and not SpecifierSet(requires).contains(f"{minor}.99", prereleases=True):
+                continue
+        python = constraint.get("python")
+        if isinstance(python, str) and poetry.python_admits(python, f"{minor}.99") is False:
             continue
-        stale = _freshness(lock, data, pyproject)
-        findings.extend([stale] if stale else [])
-        findings.extend(_python(app, lock, pyproject))
-    return findings
+        found = interpreters.find(minor)
+        if found is not None and poetrylock.supports(found):
+            return found
+    return None
+
+
+def _paths(pyproject: dict[str, Any]) -> list[str]:
+    """Every local path pyproject.toml names: `path = ...` tables (Poetry's path dependencies) and `file:` URLs
+    (PEP 508 `name @ file:...`, a source's url)."""
+    found: list[str] = []
+    stack: list[object] = [pyproject]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            found += [v for k, v in node.items() if k == "path" and isinstance(v, str)]
+            stack += list(node.values())
+        elif isinstance(node, list):
+            stack += node
+        elif isinstance(node, str) and "file:" in node:
+            found.append(node.split("file:", 1)[1].removeprefix("//").split("#", 1)[0].strip())
+    return found
+
+
+def _reaches_out(app: App, lock: Lock, pyproject: dict[str, Any]) -> bool:
+    """Poetry reads (and builds) what a path names: only paths inside the repository are run."""
+    return any(not safefs.inside(lock.path.parent / path, app.repo.boundary) for path in _paths(pyproject))
+
+
+def _relock(
+    app: App, lock: Lock, pyproject: dict[str, Any], ws: Workspace, settings: Settings, result: LockResult
+) -> None:
+    """`poetry lock` in the copy, and the deploy's installed set before and after; a note when it cannot be."""
+    if _reaches_out(app, lock, pyproject):
+        result.notes.append(
+            "the diff was not made: pyproject.toml names a path outside the repository (a path dependency, a "
+            "`file:` requirement or source), which `poetry lock` would read"
+        )
+        return
+    interp = _locking_python(app, pyproject)
+    if interp is None:
+        result.notes.append(
+            f"the diff was not made: no Python {poetrylock.MIN_PYTHON_TEXT} or later that the project admits is "
+            "installed here for Poetry to lock with"
+        )
+        return
+    try:
+        python = poetrylock.toolchain(interp)
+        done, text = poetrylock.relock(python, ws.path(lock.path.parent), ws.root, timeout=settings.timeout)
+    except CheckError as exc:
+        result.notes.append(f"the diff was not made: {exc.message}")
+        return
+    result.interpreter = f"{interp.path} ({interp.version})"
+    if text is None:
+        result.notes.append(f"the diff was not made: {poetrylock.said(done)}")
+        return
+    after = poetry.read(text.encode("utf-8"), lock.path, lock.display)
+    result.changes = _pin_changes(lock, after, markers.environment(app.runtime.python))
+    result.proposed = text
+    result.diff = unified(lock.text, text, lock.display)
+    if not result.changes:
+        result.notes.append("re-locked, the deploy installs the same packages: only the recorded hash changes")
+
+
+def _pin_changes(before: Lock, after: Lock, env: dict[str, str]) -> list[Change]:
+    """What the deploy would install differently: the two locks' installed sets, pin by pin."""
+    old = _by_name(before.installed(env, every_line=True))
+    new = _by_name(after.installed(env, every_line=True))
+    changes = []
+    for name in sorted(set(old) | set(new)):
+        a, b = old.get(name), new.get(name)
+        if a is not None and b is None:
+            changes.append(Change(name, "removed", a.describe(), None, a.line, via=a.via, before_version=a.version))
+        elif b is not None and a is None:
+            changes.append(Change(name, "added", None, b.describe(), None, via=b.via, after_version=b.version))
+        elif a is not None and b is not None and (a.version, a.url) != (b.version, b.url):
+            changes.append(
+                Change(name, "changed", a.describe(), b.describe(), a.line, ["version"], via=b.via,
+                       before_version=a.version, after_version=b.version)
+            )  # fmt: skip
+    return changes
+
+
+def _by_name(pins: list[Pin]) -> dict[str, Pin]:
+    return {pin.name: pin for pin in pins}

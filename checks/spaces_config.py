@@ -1,9 +1,9 @@
-"""DC315-DC318: what Hugging Face Spaces and Vercel read differently from other platforms.
+"""DC315-DC318: what platforms configured or installed unlike the others read (the platform table says which).
 
-A Space is configured by its README.md front matter (deploycheck.runtime.platforms: HF_SPACES): `app_file`
+A platform configured by README.md's front matter (`front_matter_config`: Hugging Face Spaces): `app_file`
 must name a file of the Space (the build fails otherwise), and the Gradio/Streamlit SDKs install only
-requirements.txt. Vercel's Python runtime ignores poetry.lock and pdm.lock (it re-resolves pyproject.toml
-with uv), so a Poetry or PDM lock does not decide what it installs.
+requirements.txt. A platform with `ignored_locks` (Vercel's Python runtime: poetry.lock and pdm.lock, as it
+re-resolves pyproject.toml with uv) does not install from those locks, so they do not decide what it installs.
 """
 
 from __future__ import annotations
@@ -26,10 +26,16 @@ _OTHER_FILES = ("Pipfile", "Pipfile.lock", "environment.yml", "environment.yaml"
 
 
 def check(app: App, settings: Settings) -> list[Finding]:
-    if app.platform == platforms.VERCEL.id:
-        return _vercel(app)
-    if app.platform != platforms.HF_SPACES.id:
+    plat = app.platform_of
+    if plat is None:
         return []
+    findings = _ignored_locks(app, plat)
+    if plat.front_matter_config:
+        findings += _front_matter(app, plat)
+    return findings
+
+
+def _front_matter(app: App, plat: platforms.Platform) -> list[Finding]:
     readme = app.folder / "README.md"
     shown = app.repo.display(readme)
     text = app.repo.text(readme) or ""
@@ -53,7 +59,7 @@ def check(app: App, settings: Settings) -> list[Finding]:
             STREAMLIT_SDK.finding(
                 shown,
                 sdk[0],
-                "`sdk: streamlit` is deprecated on Hugging Face Spaces (removed from the configuration reference "
+                f"`sdk: streamlit` is deprecated on {plat.name} (removed from the configuration reference "
                 "on 2025-07-14): new Streamlit Spaces use the Docker SDK with the Streamlit template",
                 "switch to `sdk: docker` with a Dockerfile that runs `streamlit run` (the Streamlit template)",
             )
@@ -65,7 +71,7 @@ def check(app: App, settings: Settings) -> list[Finding]:
             NOT_READ.finding(
                 app.repo.display(app.folder / others[0]),
                 None,
-                f"Hugging Face Spaces installs requirements.txt only; {', '.join(others)} is not read, so the Space "
+                f"{plat.name} installs requirements.txt only; {', '.join(others)} is not read, so the Space "
                 "starts without the app's dependencies",
                 "write the app's dependencies to requirements.txt at the Space's root",
             )
@@ -73,16 +79,16 @@ def check(app: App, settings: Settings) -> list[Finding]:
     return findings
 
 
-def _vercel(app: App) -> list[Finding]:
+def _ignored_locks(app: App, plat: platforms.Platform) -> list[Finding]:
     names = {name for name, is_dir in app.repo.listing(app.folder).items() if not is_dir}
     return [
         LOCK_IGNORED.finding(
             app.repo.display(app.folder / lock),
             None,
-            f"Vercel's Python runtime ignores {lock}: it re-resolves pyproject.toml with `uv lock` at every build, "
+            f"{plat.name} ignores {lock}: it re-resolves pyproject.toml with `uv lock` at every build, "
             "so the versions deployed are not the ones locked",
             "export the lock (`uv export`/`poetry export -o requirements.txt`) or lock with uv (uv.lock is installed)",
         )
-        for lock in ("poetry.lock", "pdm.lock")
+        for lock in plat.ignored_locks
         if lock in names
     ]

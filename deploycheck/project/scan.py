@@ -30,6 +30,7 @@ _BUILD_SOURCES = ("setup.py", "setup.cfg", "pyproject.toml")
 # pip-compile's own rule for a command with no source: the first of these that exists.
 DEFAULT_SOURCES = ("requirements.in", "setup.py", "pyproject.toml", "setup.cfg")
 OUTSIDE_FIX = "keep every file the app needs inside the repository, and refer to it by a relative path"
+FOREIGN = "a requirement installs from an absolute path on another machine"
 
 
 @dataclass
@@ -69,6 +70,10 @@ class Scanned:
     violations: list[Violation] = field(default_factory=list)
     inputs: set[Path] = field(default_factory=set)  # every file read (resolved): never overwritten
     needed: set[Path] = field(default_factory=set)  # files and folders a recompile reads (the workspace copies)
+    # Plain requirements files with a line that installs from an absolute path outside the repository (`pip
+    # freeze` in conda: `x @ file:///croot/...`): a path on another machine, never read, the file never compiled;
+    # only DC355 (checks/local_paths) reads them.
+    foreign: list[Lock] = field(default_factory=list)
 
     @property
     def root(self) -> Path:
@@ -126,6 +131,7 @@ class _Scan:
         self.violations: list[Violation] = []
         self.inputs: set[Path] = set()
         self.needed: set[Path] = {repo.root}
+        self.foreign: list[Lock] = []
         self.included: dict[Path, list[Path]] = {}  # each lock's -r/-c files, recursively
         self.parsed: dict[Path, ReqFile] = {}  # every requirements file read, by resolved path: read once
         self.include_at: dict[tuple[Path, int], Path] = {}  # (file, line of its -r/-c) -> the file it names
@@ -217,7 +223,9 @@ class _Scan:
             if not local:
                 continue
             target = source.parent / local.split("#", 1)[0]
-            if not safefs.inside(target, self.boundary):
+            if local.startswith("/") and not safefs.inside(target, self.boundary):
+                blocked.append(f"{FOREIGN} on line {pin.line} of {display}: it was not read")  # DC355, not DC106
+            elif not safefs.inside(target, self.boundary):
                 blocked.append(self.outside(source, pin.line, f"the local requirement on line {pin.line} of {display}"))
             else:
                 self.needed.add(safefs.resolve(target))
@@ -447,6 +455,8 @@ def scan(repo: Repository, lockfiles: list[str] | None = None, *, only_binary: b
             sources = [state.source(p, INCLUDE) for p in included]
             plain.append(requirements.build(lock, sources=sources, included=state.included_file))
             state.needed.add(safefs.resolve(path))
+        elif all(reason.startswith(FOREIGN) for reason in blocked):
+            state.foreign.append(requirements.build(lock))
     return Scanned(
         repo,
         _ordered(locks, state),
@@ -454,4 +464,5 @@ def scan(repo: Repository, lockfiles: list[str] | None = None, *, only_binary: b
         violations=state.violations,
         inputs=state.inputs,
         needed=state.needed,
+        foreign=state.foreign,
     )

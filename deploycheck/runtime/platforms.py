@@ -49,6 +49,8 @@ class Platform:
     python_from_dialog: bool = False  # the Python is chosen in the deploy dialog: repository files are only hints
     builds_from_dockerfile: bool = False  # the Dockerfile names the files the build installs, whatever they are
     reads_packages_txt: bool = False  # installs the apt packages that packages.txt lists
+    front_matter_config: bool = False  # configured by README.md's YAML front matter (sdk, app_file): a Space
+    ignored_locks: tuple[str, ...] = ()  # locks it does not install from (it re-resolves pyproject.toml instead)
     # Declaration forms it rejects although others accept them.
     bare_python_version_file: bool = False  # .python-version must hold 3.N or 3.N.N, nothing else
     runtime_txt_prefix: bool = False  # runtime.txt must say python-3.N[.N]
@@ -314,6 +316,7 @@ HF_SPACES = Platform(
     root_only=("README.md", "requirements.txt", "packages.txt"),
     short_name="Spaces",
     reads_packages_txt=True,
+    front_matter_config=True,
     secrets_store="set them in the Space's Settings > Variables and secrets",
     without_dependency_file="Spaces installs requirements.txt at the root only: without it, only the packages "
     "the SDK preinstalls",
@@ -355,6 +358,7 @@ VERCEL = Platform(
     dependency_where="the first found from the entrypoint's folder up to the project root; uv.lock or "
     "pylock.toml beside pyproject.toml is installed with `uv sync --frozen` (a stale lock is not refused)",
     ignores=("runtime.txt",),
+    ignored_locks=("poetry.lock", "pdm.lock"),
     short_name="Vercel",
     secrets_store="set them in the project's Settings > Environment Variables (`vercel env add`)",
     locks_beside_pyproject=("uv.lock", "pylock.toml"),

@@ -318,3 +318,77 @@ def test_a_lock_that_is_not_toml_is_one_issue_with_its_line(tmp_path: Path) -> N
 )
 def test_poetry_python_constraints(constraint: str, version: str, admits: bool | None) -> None:
     assert poetry.python_admits(constraint, version) is admits
+
+
+def _poetry_lockfile(report: dict) -> dict | None:
+    return next((lk for lk in report["lockfiles"] if lk["path"].endswith("poetry.lock")), None)
+
+
+def test_a_stale_poetry_lock_gets_the_diff_of_a_relock_that_keeps_its_versions(tools: Tools, tmp_path: Path) -> None:
+    """Issue #16: `poetry lock` (the pinned Poetry, in the sandbox) on the copy; the deploy's installed set before
+    and after, as requirements.txt drift shows it."""
+    folder = _made(tools, "poetry", POETRY_CASES["edited-not-relocked"], tmp_path)
+    write(folder, {"app.py": "import flask\n", ".python-version": "3.11\n"})
+    code, report = run_check(folder, "--platform", "heroku")
+    assert code == 1 and "DC130" in _codes(report)
+    result = _poetry_lockfile(report)
+    assert result is not None and result["status"] == "drift" and result["resolver"] == "Poetry 2.5.1"
+    changes = {(c["name"], c["kind"], c["after"]) for c in result["changes"]}
+    assert changes == {("requests", "added", "requests==2.32.0")}  # flask, gunicorn... kept as locked
+    assert result["fix_command"] == "poetry lock" and not result["notes"]
+
+
+def test_an_in_sync_poetry_lock_runs_no_relock(tools: Tools, tmp_path: Path) -> None:
+    folder = _made(tools, "poetry", POETRY_CASES["in-sync"], tmp_path)
+    write(folder, {"app.py": "import flask\n", ".python-version": "3.11\n"})
+    code, report = run_check(folder, "--platform", "heroku")
+    assert code == 0 and "DC130" not in _codes(report)
+    assert _poetry_lockfile(report) is None  # no LockResult: `poetry lock` never ran
+
+
+def test_a_relock_that_fails_keeps_dc130_and_says_why_there_is_no_diff(tools: Tools, tmp_path: Path) -> None:
+    edit = ('"gunicorn"]', '"gunicorn", "not-on-the-index"]')
+    folder = _made(tools, "poetry", (PROJECT, edit, False), tmp_path)
+    write(folder, {"app.py": "import flask\n", ".python-version": "3.11\n"})
+    code, report = run_check(folder, "--platform", "heroku")
+    assert code == 1 and "DC130" in _codes(report)  # the verdict's exit code, not "could not check"
+    result = _poetry_lockfile(report)
+    assert result is not None and result["status"] == "drift" and not result["changes"]
+    assert result["notes"][0].startswith("the diff was not made: `poetry lock` failed")
+    assert "not-on-the-index" in result["notes"][0]
+
+
+def test_with_only_binary_a_stale_poetry_lock_is_not_relocked(tools: Tools, tmp_path: Path) -> None:
+    folder = _made(tools, "poetry", POETRY_CASES["edited-not-relocked"], tmp_path)
+    write(folder, {"app.py": "import flask\n", ".python-version": "3.11\n"})
+    code, report = run_check(folder, "--platform", "heroku", "--only-binary")
+    assert code == 1 and "DC130" in _codes(report)
+    result = _poetry_lockfile(report)
+    assert result is not None and not result["changes"] and "only-binary" in result["notes"][0]
+
+
+def test_a_project_that_excludes_the_deploys_python_is_relocked_with_one_it_admits(
+    tools: Tools, tmp_path: Path
+) -> None:
+    """Poetry refuses to lock with a Python the project excludes: the newest one here that it admits locks."""
+    edit = ('gunicorn = "*"', 'gunicorn = "*"\nrequests = "*"')
+    folder = _made(tools, "poetry", (POETRY_LEGACY, edit, False), tmp_path)  # python = "^3.12"
+    write(folder, {"app.py": "import flask\n", ".python-version": "3.11\n"})
+    code, report = run_check(folder, "--platform", "heroku")
+    assert code == 1 and {"DC130", "DC209"} <= set(_codes(report))
+    result = _poetry_lockfile(report)
+    assert result is not None and not result["notes"] and "(3.1" in result["interpreter"]
+    assert "(3.11" not in result["interpreter"]
+    assert [(c["name"], c["kind"]) for c in result["changes"]] == [("requests", "added")]
+
+
+def test_a_path_dependency_outside_the_repository_is_not_relocked(tools: Tools, tmp_path: Path) -> None:
+    folder = _made(tools, "poetry", POETRY_CASES["edited-not-relocked"], tmp_path / "repo")
+    (tmp_path / "repo" / ".git").mkdir()
+    pyproject = folder / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.poetry.dependencies]\nlib = {path = "../../lib"}\n')
+    write(folder, {"app.py": "import flask\n", ".python-version": "3.11\n"})
+    code, report = run_check(folder, "--platform", "heroku")
+    assert code == 1 and "DC130" in _codes(report)
+    result = _poetry_lockfile(report)
+    assert result is not None and "a path outside the repository" in result["notes"][0]
