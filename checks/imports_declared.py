@@ -33,7 +33,7 @@ from deploycheck.locks.indexes import IndexSources
 from deploycheck.locks.model import Lock, Pin
 from deploycheck.project import installs
 from deploycheck.project.apps import App
-from deploycheck.project.scan import LockPair
+from deploycheck.project.records import LockPair
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule
 from deploycheck.settings import Settings

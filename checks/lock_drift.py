@@ -16,7 +16,7 @@ from deploycheck.locks import explain
 from deploycheck.locks.requirements import header
 from deploycheck.locks.tools import PIP_TOOLS
 from deploycheck.project.apps import App, Project, app_of
-from deploycheck.project.scan import LockPair, rel
+from deploycheck.project.records import LockPair, rel
 from deploycheck.report.model import Finding, LockResult, Problem
 from deploycheck.report.rules import Outcome, Rule
 from deploycheck.resolve import drivers, interpreters, recompile, sandbox

@@ -11,7 +11,7 @@ from __future__ import annotations
 from deploycheck.project.apps import App
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule
-from deploycheck.runtime import platforms
+from deploycheck.runtime import platforms, which_platform
 from deploycheck.settings import Settings
 
 APP_FILE = Rule("DC315", "error", "the Space's app_file does not exist")
@@ -40,7 +40,7 @@ def _front_matter(app: App, plat: platforms.Platform) -> list[Finding]:
     shown = app.repo.display(readme)
     text = app.repo.text(readme) or ""
     findings = []
-    app_file = platforms.front_matter_value(text, "app_file")
+    app_file = which_platform.front_matter_value(text, "app_file")
     if app_file is not None:
         line, value = app_file
         target = app.folder / value
@@ -53,7 +53,7 @@ def _front_matter(app: App, plat: platforms.Platform) -> list[Finding]:
                     "set app_file to the app's main file (relative to the repository root), e.g. `app_file: app.py`",
                 )
             )
-    sdk = platforms.front_matter_value(text, "sdk")
+    sdk = which_platform.front_matter_value(text, "sdk")
     if sdk is not None and sdk[1] == "streamlit":
         findings.append(
             STREAMLIT_SDK.finding(

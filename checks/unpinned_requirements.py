@@ -11,7 +11,7 @@ from deploycheck.errors import CheckError
 from deploycheck.locks.model import Lock
 from deploycheck.locks.requirements import lock as requirements
 from deploycheck.project.apps import Project
-from deploycheck.project.scan import cd_prefix, rel
+from deploycheck.project.records import cd_prefix, rel
 from deploycheck.report.model import Finding, LockResult, Problem
 from deploycheck.report.rules import Outcome, Rule
 from deploycheck.resolve import drivers, failures, recompile, sandbox

@@ -18,7 +18,7 @@ from deploycheck.locks import formats
 from deploycheck.project import apps, installs, scan
 from deploycheck.project.apps import Project
 from deploycheck.project.candidates import given_lockfile
-from deploycheck.project.scan import Scanned
+from deploycheck.project.records import Scanned
 from deploycheck.repo.repository import Repository
 from deploycheck.report.model import Finding, Problem, Report, failing
 from deploycheck.report.rules import Outcome

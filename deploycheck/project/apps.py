@@ -14,7 +14,7 @@ from pathlib import Path
 from deploycheck.locks import formats
 from deploycheck.locks.model import Lock
 from deploycheck.project import filenames, installs
-from deploycheck.project.scan import LockPair, Scanned
+from deploycheck.project.records import LockPair, Scanned
 from deploycheck.repo import safefs
 from deploycheck.repo.repository import Repository
 from deploycheck.runtime import detect as runtime

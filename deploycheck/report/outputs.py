@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from deploycheck.errors import CheckError
-from deploycheck.project import scan
+from deploycheck.project import records
 from deploycheck.project.candidates import given_lockfile
 from deploycheck.repo import safefs
 from deploycheck.repo.repository import Repository
@@ -82,7 +82,7 @@ def preflight(settings: Settings) -> str:
     return ""
 
 
-def guard(settings: Settings, project: scan.Scanned) -> None:
+def guard(settings: Settings, project: records.Scanned) -> None:
     """After the scan, before any resolver runs: neither --output nor --fix-dir may overwrite an input."""
     if settings.output:
         check_output(settings.output, project.inputs)

@@ -26,7 +26,7 @@ from deploycheck.locks.change import Change
 from deploycheck.locks.indexes import EXTRA_INDEX_URL, FILE, INDEX_URL, NO_INDEX
 from deploycheck.locks.requirements import reqfile
 from deploycheck.locks.tools import PIP_COMPILE, PIP_TOOLS, UV, command_prefix
-from deploycheck.project.scan import LockPair, cd_prefix, rel
+from deploycheck.project.records import LockPair, cd_prefix, rel
 from deploycheck.report.model import Problem
 from deploycheck.resolve import drivers, interpreters, toolchain
 from deploycheck.resolve.drivers import Compiled, Job

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from deploycheck.errors import CheckError
-from deploycheck.project.scan import Scanned
+from deploycheck.project.records import Scanned
 from deploycheck.repo import safefs
 from deploycheck.repo.repository import Repository, skipped
 from deploycheck.repo.safefs import git_top

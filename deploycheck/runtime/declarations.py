@@ -20,7 +20,6 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from deploycheck.repo import safefs
 from deploycheck.repo.repository import Repository, decode
 from deploycheck.runtime import cpython
-from deploycheck.runtime.platforms import front_matter_value
 from deploycheck.runtime.versions import (
     FIX_VERSION,
     BadDeclaration,
@@ -30,6 +29,7 @@ from deploycheck.runtime.versions import (
     image_version,
     short,
 )
+from deploycheck.runtime.which_platform import front_matter_value
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from deploycheck.locks.model import Lock
 from deploycheck.repo.repository import Repository
-from deploycheck.runtime import cpython, platforms
+from deploycheck.runtime import cpython, platforms, which_platform
 from deploycheck.runtime.lockpython import LockPython, lock_python
 from deploycheck.runtime.model import GENERIC_DEFAULT, GENERIC_ORDER, OLDER_THAN_PIP_TOOLS, SUPPORTED, Runtime
 from deploycheck.runtime.precedence import choose, declarations_in
@@ -66,7 +66,7 @@ def _resolve_platform(
     if platform is None:
         return None, "", None
     if platform == "auto":
-        pid, evidence, reason = platforms.infer(app_folder, repo)
+        pid, evidence, reason = which_platform.infer(app_folder, repo)
         return platforms.get(pid), f"inferred: {reason}", evidence
     return platforms.get(platform), "set by the platform setting", None
 

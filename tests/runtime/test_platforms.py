@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT, run_check, write
 
 from deploycheck.repo.repository import Repository
-from deploycheck.runtime import platforms
+from deploycheck.runtime import platforms, which_platform
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ from deploycheck.runtime import platforms
 )
 def test_infer_each_platform(tmp_path, files, expected, evidence):
     write(tmp_path, files)
-    pid, path, reason = platforms.infer(tmp_path, Repository.at(tmp_path))
+    pid, path, reason = which_platform.infer(tmp_path, Repository.at(tmp_path))
     assert pid == expected and reason
     assert (path.name if path else None) == evidence
 
@@ -55,23 +55,23 @@ def test_monorepo_apps_have_their_own_platform(tmp_path):
             "worker/fly.toml": 'app = "worker"\n',
         },
     )
-    assert platforms.infer(tmp_path / "dashboard", Repository.at(tmp_path))[0] == "streamlit-cloud"
-    assert platforms.infer(tmp_path / "worker", Repository.at(tmp_path))[0] == "fly"
-    pid, path, reason = platforms.infer(tmp_path / "api", Repository.at(tmp_path))
+    assert which_platform.infer(tmp_path / "dashboard", Repository.at(tmp_path))[0] == "streamlit-cloud"
+    assert which_platform.infer(tmp_path / "worker", Repository.at(tmp_path))[0] == "fly"
+    pid, path, reason = which_platform.infer(tmp_path / "api", Repository.at(tmp_path))
     assert (pid, path, reason) == ("heroku", tmp_path / "Procfile", "a Procfile (Heroku) in the repository root")
 
 
 def test_infer_from_a_file_list_reads_names_not_the_disk(tmp_path):
     # Names alone: nothing exists on disk, the caller's scan says what the repository holds.
     files = [tmp_path / "svc" / "fly.toml", tmp_path / "web" / ".streamlit" / "config.toml"]
-    assert platforms.infer(tmp_path / "svc", Repository.at(tmp_path), files)[0] == "fly"
-    assert platforms.infer(tmp_path / "web", Repository.at(tmp_path), files)[0] == "streamlit-cloud"
-    assert platforms.infer(tmp_path / "other", Repository.at(tmp_path), files)[0] == "generic"
+    assert which_platform.infer(tmp_path / "svc", Repository.at(tmp_path), files)[0] == "fly"
+    assert which_platform.infer(tmp_path / "web", Repository.at(tmp_path), files)[0] == "streamlit-cloud"
+    assert which_platform.infer(tmp_path / "other", Repository.at(tmp_path), files)[0] == "generic"
 
 
 def test_a_huge_requirements_file_is_not_read(tmp_path):
     write(tmp_path, {"requirements.txt": "flask\n" * 200_000 + "streamlit\n"})
-    assert platforms.infer(tmp_path, Repository.at(tmp_path))[0] == "generic"
+    assert which_platform.infer(tmp_path, Repository.at(tmp_path))[0] == "generic"
 
 
 def test_tables_are_dated_sourced_and_consistent():
@@ -112,7 +112,9 @@ def test_no_platform_id_is_compared_outside_the_table():
     found = [
         f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}"
         for path in sources
-        if path.name not in ("platforms.py", "conda_names.py")  # conda_names: a data table of package names
+        # which_platform.py: the evidence each platform leaves (a file -> an id), the table's companion;
+        # conda_names.py: a data table of package names
+        if path.name not in ("platforms.py", "which_platform.py", "conda_names.py")
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
         if isinstance(node, ast.Constant) and node.value in ids
     ]
