@@ -166,27 +166,7 @@ def _run(settings: Settings, guard: Guard | None) -> Report:
     worker.start()
     _run_all([m for m in chosen if m not in background], project, settings, outcomes)
     worker.join()
-    ignored = {path: why for app in project.apps for path, why in app.ignored().items()}
-    for module in chosen:  # merged in the registry's order, whichever thread ran them
-        parts = outcomes.get(id(module), [])
-        for part in parts:
-            report.lockfiles += part.lockfiles
-            report.problems += [p for p in part.problems if p not in report.problems]
-            for finding in part.findings:
-                finding = _lowered(finding, ignored, module)
-                # Apps that share a declaration (a root .python-version) would each report it.
-                if finding not in report.findings and selection.keeps(finding, lines):
-                    report.findings.append(finding)
-        clean = parts and not any(p.problems for p in parts)
-        if clean and not failing([f for p in parts for f in p.findings], settings.fail_on):
-            report.passed.append(name_of(module))
-    report.not_checked = [
-        f.display
-        for app in project.apps
-        if app.installs is not None
-        for f in app.installs.files
-        if f.kind == installs.NOT_CHECKED and (f.installed or not app.installs.certain)
-    ]
+    _merge(report, chosen, outcomes, project, selection, lines, settings)
     return report
 
 
@@ -223,6 +203,41 @@ def _scan(repo: Repository, settings: Settings) -> Scanned:
     if requirements:
         return scan.scan(repo, requirements, only_binary=settings.only_binary)
     return Scanned(repo, [], [])
+
+
+def _merge(
+    report: Report,
+    chosen: list[ModuleType],
+    outcomes: dict[int, list[Report]],
+    project: Project,
+    selection: Selection,
+    lines: _Lines,
+    settings: Settings,
+) -> None:
+    """The checks' reports into the run's, in the registry's order whichever thread ran them: findings on a
+    file the platform ignores lowered, duplicates (apps sharing a declaration) once, which checks passed, and
+    which installed files nothing checked."""
+    ignored = {path: why for app in project.apps for path, why in app.ignored().items()}
+    for module in chosen:  # merged in the registry's order, whichever thread ran them
+        parts = outcomes.get(id(module), [])
+        for part in parts:
+            report.lockfiles += part.lockfiles
+            report.problems += [p for p in part.problems if p not in report.problems]
+            for finding in part.findings:
+                finding = _lowered(finding, ignored, module)
+                # Apps that share a declaration (a root .python-version) would each report it.
+                if finding not in report.findings and selection.keeps(finding, lines):
+                    report.findings.append(finding)
+        clean = parts and not any(p.problems for p in parts)
+        if clean and not failing([f for p in parts for f in p.findings], settings.fail_on):
+            report.passed.append(name_of(module))
+    report.not_checked = [
+        f.display
+        for app in project.apps
+        if app.installs is not None
+        for f in app.installs.files
+        if f.kind == installs.NOT_CHECKED and (f.installed or not app.installs.certain)
+    ]
 
 
 def _run_all(modules: list[ModuleType], project: Project, settings: Settings, into: dict[int, list[Report]]) -> None:
