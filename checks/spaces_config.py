@@ -1,12 +1,16 @@
-"""DC315-DC318: what platforms configured or installed unlike the others read (the platform table says which).
+"""DC315-DC319: what platforms configured or installed unlike the others read (the platform table says which).
 
 A platform configured by README.md's front matter (`front_matter_config`: Hugging Face Spaces): `app_file`
-must name a file of the Space (the build fails otherwise), and the Gradio/Streamlit SDKs install only
-requirements.txt. A platform with `ignored_locks` (Vercel's Python runtime: poetry.lock and pdm.lock, as it
-re-resolves pyproject.toml with uv) does not install from those locks, so they do not decide what it installs.
+must name a file of the Space (the build fails otherwise), the Gradio/Streamlit SDKs install only
+requirements.txt, and they install the SDK at `sdk_version` whatever requirements.txt pins. A platform with
+`ignored_locks` (Vercel's Python runtime: poetry.lock and pdm.lock, as it re-resolves pyproject.toml with uv)
+does not install from those locks, so they do not decide what it installs.
 """
 
 from __future__ import annotations
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from deploycheck.project.apps import App
 from deploycheck.report.model import Finding
@@ -18,7 +22,8 @@ APP_FILE = Rule("DC315", "error", "the Space's app_file does not exist")
 STREAMLIT_SDK = Rule("DC316", "warning", "the Space uses the deprecated streamlit SDK")
 NOT_READ = Rule("DC317", "error", "the Space's dependencies are in a file Spaces does not read")
 LOCK_IGNORED = Rule("DC318", "warning", "Vercel ignores this lock")
-RULES = (APP_FILE, STREAMLIT_SDK, NOT_READ, LOCK_IGNORED)
+SDK_VERSION = Rule("DC319", "warning", "the Space's sdk_version is not the SDK version requirements.txt pins")
+RULES = (APP_FILE, STREAMLIT_SDK, NOT_READ, LOCK_IGNORED, SDK_VERSION)
 SCOPE = "app"
 JUDGES_INSTALLED_FILE = True  # its findings are about which file the Space installs: never lowered (pipeline)
 
@@ -64,6 +69,7 @@ def _front_matter(app: App, plat: platforms.Platform) -> list[Finding]:
                 "switch to `sdk: docker` with a Dockerfile that runs `streamlit run` (the Streamlit template)",
             )
         )
+    findings += _sdk_version(app, text, shown, sdk[1] if sdk else None)
     names = {name for name, is_dir in app.repo.listing(app.folder).items() if not is_dir}
     others = [n for n in _OTHER_FILES if n in names]
     if others and "requirements.txt" not in names:
@@ -92,3 +98,33 @@ def _ignored_locks(app: App, plat: platforms.Platform) -> list[Finding]:
         for lock in plat.ignored_locks
         if lock in names
     ]
+
+
+def _sdk_version(app: App, text: str, shown: str, sdk: str | None) -> list[Finding]:
+    """The Gradio and Streamlit SDKs install the SDK at sdk_version beside requirements.txt: a different pin
+    of it in requirements.txt is not what the app runs with (or the install conflicts)."""
+    wanted = which_platform.front_matter_value(text, "sdk_version")
+    if sdk not in ("gradio", "streamlit") or wanted is None or not wanted[1]:
+        return []
+    line, version = wanted
+    pins = [f.pins[name] for f in app.requirement_files() if (name := canonicalize_name(sdk)) in f.pins]
+    return [
+        SDK_VERSION.finding(
+            shown,
+            line,
+            f"sdk_version is {version}, but {pin.file or 'requirements.txt'} pins {sdk}=={pin.version}: the Space "
+            f"installs {sdk} {version} for its SDK, so the app does not run with the version it was tested with, "
+            "or the install fails on the conflict",
+            f"make them agree: set `sdk_version: {pin.version}` in the README's front matter, or drop the {sdk} pin "
+            "from requirements.txt",
+        )
+        for pin in pins[:1]
+        if pin.version and Version(pin.version) != _version(version)
+    ]
+
+
+def _version(text: str) -> Version | None:
+    try:
+        return Version(text.strip("'\""))
+    except InvalidVersion:
+        return None

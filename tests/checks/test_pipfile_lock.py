@@ -268,6 +268,16 @@ def test_space_front_matter_python_and_missing_app_file(tmp_path: Path) -> None:
     assert code == 0 and "DC315" not in codes(report)
 
 
+def test_space_sdk_version_against_the_sdk_pinned_in_requirements(tmp_path: Path) -> None:
+    folder = write(tmp_path / "app", {"README.md": SPACE, "requirements.txt": "gradio==5.9.1\n", "app.py": ""})
+    _, report = run_check(folder, "--select", "DC319")
+    (finding,) = codes(report)["DC319"]
+    assert finding["line"] == 4 and "gradio==5.9.1" in finding["message"] and "4.44.0" in finding["message"]
+    (folder / "requirements.txt").write_text("gradio==4.44.0\nsix==1.0\n")
+    _, report = run_check(folder, "--select", "DC319")
+    assert "DC319" not in codes(report)
+
+
 def test_space_without_python_version_gets_the_default(tmp_path: Path) -> None:
     folder = write(tmp_path / "app", {"README.md": SPACE.replace("python_version: 3.11\n", ""), "app.py": ""})
     (folder / "requirements.txt").write_text("six==1.0\n")
