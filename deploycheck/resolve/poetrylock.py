@@ -16,17 +16,11 @@ it was when the lock was made: deploycheck's --index-url is never passed. No vir
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
-import shutil
 from pathlib import Path
 
-from deploycheck import cache
-from deploycheck.errors import CheckError
 from deploycheck.resolve import resolver, sandbox
 from deploycheck.resolve.interpreters import Interpreter
-from deploycheck.resolve.toolchain import _not_writable_by_others, _toolchain_env
+from deploycheck.resolve.toolchain import install
 
 POETRY_LOCK = Path(__file__).with_name("poetry-toolchain.txt")
 MIN_PYTHON = (3, 10)  # Poetry 2.5's own floor: the toolchain is compiled for 3.10 and later
@@ -47,36 +41,7 @@ def supports(interp: Interpreter) -> bool:
 
 def toolchain(interp: Interpreter, timeout: float = 600) -> Path:
     """A venv with the pinned Poetry for this interpreter, made once and reused; its python."""
-    lock = POETRY_LOCK.read_bytes()
-    key = hashlib.sha256(lock + interp.path.encode() + interp.version.encode()).hexdigest()[:16]
-    home = cache.folder() / "toolchains"
-    home.mkdir(exist_ok=True)
-    venv = home / f"poetry-py{interp.version}-{key}"
-    python = venv / "bin" / "python"
-    if python.exists():
-        return python
-    staging = cache.staging(home)
-    env = _toolchain_env()
-    env.pop("VIRTUAL_ENV", None)
-    target = str(staging / "venv" / "bin" / "python")
-    steps = [
-        [resolver.uv_binary(), "venv", "-q", "--python", interp.path, str(staging / "venv")],
-        [resolver.uv_binary(), "pip", "install", "-q", "--python", target, "-r", str(POETRY_LOCK)],
-    ]
-    try:
-        for argv in steps:
-            done = resolver.run(argv, cwd=staging, env=env, timeout=timeout, trusted=True)
-            if not done.ok:
-                raise CheckError(
-                    f"could not install {poetry_version()} for Python {interp.version}: {done.stderr.strip()[-800:]}",
-                    fix="check that the package index is reachable (proxy and certificate settings), then run again",
-                )
-        _not_writable_by_others(staging / "venv")
-        with contextlib.suppress(OSError):  # another run won the race; its venv is as good as ours
-            os.rename(staging / "venv", venv)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return python
+    return install(interp, POETRY_LOCK, name="poetry", label=poetry_version(), timeout=timeout)
 
 
 def poetry_env(workspace_root: Path) -> dict[str, str]:

@@ -36,42 +36,40 @@ def _toolchain_env() -> dict[str, str]:
 
 def toolchain(interp: Interpreter) -> Path:
     """A virtual environment with the pinned pip-tools for this interpreter, made once and reused."""
-    lock = TOOLCHAIN_LOCK.read_bytes()
+    return install(interp, TOOLCHAIN_LOCK, name="", label="pip-tools")
+
+
+def install(interp: Interpreter, lock_file: Path, *, name: str, label: str, timeout: float = 600) -> Path:
+    """A venv of `lock_file`'s pinned tools for this interpreter, made once (keyed by the lock's bytes and the
+    interpreter) and reused; its python. Installed as deploycheck itself (trusted), never by package code."""
+    lock = lock_file.read_bytes()
     key = hashlib.sha256(lock + interp.path.encode() + interp.version.encode()).hexdigest()[:16]
     home = cache.folder() / "toolchains"
     home.mkdir(exist_ok=True)
     cache.remove_abandoned(home)  # a few entries to list: cheap enough for every run
-    venv = home / f"py{interp.version}-{key}"
+    venv = home / f"{name + '-' if name else ''}py{interp.version}-{key}"
     python = venv / "bin" / "python"
     if python.exists():
         return python
     staging = cache.staging(home)
     env = _toolchain_env()
     env.pop("VIRTUAL_ENV", None)
+    target = str(staging / "venv" / "bin" / "python")
     steps = [
         [uv_binary(), "venv", "-q", "--python", interp.path, str(staging / "venv")],
-        [
-            uv_binary(),
-            "pip",
-            "install",
-            "-q",
-            "--python",
-            str(staging / "venv" / "bin" / "python"),
-            "-r",
-            str(TOOLCHAIN_LOCK),
-        ],
+        [uv_binary(), "pip", "install", "-q", "--python", target, "-r", str(lock_file)],
     ]
     try:
         for argv in steps:
-            done = run(argv, cwd=staging, env=env, timeout=600, trusted=True)
+            done = run(argv, cwd=staging, env=env, timeout=timeout, trusted=True)
             if not done.ok:
                 raise CheckError(
-                    f"could not install pip-tools for Python {interp.version}: {done.stderr.strip()[-800:]}",
+                    f"could not install {label} for Python {interp.version}: {done.stderr.strip()[-800:]}",
                     fix="check that the package index is reachable (proxy and certificate settings), then run again",
                 )
         _not_writable_by_others(staging / "venv")
         # Built aside and renamed into place so that a concurrent run never uses half a venv. The scripts in
-        # bin/ keep the staging path in their shebangs; deploycheck runs only `python -m piptools`.
+        # bin/ keep the staging path in their shebangs; deploycheck runs only `python -m <tool>`.
         with contextlib.suppress(OSError):  # another run won the race; its venv is as good as ours
             os.rename(staging / "venv", venv)
     finally:
