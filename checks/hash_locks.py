@@ -26,9 +26,10 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
 from deploycheck.errors import CheckError
+from deploycheck.locks import diff as lockdiff
 from deploycheck.locks import markers, pdm, poetry, tomllock
-from deploycheck.locks.diff import Change, unified
-from deploycheck.locks.model import Lock, Pin
+from deploycheck.locks.diff import unified
+from deploycheck.locks.model import Lock
 from deploycheck.project.apps import App, Project
 from deploycheck.repo import safefs
 from deploycheck.report.model import Finding, LockResult
@@ -297,31 +298,8 @@ def _relock(
         result.notes.append(f"the diff was not made: {poetrylock.said(done)}")
         return
     after = poetry.read(text.encode("utf-8"), lock.path, lock.display)
-    result.changes = _pin_changes(lock, after, markers.environment(app.runtime.python))
+    result.changes = lockdiff.installed_changes(lock, after, markers.environment(app.runtime.python))
     result.proposed = text
     result.diff = unified(lock.text, text, lock.display)
     if not result.changes:
         result.notes.append("re-locked, the deploy installs the same packages: only the recorded hash changes")
-
-
-def _pin_changes(before: Lock, after: Lock, env: dict[str, str]) -> list[Change]:
-    """What the deploy would install differently: the two locks' installed sets, pin by pin."""
-    old = _by_name(before.installed(env, every_line=True))
-    new = _by_name(after.installed(env, every_line=True))
-    changes = []
-    for name in sorted(set(old) | set(new)):
-        a, b = old.get(name), new.get(name)
-        if a is not None and b is None:
-            changes.append(Change(name, "removed", a.describe(), None, a.line, via=a.via, before_version=a.version))
-        elif b is not None and a is None:
-            changes.append(Change(name, "added", None, b.describe(), None, via=b.via, after_version=b.version))
-        elif a is not None and b is not None and (a.version, a.url) != (b.version, b.url):
-            changes.append(
-                Change(name, "changed", a.describe(), b.describe(), a.line, ["version"], via=b.via,
-                       before_version=a.version, after_version=b.version)
-            )  # fmt: skip
-    return changes
-
-
-def _by_name(pins: list[Pin]) -> dict[str, Pin]:
-    return {pin.name: pin for pin in pins}

@@ -34,9 +34,10 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 
 from deploycheck.index import pinned
 from deploycheck.index.targettags import Target
+from deploycheck.locks import diff as lockdiff
 from deploycheck.locks import markers, pylock, uvlock, uvsettings
 from deploycheck.locks.change import Change
-from deploycheck.locks.model import Lock, Pin
+from deploycheck.locks.model import Lock
 from deploycheck.locks.requirements import header
 from deploycheck.project.apps import App, Project
 from deploycheck.report.model import Finding, LockResult, Problem
@@ -160,7 +161,7 @@ def _freshness(
     if text is not None:
         result.proposed = text
         after = uvlock.read(text.encode("utf-8"), lock.path, lock.display)
-        result.changes = pin_changes(lock, after, markers.environment(app.runtime.python))
+        result.changes = lockdiff.installed_changes(lock, after, markers.environment(app.runtime.python))
         sandbox_write(ws, lock)  # the next app's checks see the committed file again
     data, _ = uvlock.load(lock.text.encode("utf-8"), lock.display)
     why = uvsettings.why_stale(app.repo, app.folder, data or {})
@@ -205,29 +206,6 @@ def _uv_said(stderr: str) -> str:
     return "uv could not check the lock: " + ("\n".join(lines[-12:]) or "no message")
 
 
-def pin_changes(before: Lock, after: Lock, env: dict[str, str]) -> list[Change]:
-    """What the deploy would install differently: the two locks' installed sets compared pin by pin."""
-    old = _by_name(before.installed(env, every_line=True))
-    new = _by_name(after.installed(env, every_line=True))
-    changes = []
-    for name in sorted(set(old) | set(new)):
-        a, b = old.get(name), new.get(name)
-        if a is not None and b is None:
-            changes.append(Change(name, "removed", a.describe(), None, a.line, before_version=a.version))
-        elif b is not None and a is None:
-            changes.append(Change(name, "added", None, b.describe(), None, after_version=b.version))
-        elif a is not None and b is not None and (a.version, a.url) != (b.version, b.url):
-            changes.append(
-                Change(name, "changed", a.describe(), b.describe(), a.line, ["version"], before_version=a.version,
-                       after_version=b.version)
-            )  # fmt: skip
-    return changes
-
-
-def _by_name(pins: list[Pin]) -> dict[str, Pin]:
-    return {pin.name: pin for pin in pins}
-
-
 def export_options(argv: list[str]) -> list[str] | None:
     """The recorded uv export options, when every one only chooses what is exported; else None."""
     out, i = [], 0
@@ -265,7 +243,7 @@ def _reexport(
     reader = pylock.read if lock.format == pylock.FORMAT else _requirements_read
     after = reader(text.encode("utf-8"), lock.path, lock.display)
     env = markers.environment(app.runtime.python)
-    result.changes = pin_changes(lock, after, env) + _hash_changes(lock, after)
+    result.changes = lockdiff.installed_changes(lock, after, env) + _hash_changes(lock, after)
     result.status = "drift" if result.changes else "in-sync"
     if result.changes:
         result.proposed = text

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from deploycheck.locks.change import Change
 from deploycheck.locks.indexes import INDEX_LIKE
-from deploycheck.locks.model import Pin
+from deploycheck.locks.model import Lock, Pin
 from deploycheck.locks.tools import UNSAFE
 
 if TYPE_CHECKING:  # the parser is not loaded by the report, which imports Change and unified from here
@@ -134,3 +134,23 @@ def unified(before: str | None, after: str, path: str) -> str:
             line += "\n\\ No newline at end of file\n"
         out.append(line)
     return "".join(out)
+
+
+def installed_changes(before: Lock, after: Lock, env: dict[str, str]) -> list[Change]:
+    """What the deploy would install differently from two locks of any format: their installed sets in that
+    marker environment (deploycheck.locks.markers.environment), pin by pin."""
+    old = {pin.name: pin for pin in before.installed(env, every_line=True)}
+    new = {pin.name: pin for pin in after.installed(env, every_line=True)}
+    changes = []
+    for name in sorted(set(old) | set(new)):
+        a, b = old.get(name), new.get(name)
+        if a is not None and b is None:
+            changes.append(Change(name, "removed", a.describe(), None, a.line, via=a.via, before_version=a.version))
+        elif b is not None and a is None:
+            changes.append(Change(name, "added", None, b.describe(), None, via=b.via, after_version=b.version))
+        elif a is not None and b is not None and (a.version, a.url) != (b.version, b.url):
+            changes.append(
+                Change(name, "changed", a.describe(), b.describe(), a.line, ["version"], via=b.via,
+                       before_version=a.version, after_version=b.version)
+            )  # fmt: skip
+    return changes
