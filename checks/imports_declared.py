@@ -238,6 +238,8 @@ def check(app: App, settings: Settings) -> list[Finding]:
         for p in scan.problems
     ]
     reqs = _requirements(app, minor)
+    if not reqs.files and installs.build_script(app.folder, app.repo):
+        return findings  # setup.py/setup.cfg declares what `pip install .` installs: not read here, never "none"
     outside = [
         i
         for i in scan.imports

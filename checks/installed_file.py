@@ -64,6 +64,21 @@ def _no_file(app: App, install: installs.Install, plat: platforms.Platform) -> l
         return []
     if not install.certain and install.files:  # no platform known, several files: which one is unknown, not none
         return []
+    script = installs.build_script(app.folder, app.repo)
+    if not install.certain and script:
+        # No platform known, and setup.py/setup.cfg declares what `pip install .` installs: not "no dependency
+        # file", but nothing deploycheck checks either, which the report says rather than a silent pass.
+        shown = script if app.display == "." else f"{app.display}/{script}"
+        return [
+            NOT_CHECKED.finding(
+                shown,
+                None,
+                f"the app's dependencies are declared in {shown}, which deploycheck does not read: its imports and "
+                "pins were not checked against them",
+                f"compile a lock from it (`pip-compile {script} -o requirements.txt` or `uv pip compile {script} -o "
+                "requirements.txt`) and commit it, so that what the deploy installs is checked",
+            )
+        ]
     others = [f.display for f in install.files]
     found = f"; it does not read {', '.join(others)}" if others else ""
     reads = ", ".join(n for n in plat.dependency_files)

@@ -284,3 +284,14 @@ def _pins(values: Sequence[object], lines: list[str]) -> dict[NormalizedName, Pi
         extras, marker = tuple(sorted(req.extras)), str(req.marker or "")
         pins.setdefault(name, Pin(name, line, value, specifier=str(req.specifier), extras=extras, marker=marker))
     return pins
+
+
+# Build scripts that declare a project's dependencies (install_requires) where only running or fully parsing
+# them would tell which: `pip install .` installs them, so an app with one is not an app with no dependencies.
+BUILD_SCRIPTS = ("setup.py", "setup.cfg")
+
+
+def build_script(folder: Path, repo: Repository) -> str | None:
+    """The setup.py or setup.cfg in the app's folder, if any."""
+    names = repo.listing(folder)
+    return next((n for n in BUILD_SCRIPTS if n in names and not names[n]), None)

@@ -127,6 +127,18 @@ def test_a_procfile_app_with_no_dependency_file_is_not_ready(tmp_path, index):
     assert installs(report)["file"] is None
 
 
+def test_a_setup_py_project_on_no_known_platform_is_said_unchecked_never_without_dependencies(tmp_path, index):
+    """setup.py declares what `pip install .` installs: not "no dependency file" (DC311), and no import is
+    "provided by no requirement" (DC501); that nothing checked those dependencies is said (DC310)."""
+    setup = 'from setuptools import setup\nsetup(name="x", install_requires=["helperlib"])\n'
+    folder = write(tmp_path / "lib", {"setup.py": setup, "pkg/__init__.py": "import helperlib\n"})
+    code, report = run_check(folder, "--index-url", index)
+    found = codes(report)
+    assert "DC311" not in found and "DC501" not in found
+    assert found["DC310"] == [("setup.py", "warning")]
+    assert code == 0 and not report["problems"]
+
+
 def test_requirements_renamed_to_packages_txt_is_not_ready(tmp_path, index):
     folder = write(
         tmp_path / "app",
