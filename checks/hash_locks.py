@@ -77,6 +77,8 @@ def _pyproject(app: App, lock: Lock) -> tuple[dict[str, Any] | None, Finding | N
             return tomllib.loads(raw.decode("utf-8")), None
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             why = f"it is not valid TOML ({str(exc).split(' (at line')[0]})"
+        except RecursionError:
+            why = "it nests deeper than TOML can be read here"
     tool = lock.tool or "the tool"
     return None, NO_PYPROJECT.finding(
         lock.display,
@@ -119,6 +121,21 @@ def _stale(lock: Lock, locked: str, now: str, pyproject: dict[str, Any]) -> Find
         f"`{_cd(lock)}{_RELOCK[lock.format]}` (keeps the locked versions) and commit "
         f"{PurePosixPath(lock.display).name}",
     )
+
+
+def _freshness_or_unverified(lock: Lock, data: dict[str, Any], pyproject: dict[str, Any]) -> Finding | None:
+    """The hash needs pyproject's sections as JSON; a hostile or unusual file can hold values JSON has no form
+    for (a TOML date) or nest past any limit. The tool itself cannot hash those either: not verified, said."""
+    try:
+        return _freshness(lock, data, pyproject)
+    except (TypeError, ValueError, RecursionError) as exc:
+        return NOT_VERIFIED.finding(
+            lock.display,
+            None,
+            f"pyproject.toml holds values its content hash cannot be computed over ({type(exc).__name__}): whether "
+            f"{lock.display} matches it was not verified",
+            f"run `{_cd(lock)}{lock.command} --check` before you deploy",
+        )
 
 
 def _freshness(lock: Lock, data: dict[str, Any], pyproject: dict[str, Any]) -> Finding | None:
@@ -190,12 +207,12 @@ def check(project: Project, settings: Settings) -> Outcome:
         for lock in app.other_locks:
             if lock.verify != tomllock.CONTENT_HASH or lock.errors:
                 continue  # an unreadable lock is the syntax check's
-            data = tomllib.loads(lock.text)
+            data = tomllock.parse(lock.text.encode("utf-8"), lock.display)[0] or {}  # parsed before: no issue
             pyproject, missing = _pyproject(app, lock)
             if pyproject is None:
                 out.findings.extend([missing] if missing else [])
                 continue
-            stale = _freshness(lock, data, pyproject)
+            stale = _freshness_or_unverified(lock, data, pyproject)
             out.findings.extend([stale] if stale else [])
             if stale is not None and stale.code == STALE.code and lock.format == poetry.FORMAT:
                 stale_poetry.append((app, lock, pyproject))

@@ -72,9 +72,14 @@ def _freshness(lock: Lock, manifest: Lock | None) -> list[Finding]:
     if locked is None or data is None:
         reason = "has no _meta.hash.sha256" if locked is None else f"is beside a Pipfile that {why}"
         return [NO_HASH.finding(lock.display, None, f"{lock.display} {reason}, so its freshness is unknown", FIX_LOCK)]
-    if locked == pipfile.content_hash(data):
+    try:
+        now, old = pipfile.content_hash(data), pipfile.content_hash(data, canonical=False)
+    except (TypeError, ValueError, RecursionError):  # a TOML date, say: JSON has no form for it, nor has pipenv
+        why = "holds values its hash cannot be computed over (pipenv cannot either)"
+        return [NO_HASH.finding(lock.display, None, f"{lock.display} is beside a Pipfile that {why}", FIX_LOCK)]
+    if locked == now:
         return []
-    if locked == pipfile.content_hash(data, canonical=False):
+    if locked == old:
         return [
             OLD_HASH.finding(
                 lock.display,
@@ -90,7 +95,7 @@ def _freshness(lock: Lock, manifest: Lock | None) -> list[Finding]:
             lock.display,
             _hash_line(lock.text),
             f"{lock.display} is out of date: its _meta.hash ({locked[:12]}…) is not the hash of "
-            f"{PurePosixPath(manifest.display).name} ({pipfile.content_hash(data)[:12]}…). "
+            f"{PurePosixPath(manifest.display).name} ({now[:12]}…). "
             "`pipenv install --deploy` (Heroku) stops the build with 'Your Pipfile.lock is out of date'",
             FIX_LOCK,
         )

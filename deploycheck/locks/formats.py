@@ -52,15 +52,23 @@ def _requirements_name(name: str) -> bool:
 MAX_LOCK_BYTES = 32 * 1024 * 1024  # a lock file larger than this is one issue, never parsed
 
 
-def unreadable(fmt: Format, path: Path, display: str, reason: str) -> Lock:
-    """A file of a format that could not be read safely: a Lock with no pins and the one issue that says so."""
+def unreadable(
+    fmt: Format,
+    path: Path,
+    display: str,
+    reason: str,
+    fix: str = "replace it with a regular file",
+    kind: str = "too-large",
+) -> Lock:
+    """A file of a format that could not be read (safely, or at all): a Lock with no pins and the one issue
+    that says so."""
     return Lock(
         path=path,
         display=display,
         format=fmt.id,
         text="",
         pins={},
-        issues=[Issue(None, f"{display} cannot be read: it {reason}", "replace it with a regular file", "too-large")],
+        issues=[Issue(None, f"{display} cannot be read: it {reason}", fix, kind)],
     )
 
 

@@ -51,6 +51,11 @@ def _groups(pyproject: dict[str, Any]) -> dict[str, Any]:
     return groups
 
 
+# Fixed-length digests only: a lock that names shake_128 (hexdigest needs a length) or an unknown name is
+# simply not fresh, and is shown hashed with sha256.
+_ALGORITHMS = {a for a in hashlib.algorithms_guaranteed if not a.startswith("shake_")}
+
+
 def content_hash(pyproject: dict[str, Any], algorithm: str = "sha256") -> str:
     """PDM's `PyProject.content_hash` of a parsed pyproject.toml, as `algo:hex`."""
     project = tomllock.table(pyproject.get("project"))
@@ -63,6 +68,7 @@ def content_hash(pyproject: dict[str, Any], algorithm: str = "sha256") -> str:
         "requires-python": project.get("requires-python") or "",
         "resolution": tool_pdm.get("resolution") or {},
     }
+    algorithm = algorithm if algorithm in _ALGORITHMS else "sha256"
     digest = hashlib.new(algorithm, json.dumps(dump, sort_keys=True).encode("utf-8")).hexdigest()
     return f"{algorithm}:{digest}"
 
@@ -74,7 +80,7 @@ def locked_hash(data: dict[str, Any]) -> str | None:
 
 def is_fresh(locked: str, pyproject: dict[str, Any]) -> bool:
     algorithm = locked.partition(":")[0]
-    if algorithm not in hashlib.algorithms_guaranteed:
+    if algorithm not in _ALGORITHMS:
         return False
     return locked == content_hash(pyproject, algorithm)
 

@@ -40,6 +40,8 @@ def parse(raw: bytes, display: str) -> tuple[dict[str, Any] | None, str, Issue |
         line = int(found.group(1)) if found else None
         message = str(exc).split(" (at line")[0]
         return None, text, Issue(line, f"{display} is not valid TOML: {message}", "regenerate the lock", "syntax")
+    except RecursionError:  # tomllib recurses into nested arrays and tables; no lock nests deeply
+        return None, text, Issue(None, f"{display} nests deeper than a lock does", "regenerate the lock", "syntax")
 
 
 def package_lines(text: str) -> dict[NormalizedName, int]:

@@ -31,6 +31,9 @@ else:  # pragma: no cover - 3.9 and 3.10
 FORMAT = "uv.lock"
 UV_LOCK = "uv-lock"  # verify kind: `uv lock --locked` in the sandbox (checks/uv_lock.py)
 MAX_PATHS = 16  # distinct marker paths kept per package; beyond, it counts as always installed
+# Markers conjoined along one path: real locks have a few; a hostile chain of thousands would make every
+# path, merge and marker quadratic. Beyond this a path takes no more conditions (it reads as more permissive).
+MAX_CONJUNCTS = 32
 _PACKAGE_HEADER = re.compile(r"^[ \t]*\[\[\s*package\s*\]\]", re.MULTILINE)
 _ROOT_SOURCES = ("editable", "virtual")
 
@@ -55,6 +58,8 @@ def load(raw: bytes, display: str) -> tuple[dict[str, Any] | None, Issue | None]
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _line_of(str(exc))
         return None, Issue(line, f"{display} is not valid TOML: {exc}", "run `uv lock` to rewrite it", "syntax")
+    except RecursionError:  # tomllib recurses into nested arrays and tables; uv never nests deeply
+        return None, Issue(None, f"{display} nests deeper than a uv.lock does", "run `uv lock` to rewrite it", "syntax")
 
 
 def _line_of(message: str) -> int | None:
@@ -150,7 +155,8 @@ def _walk(
             marker: str = dep["marker"] if isinstance(dep.get("marker"), str) else ""
             extras = [e for e in dep.get("extra", []) if isinstance(e, str)]
             for target in [(*key, ""), *((*key, canonicalize_name(e)) for e in extras)]:
-                if _merge(paths, target, {p | ({marker} - {""}) for p in paths[node]}):
+                grown = {p if len(p) >= MAX_CONJUNCTS else p | ({marker} - {""}) for p in paths[node]}
+                if _merge(paths, target, grown):
                     queue.append(target)
     reached: dict[tuple[NormalizedName, str], set[Path_]] = {}
     for (name, version, _), found in paths.items():

@@ -41,7 +41,8 @@ def settings(repo: Repository, folder: Path) -> list[tuple[str, dict[str, Any], 
         if not path.is_file():
             continue
         data, text = _load(repo, path)
-        table = data if name == "uv.toml" else (data.get("tool") or {}).get("uv") or {}
+        tool = data.get("tool")
+        table = data if name == "uv.toml" else (tool.get("uv") if isinstance(tool, dict) else None)
         if isinstance(table, dict) and table:
             found.append((repo.display(path), table, text))
     return found
@@ -65,20 +66,20 @@ def outside(repo: Repository, folder: Path) -> list[Blocked]:
         paths: list[tuple[str, str]] = []
         if isinstance(table.get("cache-dir"), str):
             paths.append(("cache-dir", table["cache-dir"]))
-        for value in table.get("find-links") or []:
+        for value in _items(table.get("find-links")):
             if isinstance(value, str) and _local(value) is not None:
                 paths.append(("find-links", _local(value) or ""))
-        for index in table.get("index") or []:
+        for index in _items(table.get("index")):
             url = index.get("url") if isinstance(index, dict) else None
             if isinstance(url, str) and _local(url) is not None:
                 paths.append(("index", _local(url) or ""))
-        for name, source in (table.get("sources") or {}).items():
+        sources = table.get("sources")
+        for name, source in (sources if isinstance(sources, dict) else {}).items():
             for entry in source if isinstance(source, list) else [source]:
                 if isinstance(entry, dict) and isinstance(entry.get("path"), str):
                     paths.append((f"sources.{name}", entry["path"]))
         for key, value in paths:
-            target = Path(value).expanduser() if value.startswith("~") else folder / value
-            if not safefs.inside(target, repo.boundary):
+            if not _inside(value, folder, repo):
                 found.append(
                     (
                         display,
@@ -91,32 +92,51 @@ def outside(repo: Repository, folder: Path) -> list[Blocked]:
     return found
 
 
+def _items(value: object) -> list[object]:
+    """A TOML array as read from a hostile file: anything else (a string, a number, a table) holds no entries."""
+    return value if isinstance(value, list) else []
+
+
+def _inside(value: str, folder: Path, repo: Repository) -> bool:
+    """Whether a path a uv setting names stays inside the repository. `~` (a home folder) and paths no file
+    system accepts (a NUL byte) never do; nothing is expanded or read to decide."""
+    if value.startswith("~") or "\0" in value:
+        return False
+    try:
+        return safefs.inside(folder / value, repo.boundary)
+    except (OSError, ValueError):
+        return False
+
+
+def _table(data: object, key: str) -> dict[str, Any]:
+    """data[key] when both are TOML tables, else an empty one: a hostile file may hold any type anywhere."""
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _tables(data: object, key: str) -> list[dict[str, Any]]:
+    value = data.get(key) if isinstance(data, dict) else None
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def why_stale(repo: Repository, folder: Path, lock_data: dict[str, Any]) -> str:
     """Which part of pyproject.toml no longer matches what uv.lock recorded for the project."""
     project_data, _ = _load(repo, folder / "pyproject.toml")
-    project = project_data.get("project") or {}
+    project = _table(project_data, "project")
     name = canonicalize_name(str(project.get("name", "")))
-    root = next(
-        (
-            p
-            for p in lock_data.get("package", [])
-            if isinstance(p, dict) and canonicalize_name(str(p.get("name"))) == name
-        ),
-        {},
-    )
-    meta = root.get("metadata") or {}
+    root = next((p for p in _tables(lock_data, "package") if canonicalize_name(str(p.get("name"))) == name), {})
+    meta = _table(root, "metadata")
     reasons = []
-    if str(project.get("requires-python", "")) and _spec(project.get("requires-python")) != _spec(
-        lock_data.get("requires-python")
-    ):
-        reasons.append(f"requires-python changed ({lock_data.get('requires-python')} -> {project['requires-python']})")
-    locked = {canonicalize_name(str(d.get("name"))) for d in meta.get("requires-dist", []) if isinstance(d, dict)}
+    wanted = project.get("requires-python")
+    if str(wanted or "") and _spec(wanted) != _spec(lock_data.get("requires-python")):
+        reasons.append(f"requires-python changed ({lock_data.get('requires-python')} -> {wanted})")
+    locked = {canonicalize_name(str(d.get("name"))) for d in _tables(meta, "requires-dist")}
     if _names(project.get("dependencies")) != locked - _extras_only(meta):
         reasons.append("[project].dependencies edited and not relocked")
-    groups = project_data.get("dependency-groups") or {}
-    dev = meta.get("requires-dev") or {}
+    groups = _table(project_data, "dependency-groups")
+    dev = _table(meta, "requires-dev")
     if set(groups) != set(dev) or any(
-        _names(groups[g]) != {canonicalize_name(str(d.get("name"))) for d in dev[g]} for g in groups
+        _names(groups[g]) != {canonicalize_name(str(d.get("name"))) for d in _tables(dev, g)} for g in groups
     ):
         reasons.append("a dependency group changed")
     return "; ".join(reasons) or "pyproject.toml or [tool.uv] edited and not relocked"
@@ -142,15 +162,15 @@ def _extras_only(meta: dict[str, Any]) -> set[str]:
     """requires-dist entries that come from optional-dependencies (they carry a `marker` on an extra)."""
     return {
         canonicalize_name(str(d.get("name")))
-        for d in meta.get("requires-dist", [])
-        if isinstance(d, dict) and "extra ==" in str(d.get("marker", ""))
+        for d in _tables(meta, "requires-dist")
+        if "extra ==" in str(d.get("marker", ""))
     }
 
 
 def requires_python(repo: Repository, folder: Path) -> tuple[str, int | None, str] | None:
     """[project] requires-python of the folder's pyproject.toml: (text, line, file as shown)."""
     data, text = _load(repo, folder / "pyproject.toml")
-    value = (data.get("project") or {}).get("requires-python")
+    value = _table(data, "project").get("requires-python")
     if not isinstance(value, str):
         return None
     return value, _line(text, "requires-python"), repo.display(folder / "pyproject.toml")

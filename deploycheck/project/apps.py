@@ -186,7 +186,14 @@ def _other_locks(folder: Path, repo: Repository) -> list[Lock]:
             reason = exc.reason if isinstance(exc, safefs.UnsafePath) else (exc.strerror or str(exc))
             found.append(formats.unreadable(fmt, path, repo.display(path), reason))
             continue
-        found.append(fmt.read(raw, path, repo.display(path)))
+        try:
+            found.append(fmt.read(raw, path, repo.display(path)))
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
+            # A reader meets a value of a type its format never writes there (a hand-edited or hostile file):
+            # the file is reported as unreadable at its path, never a crash of the run.
+            why = f"is not a valid {fmt.id} ({type(exc).__name__}: a value of a type the format never has)"
+            fix = "regenerate it with the tool that writes it"
+            found.append(formats.unreadable(fmt, path, repo.display(path), why, fix, kind="syntax"))
     return found
 
 

@@ -251,7 +251,7 @@ def declared(folder: Path, repo: Repository) -> Lock | None:
         try:
             text = repo.read_bytes(path, cap=2 * 1024 * 1024).decode("utf-8")
             data = tomllib.loads(text)
-        except (OSError, safefs.UnsafePath, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        except (OSError, safefs.UnsafePath, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
             continue
         if name == "Pipfile":
             packages = data.get("packages")
