@@ -23,7 +23,7 @@ from typing import Any
 from packaging.utils import NormalizedName, canonicalize_name
 
 from deploycheck.locks import tomllock, tools
-from deploycheck.locks.model import Issue, Lock, Pin
+from deploycheck.locks.model import Lock, Pin
 
 FORMAT = "pdm.lock"
 TOOL = tools.PDM
@@ -119,14 +119,11 @@ def _dependency_names(entry: dict[str, Any]) -> list[NormalizedName]:
 
 
 def read(raw: bytes, path: Path, display: str) -> Lock:
-    data, text, issue = tomllock.parse(raw, display)
-    lock = Lock(path=path, display=display, format=FORMAT, text=text, pins={}, tool=TOOL, command=COMMAND)
-    lock.verify = tomllock.CONTENT_HASH
+    lock, data = tomllock.start(raw, path, display, FORMAT, TOOL, COMMAND)
     if data is None:
-        lock.issues.append(issue or Issue(None, f"{display} cannot be read", "regenerate the lock", "syntax"))
         return lock
     entries = tomllock.packages(data)
-    lines = tomllock.package_lines(text)
+    lines = tomllock.package_lines(lock.text)
     installed = [e for e in entries if "default" in tomllock.strings(e.get("groups")) or "groups" not in e]
     parents: dict[NormalizedName, list[str]] = {}
     for entry in installed:

@@ -27,7 +27,7 @@ from packaging.version import InvalidVersion, Version
 
 from deploycheck.locks import tomllock, tools
 from deploycheck.locks.indexes import EXTRA_INDEX_URL, FILE, INDEX_URL, IndexOption, IndexSources, Origin
-from deploycheck.locks.model import Issue, Lock, Pin
+from deploycheck.locks.model import Lock, Pin
 
 FORMAT = "poetry.lock"
 TOOL = tools.POETRY
@@ -160,14 +160,11 @@ def _indexes(entries: list[dict[str, Any]], display: str, lines: dict[Normalized
 
 
 def read(raw: bytes, path: Path, display: str) -> Lock:
-    data, text, issue = tomllock.parse(raw, display)
-    lock = Lock(path=path, display=display, format=FORMAT, text=text, pins={}, tool=TOOL, command=COMMAND)
-    lock.verify = tomllock.CONTENT_HASH
+    lock, data = tomllock.start(raw, path, display, FORMAT, TOOL, COMMAND)
     if data is None:
-        lock.issues.append(issue or Issue(None, f"{display} cannot be read", "regenerate the lock", "syntax"))
         return lock
     entries = tomllock.packages(data)
-    lines = tomllock.package_lines(text)
+    lines = tomllock.package_lines(lock.text)
     installed = [e for e in entries if _installed(e)]
     parents: dict[NormalizedName, list[str]] = {}
     for entry in installed:

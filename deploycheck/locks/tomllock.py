@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 from packaging.utils import InvalidName, NormalizedName, canonicalize_name
 
-from deploycheck.locks.model import Issue
+from deploycheck.locks.model import Issue, Lock
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -42,6 +43,19 @@ def parse(raw: bytes, display: str) -> tuple[dict[str, Any] | None, str, Issue |
         return None, text, Issue(line, f"{display} is not valid TOML: {message}", "regenerate the lock", "syntax")
     except RecursionError:  # tomllib recurses into nested arrays and tables; no lock nests deeply
         return None, text, Issue(None, f"{display} nests deeper than a lock does", "regenerate the lock", "syntax")
+
+
+def start(
+    raw: bytes, path: Path, display: str, fmt: str, tool: str, command: str
+) -> tuple[Lock, dict[str, Any] | None]:
+    """A hash-verified TOML lock's empty Lock and its parsed table; when the file does not parse, the Lock
+    carries the issue and the table is None."""
+    data, text, issue = parse(raw, display)
+    lock = Lock(path=path, display=display, format=fmt, text=text, pins={}, tool=tool, command=command)
+    lock.verify = CONTENT_HASH
+    if data is None:
+        lock.issues.append(issue or Issue(None, f"{display} cannot be read", "regenerate the lock", "syntax"))
+    return lock, data
 
 
 def package_lines(text: str) -> dict[NormalizedName, int]:

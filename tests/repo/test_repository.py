@@ -17,8 +17,8 @@ def _git_repo(tmp_path):
     top = write(
         tmp_path / "repo",
         {
-            "shared/.python-version": "3.11\n",
-            "shared/Procfile": "web: gunicorn main:app\n",
+            "common/.python-version": "3.11\n",
+            "common/Procfile": "web: gunicorn main:app\n",
             "app/requirements.txt": "flask==3.0.0\n",
             "app/main.py": "",
         },
@@ -41,8 +41,8 @@ def test_app_files_linked_inside_the_repository_are_read_and_links_out_of_it_are
     # boundary: a link to a file elsewhere in the same repository was "outside the repository".
     top = _git_repo(tmp_path)
     app = top / "app"
-    (app / ".python-version").symlink_to(top / "shared" / ".python-version")
-    (app / "Procfile").symlink_to(top / "shared" / "Procfile")
+    (app / ".python-version").symlink_to(top / "common" / ".python-version")
+    (app / "Procfile").symlink_to(top / "common" / "Procfile")
     _, report = run_check(app, "--select", "DC2,DC306")
     assert report["runtime"]["python"] == "3.11" and report["runtime"]["source"] == ".python-version"
     assert report["findings"] == []
@@ -68,11 +68,11 @@ def test_at_refuses_a_missing_folder_and_one_outside_the_boundary(tmp_path):
 def test_display_shows_a_link_as_itself_and_never_a_path_outside(tmp_path):
     top = _git_repo(tmp_path)
     app = top / "app"
-    (app / "link.txt").symlink_to(top / "shared" / "Procfile")
+    (app / "link.txt").symlink_to(top / "common" / "Procfile")
     repo = Repository.at(app)
     assert repo.display(app / "link.txt") == "link.txt"  # the file the user has, not its target
     assert repo.display(app) == "."
-    assert repo.display(top / "shared" / "Procfile") == "shared/Procfile"  # in the repository, above the folder
+    assert repo.display(top / "common" / "Procfile") == "common/Procfile"  # in the repository, above the folder
     assert repo.display(tmp_path / "elsewhere" / "secret.txt") == "secret.txt"  # outside: the name only
 
 
