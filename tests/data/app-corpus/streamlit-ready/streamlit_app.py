@@ -1,0 +1,4 @@
+import streamlit as st
+import pandas as pd
+
+st.write(pd.DataFrame())

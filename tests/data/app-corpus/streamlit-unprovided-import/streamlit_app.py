@@ -1,0 +1,4 @@
+import streamlit as st
+import openai
+
+st.write(openai)
