@@ -1,11 +1,17 @@
-"""DC2xx: is the deploy's Python declared, once, without contradiction?"""
+"""DC2xx: is the deploy's Python declared, once, without contradiction?
+
+Every fix names the app's one recommended version (runtime/recommend.py) and the file or setting its platform
+reads, so that the findings of one app never ask for two different versions."""
 
 from __future__ import annotations
+
+import re
 
 from deploycheck.project.apps import App
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule
 from deploycheck.runtime import detect as runtime
+from deploycheck.runtime import recommend
 from deploycheck.settings import Settings
 
 CONFLICT = Rule("DC201", "warning", "two files declare different Python versions for the deploy")
@@ -23,13 +29,35 @@ def check(app: App, settings: Settings) -> list[Finding]:
     return _unusable(app) + _end_of_life(app) + _conflicts(app) + _undeclared(app)
 
 
+_VERSION = re.compile(r"(?<![\d.])3\.\d+(?:\.\d+)?(?![\d.])")
+
+
+def _recommended(app: App) -> recommend.Recommendation:
+    rec = app.runtime.recommended
+    if rec is None:  # a Runtime built without detect(): recommend now, from the same facts
+        rec = recommend.recommend(app.runtime, app.platform_of, app.folder, app.repo)
+    return rec
+
+
+def _because(app: App) -> str:
+    """Why the fix names its version; in the message, so that a fix names no version but the recommended one."""
+    rec = _recommended(app)
+    return f"; recommended: Python {rec.version} ({rec.why})"
+
+
+def _fix(app: App) -> str:
+    return recommend.declare(app.runtime, _recommended(app), app.repo, app.platform_of)
+
+
 def _unusable(app: App) -> list[Finding]:
+    version = _recommended(app).version
     return [
         UNUSABLE.finding(
             app.repo.display(bad.path),
             bad.line,
             f"declares a Python version that cannot be used ({bad.text!r}): {bad.why}" if bad.text else bad.why,
-            bad.fix,
+            # The readers' fixes give an example version: the app's recommended one, so that no two fix disagree.
+            _VERSION.sub(version, bad.fix),
         )
         for bad in app.runtime.unusable
     ]
@@ -47,22 +75,25 @@ def _end_of_life(app: App) -> list[Finding]:
             rt.source if rt.source_line else app.display,
             rt.source_line,
             f"Python {rt.python} is past its end of life (no more security fixes)"
-            + (f"; not offered for new deploys by {gone}" if gone else ""),
-            f"move the app to a maintained Python ({runtime.oldest_maintained()} or newer) and recompile its lock",
+            + (f"; not offered for new deploys by {gone}" if gone else "")
+            + _because(app),
+            f"move the app to Python {_recommended(app).version}: {_fix(app)}; test the app on it and recompile its "
+            "lock",
         )
     ]
 
 
 def _conflicts(app: App) -> list[Finding]:
     rt = app.runtime
+    rec = _recommended(app)
     return [
         CONFLICT.finding(
             app.repo.display(other.path),
             other.line,
             f"declares Python {other.version} ({other.what!r}), but {rt.source}:{rt.source_line} declares "
             f"Python {rt.python}; deploycheck checks against {rt.python}, and a platform that reads "
-            f"{other.path.name} deploys {other.version}",
-            f"make {other.path.name} say {rt.python}, or delete it if no platform you deploy to reads it",
+            f"{other.path.name} deploys {other.version}{_because(app)}",
+            f"declare Python {rec.version} in one place: {_fix(app)}",
         )
         for other in rt.conflicts
     ]
@@ -73,24 +104,23 @@ def _undeclared(app: App) -> list[Finding]:
     rt = app.runtime
     if rt.exact:
         return []
+    rec = _recommended(app)
     if rt.source in ("default", "the lock's header") and not rt.unusable:
-        target = ".python-version" if app.display == "." else f"{app.display}/.python-version"
+        where = "no file declares" if rec.in_file else f"the app's repository cannot declare ({rec.where} does)"
         return [
             UNDECLARED.finding(
                 app.display,
                 None,
-                f"no file declares the Python version this app deploys on; checked against Python {rt.python} "
-                f"({rt.reason})",
-                f"write the version your platform runs into {target} (e.g. `echo {rt.minor} > .python-version`)",
+                f"{where} the Python version this app deploys on; checked against Python {rt.python} ({rt.reason})"
+                + _because(app),
+                f"declare Python {rec.version}: {_fix(app)}",
             )
         ]
-    fix = f"declare it exactly, e.g. `echo {rt.minor} > .python-version`"
-    plat = app.platform_of
-    if plat and plat.python_from_dialog:  # it reads no file: the dialog is the declaration
-        fix = (
-            f"make sure the app's Python in the deploy dialog (Advanced settings) is {rt.minor}: {plat.name} "
-            "reads it from nowhere else"
-        )
     return [
-        INFERRED.finding(rt.source, rt.source_line, f"the deploy's Python was inferred: {rt.python}, {rt.reason}", fix)
+        INFERRED.finding(
+            rt.source,
+            rt.source_line,
+            f"the deploy's Python was inferred: {rt.python}, {rt.reason}{_because(app)}",
+            f"declare Python {rec.version} exactly: {_fix(app)}",
+        )
     ]

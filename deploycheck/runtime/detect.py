@@ -22,7 +22,7 @@ from pathlib import Path
 
 from deploycheck.locks.model import Lock
 from deploycheck.repo.repository import Repository
-from deploycheck.runtime import cpython, platforms, which_platform
+from deploycheck.runtime import cpython, platforms, recommend, which_platform
 from deploycheck.runtime.lockpython import LockPython, lock_python
 from deploycheck.runtime.model import GENERIC_DEFAULT, GENERIC_ORDER, OLDER_THAN_PIP_TOOLS, SUPPORTED, Runtime
 from deploycheck.runtime.precedence import choose, declarations_in
@@ -89,6 +89,7 @@ def detect(
     if lock is not None:
         rt.lock_python = lock_python(lock)
         _note_lock(rt, lock)
+    rt.recommended = recommend.recommend(rt, plat, app_folder, repo)
     return rt
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deploycheck.runtime import cpython
 from deploycheck.runtime.lockpython import LockPython
 from deploycheck.runtime.versions import BadDeclaration, Declaration
+
+if TYPE_CHECKING:
+    from deploycheck.runtime.recommend import Recommendation
 
 # The CPython minors deploycheck's image ships (uv installs what the base lacks).
 SUPPORTED = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
@@ -51,6 +55,7 @@ class Runtime:
     platform_evidence: Path | None = None
     lock_python: LockPython | None = None
     notes: list[str] = field(default_factory=list)  # e.g. the lock looks made for another Python
+    recommended: Recommendation | None = None  # the one version every runtime fix points at (issue #17.17)
 
     @property
     def minor(self) -> str:
@@ -66,4 +71,6 @@ class Runtime:
             out["platform"] = self.platform
         if self.notes:
             out["notes"] = list(self.notes)
+        if self.recommended is not None:
+            out["recommended"] = self.recommended.to_json()
         return out

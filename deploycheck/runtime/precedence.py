@@ -274,6 +274,15 @@ def _default(plat: platforms.Platform | None, seen: _Seen) -> Runtime:
     )
 
 
+def requires_python_range(folders: list[Path], repo: Repository) -> SpecifierSet | None:
+    """The nearest usable requires-python range of these folders (their pyproject.toml), if any."""
+    for folder in folders:
+        found = _requires_python(folder, repo)
+        if found is not None and not isinstance(found, BadDeclaration):
+            return found[0]
+    return None
+
+
 def _requires_python(folder: Path, repo: Repository) -> tuple[SpecifierSet, Path, int] | BadDeclaration | None:
     path = folder / "pyproject.toml"
     try:
