@@ -14,7 +14,7 @@ from __future__ import annotations
 from deploycheck.project.apps import App
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule, sh
-from deploycheck.runtime import platforms
+from deploycheck.runtime import platforms, which_platform
 from deploycheck.settings import Settings
 
 SHADOWED = Rule("DC302", "warning", "a dependency file is hidden by one the platform reads first")
@@ -116,6 +116,12 @@ def check(app: App, settings: Settings) -> list[Finding]:
     if plat is None:
         return []
     names = _present(app)
+    found = _under(app, plat, names)
+    others = [_under(app, platforms.get(p), names) for p in app.runtime.platform_alternatives]
+    return which_platform.settle(found, others, app.runtime.platform_doubt)
+
+
+def _under(app: App, plat: platforms.Platform, names: set[str]) -> list[Finding]:
     if plat.first_file_wins:
         return _shadowed(app, plat, names)
     return _several_managers(app, plat, names) + _uv(app, plat, names) + _refused_beside(app, plat, names)

@@ -12,7 +12,7 @@ from deploycheck.project import installs
 from deploycheck.project.apps import App
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule, sh
-from deploycheck.runtime import platforms
+from deploycheck.runtime import platforms, which_platform
 from deploycheck.settings import Settings
 
 NOT_CHECKED = Rule("DC310", "warning", "the dependency file the platform installs is not checked")
@@ -101,4 +101,10 @@ def check(app: App, settings: Settings) -> list[Finding]:
     if install is None:
         return []
     plat = app.platform_of or platforms.GENERIC
-    return _not_checked(app, install, plat) + _no_file(app, install, plat)
+    shown = tuple(f.display for f in app.requirement_files())
+    others = []
+    for pid in app.runtime.platform_alternatives:  # the platform is a guess: what each other one would do
+        other = platforms.get(pid)
+        others.append(_no_file(app, installs.decide(app.folder, app.repo, other, shown), other))
+    found = which_platform.settle(_no_file(app, install, plat), others, app.runtime.platform_doubt)
+    return _not_checked(app, install, plat) + found

@@ -51,13 +51,16 @@ def _fix(app: App) -> str:
 
 def _unusable(app: App) -> list[Finding]:
     version = _recommended(app).version
+    doubt = app.runtime.platform_doubt  # a guessed platform's own format rule is not an error (#17.8)
     return [
         UNUSABLE.finding(
             app.repo.display(bad.path),
             bad.line,
-            f"declares a Python version that cannot be used ({bad.text!r}): {bad.why}" if bad.text else bad.why,
+            (f"declares a Python version that cannot be used ({bad.text!r}): {bad.why}" if bad.text else bad.why)
+            + (f" ({doubt})" if bad.platform_rule and doubt else ""),
             # The readers' fixes give an example version: the app's recommended one, so that no two fix disagree.
             _VERSION.sub(version, bad.fix),
+            severity="warning" if bad.platform_rule and doubt else None,
         )
         for bad in app.runtime.unusable
     ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from deploycheck.project.apps import App
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule, sh
-from deploycheck.runtime import declarations, platforms, recommend
+from deploycheck.runtime import declarations, platforms, recommend, which_platform
 from deploycheck.runtime.declarations import Declaration
 from deploycheck.settings import Settings
 
@@ -103,4 +103,5 @@ def check(app: App, settings: Settings) -> list[Finding]:
     plat = app.platform_of
     if settings.python_version or plat is None or not plat.known:
         return []
-    return _not_offered(app, plat) + _runtime_txt(app, plat)
+    others = [_not_offered(app, platforms.get(p)) for p in app.runtime.platform_alternatives]
+    return which_platform.settle(_not_offered(app, plat), others, app.runtime.platform_doubt) + _runtime_txt(app, plat)

@@ -62,13 +62,13 @@ def no_longer_offered(minor: str) -> list[tuple[platforms.Platform, str | None]]
 
 def _resolve_platform(
     platform: str | None, app_folder: Path, repo: Repository
-) -> tuple[platforms.Platform | None, str, Path | None]:
+) -> tuple[platforms.Platform | None, str, Path | None, tuple[str, ...]]:
     if platform is None:
-        return None, "", None
+        return None, "", None, ()
     if platform == "auto":
-        pid, evidence, reason = which_platform.infer(app_folder, repo)
-        return platforms.get(pid), f"inferred: {reason}", evidence
-    return platforms.get(platform), "set by the platform setting", None
+        pid, evidence, reason, others = which_platform.guess(app_folder, repo)
+        return platforms.get(pid), f"inferred: {reason}", evidence, others
+    return platforms.get(platform), "set by the platform setting", None, ()
 
 
 def detect(
@@ -82,10 +82,18 @@ def detect(
 ) -> Runtime:
     """The deploy's Python for the app in `app_folder`. `platform`: a platforms id, "auto" to infer it, or
     None for the platform-agnostic order. `lock`: the app's lock, for what its pins say."""
-    plat, plat_reason, plat_evidence = _resolve_platform(platform, app_folder, repo)
+    plat, plat_reason, plat_evidence, others = _resolve_platform(platform, app_folder, repo)
     pid = plat.id if plat else None
     rt = choose(app_folder, repo, explicit=explicit, header_python=header_python, plat=plat, lock=lock)
     rt.platform, rt.platform_reason, rt.platform_evidence = pid, plat_reason, plat_evidence
+    rt.platform_alternatives = others
+    if others and plat is not None:
+        called = ", ".join(platforms.get(o).name for o in others)
+        rt.notes.append(
+            f"the platform is a guess: {plat_reason.removeprefix('inferred: ')}, which {called} also reads; "
+            f"{plat.name}'s own rules are given as warnings, not errors, until `--platform` settles it "
+            f"(`--platform {plat.id}` or " + " or ".join(f"`--platform {o}`" for o in others) + ")"
+        )
     if lock is not None:
         rt.lock_python = lock_python(lock)
         _note_lock(rt, lock)

@@ -53,9 +53,21 @@ class Runtime:
     platform: str | None = None  # platforms.PLATFORMS id, when one was given or inferred
     platform_reason: str = ""
     platform_evidence: Path | None = None
+    platform_alternatives: tuple[str, ...] = ()  # other platforms the evidence fits: its rules are not errors
     lock_python: LockPython | None = None
     notes: list[str] = field(default_factory=list)  # e.g. the lock looks made for another Python
     recommended: Recommendation | None = None  # the one version every runtime fix points at (issue #17.17)
+
+    @property
+    def platform_doubt(self) -> str:
+        """Said beside a finding lowered because the platform is a guess (empty when it is not)."""
+        if not self.platform_alternatives:
+            return ""
+        names = " or ".join(f"`--platform {p}`" for p in (self.platform, *self.platform_alternatives))
+        return (
+            f"lowered from error: the platform is a guess ({self.platform_reason.removeprefix('inferred: ')}), "
+            f"which fits {', '.join(self.platform_alternatives)} too; {names} settles it"
+        )
 
     @property
     def minor(self) -> str:
@@ -69,6 +81,8 @@ class Runtime:
             out["reason"] = self.reason
         if self.platform:
             out["platform"] = self.platform
+        if self.platform_alternatives:
+            out["platform_alternatives"] = list(self.platform_alternatives)
         if self.notes:
             out["notes"] = list(self.notes)
         if self.recommended is not None:

@@ -50,6 +50,7 @@ def _platform_rule(decl: Declaration, plat: platforms.Platform | None) -> BadDec
             decl.what,
             f"{plat.called}'s .python-version takes 3.N or 3.N.N only",
             f"write `{decl.minor}`",
+            platform_rule=True,
         )
     if plat and plat.runtime_txt_prefix and name == "runtime.txt" and not decl.what.startswith("python-"):
         return BadDeclaration(
@@ -59,6 +60,7 @@ def _platform_rule(decl: Declaration, plat: platforms.Platform | None) -> BadDec
             f"{plat.called}'s runtime.txt needs the python- prefix"
             + (" (and is deprecated)" if plat.runtime_txt_deprecated else ""),
             f"delete runtime.txt and write `{decl.minor}` to .python-version",
+            platform_rule=True,
         )
     return None
 

@@ -31,6 +31,7 @@ class BadDeclaration:
     text: str  # the offending text, as written (truncated)
     why: str
     fix: str
+    platform_rule: bool = False  # rejected by the inferred platform's own format rules, not by every platform
 
 
 Result = Declaration | BadDeclaration | None

@@ -198,7 +198,7 @@ def test_heroku_refuses_several_package_managers_and_no_file_wins(tmp_path):
             ".python-version": "3.12\n",
         },
     )
-    code, report = run_check(folder, "--select", "DC3")
+    code, report = run_check(folder, "--select", "DC3", "--platform", "heroku")  # a Procfile alone is a guess
     chosen = installs(report)
     assert chosen["file"] is None and chosen["refused"] and "Heroku refuses the build" in chosen["why"]
     assert "DC303" in codes(report) and "DC311" not in codes(report) and code == 1
