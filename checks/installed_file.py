@@ -98,7 +98,7 @@ def _no_file(app: App, install: installs.Install, plat: platforms.Platform) -> l
 
 def check(app: App, settings: Settings) -> list[Finding]:
     install = app.installs
-    if install is None:
+    if install is None or app.runtime.no_python:  # the image installs no Python: no Python dependency file
         return []
     plat = app.platform_of or platforms.GENERIC
     shown = tuple(f.display for f in app.requirement_files())

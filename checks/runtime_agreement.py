@@ -24,7 +24,7 @@ SCOPE = "app"
 
 
 def check(app: App, settings: Settings) -> list[Finding]:
-    if settings.python_version:
+    if settings.python_version or app.runtime.no_python:  # no Python deployed: no version to declare
         return []
     return _unusable(app) + _end_of_life(app) + _conflicts(app) + _undeclared(app)
 

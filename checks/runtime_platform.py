@@ -101,7 +101,7 @@ def _fix(app: App) -> str:
 
 def check(app: App, settings: Settings) -> list[Finding]:
     plat = app.platform_of
-    if settings.python_version or plat is None or not plat.known:
+    if settings.python_version or plat is None or not plat.known or app.runtime.no_python:
         return []
     others = [_not_offered(app, platforms.get(p)) for p in app.runtime.platform_alternatives]
     return which_platform.settle(_not_offered(app, plat), others, app.runtime.platform_doubt) + _runtime_txt(app, plat)

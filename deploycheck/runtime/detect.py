@@ -18,6 +18,7 @@ Declarations that exist but cannot be used (`pypy3.10`, `system`, `3.99`, invali
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 
 from deploycheck.locks.model import Lock
@@ -98,7 +99,34 @@ def detect(
         rt.lock_python = lock_python(lock)
         _note_lock(rt, lock)
     rt.recommended = recommend.recommend(rt, plat, app_folder, repo)
+    if plat is not None and plat.builds_from_dockerfile and rt.declaration is None:
+        rt.no_python = _builds_no_python(app_folder, repo)
+        if rt.no_python:
+            rt.notes.append(f"{rt.no_python}: the deploy runs no Python, so its Python version is not judged")
     return rt
+
+
+# Any of these words in a Dockerfile means Python may be installed or run: then the image is judged as Python's.
+_PYTHON_WORDS = re.compile(r"python|pip|conda|mamba|micromamba|\buv\b|poetry|pipenv|pdm|gunicorn|uvicorn|django|flask")
+_FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)", re.IGNORECASE | re.MULTILINE)
+
+
+def _builds_no_python(app_folder: Path, repo: Repository) -> str:
+    """Why the image the Dockerfile builds has no Python (issue #17.7: `FROM golang` building a static site
+    beside a stray requirements.txt), or "" when it may have one. Only a Dockerfile that never names Python, a
+    Python tool or a Python server counts: anything else is judged as a Python deploy."""
+    for folder in repo.up(app_folder):
+        for name in ("Dockerfile", "Containerfile"):
+            text = repo.text(folder / name)
+            if text is None:
+                continue
+            images = _FROM.findall(text)
+            if not images or _PYTHON_WORDS.search(text.lower()):
+                return ""
+            shown = repo.display(folder / name)
+            named = [image[:60] for image in dict.fromkeys(images)][:3]
+            return f"{shown} builds from {', '.join(named)} and installs no Python"
+    return ""
 
 
 def _note_lock(rt: Runtime, lock: Lock) -> None:

@@ -56,6 +56,7 @@ class Runtime:
     platform_alternatives: tuple[str, ...] = ()  # other platforms the evidence fits: its rules are not errors
     lock_python: LockPython | None = None
     notes: list[str] = field(default_factory=list)  # e.g. the lock looks made for another Python
+    no_python: str = ""  # why the deploy runs no Python at all (a Dockerfile building a Go or Node image)
     recommended: Recommendation | None = None  # the one version every runtime fix points at (issue #17.17)
 
     @property
@@ -85,6 +86,8 @@ class Runtime:
             out["platform_alternatives"] = list(self.platform_alternatives)
         if self.notes:
             out["notes"] = list(self.notes)
+        if self.no_python:
+            out["no_python"] = self.no_python
         if self.recommended is not None:
             out["recommended"] = self.recommended.to_json()
         return out

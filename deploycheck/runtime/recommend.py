@@ -52,20 +52,20 @@ def _supported(plat: platforms.Platform | None, today: datetime.date | None) -> 
     return [m for m in pool if m in SUPPORTED]
 
 
-def _lock_fit(rt: Runtime, spec: SpecifierSet | None) -> tuple[set[str] | None, str]:
+def _lock_fit(rt: Runtime, spec: SpecifierSet | None, said: str = "") -> tuple[set[str] | None, str]:
     """The minors the lock's own evidence and requires-python allow (None: nothing restricts), and whence.
     A lock header names only the Python that compiled it, not the ones it resolves on: it restricts nothing."""
     allowed: set[str] | None = None
-    said: list[str] = []
+    says: list[str] = []
     lp = rt.lock_python
     if lp is not None and lp.evidence and lp.evidence[0].package != "the header":
         allowed = set(lp.minors)
-        said.append(f"the lock's pins ({lp.because()})")
+        says.append(f"the lock's pins ({lp.because()})")
     if spec is not None:
         fits = {m for m in cpython.MINORS if spec.contains(m + ".0") or spec.contains(m + ".99")}
         allowed = fits if allowed is None else allowed & fits
-        said.append(f"requires-python {str(spec)!r}")
-    return allowed, " and ".join(said)
+        says.append(said or f"requires-python {str(spec)!r}")
+    return allowed, " and ".join(says)
 
 
 def _declared(rt: Runtime) -> list[Declaration]:
@@ -92,12 +92,13 @@ def choose_version(
     plat: platforms.Platform | None,
     spec: SpecifierSet | None = None,
     today: datetime.date | None = None,
+    said: str = "",
 ) -> tuple[str, str]:
     """(minor, why): the recommended version and why, from the rules of the module docstring."""
     if rt.source == "--python-version":
         return rt.minor, "set by --python-version"
     supported = _supported(plat, today)
-    fit, fit_says = _lock_fit(rt, spec)
+    fit, fit_says = _lock_fit(rt, spec, said)
     declared = _declared(rt)
     offered = [d for d in declared if d.minor in supported]
     fitting = [d for d in offered if fit is None or d.minor in fit]
@@ -106,7 +107,7 @@ def choose_version(
         decl = (fitting or offered)[0]
         why = f"declared in {_shown_path(decl)}, offered by {called} and maintained"
         if fit is not None and decl.minor not in fit:
-            why += f"; {fit_says} allow other versions, so recompile the lock for it"
+            why += f"; {fit_says} {_verb(fit_says)} other versions, so recompile the lock for it"
         return decl.minor, why
     default = (plat.default_python if plat is not None and plat.known else None) or GENERIC_DEFAULT
     target = declared[0].minor if declared else rt.minor if rt.exact else default
@@ -122,11 +123,15 @@ def choose_version(
         why = f"nothing declares the Python; {pick} is the maintained version nearest {called}'s default {default}"
     if fit is not None:
         why += (
-            f" that {fit_says} allow"
+            f" that {fit_says} {_verb(fit_says)}"
             if pick in fit
-            else f" ({fit_says} allow no supported version: recompile the lock for {pick})"
+            else f" ({fit_says} {_verb(fit_says)} no supported version: recompile the lock for {pick})"
         )
     return pick, why
+
+
+def _verb(subject: str) -> str:
+    return "allow" if " and " in subject else "allows"
 
 
 def _offered_any(plat: platforms.Platform | None) -> tuple[str, ...]:
@@ -194,7 +199,8 @@ def recommend(
     today: datetime.date | None = None,
 ) -> Recommendation:
     found = precedence.requires_python_range(repo.up(app_folder), repo)
-    version, why = choose_version(rt, plat, found, today)
+    spec, said = found if found is not None else (None, "")
+    version, why = choose_version(rt, plat, spec, today, said)
     where, action, in_file = _place(rt, plat, app_folder, repo, version)
     return Recommendation(version, why, where, action, in_file)
 
