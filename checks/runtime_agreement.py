@@ -11,7 +11,7 @@ from deploycheck.project.apps import App
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule
 from deploycheck.runtime import detect as runtime
-from deploycheck.runtime import recommend
+from deploycheck.runtime import recommend, versions
 from deploycheck.settings import Settings
 
 CONFLICT = Rule("DC201", "warning", "two files declare different Python versions for the deploy")
@@ -26,7 +26,7 @@ SCOPE = "app"
 def check(app: App, settings: Settings) -> list[Finding]:
     if settings.python_version or app.runtime.no_python:  # no Python deployed: no version to declare
         return []
-    return _unusable(app) + _end_of_life(app) + _conflicts(app) + _undeclared(app)
+    return _unusable(app) + _requirements_in_runtime_txt(app) + _end_of_life(app) + _conflicts(app) + _undeclared(app)
 
 
 _VERSION = re.compile(r"(?<![\d.])3\.\d+(?:\.\d+)?(?![\d.])")
@@ -63,6 +63,31 @@ def _unusable(app: App) -> list[Finding]:
             severity="warning" if bad.platform_rule and doubt else None,
         )
         for bad in app.runtime.unusable
+    ]
+
+
+def _requirements_in_runtime_txt(app: App) -> list[Finding]:
+    """Requirement lines in runtime.txt after its version line (#17.9); a first line that is one is already
+    an unusable declaration."""
+    path = app.folder / "runtime.txt"
+    text = app.repo.text(path)
+    reported = {bad.line for bad in app.runtime.unusable if bad.path == path}
+    lines = [(n, line) for n, line in versions.requirement_lines(text or "") if n not in reported]
+    if not lines:
+        return []
+    shown = app.repo.display(path)
+    target = app.repo.display(app.folder / "requirements.txt")
+    first_line, first = lines[0]
+    more = f" and {len(lines) - 1} more" if len(lines) > 1 else ""
+    return [
+        UNUSABLE.finding(
+            shown,
+            first_line,
+            f"runtime.txt holds requirements ({first!r}{more}): runtime.txt holds only the Python version, and no "
+            "platform installs packages listed here, so the deploy lacks them",
+            f"move the requirement lines to {target} and leave only the version in runtime.txt (better: delete "
+            f"runtime.txt and declare Python {_recommended(app).version}: {_fix(app)})",
+        )
     ]
 
 

@@ -110,6 +110,17 @@ def classify(value: str, path: Path, line: int, what: str | None = None) -> Decl
 _REQUIREMENT_LINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*(==|>=|<=|~=|!=|>|<)\s*\S")
 
 
+def requirement_lines(text: str) -> list[tuple[int, str]]:
+    """The lines of a runtime.txt that are pip requirements (`flask==3.0.0`), numbered, shortened: requirements
+    moved there (#17.9) are installed by no platform."""
+    found = []
+    for number, line in enumerate(text.splitlines()[:10_000], 1):
+        content = line.split("#", 1)[0].strip()
+        if content and _REQUIREMENT_LINE.match(content) and not content.lower().startswith("python"):
+            found.append((number, short(content)))
+    return found
+
+
 def image_version(tag: str | None, path: Path, number: int, line: str) -> Result:
     """An official python image tag: `3.12-slim`, `3.11.9-alpine3.20`; floating tags are unusable."""
     if not tag or tag.lower() in ("latest", "slim", "alpine", "bookworm", "trixie", "bullseye"):

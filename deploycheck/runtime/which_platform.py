@@ -40,7 +40,9 @@ _SHARED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 
 def _requires_streamlit(folder: Path, repo: Repository) -> Path | None:
-    for name in (*_REQUIREMENT_FILES, "pyproject.toml"):
+    # packages.txt too: a requirements.txt renamed to packages.txt (#17.9) still says the app is Streamlit's, and
+    # only a platform that reads packages.txt tells that its pip pins went to apt-get (DC309).
+    for name in (*_REQUIREMENT_FILES, "pyproject.toml", "packages.txt"):
         path = folder / name
         text = repo.text(path)
         if text is None:
