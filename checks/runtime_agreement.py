@@ -134,13 +134,13 @@ def _undeclared(app: App) -> list[Finding]:
         return []
     rec = _recommended(app)
     if rt.source in ("default", "the lock's header") and not rt.unusable:
-        where = "no file declares" if rec.in_file else f"the app's repository cannot declare ({rec.where} does)"
+        where = "" if rec.in_file else f" (none can: the platform takes it from {rec.where})"
         return [
             UNDECLARED.finding(
                 app.display,
                 None,
-                f"{where} the Python version this app deploys on; checked against Python {rt.python} ({rt.reason})"
-                + _because(app),
+                f"no file declares the Python version this app deploys on{where}; checked against Python "
+                f"{rt.python} ({rt.reason})" + _because(app),
                 f"declare Python {rec.version}: {_fix(app)}",
             )
         ]

@@ -251,6 +251,8 @@ def test_requirements_renamed_to_packages_txt_without_streamlit_folder_is_dc309_
     assert code == 1 and not report["problems"] and report["runtime"]["platform"] == "streamlit-cloud"
     dc309 = sorted(f["line"] for f in report["findings"] if f["code"] == "DC309" and f["severity"] == "error")
     assert dc309 == [1, 2] and codes(report)["DC311"] == [(".", "error")]
+    (no_file,) = [f for f in report["findings"] if f["code"] == "DC311"]
+    assert "move the requirement lines of packages.txt (2) to requirements.txt" in no_file["fix"]
 
 
 def test_requirement_lines_after_runtime_txts_version_are_dc204(tmp_path, index):
@@ -268,6 +270,8 @@ def test_requirement_lines_after_runtime_txts_version_are_dc204(tmp_path, index)
     assert (finding["path"], finding["line"], finding["severity"]) == ("runtime.txt", 2, "error")
     assert "holds requirements ('helperlib==2.0' and 1 more)" in finding["message"]
     assert "requirements.txt" in finding["fix"]
+    (no_file,) = [f for f in report["findings"] if f["code"] == "DC311"]
+    assert "move the requirement lines of runtime.txt (2) to requirements.txt" in no_file["fix"]
 
 
 def test_a_procfile_app_with_no_dependency_file_is_not_ready_not_could_not_check(tmp_path, index):
