@@ -12,6 +12,7 @@ from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule
 from deploycheck.runtime import detect as runtime
 from deploycheck.runtime import recommend, versions
+from deploycheck.runtime.versions import BadDeclaration
 from deploycheck.settings import Settings
 
 CONFLICT = Rule("DC201", "warning", "two files declare different Python versions for the deploy")
@@ -29,6 +30,8 @@ def check(app: App, settings: Settings) -> list[Finding]:
     return _unusable(app) + _requirements_in_runtime_txt(app) + _end_of_life(app) + _conflicts(app) + _undeclared(app)
 
 
+# Files that only declare a version: a platform that does not read them is not affected by what they say.
+_VERSION_FILES = (".python-version", "runtime.txt", ".tool-versions", "mise.toml")
 _VERSION = re.compile(r"(?<![\d.])3\.\d+(?:\.\d+)?(?![\d.])")
 
 
@@ -49,21 +52,42 @@ def _fix(app: App) -> str:
     return recommend.declare(app.runtime, _recommended(app), app.repo, app.platform_of)
 
 
+def _unusable_fix(app: App, fix: str) -> str:
+    """The reader's fix, its example version made the app's recommended one so that no two fixes disagree; on
+    a platform that reads no file for it (Streamlit's deploy dialog), the setting comes first."""
+    rec = _recommended(app)
+    fix = _VERSION.sub(rec.version, fix)
+    return fix if rec.in_file else f"{_fix(app)}; in the file, {fix} (or delete it)"
+
+
+def _unread(app: App, bad: BadDeclaration) -> str:
+    """Why a bad version file does not break this deploy: its known platform reads no such file (Streamlit's
+    deploy dialog, a Dockerfile's FROM). Requirement lines are another matter: nothing installs them anywhere."""
+    plat = app.platform_of
+    name = bad.path.name
+    if plat is None or not plat.known or name not in _VERSION_FILES or name in plat.runtime_files:
+        return ""
+    if "requirement line" in bad.why:
+        return ""
+    return f"{plat.called} does not read {name}, so the deploy is not affected, but the file misleads"
+
+
 def _unusable(app: App) -> list[Finding]:
-    version = _recommended(app).version
     doubt = app.runtime.platform_doubt  # a guessed platform's own format rule is not an error (#17.8)
-    return [
-        UNUSABLE.finding(
-            app.repo.display(bad.path),
-            bad.line,
-            (f"declares a Python version that cannot be used ({bad.text!r}): {bad.why}" if bad.text else bad.why)
-            + (f" ({doubt})" if bad.platform_rule and doubt else ""),
-            # The readers' fixes give an example version: the app's recommended one, so that no two fix disagree.
-            _VERSION.sub(version, bad.fix),
-            severity="warning" if bad.platform_rule and doubt else None,
+    out = []
+    for bad in app.runtime.unusable:
+        lowered = _unread(app, bad) or (doubt if bad.platform_rule else "")
+        said = f"declares a Python version that cannot be used ({bad.text!r}): {bad.why}" if bad.text else bad.why
+        out.append(
+            UNUSABLE.finding(
+                app.repo.display(bad.path),
+                bad.line,
+                said + (f" ({lowered})" if lowered else ""),
+                _unusable_fix(app, bad.fix),
+                severity="warning" if lowered else None,
+            )
         )
-        for bad in app.runtime.unusable
-    ]
+    return out
 
 
 def _requirements_in_runtime_txt(app: App) -> list[Finding]:

@@ -61,7 +61,7 @@ def _runtime_txt(app: App, plat: platforms.Platform) -> list[Finding]:
             RUNTIME_TXT.finding(
                 shown,
                 found.line,
-                plat.runtime_txt_deprecated,
+                plat.runtime_txt_deprecated + (f" ({rt.platform_guess})" if rt.platform_guess else ""),
                 _and_remove(_fix(app), shown),
             )
         ]

@@ -62,12 +62,17 @@ class Runtime:
     @property
     def platform_doubt(self) -> str:
         """Said beside a finding lowered because the platform is a guess (empty when it is not)."""
+        return f"lowered from error: {self.platform_guess}" if self.platform_alternatives else ""
+
+    @property
+    def platform_guess(self) -> str:
+        """Said beside a finding that holds only on the guessed platform (empty when the platform is certain)."""
         if not self.platform_alternatives:
             return ""
         names = " or ".join(f"`--platform {p}`" for p in (self.platform, *self.platform_alternatives))
         return (
-            f"lowered from error: the platform is a guess ({self.platform_reason.removeprefix('inferred: ')}), "
-            f"which fits {', '.join(self.platform_alternatives)} too; {names} settles it"
+            f"the platform is a guess ({self.platform_reason.removeprefix('inferred: ')}), which fits "
+            f"{', '.join(self.platform_alternatives)} too; {names} settles it"
         )
 
     @property

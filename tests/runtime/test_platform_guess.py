@@ -81,3 +81,10 @@ def test_no_dependency_file_is_an_error_on_every_platform_that_reads_a_procfile(
     code, report = run_check(folder, "--select", "DC311")
     (finding,) = _by_code(report, "DC311")
     assert finding["severity"] == "error" and code == 1
+
+
+def test_heroku_s_runtime_txt_deprecation_names_the_guess(tmp_path):
+    folder = write(tmp_path / "app", {**PROCFILE_APP, "runtime.txt": "python-3.12\n"})
+    _, report = run_check(folder, "--select", "DC207")
+    (finding,) = report["findings"]
+    assert finding["severity"] == "warning" and "--platform railway" in finding["message"]

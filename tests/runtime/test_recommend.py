@@ -133,3 +133,23 @@ def test_choose_version_prefers_the_declaration_the_platform_offers():
     )
     version, why = choose_version(rt, platforms.HEROKU, today=DEC_2026)
     assert version == "3.12" and ".python-version:1" in why
+
+
+def test_a_bad_version_file_the_platform_does_not_read_is_a_warning_pointing_at_the_dialog(tmp_path):
+    """On Streamlit Community Cloud .python-version is a hint: `pypy3.10` there breaks no deploy (warning), and
+    the fix starts with the deploy dialog; Heroku reads the file, so there it stays an error."""
+    folder = write(tmp_path / "app", {**STREAMLIT, ".python-version": "pypy3.10\n"})
+    code, report = run_check(folder, "--platform", "streamlit-cloud", "--select", "DC204")
+    (finding,) = report["findings"]
+    assert (finding["severity"], code) == ("warning", 0) and "does not read .python-version" in finding["message"]
+    assert finding["fix"].startswith("choose Python 3.12 in the deploy dialog")
+    folder = write(tmp_path / "heroku", {**HEROKU, ".python-version": "pypy3.10\n"})
+    code, report = run_check(folder, "--platform", "heroku", "--select", "DC204")
+    assert (report["findings"][0]["severity"], code) == ("error", 1)
+
+
+def test_a_hostile_folder_name_is_quoted_in_the_command(tmp_path):
+    folder = write(tmp_path / "repo", {f"a b$(touch x)/{name}": text for name, text in HEROKU.items()})
+    _, report = run_check(folder, "--platform", "heroku", "--select", "DC202")
+    (finding,) = report["findings"]
+    assert re.search(r"echo 3\.\d+ > 'a b\$\(touch x\)/\.python-version'", finding["fix"]), finding["fix"]
