@@ -153,3 +153,22 @@ def test_a_hostile_folder_name_is_quoted_in_the_command(tmp_path):
     _, report = run_check(folder, "--platform", "heroku", "--select", "DC202")
     (finding,) = report["findings"]
     assert re.search(r"echo 3\.\d+ > 'a b\$\(touch x\)/\.python-version'", finding["fix"]), finding["fix"]
+
+
+def test_heroku_s_uv_refusals_name_the_same_version_as_the_runtime_findings(tmp_path):
+    """uv.lock beside runtime.txt python-3.8 on Heroku: DC303 (runtime.txt refused with uv), DC205, DC206 and
+    DC207 all say the one recommended version, which requires-python >=3.12 allows."""
+    files = {
+        **HEROKU,
+        "uv.lock": 'version = 1\nrequires-python = ">=3.12"\n',
+        "pyproject.toml": '[project]\nname = "a"\nversion = "0"\nrequires-python = ">=3.12"\n',
+        "runtime.txt": "python-3.8\n",
+    }
+    files.pop("requirements.txt")
+    folder = write(tmp_path / "app", files)
+    _, report = run_check(folder, "--platform", "heroku", "--select", ",".join((*RUNTIME_CODES, "DC303")))
+    fixes = {f["code"]: f["fix"] for f in report["findings"]}
+    assert {"DC303", "DC205", "DC206"} <= set(fixes), fixes
+    named = set().union(*(_versions(fix) for fix in fixes.values()))
+    assert len(named) == 1 and int(named.pop().split(".")[1]) >= 12, fixes
+    assert "git rm runtime.txt" in fixes["DC303"] and ".python-version" in fixes["DC303"]
