@@ -99,6 +99,12 @@ def detect(
         rt.lock_python = lock_python(lock)
         _note_lock(rt, lock)
     rt.recommended = recommend.recommend(rt, plat, app_folder, repo)
+    if rt.recommended.version != rt.minor and rt.source != "--python-version":
+        # The one version every runtime fix names, said once where the report shows the runtime.
+        rec = rt.recommended
+        rt.notes.append(
+            f"recommended: Python {rec.version} ({rec.why}); to declare it: {recommend.declare(rt, rec, repo, plat)}"
+        )
     if plat is not None and plat.builds_from_dockerfile and rt.declaration is None:
         rt.no_python = _builds_no_python(app_folder, repo)
         if rt.no_python:

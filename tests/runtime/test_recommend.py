@@ -44,6 +44,8 @@ def test_the_issue_example_tells_one_story(tmp_path):
         assert _versions(finding["fix"]) == {"3.12"}, finding
         assert "echo 3.12 > .python-version" in finding["fix"] and "git rm runtime.txt" in finding["fix"], finding
     assert report["runtime"]["recommended"]["python"] == "3.12"
+    (note,) = [n for n in report["runtime"]["notes"] if n.startswith("recommended:")]
+    assert "Python 3.12" in note and "git rm runtime.txt" in note  # said once where the runtime is shown
 
 
 def test_streamlit_with_nothing_declared_points_at_the_deploy_dialog(tmp_path):
