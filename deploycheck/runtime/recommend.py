@@ -118,9 +118,9 @@ def choose_version(
         gone = "not offered by " + called if first.minor not in _offered_any(plat) else "past its end of life"
         why = f"{_shown_path(first)}'s {first.version} is {gone}; {pick} is the nearest maintained version"
     elif pick == default:
-        why = f"nothing declares the Python; {pick} is {called}'s default"
+        why = f"nothing declares the Python; {pick} is {_default_of(plat)}"
     else:
-        why = f"nothing declares the Python; {pick} is the maintained version nearest {called}'s default {default}"
+        why = f"nothing declares the Python; {pick} is the maintained version nearest {_default_of(plat)}, {default}"
     if fit is not None:
         why += (
             f" that {fit_says} {_verb(fit_says)}"
@@ -128,6 +128,12 @@ def choose_version(
             else f" ({fit_says} {_verb(fit_says)} no supported version: recompile the lock for {pick})"
         )
     return pick, why
+
+
+def _default_of(plat: platforms.Platform | None) -> str:
+    if plat is not None and plat.known and plat.default_python:
+        return f"{plat.called}'s default"
+    return "the default of Heroku and Render for new apps"  # GENERIC_DEFAULT's own reason
 
 
 def _verb(subject: str) -> str:
