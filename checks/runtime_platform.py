@@ -9,10 +9,12 @@ App Engine, Docker) or has deprecated it (Heroku).
 
 from __future__ import annotations
 
+import dataclasses
+
 from deploycheck.project.apps import App
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule, sh
-from deploycheck.runtime import declarations, platforms, recommend, which_platform
+from deploycheck.runtime import declarations, detect, platforms, recommend, which_platform
 from deploycheck.runtime.declarations import Declaration
 from deploycheck.settings import Settings
 
@@ -103,5 +105,20 @@ def check(app: App, settings: Settings) -> list[Finding]:
     plat = app.platform_of
     if settings.python_version or plat is None or not plat.known or app.runtime.no_python:
         return []
-    others = [_not_offered(app, platforms.get(p)) for p in app.runtime.platform_alternatives]
+    others = [_not_offered(_as_if(app, p), platforms.get(p)) for p in app.runtime.platform_alternatives]
     return which_platform.settle(_not_offered(app, plat), others, app.runtime.platform_doubt) + _runtime_txt(app, plat)
+
+
+def _as_if(app: App, platform_id: str) -> App:
+    """The app as another platform would see it: each reads its own files in its own order (Railway reads
+    .python-version before runtime.txt, Heroku the other way round), so the Python is detected again."""
+    lock = app.locks[0].lock if app.locks else (app.plain[0] if app.plain else None)
+    rt = detect.detect(
+        app.folder,
+        app.repo,
+        explicit=None,
+        header_python=next((pair.lock.python for pair in app.locks if pair.lock.python), None),
+        platform=platform_id,
+        lock=lock,
+    )
+    return dataclasses.replace(app, runtime=rt, platform=platform_id)

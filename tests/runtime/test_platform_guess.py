@@ -88,3 +88,14 @@ def test_heroku_s_runtime_txt_deprecation_names_the_guess(tmp_path):
     _, report = run_check(folder, "--select", "DC207")
     (finding,) = report["findings"]
     assert finding["severity"] == "warning" and "--platform railway" in finding["message"]
+
+
+def test_each_candidate_platform_reads_its_own_declaration(tmp_path):
+    """Heroku reads runtime.txt (3.9, removed) before .python-version (3.12); Railway reads .python-version
+    first and installs 3.12: on a Procfile guess, DC206 is not an error."""
+    folder = write(tmp_path / "app", {**PROCFILE_APP, "runtime.txt": "python-3.9\n", ".python-version": "3.12\n"})
+    code, report = run_check(folder, "--select", "DC206")
+    (finding,) = _by_code(report, "DC206")
+    assert finding["severity"] == "warning" and code == 0 and "--platform railway" in finding["message"]
+    code, report = run_check(folder, "--select", "DC206", "--platform", "heroku")
+    assert _by_code(report, "DC206")[0]["severity"] == "error" and code == 1
