@@ -8,14 +8,17 @@ Which files count as committed: when the checked root is a git work tree's top, 
 (`.git/index`, read by deploycheck.repo.gitindex; git itself is not run), so a local `.env` that git does not
 track, ignored or not, is not reported; without an index (a CI checkout without .git, an archive, a
 subfolder of a repository) every file present is taken as committed. Templates (`.env.example`,
-`.env.sample`, `.env.template`...) and values that are placeholders (`changeme`, `<your key>`, `${VAR}`)
-are not secrets.
+`.env.sample`, `.env.template`...) are not. Each value is judged too (issue #17.5): paths, booleans, numbers,
+URLs without credentials, placeholders (`changeme`, `<your key>`, `${VAR}`) and empty strings are not secrets;
+known key formats are, under any key; other values are when their key names a secret and they look generated.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 from deploycheck.project.apps import Project
@@ -41,11 +44,25 @@ _SECRET_KEY = re.compile(
     r"connection_?string|webhook|_key$|^key$",
     re.IGNORECASE,
 )
-# Formats of real credentials, whatever the key is called (prefixes documented by each vendor).
-_SECRET_VALUE = re.compile(
-    r"^(?:sk-|sk_live_|rk_live_|ghp_|gho_|ghs_|github_pat_|glpat-|xox[abpr]-|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30}|"
-    r"hf_[A-Za-z0-9]{20})|://[^/\s:@]+:[^/\s@]+@"
+# Formats of real credentials, whatever the key is called (prefixes documented by each vendor): AWS access key
+# ids, GitHub tokens, Slack tokens and webhooks, OpenAI and Anthropic keys, Stripe live keys, Google API keys,
+# GitLab and Hugging Face tokens, SendGrid keys, PEM private keys.
+_KNOWN_FORMAT = re.compile(
+    r"^(?:(?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|xox[abprs]-[A-Za-z0-9-]{10,}|"
+    r"sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|[sr]k_live_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{30,}|glpat-[A-Za-z0-9_-]{20,}|"
+    r"hf_[A-Za-z0-9]{20,}|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,})$"
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
+    r"|hooks\.slack\.com/services/\w|discord(?:app)?\.com/api/webhooks/\d"
 )
+# user:password@ in a URL; a password that is itself a placeholder (`${DB_PASSWORD}`) is not a secret.
+_FAKE = re.compile(r"your|example|placeholder|dummy|[-_]here\b|x{6,}|X{6,}|(.)\1{9,}", re.IGNORECASE)
+_URL_CREDENTIALS = re.compile(r"://[^/\s:@]+:([^/\s@]+)@([^/\s:?#]*)")
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_URL_SECRET_PARAM = re.compile(r"[?&](?:[\w-]*(?:key|token|secret|sig|signature|password|auth)[\w-]*)=[^&\s]{8,}", re.I)
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1", "")
+_PATH = re.compile(r"^(?:~?/|\.{1,2}/|[A-Za-z]:[\\/]|\\\\)|^[\w.-]+(?:/[\w. -]+)*/[\w. -]*\.[A-Za-z0-9]{1,6}$")
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$", re.IGNORECASE)
+_BOOLEAN = {"true", "false", "yes", "no", "on", "off", "y", "n", "enabled", "disabled"}
 _PLACEHOLDER = re.compile(
     r"^(?:<.*>|\[.*\]|\{\{.*\}\}|\$\{?\w*\}?|x+|\*+|\.+|-+|#.*|none|null|nil|false|true|0|1|"
     r"changeme|change[-_ ]?me|replace[-_ ]?me|todo|tbd|fixme|dummy|placeholder|secret|password|"
@@ -62,11 +79,42 @@ def _is_env_file(name: str) -> bool:
     return not any(word in low for word in _TEMPLATE_WORDS)
 
 
+def _entropy(value: str) -> float:
+    """Shannon entropy in bits per character: random keys score above 3.5, words and settings well below."""
+    counts = Counter(value)  # linear: a hostile value of 100,000 distinct characters stays cheap
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+
+
+def _random_looking(value: str, *, password: bool) -> bool:
+    """A value that looks generated (a key, a token) rather than chosen (a name, a setting). A password may be
+    short and chosen: under a password key, 8 characters of three kinds (lower, upper, digits, symbols) do."""
+    kinds = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
+    if password and len(value) >= 8 and kinds >= 3:
+        return True
+    return len(value) >= 16 and kinds >= 2 and _entropy(value) >= 3.5 and " " not in value
+
+
 def _is_secret(key: str, value: str, *, any_key: bool) -> bool:
+    """Whether a value is a real secret, judged on the value as well as the key (#17.5): known key formats are,
+    wherever they are; paths, booleans, numbers, URLs without credentials, placeholders and empty strings are
+    not; anything else is when its key names a secret (or the file holds only secrets) and it looks generated."""
     value = value.strip().strip("\"'").strip()
-    if not value or _PLACEHOLDER.match(value):
+    if not value or len(value) > 100_000 or _PLACEHOLDER.match(value):
         return False
-    return any_key or bool(_SECRET_KEY.search(key)) or bool(_SECRET_VALUE.search(value))
+    if _KNOWN_FORMAT.search(value):
+        return not _FAKE.search(value)  # `sk-your-key-here`, AWS's documented AKIAIOSFODNN7EXAMPLE
+    credentials = _URL_CREDENTIALS.search(value)
+    if credentials:
+        password, host = credentials.groups()
+        return not _PLACEHOLDER.match(password) and host.lower() not in _LOCAL_HOSTS
+    if _URL.match(value):
+        return bool(_URL_SECRET_PARAM.search(value))
+    if value.lower() in _BOOLEAN or _NUMBER.match(value) or _PATH.match(value):
+        return False
+    named = bool(_SECRET_KEY.search(key))
+    if not (named or any_key):
+        return False
+    return _random_looking(value, password=bool(re.search(r"passw|pwd", key, re.IGNORECASE)))
 
 
 def _shown_key(key: str) -> str:
@@ -99,7 +147,8 @@ def _toml_secrets(text: str) -> list[tuple[int, str]] | None:
     lines = text.splitlines()
     found = []
     for key, value in _leaves(data):
-        if isinstance(value, bool) or not _is_secret(key, str(value), any_key=True):
+        # Only strings can hold a key: TOML booleans, numbers and dates are settings.
+        if not isinstance(value, str) or not _is_secret(key, value, any_key=True):
             continue
         last = key.rsplit(".", 1)[-1]
         number = next((n for n, line in enumerate(lines, 1) if line.lstrip().lstrip("\"'").startswith(last)), 1)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from deploycheck.project.apps import App
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule, sh
-from deploycheck.runtime import platforms
+from deploycheck.runtime import platforms, recommend, which_platform
 from deploycheck.settings import Settings
 
 SHADOWED = Rule("DC302", "warning", "a dependency file is hidden by one the platform reads first")
@@ -77,7 +77,7 @@ def _uv(app: App, plat: platforms.Platform, names: set[str]) -> list[Finding]:
                 _where(app, "runtime.txt"),
                 None,
                 f"{plat.called} refuses runtime.txt in an app that uses uv (uv.lock): the build fails",
-                f"delete runtime.txt and put its version in {_where(app, '.python-version')} (e.g. `3.12`)",
+                f"`git rm {sh(_where(app, 'runtime.txt'))}` and {_declare(app, plat)}",
             )
         ]
     if ".python-version" not in names:
@@ -86,10 +86,16 @@ def _uv(app: App, plat: platforms.Platform, names: set[str]) -> list[Finding]:
                 _where(app, "uv.lock"),
                 None,
                 f"{plat.called} needs .python-version in an app that uses uv (uv.lock): the build fails without it",
-                f"`echo {app.runtime.minor} > {sh(_where(app, '.python-version'))}` (uv init writes it) and commit it",
+                f"{_declare(app, plat)} (uv init writes it) and commit it",
             )
         ]
     return []
+
+
+def _declare(app: App, plat: platforms.Platform) -> str:
+    """The app's recommended Python where the platform reads it (runtime/recommend.py), as every runtime fix."""
+    rec = app.runtime.recommended or recommend.recommend(app.runtime, plat, app.folder, app.repo)
+    return rec.action
 
 
 def _refused_beside(app: App, plat: platforms.Platform, names: set[str]) -> list[Finding]:
@@ -116,6 +122,12 @@ def check(app: App, settings: Settings) -> list[Finding]:
     if plat is None:
         return []
     names = _present(app)
+    found = _under(app, plat, names)
+    others = [_under(app, platforms.get(p), names) for p in app.runtime.platform_alternatives]
+    return which_platform.settle(found, others, app.runtime.platform_doubt)
+
+
+def _under(app: App, plat: platforms.Platform, names: set[str]) -> list[Finding]:
     if plat.first_file_wins:
         return _shadowed(app, plat, names)
     return _several_managers(app, plat, names) + _uv(app, plat, names) + _refused_beside(app, plat, names)

@@ -12,7 +12,7 @@ from deploycheck.project import installs
 from deploycheck.project.apps import App
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule, sh
-from deploycheck.runtime import platforms
+from deploycheck.runtime import platforms, versions, which_platform
 from deploycheck.settings import Settings
 
 NOT_CHECKED = Rule("DC310", "warning", "the dependency file the platform installs is not checked")
@@ -83,7 +83,12 @@ def _no_file(app: App, install: installs.Install, plat: platforms.Platform) -> l
     found = f"; it does not read {', '.join(others)}" if others else ""
     reads = ", ".join(n for n in plat.dependency_files)
     where = app.display if app.display != "." else "the repository root"
-    first = next((n for n in plat.dependency_files if n != "pyproject.toml"), "requirements.txt")
+    # requirements.txt wherever the platform reads it: the simplest file to write (uv.lock comes from a tool).
+    first = (
+        "requirements.txt"
+        if "requirements.txt" in plat.dependency_files
+        else next((n for n in plat.dependency_files if n != "pyproject.toml"), "requirements.txt")
+    )
     target = first if app.display == "." else f"{app.display}/{first}"
     return [
         NO_FILE.finding(
@@ -91,14 +96,39 @@ def _no_file(app: App, install: installs.Install, plat: platforms.Platform) -> l
             None,
             f"the app in {where} has Python code but no dependency file {plat.called} reads ({reads}){found}: "
             f"{install.why}",
-            f"add {target} with the distributions the app imports (DC501 names the ones missing)",
+            _moved(app, target)
+            or f"add {target} with the distributions the app imports (DC501 names the ones missing)",
         )
     ]
 
 
+def _moved(app: App, target: str) -> str:
+    """The fix when the requirements went to the wrong file (#17.9): packages.txt (apt) or runtime.txt."""
+    for name in ("packages.txt", "runtime.txt"):
+        path = app.folder / name
+        lines = versions.requirement_lines(app.repo.text(path) or "")
+        if not lines:
+            continue
+        shown = app.repo.display(path)
+        if name == "packages.txt" and len(lines) == len(
+            [x for x in (app.repo.text(path) or "").splitlines() if x.strip()]
+        ):
+            return f"`git mv {sh(shown)} {sh(target)}`: its lines are pip requirements, which apt-get cannot install"
+        return (
+            f"move the requirement lines of {shown} ({len(lines)}) to {target}: no platform installs them from {name}"
+        )
+    return ""
+
+
 def check(app: App, settings: Settings) -> list[Finding]:
     install = app.installs
-    if install is None:
+    if install is None or app.runtime.no_python:  # the image installs no Python: no Python dependency file
         return []
     plat = app.platform_of or platforms.GENERIC
-    return _not_checked(app, install, plat) + _no_file(app, install, plat)
+    shown = tuple(f.display for f in app.requirement_files())
+    others = []
+    for pid in app.runtime.platform_alternatives:  # the platform is a guess: what each other one would do
+        other = platforms.get(pid)
+        others.append(_no_file(app, installs.decide(app.folder, app.repo, other, shown), other))
+    found = which_platform.settle(_no_file(app, install, plat), others, app.runtime.platform_doubt)
+    return _not_checked(app, install, plat) + found

@@ -9,10 +9,12 @@ App Engine, Docker) or has deprecated it (Heroku).
 
 from __future__ import annotations
 
+import dataclasses
+
 from deploycheck.project.apps import App
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule, sh
-from deploycheck.runtime import declarations, platforms
+from deploycheck.runtime import declarations, detect, platforms, recommend, which_platform
 from deploycheck.runtime.declarations import Declaration
 from deploycheck.settings import Settings
 
@@ -39,9 +41,9 @@ def _not_offered(app: App, plat: platforms.Platform) -> list[Finding]:
             f"{plat.name} does not install Python {rt.minor}"
             + (f" (removed {since})" if since else "")
             + f": {where} {offered} (table checked {plat.verified.isoformat()}), so the deploy fails or runs "
-            "another Python than the one this app was tested on",
-            f"declare a version {plat.name} offers, e.g. `{plat.default_python or plat.offered[-1]}`, in "
-            f"{rt.source}, test the app on it and recompile the lock",
+            f"another Python than the one this app was tested on; recommended: Python {_rec(app).version} "
+            f"({_rec(app).why})",
+            f"declare Python {_rec(app).version}: {_fix(app)}; test the app on it and recompile the lock",
         )
     ]
 
@@ -52,8 +54,8 @@ def _runtime_txt(app: App, plat: platforms.Platform) -> list[Finding]:
     if not isinstance(found, Declaration):
         return []  # missing, or unusable: DC204's
     shown = "runtime.txt" if app.display == "." else f"{app.display}/runtime.txt"
-    dot = ".python-version" if app.display == "." else f"{app.display}/.python-version"
     rt = app.runtime
+    rec = _rec(app)
     if plat.runtime_txt_deprecated:
         if plat.uv_needs_python_version and (app.folder / "uv.lock").is_file():
             return []  # with uv, runtime.txt fails the build: DC303 says so
@@ -61,8 +63,8 @@ def _runtime_txt(app: App, plat: platforms.Platform) -> list[Finding]:
             RUNTIME_TXT.finding(
                 shown,
                 found.line,
-                plat.runtime_txt_deprecated,
-                f"`echo {found.minor} > {sh(dot)}` and `git rm {sh(shown)}`",
+                plat.runtime_txt_deprecated + (f" ({rt.platform_guess})" if rt.platform_guess else ""),
+                _and_remove(_fix(app), shown),
             )
         ]
     if "runtime.txt" in plat.runtime_files:
@@ -74,25 +76,49 @@ def _runtime_txt(app: App, plat: platforms.Platform) -> list[Finding]:
             f"{plat.name} ignores runtime.txt: the Python comes from the deploy dialog (Advanced settings), "
             f"whose default is {plat.default_python}; runtime.txt's {found.version} is not what the app gets"
         )
-        fix = (
-            f"choose Python {found.minor} in the deploy dialog (changing it later means deleting and redeploying "
-            f"the app), then `git rm {sh(shown)}` so that nobody trusts it"
-        )
+        fix = _and_remove(_fix(app), shown) + " (so that nobody trusts it)"
     else:
         why = (
             f"{plat.name} does not read runtime.txt: the deploy runs Python {rt.python} ({rt.source}), not "
             f"runtime.txt's {found.version}"
         )
-        fix = f"`git rm {sh(shown)}`, or declare {found.minor} where {plat.name} reads it ({_reads(plat)})"
+        fix = f"`git rm {sh(shown)}`; to deploy on Python {rec.version}: {_fix(app)}"
     return [RUNTIME_TXT.finding(shown, found.line, why, fix)]
 
 
-def _reads(plat: platforms.Platform) -> str:
-    return ", ".join(s.file for s in plat.runtime_sources) or "its settings"
+def _and_remove(fix: str, shown: str) -> str:
+    removal = f"`git rm {sh(shown)}`"
+    return fix if removal in fix else f"{fix}, {removal}"
+
+
+def _rec(app: App) -> recommend.Recommendation:
+    rec = app.runtime.recommended
+    return rec if rec is not None else recommend.recommend(app.runtime, app.platform_of, app.folder, app.repo)
+
+
+def _fix(app: App) -> str:
+    """The app's one runtime fix (runtime/recommend.py): the same version and place in every finding."""
+    return recommend.declare(app.runtime, _rec(app), app.repo, app.platform_of)
 
 
 def check(app: App, settings: Settings) -> list[Finding]:
     plat = app.platform_of
-    if settings.python_version or plat is None or not plat.known:
+    if settings.python_version or plat is None or not plat.known or app.runtime.no_python:
         return []
-    return _not_offered(app, plat) + _runtime_txt(app, plat)
+    others = [_not_offered(_as_if(app, p), platforms.get(p)) for p in app.runtime.platform_alternatives]
+    return which_platform.settle(_not_offered(app, plat), others, app.runtime.platform_doubt) + _runtime_txt(app, plat)
+
+
+def _as_if(app: App, platform_id: str) -> App:
+    """The app as another platform would see it: each reads its own files in its own order (Railway reads
+    .python-version before runtime.txt, Heroku the other way round), so the Python is detected again."""
+    lock = app.locks[0].lock if app.locks else (app.plain[0] if app.plain else None)
+    rt = detect.detect(
+        app.folder,
+        app.repo,
+        explicit=None,
+        header_python=next((pair.lock.python for pair in app.locks if pair.lock.python), None),
+        platform=platform_id,
+        lock=lock,
+    )
+    return dataclasses.replace(app, runtime=rt, platform=platform_id)

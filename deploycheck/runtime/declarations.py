@@ -17,6 +17,7 @@ from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from deploycheck.locks import poetry as poetry_python
 from deploycheck.repo import safefs
 from deploycheck.repo.repository import Repository, decode
 from deploycheck.runtime import cpython
@@ -317,6 +318,44 @@ def requires_python(path: Path, text: str) -> tuple[SpecifierSet, int] | BadDecl
             "write the range the app supports, e.g. `>=3.10`",
         )
     return parsed, line
+
+
+def python_range(path: Path, text: str) -> tuple[SpecifierSet, int, str] | BadDeclaration | None:
+    """The project's Python range and how the file says it: `[project] requires-python`, else Poetry's
+    `[tool.poetry.dependencies] python` (`^3.10`, `>=3.9,<3.13`, `~3.10 || ^3.12`), which is a range too (#17.7)."""
+    found = requires_python(path, text)
+    if found is not None:
+        return (
+            found if isinstance(found, BadDeclaration) else (found[0], found[1], f"requires-python {str(found[0])!r}")
+        )
+    data, _ = _toml(path, text)
+    tool = data.get("tool") if data else None
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    deps = poetry.get("dependencies") if isinstance(poetry, dict) else None
+    constraint = deps.get("python") if isinstance(deps, dict) else None
+    if not isinstance(constraint, str) or len(constraint) > 200:
+        return None
+    line = next(
+        (n for n, raw in enumerate(text.splitlines(), 1) if re.match(r"\s*python\s*=", raw)), 1
+    )  # the first `python =` key: [tool.poetry.dependencies] is where Poetry projects keep it
+    allowed = [m for m in cpython.MINORS if any(poetry_python.python_admits(constraint, f"{m}.{p}") for p in (0, 99))]
+    if not allowed:
+        if poetry_python.python_admits(constraint, "3.0") is None:
+            return None  # unreadable: the hash-lock check (DC209) reports what Poetry makes of it
+        return BadDeclaration(
+            path,
+            line,
+            f"python = {constraint!r}"[:80],
+            f"Poetry's python constraint {constraint!r} allows no CPython release (3.6 to "
+            f"{max(cpython.MINORS, key=_minor_key)})",
+            "write the range the app supports, e.g. `^3.10`",
+        )
+    # The allowed minors as one specifier (Poetry's `||` has no PEP 440 spelling): the span, minus the gaps.
+    lo, hi = allowed[0], allowed[-1]
+    gaps = [m for m in cpython.MINORS if _minor_key(lo) < _minor_key(m) < _minor_key(hi) and m not in allowed]
+    upper = f"<3.{_minor_key(hi) + 1}" if hi != max(cpython.MINORS, key=_minor_key) else ""
+    spec = SpecifierSet(",".join([f">={lo}", *(f"!={m}.*" for m in gaps), *([upper] if upper else [])]))
+    return spec, line, f"Poetry's python = {constraint!r}"
 
 
 def _minor_key(minor: str) -> int:

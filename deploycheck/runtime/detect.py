@@ -18,11 +18,12 @@ Declarations that exist but cannot be used (`pypy3.10`, `system`, `3.99`, invali
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 
 from deploycheck.locks.model import Lock
 from deploycheck.repo.repository import Repository
-from deploycheck.runtime import cpython, platforms, which_platform
+from deploycheck.runtime import cpython, platforms, recommend, which_platform
 from deploycheck.runtime.lockpython import LockPython, lock_python
 from deploycheck.runtime.model import GENERIC_DEFAULT, GENERIC_ORDER, OLDER_THAN_PIP_TOOLS, SUPPORTED, Runtime
 from deploycheck.runtime.precedence import choose, declarations_in
@@ -62,13 +63,13 @@ def no_longer_offered(minor: str) -> list[tuple[platforms.Platform, str | None]]
 
 def _resolve_platform(
     platform: str | None, app_folder: Path, repo: Repository
-) -> tuple[platforms.Platform | None, str, Path | None]:
+) -> tuple[platforms.Platform | None, str, Path | None, tuple[str, ...]]:
     if platform is None:
-        return None, "", None
+        return None, "", None, ()
     if platform == "auto":
-        pid, evidence, reason = which_platform.infer(app_folder, repo)
-        return platforms.get(pid), f"inferred: {reason}", evidence
-    return platforms.get(platform), "set by the platform setting", None
+        pid, evidence, reason, others = which_platform.guess(app_folder, repo)
+        return platforms.get(pid), f"inferred: {reason}", evidence, others
+    return platforms.get(platform), "set by the platform setting", None, ()
 
 
 def detect(
@@ -82,14 +83,56 @@ def detect(
 ) -> Runtime:
     """The deploy's Python for the app in `app_folder`. `platform`: a platforms id, "auto" to infer it, or
     None for the platform-agnostic order. `lock`: the app's lock, for what its pins say."""
-    plat, plat_reason, plat_evidence = _resolve_platform(platform, app_folder, repo)
+    plat, plat_reason, plat_evidence, others = _resolve_platform(platform, app_folder, repo)
     pid = plat.id if plat else None
     rt = choose(app_folder, repo, explicit=explicit, header_python=header_python, plat=plat, lock=lock)
     rt.platform, rt.platform_reason, rt.platform_evidence = pid, plat_reason, plat_evidence
+    rt.platform_alternatives = others
+    if others and plat is not None:
+        called = ", ".join(platforms.get(o).name for o in others)
+        rt.notes.append(
+            f"the platform is a guess: {plat_reason.removeprefix('inferred: ')}, which {called} also reads; "
+            f"{plat.name}'s own rules are given as warnings, not errors, until `--platform` settles it "
+            f"(`--platform {plat.id}` or " + " or ".join(f"`--platform {o}`" for o in others) + ")"
+        )
     if lock is not None:
         rt.lock_python = lock_python(lock)
         _note_lock(rt, lock)
+    rt.recommended = recommend.recommend(rt, plat, app_folder, repo)
+    if rt.recommended.version != rt.minor and rt.source != "--python-version":
+        # The one version every runtime fix names, said once where the report shows the runtime.
+        rec = rt.recommended
+        rt.notes.append(
+            f"recommended: Python {rec.version} ({rec.why}); to declare it: {recommend.declare(rt, rec, repo, plat)}"
+        )
+    if plat is not None and plat.builds_from_dockerfile and rt.declaration is None:
+        rt.no_python = _builds_no_python(app_folder, repo)
+        if rt.no_python:
+            rt.notes.append(f"{rt.no_python}: the deploy runs no Python, so its Python version is not judged")
     return rt
+
+
+# Any of these words in a Dockerfile means Python may be installed or run: then the image is judged as Python's.
+_PYTHON_WORDS = re.compile(r"python|pip|conda|mamba|micromamba|\buv\b|poetry|pipenv|pdm|gunicorn|uvicorn|django|flask")
+_FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)", re.IGNORECASE | re.MULTILINE)
+
+
+def _builds_no_python(app_folder: Path, repo: Repository) -> str:
+    """Why the image the Dockerfile builds has no Python (issue #17.7: `FROM golang` building a static site
+    beside a stray requirements.txt), or "" when it may have one. Only a Dockerfile that never names Python, a
+    Python tool or a Python server counts: anything else is judged as a Python deploy."""
+    for folder in repo.up(app_folder):
+        for name in ("Dockerfile", "Containerfile"):
+            text = repo.text(folder / name)
+            if text is None:
+                continue
+            images = _FROM.findall(text)
+            if not images or _PYTHON_WORDS.search(text.lower()):
+                return ""
+            shown = repo.display(folder / name)
+            named = [image[:60] for image in dict.fromkeys(images)][:3]
+            return f"{shown} builds from {', '.join(named)} and installs no Python"
+    return ""
 
 
 def _note_lock(rt: Runtime, lock: Lock) -> None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deploycheck.runtime import cpython
 from deploycheck.runtime.lockpython import LockPython
 from deploycheck.runtime.versions import BadDeclaration, Declaration
+
+if TYPE_CHECKING:
+    from deploycheck.runtime.recommend import Recommendation
 
 # The CPython minors deploycheck's image ships (uv installs what the base lacks).
 SUPPORTED = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
@@ -49,8 +53,27 @@ class Runtime:
     platform: str | None = None  # platforms.PLATFORMS id, when one was given or inferred
     platform_reason: str = ""
     platform_evidence: Path | None = None
+    platform_alternatives: tuple[str, ...] = ()  # other platforms the evidence fits: its rules are not errors
     lock_python: LockPython | None = None
     notes: list[str] = field(default_factory=list)  # e.g. the lock looks made for another Python
+    no_python: str = ""  # why the deploy runs no Python at all (a Dockerfile building a Go or Node image)
+    recommended: Recommendation | None = None  # the one version every runtime fix points at (issue #17.17)
+
+    @property
+    def platform_doubt(self) -> str:
+        """Said beside a finding lowered because the platform is a guess (empty when it is not)."""
+        return f"lowered from error: {self.platform_guess}" if self.platform_alternatives else ""
+
+    @property
+    def platform_guess(self) -> str:
+        """Said beside a finding that holds only on the guessed platform (empty when the platform is certain)."""
+        if not self.platform_alternatives:
+            return ""
+        names = " or ".join(f"`--platform {p}`" for p in (self.platform, *self.platform_alternatives))
+        return (
+            f"the platform is a guess ({self.platform_reason.removeprefix('inferred: ')}), which fits "
+            f"{', '.join(self.platform_alternatives)} too; {names} settles it"
+        )
 
     @property
     def minor(self) -> str:
@@ -64,6 +87,12 @@ class Runtime:
             out["reason"] = self.reason
         if self.platform:
             out["platform"] = self.platform
+        if self.platform_alternatives:
+            out["platform_alternatives"] = list(self.platform_alternatives)
         if self.notes:
             out["notes"] = list(self.notes)
+        if self.no_python:
+            out["no_python"] = self.no_python
+        if self.recommended is not None:
+            out["recommended"] = self.recommended.to_json()
         return out

@@ -50,6 +50,7 @@ def _platform_rule(decl: Declaration, plat: platforms.Platform | None) -> BadDec
             decl.what,
             f"{plat.called}'s .python-version takes 3.N or 3.N.N only",
             f"write `{decl.minor}`",
+            platform_rule=True,
         )
     if plat and plat.runtime_txt_prefix and name == "runtime.txt" and not decl.what.startswith("python-"):
         return BadDeclaration(
@@ -59,6 +60,7 @@ def _platform_rule(decl: Declaration, plat: platforms.Platform | None) -> BadDec
             f"{plat.called}'s runtime.txt needs the python- prefix"
             + (" (and is deprecated)" if plat.runtime_txt_deprecated else ""),
             f"delete runtime.txt and write `{decl.minor}` to .python-version",
+            platform_rule=True,
         )
     return None
 
@@ -207,12 +209,12 @@ def _in_range(
             continue
         if found is None:
             continue
-        spec, path, line = found
+        spec, path, line, said = found
         pick = _pick_in_range(spec, prefer)
         if pick is None:
             continue
         reason = (
-            f"inferred from requires-python {str(spec)!r}, which allows several versions; took {pick} "
+            f"inferred from {said}, which allows several versions; took {pick} "
             + (
                 "(the lock's own Python)"
                 if pick in (header_python, *lock_own)
@@ -274,7 +276,16 @@ def _default(plat: platforms.Platform | None, seen: _Seen) -> Runtime:
     )
 
 
-def _requires_python(folder: Path, repo: Repository) -> tuple[SpecifierSet, Path, int] | BadDeclaration | None:
+def requires_python_range(folders: list[Path], repo: Repository) -> tuple[SpecifierSet, str] | None:
+    """The nearest usable Python range of these folders (their pyproject.toml), and how it is written."""
+    for folder in folders:
+        found = _requires_python(folder, repo)
+        if found is not None and not isinstance(found, BadDeclaration):
+            return found[0], found[3]
+    return None
+
+
+def _requires_python(folder: Path, repo: Repository) -> tuple[SpecifierSet, Path, int, str] | BadDeclaration | None:
     path = folder / "pyproject.toml"
     try:
         data = repo.read(path)
@@ -283,8 +294,8 @@ def _requires_python(folder: Path, repo: Repository) -> tuple[SpecifierSet, Path
     except (OSError, safefs.UnsafePath) as exc:
         why = exc.reason if isinstance(exc, safefs.UnsafePath) else str(exc)
         return BadDeclaration(path, None, "", f"pyproject.toml {why}", "make pyproject.toml a regular file in the repo")
-    found = declarations.requires_python(path, decode(data))
+    found = declarations.python_range(path, decode(data))
     if found is None or isinstance(found, BadDeclaration):
         return found
-    spec, line = found
-    return spec, path, line
+    spec, line, said = found
+    return spec, path, line, said

@@ -31,6 +31,7 @@ class BadDeclaration:
     text: str  # the offending text, as written (truncated)
     why: str
     fix: str
+    platform_rule: bool = False  # rejected by the inferred platform's own format rules, not by every platform
 
 
 Result = Declaration | BadDeclaration | None
@@ -107,6 +108,17 @@ def classify(value: str, path: Path, line: int, what: str | None = None) -> Decl
 
 # `flask==3.0.0`, `requests>=2`, `numpy ~= 1.26`: a pip requirement, pasted where a version belongs.
 _REQUIREMENT_LINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*(==|>=|<=|~=|!=|>|<)\s*\S")
+
+
+def requirement_lines(text: str) -> list[tuple[int, str]]:
+    """The lines of a runtime.txt that are pip requirements (`flask==3.0.0`), numbered, shortened: requirements
+    moved there (#17.9) are installed by no platform."""
+    found = []
+    for number, line in enumerate(text.splitlines()[:10_000], 1):
+        content = line.split("#", 1)[0].strip()
+        if content and _REQUIREMENT_LINE.match(content) and not content.lower().startswith("python"):
+            found.append((number, short(content)))
+    return found
 
 
 def image_version(tag: str | None, path: Path, number: int, line: str) -> Result:

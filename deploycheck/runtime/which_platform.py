@@ -4,8 +4,10 @@ matter, vercel.json. What each platform does is deploycheck.runtime.platforms' t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -21,6 +23,7 @@ _MARKERS: tuple[tuple[str, str, str], ...] = (
     ("railway.toml", "railway", "Railway's config"),
     ("Procfile", "heroku", "a Procfile (Heroku)"),
     ("app.json", "heroku", "Heroku's app.json"),
+    ("heroku.yml", "heroku", "Heroku's heroku.yml"),
     ("Dockerfile", "docker", "a Dockerfile"),
     ("Containerfile", "docker", "a Containerfile"),
     (".streamlit", "streamlit-cloud", "a .streamlit/ folder"),
@@ -28,10 +31,18 @@ _MARKERS: tuple[tuple[str, str, str], ...] = (
     ("api/index.py", "vercel", "a Vercel function (api/index.py)"),
 )
 _REQUIREMENT_FILES = ("requirements.txt", "requirements.in")
+# Evidence that other platforms of the table read too (issue #17.8), each with the files that single out the
+# inferred platform among them. Railpack (Railway) takes its start command from a Procfile, as Heroku does;
+# app.json and heroku.yml are Heroku's alone.
+_SHARED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "Procfile": (("railway",), ("app.json", "heroku.yml")),
+}
 
 
 def _requires_streamlit(folder: Path, repo: Repository) -> Path | None:
-    for name in (*_REQUIREMENT_FILES, "pyproject.toml"):
+    # packages.txt too: a requirements.txt renamed to packages.txt (#17.9) still says the app is Streamlit's, and
+    # only a platform that reads packages.txt tells that its pip pins went to apt-get (DC309).
+    for name in (*_REQUIREMENT_FILES, "pyproject.toml", "packages.txt"):
         path = folder / name
         text = repo.text(path)
         if text is None:
@@ -52,6 +63,50 @@ def _requires_streamlit(folder: Path, repo: Repository) -> Path | None:
 def infer(app_folder: Path, repo: Repository, files: Iterable[Path] | None = None) -> tuple[str, Path | None, str]:
     """(platform id, the file that says so, why). `files` lists the repository's files (absolute or relative
     to the checked root) when the caller has already scanned them; without it, the disk is asked."""
+    pid, evidence, reason, _ = guess(app_folder, repo, files)
+    return pid, evidence, reason
+
+
+def guess(
+    app_folder: Path, repo: Repository, files: Iterable[Path] | None = None
+) -> tuple[str, Path | None, str, tuple[str, ...]]:
+    """infer's answer, and the other platforms the same evidence fits (empty: the evidence singles it out)."""
+    pid, evidence, reason = _infer(app_folder, repo, files)
+    if evidence is None or evidence.name not in _SHARED:
+        return pid, evidence, reason, ()
+    others, singling = _SHARED[evidence.name]
+    if any((evidence.parent / name).exists() for name in singling):
+        return pid, evidence, reason, ()
+    return pid, evidence, reason, others
+
+
+class _Judged(Protocol):
+    code: str
+    severity: str
+    path: str | None
+    message: str
+
+
+F = TypeVar("F", bound=_Judged)
+
+
+def settle(found: list[F], under_alternatives: Sequence[list[F]], note: str) -> list[F]:
+    """Findings made by the inferred platform's rules, when other platforms fit the evidence too: an error stays
+    an error only if every alternative gives it as well (same code and file); otherwise it is lowered to a
+    warning whose message says why (`note`), so that one platform's rule never blocks a merge on a guess."""
+    out = []
+    for f in found:
+        agreed = all(
+            any(o.code == f.code and o.path == f.path and o.severity == "error" for o in other)
+            for other in under_alternatives
+        )
+        if f.severity == "error" and not agreed:
+            f = dataclasses.replace(f, severity="warning", message=f"{f.message} ({note})")  # type: ignore[type-var]
+        out.append(f)
+    return out
+
+
+def _infer(app_folder: Path, repo: Repository, files: Iterable[Path] | None) -> tuple[str, Path | None, str]:
     known: set[Path] | None = None
     if files is not None:
         known = set()

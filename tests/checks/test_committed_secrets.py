@@ -156,3 +156,79 @@ def test_in_a_git_work_tree_only_tracked_files_count(tmp_path, index_version):
     git("add", "-f", ".env")  # forced past .gitignore: committed after all
     _, report = run_check(folder, "--select", "DC307")
     assert dc307(report) == [(".env", 1), (".streamlit/secrets.toml", 1)]
+
+
+# Real-looking values of each known format, built from pieces so that secret scanners do not flag this file.
+AWS_ID = "AKIA" + "Q3EGRHVT5MNZ7K2P"
+GITHUB = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A"
+SLACK = "xoxb-" + "2716384950-1627384950123-Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2"
+STRIPE = "sk_live_" + "51HqT2mKx9Lp3Vn7Rw4Yz8Bc"
+GOOGLE = "AIza" + "SyD3k9Lm2Np7Qr5Tv8Wx1Yz4Ab6Cd0Ef3Gh"
+PEM = "-----BEGIN " + "PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----"
+HOOK = "https://hooks.slack.com/" + "services/T0123ABCD/B0456EFGH/Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("model_path", "/app/models/best.pt"),  # #17.5: the real app's only error was a path
+        ("data_dir", "./data/raw"),
+        ("weights", "models/yolov8n.pt"),
+        ("cache", "~/.cache/app"),
+        ("api_url", "https://api.example.com/v1/predict"),
+        ("database_url", "postgresql://postgres:postgres@localhost:5432/app"),  # a local dev database
+        ("database_url", "postgresql://app:${DB_PASSWORD}@db.internal/app"),
+        ("OPENAI_API_KEY", "sk-your-key-here"),
+        ("OPENAI_API_KEY", "sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+        ("aws_access_key_id", "AKIAIOSFODNN7EXAMPLE"),  # AWS's documented example
+        ("api_key", "<your api key>"),
+        ("token", "xxx"),
+        ("secret_key", "changeme"),
+        ("auth_token", ""),
+        ("auth_enabled", "true"),
+        ("token_ttl", "3600"),
+        ("project_id", "my-gcp-project-123"),
+        ("region", "us-east-1"),
+        ("title", "My Streamlit dashboard for the sales team"),
+    ],
+)
+@pytest.mark.parametrize("where", [".streamlit/secrets.toml", ".env"])
+def test_values_that_are_not_secrets_do_not_fire(tmp_path, key, value, where):
+    text = f'{key} = "{value}"\n' if where.endswith(".toml") else f"{key.upper()}={value}\n"
+    folder = write(tmp_path / "app", {**STREAMLIT_APP, where: text})
+    code, report = run_check(folder, "--select", "DC307")
+    assert (code, dc307(report)) == (0, []), value
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("value", AWS_ID),  # a known format is a secret under any name
+        ("gh", GITHUB),
+        ("slack", SLACK),
+        ("stripe", STRIPE),
+        ("maps", GOOGLE),
+        ("gcp_service_account", PEM),
+        ("notify", HOOK),
+        ("openai", TOKEN),
+        ("SECRET_KEY", "9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c"),  # high entropy under a secret's name
+        ("DB_PASSWORD", "Tr0ub4dor&3x"),
+        ("database_url", f"postgresql://app:{PASSWORD}@db.example.net/app"),
+    ],
+)
+@pytest.mark.parametrize("where", [".streamlit/secrets.toml", ".env"])
+def test_known_formats_and_generated_values_under_secret_names_fire(tmp_path, key, value, where):
+    text = f'path = "/app/data"\n{key} = "{value}"\n' if where.endswith(".toml") else f"PATH_X=/a\n{key}={value}\n"
+    folder = write(tmp_path / "app", {**STREAMLIT_APP, where: text})
+    code, report = run_check(folder, "--select", "DC307")
+    assert (code, dc307(report)) == (1, [(where, 2)]), value
+    assert value not in json.dumps(report)
+
+
+def test_a_secrets_toml_holding_only_a_path_is_not_an_error(tmp_path):
+    """The #17.5 app: its secrets.toml held the model's path, which was its only error."""
+    folder = write(
+        tmp_path / "app", {**STREAMLIT_APP, ".streamlit/secrets.toml": '[paths]\nmodel = "models/classifier.pkl"\n'}
+    )
+    code, report = run_check(folder, "--select", "DC307")
+    assert (code, dc307(report)) == (0, [])

@@ -76,7 +76,8 @@ def test_heroku_refuses_several_package_managers(tmp_path):
             ".python-version": "3.12\n",
         },
     )
-    code, report = run_check(folder, "--select", "DC303")
+    # A Procfile alone may be Railway's too (#17.8): the platform is set, as a Heroku user's workflow would.
+    code, report = run_check(folder, "--select", "DC303", "--platform", "heroku")
     assert code == 1 and found(report, "DC303") == ["poetry.lock"]
     assert "requirements.txt (pip), poetry.lock (Poetry)" in report["findings"][0]["message"]
 

@@ -198,7 +198,7 @@ def test_heroku_refuses_several_package_managers_and_no_file_wins(tmp_path):
             ".python-version": "3.12\n",
         },
     )
-    code, report = run_check(folder, "--select", "DC3")
+    code, report = run_check(folder, "--select", "DC3", "--platform", "heroku")  # a Procfile alone is a guess
     chosen = installs(report)
     assert chosen["file"] is None and chosen["refused"] and "Heroku refuses the build" in chosen["why"]
     assert "DC303" in codes(report) and "DC311" not in codes(report) and code == 1
@@ -235,3 +235,46 @@ def test_an_unknown_platform_with_requirements_files_of_other_names_is_no_dc311(
     code, report = run_check(folder, "--select", "DC31")
     assert "DC311" not in codes(report) and code == 0
     assert installs(report)["file"] is None and "is unknown" in installs(report)["why"]
+
+
+def test_requirements_renamed_to_packages_txt_without_streamlit_folder_is_dc309_per_pin(tmp_path, index):
+    """#17.9 as found: no .streamlit/ folder; the pins in packages.txt still say the app is Streamlit's, and
+    each pip-style line is a DC309 (apt-get cannot install it)."""
+    folder = write(
+        tmp_path / "app",
+        {
+            "streamlit_app.py": "import streamlit\nimport helperlib\n",
+            "packages.txt": "streamlit==1.40.0\nhelperlib==2.0\nlibgl1\n",
+        },
+    )
+    code, report = run_check(folder, "--index-url", index)
+    assert code == 1 and not report["problems"] and report["runtime"]["platform"] == "streamlit-cloud"
+    dc309 = sorted(f["line"] for f in report["findings"] if f["code"] == "DC309" and f["severity"] == "error")
+    assert dc309 == [1, 2] and codes(report)["DC311"] == [(".", "error")]
+    (no_file,) = [f for f in report["findings"] if f["code"] == "DC311"]
+    assert "move the requirement lines of packages.txt (2) to requirements.txt" in no_file["fix"]
+
+
+def test_requirement_lines_after_runtime_txts_version_are_dc204(tmp_path, index):
+    folder = write(
+        tmp_path / "app",
+        {
+            "Procfile": "web: gunicorn app:app\n",
+            "app.py": "import helperlib\n",
+            "runtime.txt": "python-3.12\nhelperlib==2.0\nflask>=3\n",
+        },
+    )
+    code, report = run_check(folder, "--index-url", index)
+    assert code == 1 and not report["problems"]
+    (finding,) = [f for f in report["findings"] if f["code"] == "DC204"]
+    assert (finding["path"], finding["line"], finding["severity"]) == ("runtime.txt", 2, "error")
+    assert "holds requirements ('helperlib==2.0' and 1 more)" in finding["message"]
+    assert "requirements.txt" in finding["fix"]
+    (no_file,) = [f for f in report["findings"] if f["code"] == "DC311"]
+    assert "move the requirement lines of runtime.txt (2) to requirements.txt" in no_file["fix"]
+
+
+def test_a_procfile_app_with_no_dependency_file_is_not_ready_not_could_not_check(tmp_path, index):
+    folder = write(tmp_path / "app", {"Procfile": "web: gunicorn app:app\n", "app.py": "import helperlib\n"})
+    code, report = run_check(folder, "--index-url", index)
+    assert code == 1 and not report["problems"] and codes(report)["DC311"] == [(".", "error")]
