@@ -12,11 +12,16 @@ from deploycheck.errors import CheckError
 from deploycheck.report import outputs, render
 from deploycheck.report.inert import visible
 from deploycheck.report.model import Report
-from deploycheck.settings import OPTIONS, Settings, build
+from deploycheck.settings import OPTIONS, Option, Settings, build
 
 USAGE_EXIT = 2
-# Options whose command-line form differs from the option table's name (repeatable, singular).
-_CLI_NAMES = {"lockfiles": "lockfile", "extra-index-urls": "extra-index-url"}
+# Options of the command line only: everything else is an Option of deploycheck.settings, which pyproject.toml
+# and the action's inputs take under the same name. The epilog names these, so its claim stays true.
+CLI_ONLY = ("--format", "--output", "--fix-dir")
+
+
+def _option_help(option: Option) -> str:
+    return f"{option.help} (default: {option.default})"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -25,22 +30,27 @@ def parser() -> argparse.ArgumentParser:
         description="Will this Python app deploy the way it ran for you? Checks the lockfile against the "
         "deploy's Python, and the app against its deploy platform.",
         epilog="exit codes: 0 ready, 1 not ready (a finding at or above --fail-on), 2 could not check. "
-        "Every option can also be set in [tool.deploycheck] of pyproject.toml.",
+        f"Every option except PATH, {', '.join(CLI_ONLY)} can also be set in [tool.deploycheck] of "
+        "pyproject.toml and as an input of the GitHub Action, under the same name without '--' "
+        "(lockfiles, extra-index-urls: the plural; pyproject.toml also takes the singular).",
     )
-    p.add_argument("path", nargs="?", default=".", help="the app or repository folder (default: .)")
+    p.add_argument("path", nargs="?", default=".", metavar="PATH", help="the app or repository folder (default: .)")
     for option in OPTIONS:
-        flag = "--" + _CLI_NAMES.get(option.name, option.name)
-        kwargs: dict[str, Any] = {"help": option.help, "dest": option.name.replace("-", "_")}
+        flags = ["--" + option.aliases[0]] if option.aliases else []  # the singular first, as pip and uv spell it
+        flags.append("--" + option.name)
+        kwargs: dict[str, Any] = {"help": _option_help(option), "dest": option.name.replace("-", "_")}
         if option.kind == "bool":
             kwargs.update(action="store_const", const=True, default=None)
         elif option.kind in ("list", "mapping"):
-            kwargs.update(action="append", default=None, metavar="VALUE")
+            kwargs.update(action="append", default=None, metavar=option.metavar)
         elif option.kind == "choice":
-            kwargs.update(choices=option.choices, default=None)
+            kwargs.update(choices=option.choices, default=None, metavar=option.metavar)
         else:
-            kwargs.update(default=None, metavar="VALUE")
-        p.add_argument(flag, **kwargs)
-    p.add_argument("--format", choices=tuple(render.RENDERERS), default="text")
+            kwargs.update(default=None, metavar=option.metavar)
+        p.add_argument(*flags, **kwargs)
+    p.add_argument(
+        "--format", choices=tuple(render.RENDERERS), default="text", help="how to print the report (default: text)"
+    )
     p.add_argument("--output", type=Path, metavar="FILE", help="write the report here instead of stdout")
     p.add_argument(
         "--fix-dir", type=Path, metavar="DIR", help="write the recompiled locks and deploycheck.patch (git apply) here"
