@@ -20,13 +20,20 @@ VERDICT_ICON = {"ready": "✅", "not-ready": "❌", "error": "⚠️"}
 _SIGN = {"added": "+", "removed": "-", "changed": "~"}
 
 
-def _runtime(rt: dict[str, object]) -> str:
+def plural(count: int, word: str) -> str:
+    """'1 check', '2 checks': the words the renderings count (check, change, finding, note, problem)."""
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _runtime(rt: dict[str, object], said: str = "") -> str:
+    """The runtime and where it came from; its reason is left out when `said` (a finding's text) says it."""
     where = f"{rt.get('source')}:{rt['line']}" if rt.get("line") else str(rt.get("source"))
     text = f"Python {rt.get('python')} (from {where})"
     plat = PLATFORMS.get(str(rt.get("platform")))
     if rt.get("platform") and (plat is None or plat.known):  # an id this version does not know is shown as is
         text += f", platform {rt['platform']}"
-    text += f"; {rt['reason']}" if rt.get("reason") else ""
+    reason = rt.get("reason")
+    text += f"; {reason}" if reason and str(reason) not in said else ""
     notes = rt.get("notes")
     # e.g. the lock looks made for another Python than the one assumed: said, rather than blaming the lock
     return text + "".join(f"; {note}" for note in notes) if isinstance(notes, list) else text
@@ -71,12 +78,37 @@ def _settings_line(report: Report) -> str | None:
     return f"settings from {report.config.get('file')} [tool.deploycheck]: {chosen}"
 
 
-def _text_lock(lock: LockResult, report: Report) -> list[str]:
+def _app_of(path: str, apps: list[dict[str, object]]) -> dict[str, object] | None:
+    """The app a lock belongs to: the one with the deepest folder that holds it."""
+    holding = [a for a in apps if a.get("path") in (".", "") or path.startswith(f"{a.get('path')}/")]
+    return max(holding, key=lambda a: len(str(a.get("path"))), default=None)
+
+
+class _Said:
+    """What the text has already said, so that a fix or a note shared by several locks or findings is
+    written once, and later ones point back to it."""
+
+    def __init__(self) -> None:
+        self.fixes: set[str] = set()
+        self.notes: dict[str, str] = {}
+
+    def fix(self, fix: str, indent: str) -> str:
+        line = f"{indent}fix: {'as above' if fix in self.fixes else fix}"
+        self.fixes.add(fix)
+        return visible(line)
+
+    def note(self, note: str, where: str) -> str:
+        first = self.notes.setdefault(note, where)
+        return visible(f"  note: {note}" if first == where else f"  note: the same as for {first}")
+
+
+def _text_lock(lock: LockResult, report: Report, said: _Said) -> list[str]:
     by = ", ".join(x for x in (lock.resolver or "not recompiled", lock.interpreter) if x)
     out = ["", visible(f"{lock.path}  [{lock.status}]  ({by})")]
-    if lock.sources:
+    if lock.sources and lock.status != "unlocked":  # an unlocked file's "source" is the one --fix-dir would write
         out.append(visible(f"  sources: {', '.join(lock.sources)}"))
-    if lock.runtime != report.runtime:
+    app = _app_of(lock.path, report.apps)
+    if lock.runtime != (app.get("runtime") if app else report.runtime):
         out.append(visible(f"  runtime: {_runtime(lock.runtime)}"))
     for change in lock.changes:
         out.append(visible(f"  {_change_line(change)}"))
@@ -84,43 +116,54 @@ def _text_lock(lock: LockResult, report: Report) -> list[str]:
             out.append(visible(f"      {change.reason}"))
     if lock.cosmetic:
         out.append(visible(f"  cosmetic only: {', '.join(lock.cosmetic)}"))
-    out += [visible(f"  note: {note}") for note in lock.notes]
+    out += [said.note(note, lock.path) for note in lock.notes]
     if lock.error:
         out.append(visible(f"  could not check: {lock.error.message}", lines=True).replace("\n", "\n    "))
         if lock.error.fix:
-            out.append(visible(f"  fix: {lock.error.fix}"))
+            out.append(said.fix(lock.error.fix, "  "))
     elif lock.status != "in-sync" and lock.fix_command:
-        out.append(visible(f"  fix: {lock.fix_command}"))
+        out.append(said.fix(lock.fix_command, "  "))
     return out
 
 
 def _checked_line(report: Report) -> str:
-    line = f"{len(report.passed)} check(s) passed"
+    line = f"{plural(len(report.passed), 'check')} passed"
     return line + (f"; not checked: {', '.join(report.not_checked)}" if report.not_checked else "")
+
+
+def _text_apps(report: Report, said: str) -> list[str]:
+    """The runtime once: for one app (or none) on the `runtime:` line, else on each app's own line."""
+    out = []
+    several = len(report.apps) > 1
+    if report.runtime.get("python") and not several:  # unknown when the run stopped before any app was read
+        out.append(visible(f"runtime: {_runtime(report.runtime, said)}"))
+    for app in report.apps:
+        line = _installs(app)
+        if several:
+            out.append(visible(f"app {app.get('path')}: {_runtime(app.get('runtime') or {}, said)}"))
+            out += [visible(f"  {line}")] if line is not None else []
+        elif line is not None:
+            out.append(visible(line))
+    return out
 
 
 def to_text(report: Report) -> str:
     out = [f"deploycheck: {VERDICT[report.outcome]}"]
-    if report.runtime.get("python"):  # unknown when the run stopped before any app was read
-        out.append(visible(f"runtime: {_runtime(report.runtime)}"))
-    for app in report.apps[1:] and report.apps:  # several apps: each with its own runtime
-        out.append(visible(f"app {app.get('path')}: {_runtime(app.get('runtime') or {})}"))
-    for app in report.apps:
-        if (line := _installs(app)) is not None:
-            out.append(visible(f"app {app.get('path')} {line}"))
+    out += _text_apps(report, "\n".join(f.message for f in report.findings))
     if report.passed or report.not_checked:
         out.append(visible(_checked_line(report)))
     if (line := _settings_line(report)) is not None:
         out.append(visible(line))
+    said = _Said()
     for lock in report.lockfiles:
-        out += _text_lock(lock, report)
+        out += _text_lock(lock, report, said)
     if report.findings:
         out += ["", "findings:"]
         for f in report.findings:
             where = f"{f.path}:{f.line}" if f.line else (f.path or ".")
             out.append(visible(f"  {where}: {f.severity} {f.code} {f.message}"))
             if f.fix:
-                out.append(visible(f"      fix: {f.fix}"))
+                out.append(said.fix(f.fix, "      "))
     for p in report.problems:
         where = f"{p.path}:{p.line}: " if p.line else (f"{p.path}: " if p.path else "")
         out += ["", visible(f"could not check: {where}{p.message}", lines=True)]
@@ -132,11 +175,11 @@ def _first(items: list, rows: int | None, what: str, more: str) -> tuple[list, l
     """The first `rows` items (all when None), and the line that says how many were left out."""
     if rows is None or len(items) <= rows:
         return items, []
-    return items[:rows], [f"… {len(items) - rows} more {what}, {more}.", ""]
+    return items[:rows], [f"… {plural(len(items) - rows, 'more ' + what)}, {more}.", ""]
 
 
 def _md_changes(lock: LockResult, rows: int | None, more: str) -> list[str]:
-    shown, rest = _first(lock.changes, rows, "changes", more)
+    shown, rest = _first(lock.changes, rows, "change", more)
     out = ["| package | change | committed | recompiled | why |", "|---|---|---|---|---|"] if shown else []
     for c in shown:
         before, after = md_code(c.before or "", table=True), md_code(c.after or "", table=True)
@@ -156,7 +199,7 @@ def _md_lock(lock: LockResult, report: Report, with_diff: bool, rows: int | None
     out += _md_changes(lock, rows, more)
     if lock.cosmetic:
         out += [f"Only cosmetic differences: {md_text(', '.join(lock.cosmetic))}.", ""]
-    notes, rest = _first(lock.notes, rows, "notes", more)
+    notes, rest = _first(lock.notes, rows, "note", more)
     for note in notes:
         out += [f"> {md_prose(note)}", ""]
     out += rest
@@ -172,7 +215,7 @@ def _md_lock(lock: LockResult, report: Report, with_diff: bool, rows: int | None
 
 
 def _md_findings(report: Report, rows: int | None, more: str) -> list[str]:
-    shown, rest = _first(report.findings, rows, "findings", more)
+    shown, rest = _first(report.findings, rows, "finding", more)
     if not shown:
         return rest
     out = ["| | code | where | finding | fix |", "|---|---|---|---|---|"]
@@ -210,7 +253,7 @@ def to_markdown(
     for lock in report.lockfiles:
         out += _md_lock(lock, report, with_diff, rows, more)
     out += _md_findings(report, rows, more)
-    problems, rest = _first(report.problems, rows, "problems", more)
+    problems, rest = _first(report.problems, rows, "problem", more)
     for p in problems:
         out += _md_problem(p)
     return "\n".join(out + rest)

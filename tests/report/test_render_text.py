@@ -77,7 +77,7 @@ def test_the_runtime_reason_is_not_repeated_by_its_finding():
 def test_the_drift_fix_is_written_once():
     change = Change("watchdog", "added", None, "watchdog==6.0.0", None, reason="compiled on macOS")
     runtime = {"python": "3.12", "source": ".python-version", "line": 1}
-    lock = LockResult("requirements.txt", ["requirements.in"], "pip-tools 7.6.2", "drift", runtime, [change])
+    lock = LockResult("requirements.txt", ["requirements.in"], "pip-tools 7.6.2", "drift", runtime, changes=[change])
     lock.fix_command = FIX
     report = Report(".", runtime, [lock])
     report.findings.append(Finding("DC101", "error", "requirements.txt", None, "watchdog added", FIX))
@@ -92,5 +92,5 @@ def test_plurals():
     assert "1 check passed" in render.to_text(report)
     report.passed.append("pins")
     assert "2 checks passed" in render.to_text(report)
-    lock = LockResult("r.txt", ["r.in"], "uv", "drift", runtime, [Change("a", "added", None, "a==1", None)] * 3)
+    lock = LockResult("r.txt", ["r.in"], "uv", "drift", runtime, changes=[Change("a", "added", None, "a==1", None)] * 3)
     assert "… 1 more change, see" in render.to_markdown(Report(".", runtime, [lock]), rows=2)
