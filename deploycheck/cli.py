@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from deploycheck import pipeline
+from deploycheck import pipeline, progress, term
 from deploycheck.errors import CheckError
 from deploycheck.report import outputs, render
 from deploycheck.report.inert import visible
@@ -17,7 +17,7 @@ from deploycheck.settings import OPTIONS, Option, Settings, build
 USAGE_EXIT = 2
 # Options of the command line only: everything else is an Option of deploycheck.settings, which pyproject.toml
 # and the action's inputs take under the same name. The epilog names these, so its claim stays true.
-CLI_ONLY = ("--format", "--output", "--fix-dir")
+CLI_ONLY = ("--format", "--output", "--fix-dir", "--quiet", "--verbose", "--color")
 
 
 def _option_help(option: Option) -> str:
@@ -55,6 +55,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fix-dir", type=Path, metavar="DIR", help="write the recompiled locks and deploycheck.patch (git apply) here"
     )
+    loud = p.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true", help="print only the verdict line and errors")
+    loud.add_argument(
+        "-v", "--verbose", action="store_true", help="also print on stderr what ran and how long each step took"
+    )
+    p.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the verdict, severities and changes; auto: on a terminal, unless NO_COLOR is set or "
+        "FORCE_COLOR asks for it (default: auto)",
+    )
     return p
 
 
@@ -69,9 +81,11 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def settings_from(argv: list[str]) -> Settings:
-    args = parser().parse_args(argv)
-    root = Path(args.path)
-    return build(_given(args), root=root, format=args.format, output=args.output, fix_dir=args.fix_dir)
+    return _settings(parser().parse_args(argv))
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return build(_given(args), root=Path(args.path), format=args.format, output=args.output, fix_dir=args.fix_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,8 +104,9 @@ def _main(argv: list[str]) -> int:
         from deploycheck.github import action
 
         return action.run()
+    args = parser().parse_args(argv)
     try:
-        settings = settings_from(argv)
+        settings = _settings(args)
     except CheckError as exc:
         print(f"deploycheck: error: {visible(exc, lines=True)}", file=sys.stderr)
         return USAGE_EXIT
@@ -99,26 +114,38 @@ def _main(argv: list[str]) -> int:
     if refused:
         print(f"deploycheck: error: {visible(refused)}", file=sys.stderr)
         return USAGE_EXIT
+    # Progress on stderr: a spinner on a terminal (never for --format json, whose readers want quiet), and
+    # the time of each step with -v. The action never gets here: its log stays free of both.
+    listener = term.stderr_progress(spin_allowed=not args.quiet and args.format != "json", verbose=args.verbose)
+    progress.listen(listener)
     try:
-        report = pipeline.run(settings, guard=lambda project: outputs.guard(settings, project))
+        with progress.step("the whole run"):
+            report = pipeline.run(settings, guard=lambda project: outputs.guard(settings, project))
     except pipeline.Refused as exc:
         print(f"deploycheck: error: {visible(outputs.one_line(exc.error))}", file=sys.stderr)
         return USAGE_EXIT
-    return emit(report, settings)
+    finally:
+        progress.listen(None)
+        if listener is not None:
+            listener.close()
+    paint = term.painter(term.wants_color(args.color, sys.stdout))
+    return emit(report, settings, paint=paint, quiet=args.quiet)
 
 
-def emit(report: Report, settings: Settings) -> int:
-    text = render.RENDERERS[settings.format](report)
+def emit(report: Report, settings: Settings, *, paint: render.Paint = term.plain, quiet: bool = False) -> int:
+    """The report to --output (in full, never coloured) or stdout; with --output, a text summary on stdout too.
+    -q and colour are for the terminal only."""
+    on_terminal = render.to_text(report, paint=paint, quiet=quiet)
     if settings.output:
         try:
-            outputs.write_report(settings.output, text)
+            outputs.write_report(settings.output, render.RENDERERS[settings.format](report))
         except CheckError as exc:
             print(f"deploycheck: error: {visible(outputs.one_line(exc))}", file=sys.stderr)
             return USAGE_EXIT
-        if settings.format != "text":
-            sys.stdout.write(render.to_text(report))
+        if settings.format != "text" or quiet:
+            sys.stdout.write(on_terminal)
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(on_terminal if settings.format == "text" else render.RENDERERS[settings.format](report))
     if settings.fix_dir:
         from deploycheck.repo.repository import Repository
         from deploycheck.report import fixes

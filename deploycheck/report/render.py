@@ -9,15 +9,29 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Protocol
 
 from deploycheck.locks.diff import Change
 from deploycheck.report.inert import md_code, md_fence, md_prose, md_text, visible
-from deploycheck.report.model import LockResult, Problem, Report
+from deploycheck.report.model import Finding, LockResult, Problem, Report
 from deploycheck.runtime.platforms import PLATFORMS
 
 VERDICT = {"ready": "ready to deploy", "not-ready": "NOT ready to deploy", "error": "could not check"}
 VERDICT_ICON = {"ready": "✅", "not-ready": "❌", "error": "⚠️"}
 _SIGN = {"added": "+", "removed": "-", "changed": "~"}
+# Colour in the text rendering (deploycheck.term decides whether it is on): by what a part of a line is,
+# never by what repository text says, so a path named "error" stays uncoloured.
+VERDICT_STYLE = {"ready": ("bold", "green"), "not-ready": ("bold", "red"), "error": ("bold", "yellow")}
+SEVERITY_STYLE = {"error": ("bold", "red"), "warning": ("yellow",), "info": ("cyan",)}
+CHANGE_STYLE = {"added": ("green",), "removed": ("red",), "changed": ("yellow",)}
+
+
+class Paint(Protocol):
+    def __call__(self, text: str, *styles: str) -> str: ...
+
+
+def _plain(text: str, *styles: str) -> str:
+    return text
 
 
 def plural(count: int, word: str) -> str:
@@ -102,7 +116,7 @@ class _Said:
         return visible(f"  note: {note}" if first == where else f"  note: the same as for {first}")
 
 
-def _text_lock(lock: LockResult, report: Report, said: _Said) -> list[str]:
+def _text_lock(lock: LockResult, report: Report, said: _Said, paint: Paint) -> list[str]:
     by = ", ".join(x for x in (lock.resolver or "not recompiled", lock.interpreter) if x)
     out = ["", visible(f"{lock.path}  [{lock.status}]  ({by})")]
     if lock.sources and lock.status != "unlocked":  # an unlocked file's "source" is the one --fix-dir would write
@@ -111,7 +125,7 @@ def _text_lock(lock: LockResult, report: Report, said: _Said) -> list[str]:
     if lock.runtime != (app.get("runtime") if app else report.runtime):
         out.append(visible(f"  runtime: {_runtime(lock.runtime)}"))
     for change in lock.changes:
-        out.append(visible(f"  {_change_line(change)}"))
+        out.append("  " + paint(visible(_change_line(change)), *CHANGE_STYLE.get(change.kind, ())))
         if change.reason:
             out.append(visible(f"      {change.reason}"))
     if lock.cosmetic:
@@ -147,8 +161,31 @@ def _text_apps(report: Report, said: str) -> list[str]:
     return out
 
 
-def to_text(report: Report) -> str:
-    out = [f"deploycheck: {VERDICT[report.outcome]}"]
+def _text_finding(f: Finding, paint: Paint) -> str:
+    where = visible(f"{f.path}:{f.line}" if f.line else (f.path or "."))
+    return f"  {where}: {paint(f.severity, *SEVERITY_STYLE.get(f.severity, ()))} {visible(f'{f.code} {f.message}')}"
+
+
+def _text_problems(report: Report) -> list[str]:
+    out = []
+    for p in report.problems:
+        where = f"{p.path}:{p.line}: " if p.line else (f"{p.path}: " if p.path else "")
+        out += ["", visible(f"could not check: {where}{p.message}", lines=True)]
+        out += [visible(f"  fix: {p.fix}")] if p.fix else []
+    return out
+
+
+def to_text(report: Report, *, paint: Paint = _plain, quiet: bool = False) -> str:
+    """The report for a terminal. quiet: the verdict line and errors only (error findings, locks and
+    problems that could not be checked)."""
+    out = [paint(f"deploycheck: {VERDICT[report.outcome]}", *VERDICT_STYLE[report.outcome])]
+    if quiet:
+        for f in report.findings:
+            out += [_text_finding(f, paint)] if f.severity == "error" else []
+        for lock in report.lockfiles:
+            if lock.error:
+                out.append(visible(f"  {lock.path}: could not check: {lock.error.message}", lines=True))
+        return "\n".join(out + _text_problems(report)) + "\n"
     out += _text_apps(report, "\n".join(f.message for f in report.findings))
     if report.passed or report.not_checked:
         out.append(visible(_checked_line(report)))
@@ -156,19 +193,14 @@ def to_text(report: Report) -> str:
         out.append(visible(line))
     said = _Said()
     for lock in report.lockfiles:
-        out += _text_lock(lock, report, said)
+        out += _text_lock(lock, report, said, paint)
     if report.findings:
         out += ["", "findings:"]
         for f in report.findings:
-            where = f"{f.path}:{f.line}" if f.line else (f.path or ".")
-            out.append(visible(f"  {where}: {f.severity} {f.code} {f.message}"))
+            out.append(_text_finding(f, paint))
             if f.fix:
                 out.append(said.fix(f.fix, "      "))
-    for p in report.problems:
-        where = f"{p.path}:{p.line}: " if p.line else (f"{p.path}: " if p.path else "")
-        out += ["", visible(f"could not check: {where}{p.message}", lines=True)]
-        out += [visible(f"  fix: {p.fix}")] if p.fix else []
-    return "\n".join(out) + "\n"
+    return "\n".join(out + _text_problems(report)) + "\n"
 
 
 def _first(items: list, rows: int | None, what: str, more: str) -> tuple[list, list[str]]:
@@ -284,4 +316,12 @@ def to_json(report: Report) -> str:
     return json.dumps(report.to_json(), indent=2).replace("##[", "##\\u005b") + "\n"
 
 
-RENDERERS = {"text": to_text, "markdown": to_markdown, "json": to_json}
+def _text_in_full(report: Report) -> str:
+    return to_text(report)
+
+
+def _markdown_in_full(report: Report) -> str:
+    return to_markdown(report)
+
+
+RENDERERS: dict[str, Callable[[Report], str]] = {"text": _text_in_full, "markdown": _markdown_in_full, "json": to_json}
