@@ -224,8 +224,11 @@ def _md_lock(lock: LockResult, report: Report, with_diff: bool, rows: int | None
     icon = {"in-sync": "✅", "drift": "❌", "error": "⚠️", "unlocked": "⚠️"}.get(lock.status, "")
     out = [f"### {icon} {md_code(lock.path)}: {md_text(lock.status)}", ""]
     sources = ", ".join(md_code(s) for s in lock.sources) or "none"
-    facts = [f"sources: {sources}", f"checked with {md_text(lock.resolver)}" if lock.resolver else "not recompiled"]
-    if lock.runtime != report.runtime:
+    facts = [f"checked with {md_text(lock.resolver)}" if lock.resolver else "not recompiled"]
+    if lock.status != "unlocked":  # an unlocked file's "source" is the one --fix-dir would write
+        facts.insert(0, f"sources: {sources}")
+    app = _app_of(lock.path, report.apps)
+    if lock.runtime != (app.get("runtime") if app else report.runtime):
         facts.append(f"runtime: {md_text(_runtime(lock.runtime))}")
     out += [" · ".join(facts), ""]
     out += _md_changes(lock, rows, more)
@@ -266,18 +269,26 @@ def _md_problem(p: Problem) -> list[str]:
     return out + ([f"Fix: {md_prose(p.fix)}", ""] if p.fix else [])
 
 
+def _md_apps(report: Report, said: str) -> list[str]:
+    """As _text_apps: the runtime once, for the one app or for each of several, with what each installs."""
+    if len(report.apps) <= 1:
+        out = [f"Runtime: {md_text(_runtime(report.runtime, said))}", ""] if report.runtime.get("python") else []
+        line = _installs(report.apps[0]) if report.apps else None
+        return out + ([md_text(line[:1].upper() + line[1:]), ""] if line else [])
+    out = []
+    for app in report.apps:
+        line = _installs(app)
+        runtime = md_text(_runtime(app.get("runtime") or {}, said))
+        out += [f"App {md_code(app.get('path'))}: {runtime}" + (f"; {md_text(line)}" if line else ""), ""]
+    return out
+
+
 def to_markdown(
     report: Report, *, with_diff: bool = True, rows: int | None = None, more: str = "see the job summary"
 ) -> str:
     """rows: at most this many rows per table (and notes per lock, problems), each cut said with `more`."""
     out = [f"## {VERDICT_ICON[report.outcome]} deploycheck: {VERDICT[report.outcome]}", ""]
-    if report.runtime.get("python"):
-        out += [f"Runtime: {md_text(_runtime(report.runtime))}", ""]
-    for app in report.apps[1:] and report.apps:
-        out += [f"App {md_code(app.get('path'))}: {md_text(_runtime(app.get('runtime') or {}))}", ""]
-    for app in report.apps:
-        if (line := _installs(app)) is not None:
-            out += [f"App {md_code(app.get('path'))} {md_text(line)}", ""]
+    out += _md_apps(report, "\n".join(f.message for f in report.findings))
     if report.passed or report.not_checked:
         out += [md_text(_checked_line(report)), ""]
     if (line := _settings_line(report)) is not None:

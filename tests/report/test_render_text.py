@@ -94,3 +94,11 @@ def test_plurals():
     assert "2 checks passed" in render.to_text(report)
     lock = LockResult("r.txt", ["r.in"], "uv", "drift", runtime, changes=[Change("a", "added", None, "a==1", None)] * 3)
     assert "… 1 more change, see" in render.to_markdown(Report(".", runtime, [lock]), rows=2)
+
+
+def test_the_comment_says_each_runtime_once_too():
+    apps = [_app("api"), _app("web"), _app("worker", "3.12")]
+    report = Report(".", _runtime("api"), [_plain("api"), _plain("web"), _plain("worker", "3.12")], apps=apps)
+    md = render.to_markdown(report)
+    assert "Runtime:" not in md and md.count("Python 3\\.11") == 2 and md.count("Python 3\\.12") == 1
+    assert "sources:" not in md
