@@ -68,7 +68,11 @@ class Progress:
         self._drawn = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._replaced: TextIO | None = None
         if spin:
+            # Whatever else deploycheck writes to stderr meanwhile (a warning, Ctrl-C's message) starts on a
+            # clean line: sys.stderr erases the spinner before each write.
+            self._replaced, sys.stderr = sys.stderr, _Erasing(self)
             self._thread = threading.Thread(target=self._spin, name="deploycheck-progress", daemon=True)
             self._thread.start()
 
@@ -92,6 +96,15 @@ class Progress:
             self._thread.join()
         with self._lock:
             self._erase()
+        if self._replaced is not None:
+            sys.stderr, self._replaced = self._replaced, None
+
+    def write_clean(self, text: str) -> int:
+        with self._lock:
+            self._erase()
+            written = self.stream.write(text)
+            self.stream.flush()
+            return written
 
     def _erase(self) -> None:
         if self._drawn:
@@ -101,18 +114,37 @@ class Progress:
 
     def _spin(self) -> None:
         while not self._stop.wait(INTERVAL):
-            with self._lock:
-                if not self._running:
-                    self._erase()
-                    continue
-                label, since = self._running[max(self._running)]
-                others = f" (+{len(self._running) - 1} more)" if len(self._running) > 1 else ""
-                self._frame = (self._frame + 1) % len(FRAMES)
-                width = _width(self.stream)
-                line = visible(f"{FRAMES[self._frame]} {label}{others} {time.monotonic() - since:.0f}s")
-                self.stream.write("\r\x1b[K" + line[: width - 1])
-                self.stream.flush()
-                self._drawn = True
+            self.draw()
+
+    def draw(self) -> None:
+        """One frame: the newest running step, how many others run, its seconds so far; erased when none runs."""
+        with self._lock:
+            if not self._running:
+                self._erase()
+                return
+            label, since = self._running[max(self._running)]
+            others = f" (+{len(self._running) - 1} more)" if len(self._running) > 1 else ""
+            self._frame = (self._frame + 1) % len(FRAMES)
+            line = visible(f"{FRAMES[self._frame]} {label}{others} {time.monotonic() - since:.0f}s")
+            self.stream.write("\r\x1b[K" + line[: _width(self.stream) - 1])
+            self.stream.flush()
+            self._drawn = True
+
+
+class _Erasing:
+    """sys.stderr while the spinner runs: each write first erases the spinner's line."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+
+    def write(self, text: str) -> int:
+        return self._progress.write_clean(text)
+
+    def flush(self) -> None:
+        self._progress.stream.flush()
+
+    def __getattr__(self, name: str) -> object:  # isatty, fileno, encoding...: the real stream's
+        return getattr(self._progress.stream, name)
 
 
 def _width(stream: TextIO) -> int:

@@ -152,3 +152,16 @@ def test_colour_never_comes_from_repository_text():
     text = render.to_text(report, paint=term.painter(True))
     line = next(x for x in text.splitlines() if "DC301" in x)
     assert line.count(ESC) == 2 and f"{ESC}33mwarning{ESC}0m" in line  # the one painted word and its reset
+
+
+def test_other_stderr_lines_start_clean_while_the_spinner_shows():
+    stream = io.StringIO()
+    progress = term.Progress(stream, spin=False, verbose=False)
+    token = progress.started("requirements.txt: pip-compile, Python 3.12.1")
+    progress.draw()
+    assert stream.getvalue().startswith("\r\x1b[K⠙ requirements.txt: pip-compile, Python 3.12.1 0s")
+    progress.write_clean("deploycheck: a warning\n")
+    assert stream.getvalue().endswith("0s\r\x1b[Kdeploycheck: a warning\n")
+    progress.ended(token, "requirements.txt", 0.0)
+    progress.draw()  # nothing runs: the line stays clean
+    assert stream.getvalue().endswith("a warning\n")
