@@ -12,7 +12,7 @@ from conftest import ROOT
 
 from deploycheck import cli
 from deploycheck.errors import CheckError
-from deploycheck.settings import OPTIONS, build
+from deploycheck.settings import OPTIONS, Settings, build
 
 # Inputs only the action has: where to look, and how to publish.
 ACTION_ONLY = {"working-directory", "github-token", "comment", "status-context", "comment-header", "report"}
@@ -84,3 +84,17 @@ def test_both_spellings_on_the_command_line(tmp_path):
     assert settings.lockfiles == ["a.txt", "b.txt", "c.txt"]
     settings = cli.settings_from([str(tmp_path), "--extra-index-urls", "https://x.example/simple"])
     assert settings.extra_index_urls == ["https://x.example/simple"]
+
+
+SAMPLE = {"str": '"3.12"', "float": "60", "bool": "true", "list": '["a"]', "mapping": '{ "legacy/*" = ["DC110"] }'}
+
+
+@pytest.mark.parametrize("option", OPTIONS, ids=lambda o: o.name)
+def test_every_option_is_taken_from_pyproject_under_its_name(option, tmp_path):
+    value = f'"{option.choices[-1]}"' if option.kind == "choice" else SAMPLE[option.kind]
+    if option.name == "index-url":
+        value = '"https://index.example/simple"'
+    (tmp_path / "pyproject.toml").write_text(f"[tool.deploycheck]\n{option.name} = {value}\n")
+    settings, attribute = build({}, root=tmp_path), option.name.replace("-", "_")
+    assert list(settings.config) == [option.name]
+    assert getattr(settings, attribute) != getattr(Settings(), attribute), "the value was not taken"
