@@ -82,7 +82,15 @@ def sample_report():
         fix_command=fix,
         diff=diff,
     )
-    report = Report(".", runtime, [lock])
+    installs = {
+        "file": "requirements.txt",
+        "why": "Streamlit Community Cloud installs the first of uv.lock, Pipfile, environment.yml, requirements.txt, "
+        "pyproject.toml it finds in the app's folder",
+        "certain": True,
+        "files": [{"path": "requirements.txt", "kind": "checked", "installed": True, "ignored": False}],
+    }
+    apps = [{"path": ".", "runtime": runtime, "platform": "streamlit-cloud", "installs": installs}]
+    report = Report(".", runtime, [lock], apps=apps)
     report.passed = ["runtime-agreement", "dependency-files", "pins-against-target", "imports-declared"]
     report.findings += [
         Finding(

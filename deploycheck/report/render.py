@@ -254,10 +254,14 @@ def _md_findings(report: Report, rows: int | None, more: str) -> list[str]:
     if not shown:
         return rest
     out = ["| | code | where | finding | fix |", "|---|---|---|---|---|"]
+    # A lock's fix command is shown in its own block above the table: the finding points to it.
+    above = {lock.fix_command for lock in report.lockfiles if lock.status != "in-sync" and not lock.error}
     for f in shown:
         mark = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}.get(f.severity, "")
         where = md_code(f"{f.path}:{f.line}" if f.line else (f.path or ""), table=True)
-        cells = (mark, md_text(f.code), where, md_prose(f.message, table=True), md_prose(f.fix, table=True))
+        fix = f"the fix of {md_code(f.path or '', table=True)} above" if f.fix and f.fix in above else ""
+        fix = fix or md_prose(f.fix, table=True)
+        cells = (mark, md_text(f.code), where, md_prose(f.message, table=True), fix)
         out.append("| " + " | ".join(cells) + " |")
     return [*out, "", *rest]
 

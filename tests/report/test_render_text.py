@@ -84,6 +84,9 @@ def test_the_drift_fix_is_written_once():
     text = render.to_text(report)
     assert text.count(FIX) == 1 and "sources: requirements.in" in text
     assert "requirements.txt: error DC101 watchdog added\n      fix: as above" in text
+    md = render.to_markdown(report)
+    assert md.count("pip\\-compile requirements") + md.count("pip-compile requirements") == 1, md
+    assert "the fix of `requirements.txt` above |" in md
 
 
 def test_plurals():
