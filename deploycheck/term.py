@@ -1,8 +1,8 @@
 """The terminal: colour, the progress spinner on stderr, and `-v` timings.
 
-A few lines of ANSI rather than a library from the registry: rich costs about 60 ms of imports (measured
-with `python -X importtime`; the budget for start-up is 20 ms) and colorama exists for Windows consoles of
-before 2016. This module imports nothing the command line did not import already."""
+A few lines of ANSI rather than a library from the registry: rich 15 (console, live, spinner) costs 34 ms of
+imports at best (`python -X importtime`, fastest of 7; the budget for start-up is 20 ms), colorama exists for
+Windows consoles of before 2016. This module costs 0.8 ms: it imports nothing the command line did not already."""
 
 from __future__ import annotations
 
