@@ -7,16 +7,21 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from deploycheck import pipeline
+from deploycheck import pipeline, progress, term
 from deploycheck.errors import CheckError
 from deploycheck.report import outputs, render
 from deploycheck.report.inert import visible
 from deploycheck.report.model import Report
-from deploycheck.settings import OPTIONS, Settings, build
+from deploycheck.settings import OPTIONS, Option, Settings, build
 
 USAGE_EXIT = 2
-# Options whose command-line form differs from the option table's name (repeatable, singular).
-_CLI_NAMES = {"lockfiles": "lockfile", "extra-index-urls": "extra-index-url"}
+# Options of the command line only: everything else is an Option of deploycheck.settings, which pyproject.toml
+# and the action's inputs take under the same name. The epilog names these, so its claim stays true.
+CLI_ONLY = ("--format", "--output", "--fix-dir", "--quiet", "--verbose", "--color")
+
+
+def _option_help(option: Option) -> str:
+    return f"{option.help} (default: {option.default})"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -25,25 +30,42 @@ def parser() -> argparse.ArgumentParser:
         description="Will this Python app deploy the way it ran for you? Checks the lockfile against the "
         "deploy's Python, and the app against its deploy platform.",
         epilog="exit codes: 0 ready, 1 not ready (a finding at or above --fail-on), 2 could not check. "
-        "Every option can also be set in [tool.deploycheck] of pyproject.toml.",
+        f"Every option except PATH, {', '.join(CLI_ONLY)} can also be set in [tool.deploycheck] of "
+        "pyproject.toml and as an input of the GitHub Action, under the same name without '--' "
+        "(lockfiles, extra-index-urls: the plural; pyproject.toml also takes the singular).",
     )
-    p.add_argument("path", nargs="?", default=".", help="the app or repository folder (default: .)")
+    p.add_argument("path", nargs="?", default=".", metavar="PATH", help="the app or repository folder (default: .)")
     for option in OPTIONS:
-        flag = "--" + _CLI_NAMES.get(option.name, option.name)
-        kwargs: dict[str, Any] = {"help": option.help, "dest": option.name.replace("-", "_")}
+        flags = ["--" + option.aliases[0]] if option.aliases else []  # the singular first, as pip and uv spell it
+        flags.append("--" + option.name)
+        kwargs: dict[str, Any] = {"help": _option_help(option), "dest": option.name.replace("-", "_")}
         if option.kind == "bool":
             kwargs.update(action="store_const", const=True, default=None)
         elif option.kind in ("list", "mapping"):
-            kwargs.update(action="append", default=None, metavar="VALUE")
+            kwargs.update(action="append", default=None, metavar=option.metavar)
         elif option.kind == "choice":
-            kwargs.update(choices=option.choices, default=None)
+            kwargs.update(choices=option.choices, default=None, metavar=option.metavar)
         else:
-            kwargs.update(default=None, metavar="VALUE")
-        p.add_argument(flag, **kwargs)
-    p.add_argument("--format", choices=tuple(render.RENDERERS), default="text")
+            kwargs.update(default=None, metavar=option.metavar)
+        p.add_argument(*flags, **kwargs)
+    p.add_argument(
+        "--format", choices=tuple(render.RENDERERS), default="text", help="how to print the report (default: text)"
+    )
     p.add_argument("--output", type=Path, metavar="FILE", help="write the report here instead of stdout")
     p.add_argument(
         "--fix-dir", type=Path, metavar="DIR", help="write the recompiled locks and deploycheck.patch (git apply) here"
+    )
+    loud = p.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true", help="print only the verdict line and errors")
+    loud.add_argument(
+        "-v", "--verbose", action="store_true", help="also print on stderr what ran and how long each step took"
+    )
+    p.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the verdict, severities and changes; auto: on a terminal, unless NO_COLOR is set or "
+        "FORCE_COLOR asks for it (default: auto)",
     )
     return p
 
@@ -59,9 +81,11 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def settings_from(argv: list[str]) -> Settings:
-    args = parser().parse_args(argv)
-    root = Path(args.path)
-    return build(_given(args), root=root, format=args.format, output=args.output, fix_dir=args.fix_dir)
+    return _settings(parser().parse_args(argv))
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return build(_given(args), root=Path(args.path), format=args.format, output=args.output, fix_dir=args.fix_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,8 +104,9 @@ def _main(argv: list[str]) -> int:
         from deploycheck.github import action
 
         return action.run()
+    args = parser().parse_args(argv)
     try:
-        settings = settings_from(argv)
+        settings = _settings(args)
     except CheckError as exc:
         print(f"deploycheck: error: {visible(exc, lines=True)}", file=sys.stderr)
         return USAGE_EXIT
@@ -89,26 +114,38 @@ def _main(argv: list[str]) -> int:
     if refused:
         print(f"deploycheck: error: {visible(refused)}", file=sys.stderr)
         return USAGE_EXIT
+    # Progress on stderr: a spinner on a terminal (never for --format json, whose readers want quiet), and
+    # the time of each step with -v. The action never gets here: its log stays free of both.
+    listener = term.stderr_progress(spin_allowed=not args.quiet and args.format != "json", verbose=args.verbose)
+    progress.listen(listener)
     try:
-        report = pipeline.run(settings, guard=lambda project: outputs.guard(settings, project))
+        with progress.step("the whole run"):
+            report = pipeline.run(settings, guard=lambda project: outputs.guard(settings, project))
     except pipeline.Refused as exc:
         print(f"deploycheck: error: {visible(outputs.one_line(exc.error))}", file=sys.stderr)
         return USAGE_EXIT
-    return emit(report, settings)
+    finally:
+        progress.listen(None)
+        if listener is not None:
+            listener.close()
+    paint = term.painter(term.wants_color(args.color, sys.stdout))
+    return emit(report, settings, paint=paint, quiet=args.quiet)
 
 
-def emit(report: Report, settings: Settings) -> int:
-    text = render.RENDERERS[settings.format](report)
+def emit(report: Report, settings: Settings, *, paint: render.Paint = term.plain, quiet: bool = False) -> int:
+    """The report to --output (in full, never coloured) or stdout; with --output, a text summary on stdout too.
+    -q and colour are for the terminal only."""
+    on_terminal = render.to_text(report, paint=paint, quiet=quiet)
     if settings.output:
         try:
-            outputs.write_report(settings.output, text)
+            outputs.write_report(settings.output, render.RENDERERS[settings.format](report))
         except CheckError as exc:
             print(f"deploycheck: error: {visible(outputs.one_line(exc))}", file=sys.stderr)
             return USAGE_EXIT
-        if settings.format != "text":
-            sys.stdout.write(render.to_text(report))
+        if settings.format != "text" or quiet:
+            sys.stdout.write(on_terminal)
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(on_terminal if settings.format == "text" else render.RENDERERS[settings.format](report))
     if settings.fix_dir:
         from deploycheck.repo.repository import Repository
         from deploycheck.report import fixes

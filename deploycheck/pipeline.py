@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType, ModuleType
 
+from deploycheck import progress
 from deploycheck.checks import CHECKS, all_codes, name_of
 from deploycheck.errors import CheckError
 from deploycheck.locks import formats
@@ -251,7 +252,8 @@ def _run_check(module: ModuleType, target: object, settings: Settings, report: R
     check", never the run's."""
     name = name_of(module)
     try:
-        result = module.check(target, settings)
+        with progress.step(f"{name} check, {getattr(target, 'display', None) or 'the project'}"):
+            result = module.check(target, settings)
     except Exception as exc:  # the contract: a failing check is that check's problem, not the run's
         message = exc.message if isinstance(exc, CheckError) else f"{type(exc).__name__}: {exc}"
         report.problems.append(

@@ -24,25 +24,41 @@ from deploycheck.repo import safefs
 from deploycheck.repo.repository import Repository
 from deploycheck.runtime import platforms
 
-FAIL_ON = {"error": "error", "drift": "error", "warning": "warning", "never": "never"}
+# `drift` is the action's first name for `error` (lock drift is an error finding): kept, never shown as a choice.
+FAIL_ON = {"error": "error", "warning": "warning", "never": "never", "drift": "error"}
 
 
 @dataclass(frozen=True)
 class Option:
+    """One option of every front end. Its name is the same on the command line (`--name`), in the action's
+    inputs (`name`) and in `[tool.deploycheck]` (`name = ...`); `aliases` are other spellings accepted on the
+    command line and in pyproject.toml (pip's and uv's singular `--extra-index-url`), never action inputs.
+    `default` is what the help, action.yml and docs/usage.md say (tests/test_consistency.py holds them to it)."""
+
     name: str  # kebab-case: --name, INPUT_NAME, [tool.deploycheck] name
     kind: str  # "str" | "float" | "bool" | "list" | "choice" | "mapping"
     help: str
+    default: str
     choices: tuple[str, ...] = ()
+    metavar: str | None = None
+    aliases: tuple[str, ...] = ()
     in_config: bool = True  # may be set in pyproject.toml
 
 
 OPTIONS = (
-    Option("python-version", "str", "the deploy's Python, X.Y or X.Y.Z (default: read from the project)"),
-    Option("platform", "choice", "the deploy platform (default: auto, inferred per app)", platforms.CHOICES),
+    Option(
+        "python-version",
+        "str",
+        "the deploy's Python, X.Y or X.Y.Z",
+        "read from the project",
+        metavar="X.Y",
+    ),
+    Option("platform", "choice", "the deploy platform; auto infers it per app", "auto", platforms.CHOICES),
     Option(
         "resolver",
         "choice",
         "auto: the lock's own tool, with uv as a fast first pass for pip-compile locks",
+        "auto",
         ("auto", PIP_TOOLS, UV),
     ),
     Option(
@@ -50,18 +66,42 @@ OPTIONS = (
         "list",
         "check only these dependency files, relative to the checked folder: requirements*.txt, uv.lock, "
         "poetry.lock, Pipfile.lock, pdm.lock, pylock.toml, environment.yml, Pipfile, pyproject.toml",
+        "every one found",
+        metavar="PATH",
+        aliases=("lockfile",),
     ),
-    Option("select", "list", "report only these codes or prefixes (e.g. DC1, DC301; default: all)"),
-    Option("ignore", "list", "never report these codes or prefixes"),
-    Option("per-file-ignores", "mapping", "GLOB:CODES pairs, e.g. 'legacy/*:DC110,DC111'"),
-    Option("fail-on", "choice", "the lowest severity that makes the run fail (default: error)", tuple(FAIL_ON)),
-    Option("strict", "bool", "cosmetic differences (header, annotations) count as drift"),
-    Option("index-url", "str", "resolve against this index instead of the lock's own"),
-    Option("extra-index-urls", "list", "more indexes to resolve against"),
-    Option("timeout", "float", "bound for the whole run, in seconds (default: 600)"),
-    Option("only-binary", "bool", "refuse to build sdists, so no package's setup.py runs during the check"),
+    Option("select", "list", "report only these codes or prefixes, e.g. DC1,DC301", "all", metavar="CODES"),
+    Option("ignore", "list", "never report these codes or prefixes", "none", metavar="CODES"),
+    Option(
+        "per-file-ignores",
+        "mapping",
+        "ignore codes in files matching a glob, e.g. 'legacy/*:DC110,DC111'",
+        "none",
+        metavar="GLOB:CODES",
+    ),
+    Option(
+        "fail-on",
+        "choice",
+        "the lowest severity that makes the run fail (exit 1); drift is the same as error",
+        "error",
+        tuple(FAIL_ON),
+        metavar="error|warning|never",
+    ),
+    Option("strict", "bool", "cosmetic differences (header, annotations) count as drift", "false"),
+    Option("index-url", "str", "resolve against this package index", "the lock's own, else PyPI", metavar="URL"),
+    Option(
+        "extra-index-urls",
+        "list",
+        "more package indexes to resolve against",
+        "none",
+        metavar="URL",
+        aliases=("extra-index-url",),
+    ),
+    Option("timeout", "float", "bound for the whole run, in seconds", "600", metavar="SECONDS"),
+    Option("only-binary", "bool", "refuse to build sdists, so no package's setup.py runs during the check", "false"),
 )
 BY_NAME = {o.name: o for o in OPTIONS}
+BY_SPELLING = {spelling: o for o in OPTIONS for spelling in (o.name, *o.aliases)}
 
 
 @dataclass
@@ -167,6 +207,23 @@ def read_config(repo: Repository) -> tuple[Path | None, dict[str, Any]]:
     return None, {}
 
 
+def _config_names(config: dict[str, Any], shown: str | None) -> dict[str, Any]:
+    """[tool.deploycheck] with each key under its option's name (an alias such as uv's singular
+    `extra-index-url` is accepted); an unknown key, or one option given twice, names the file."""
+    named: dict[str, Any] = {}
+    for key, value in config.items():
+        option = BY_SPELLING.get(key)
+        if option is None or not option.in_config:
+            raise CheckError(
+                f"[tool.deploycheck] has no option {key!r}; valid: {', '.join(o.name for o in OPTIONS)}",
+                path=shown,
+            )
+        if option.name in named:
+            raise CheckError(f"[tool.deploycheck] sets {option.name!r} twice (as {key!r} too)", path=shown)
+        named[option.name] = value
+    return named
+
+
 def build(
     given: Mapping[str, Any], *, root: Path, boundary: Path | None = None, front: str = "--{}", **fixed: Any
 ) -> Settings:
@@ -182,13 +239,7 @@ def build(
         repo = None  # a checked folder outside the repository reads no configuration: the run says why
     config_path, config = read_config(repo) if repo else (None, {})
     shown = str(config_path.relative_to(repo.boundary)) if repo and config_path else None
-    for key in config:
-        option = BY_NAME.get(key)
-        if option is None or not option.in_config:
-            raise CheckError(
-                f"[tool.deploycheck] has no option {key!r}; valid: {', '.join(o.name for o in OPTIONS)}",
-                path=shown,
-            )
+    config = _config_names(config, shown)
     values: dict[str, Any] = {}
     for option in OPTIONS:
         value = given.get(option.name)

@@ -9,24 +9,45 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Protocol
 
 from deploycheck.locks.diff import Change
 from deploycheck.report.inert import md_code, md_fence, md_prose, md_text, visible
-from deploycheck.report.model import LockResult, Problem, Report
+from deploycheck.report.model import Finding, LockResult, Problem, Report
 from deploycheck.runtime.platforms import PLATFORMS
 
 VERDICT = {"ready": "ready to deploy", "not-ready": "NOT ready to deploy", "error": "could not check"}
 VERDICT_ICON = {"ready": "✅", "not-ready": "❌", "error": "⚠️"}
 _SIGN = {"added": "+", "removed": "-", "changed": "~"}
+# Colour in the text rendering (deploycheck.term decides whether it is on): by what a part of a line is,
+# never by what repository text says, so a path named "error" stays uncoloured.
+VERDICT_STYLE = {"ready": ("bold", "green"), "not-ready": ("bold", "red"), "error": ("bold", "yellow")}
+SEVERITY_STYLE = {"error": ("bold", "red"), "warning": ("yellow",), "info": ("cyan",)}
+CHANGE_STYLE = {"added": ("green",), "removed": ("red",), "changed": ("yellow",)}
 
 
-def _runtime(rt: dict[str, object]) -> str:
+class Paint(Protocol):
+    def __call__(self, text: str, *styles: str) -> str: ...
+
+
+def _plain(text: str, *styles: str) -> str:
+    return text
+
+
+def plural(count: int, word: str) -> str:
+    """'1 check', '2 checks': the words the renderings count (check, change, finding, note, problem)."""
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _runtime(rt: dict[str, object], said: str = "") -> str:
+    """The runtime and where it came from; its reason is left out when `said` (a finding's text) says it."""
     where = f"{rt.get('source')}:{rt['line']}" if rt.get("line") else str(rt.get("source"))
     text = f"Python {rt.get('python')} (from {where})"
     plat = PLATFORMS.get(str(rt.get("platform")))
     if rt.get("platform") and (plat is None or plat.known):  # an id this version does not know is shown as is
         text += f", platform {rt['platform']}"
-    text += f"; {rt['reason']}" if rt.get("reason") else ""
+    reason = rt.get("reason")
+    text += f"; {reason}" if reason and str(reason) not in said else ""
     notes = rt.get("notes")
     # e.g. the lock looks made for another Python than the one assumed: said, rather than blaming the lock
     return text + "".join(f"; {note}" for note in notes) if isinstance(notes, list) else text
@@ -71,72 +92,126 @@ def _settings_line(report: Report) -> str | None:
     return f"settings from {report.config.get('file')} [tool.deploycheck]: {chosen}"
 
 
-def _text_lock(lock: LockResult, report: Report) -> list[str]:
+def _app_of(path: str, apps: list[dict[str, object]]) -> dict[str, object] | None:
+    """The app a lock belongs to: the one with the deepest folder that holds it."""
+    holding = [a for a in apps if a.get("path") in (".", "") or path.startswith(f"{a.get('path')}/")]
+    return max(holding, key=lambda a: len(str(a.get("path"))), default=None)
+
+
+class _Said:
+    """What the text has already said, so that a fix or a note shared by several locks or findings is
+    written once, and later ones point back to it."""
+
+    def __init__(self) -> None:
+        self.fixes: set[str] = set()
+        self.notes: dict[str, str] = {}
+
+    def fix(self, fix: str, indent: str) -> str:
+        line = f"{indent}fix: {'as above' if fix in self.fixes else fix}"
+        self.fixes.add(fix)
+        return visible(line)
+
+    def note(self, note: str, where: str) -> str:
+        first = self.notes.setdefault(note, where)
+        return visible(f"  note: {note}" if first == where else f"  note: the same as for {first}")
+
+
+def _text_lock(lock: LockResult, report: Report, said: _Said, paint: Paint) -> list[str]:
     by = ", ".join(x for x in (lock.resolver or "not recompiled", lock.interpreter) if x)
     out = ["", visible(f"{lock.path}  [{lock.status}]  ({by})")]
-    if lock.sources:
+    if lock.sources and lock.status != "unlocked":  # an unlocked file's "source" is the one --fix-dir would write
         out.append(visible(f"  sources: {', '.join(lock.sources)}"))
-    if lock.runtime != report.runtime:
+    app = _app_of(lock.path, report.apps)
+    if lock.runtime != (app.get("runtime") if app else report.runtime):
         out.append(visible(f"  runtime: {_runtime(lock.runtime)}"))
     for change in lock.changes:
-        out.append(visible(f"  {_change_line(change)}"))
+        out.append("  " + paint(visible(_change_line(change)), *CHANGE_STYLE.get(change.kind, ())))
         if change.reason:
             out.append(visible(f"      {change.reason}"))
     if lock.cosmetic:
         out.append(visible(f"  cosmetic only: {', '.join(lock.cosmetic)}"))
-    out += [visible(f"  note: {note}") for note in lock.notes]
+    out += [said.note(note, lock.path) for note in lock.notes]
     if lock.error:
         out.append(visible(f"  could not check: {lock.error.message}", lines=True).replace("\n", "\n    "))
         if lock.error.fix:
-            out.append(visible(f"  fix: {lock.error.fix}"))
+            out.append(said.fix(lock.error.fix, "  "))
     elif lock.status != "in-sync" and lock.fix_command:
-        out.append(visible(f"  fix: {lock.fix_command}"))
+        out.append(said.fix(lock.fix_command, "  "))
     return out
 
 
 def _checked_line(report: Report) -> str:
-    line = f"{len(report.passed)} check(s) passed"
+    line = f"{plural(len(report.passed), 'check')} passed"
     return line + (f"; not checked: {', '.join(report.not_checked)}" if report.not_checked else "")
 
 
-def to_text(report: Report) -> str:
-    out = [f"deploycheck: {VERDICT[report.outcome]}"]
-    if report.runtime.get("python"):  # unknown when the run stopped before any app was read
-        out.append(visible(f"runtime: {_runtime(report.runtime)}"))
-    for app in report.apps[1:] and report.apps:  # several apps: each with its own runtime
-        out.append(visible(f"app {app.get('path')}: {_runtime(app.get('runtime') or {})}"))
+def _text_apps(report: Report, said: str) -> list[str]:
+    """The runtime once: for one app (or none) on the `runtime:` line, else on each app's own line."""
+    out = []
+    several = len(report.apps) > 1
+    if report.runtime.get("python") and not several:  # unknown when the run stopped before any app was read
+        out.append(visible(f"runtime: {_runtime(report.runtime, said)}"))
     for app in report.apps:
-        if (line := _installs(app)) is not None:
-            out.append(visible(f"app {app.get('path')} {line}"))
-    if report.passed or report.not_checked:
-        out.append(visible(_checked_line(report)))
-    if (line := _settings_line(report)) is not None:
-        out.append(visible(line))
-    for lock in report.lockfiles:
-        out += _text_lock(lock, report)
-    if report.findings:
-        out += ["", "findings:"]
-        for f in report.findings:
-            where = f"{f.path}:{f.line}" if f.line else (f.path or ".")
-            out.append(visible(f"  {where}: {f.severity} {f.code} {f.message}"))
-            if f.fix:
-                out.append(visible(f"      fix: {f.fix}"))
+        line = _installs(app)
+        if several:
+            out.append(visible(f"app {app.get('path')}: {_runtime(app.get('runtime') or {}, said)}"))
+            out += [visible(f"  {line}")] if line is not None else []
+        elif line is not None:
+            out.append(visible(line))
+    return out
+
+
+def _text_finding(f: Finding, paint: Paint) -> str:
+    where = visible(f"{f.path}:{f.line}" if f.line else (f.path or "."))
+    return f"  {where}: {paint(f.severity, *SEVERITY_STYLE.get(f.severity, ()))} {visible(f'{f.code} {f.message}')}"
+
+
+def _text_problems(report: Report) -> list[str]:
+    out = []
     for p in report.problems:
         where = f"{p.path}:{p.line}: " if p.line else (f"{p.path}: " if p.path else "")
         out += ["", visible(f"could not check: {where}{p.message}", lines=True)]
         out += [visible(f"  fix: {p.fix}")] if p.fix else []
-    return "\n".join(out) + "\n"
+    return out
+
+
+def to_text(report: Report, *, paint: Paint = _plain, quiet: bool = False) -> str:
+    """The report for a terminal. quiet: the verdict line and errors only (error findings, locks and
+    problems that could not be checked)."""
+    out = [paint(f"deploycheck: {VERDICT[report.outcome]}", *VERDICT_STYLE[report.outcome])]
+    if quiet:
+        for f in report.findings:
+            out += [_text_finding(f, paint)] if f.severity == "error" else []
+        for lock in report.lockfiles:
+            if lock.error:
+                out.append(visible(f"  {lock.path}: could not check: {lock.error.message}", lines=True))
+        return "\n".join(out + _text_problems(report)) + "\n"
+    out += _text_apps(report, "\n".join(f.message for f in report.findings))
+    if report.passed or report.not_checked:
+        out.append(visible(_checked_line(report)))
+    if (line := _settings_line(report)) is not None:
+        out.append(visible(line))
+    said = _Said()
+    for lock in report.lockfiles:
+        out += _text_lock(lock, report, said, paint)
+    if report.findings:
+        out += ["", "findings:"]
+        for f in report.findings:
+            out.append(_text_finding(f, paint))
+            if f.fix:
+                out.append(said.fix(f.fix, "      "))
+    return "\n".join(out + _text_problems(report)) + "\n"
 
 
 def _first(items: list, rows: int | None, what: str, more: str) -> tuple[list, list[str]]:
     """The first `rows` items (all when None), and the line that says how many were left out."""
     if rows is None or len(items) <= rows:
         return items, []
-    return items[:rows], [f"… {len(items) - rows} more {what}, {more}.", ""]
+    return items[:rows], [f"… {plural(len(items) - rows, 'more ' + what)}, {more}.", ""]
 
 
 def _md_changes(lock: LockResult, rows: int | None, more: str) -> list[str]:
-    shown, rest = _first(lock.changes, rows, "changes", more)
+    shown, rest = _first(lock.changes, rows, "change", more)
     out = ["| package | change | committed | recompiled | why |", "|---|---|---|---|---|"] if shown else []
     for c in shown:
         before, after = md_code(c.before or "", table=True), md_code(c.after or "", table=True)
@@ -149,14 +224,17 @@ def _md_lock(lock: LockResult, report: Report, with_diff: bool, rows: int | None
     icon = {"in-sync": "✅", "drift": "❌", "error": "⚠️", "unlocked": "⚠️"}.get(lock.status, "")
     out = [f"### {icon} {md_code(lock.path)}: {md_text(lock.status)}", ""]
     sources = ", ".join(md_code(s) for s in lock.sources) or "none"
-    facts = [f"sources: {sources}", f"checked with {md_text(lock.resolver)}" if lock.resolver else "not recompiled"]
-    if lock.runtime != report.runtime:
+    facts = [f"checked with {md_text(lock.resolver)}" if lock.resolver else "not recompiled"]
+    if lock.status != "unlocked":  # an unlocked file's "source" is the one --fix-dir would write
+        facts.insert(0, f"sources: {sources}")
+    app = _app_of(lock.path, report.apps)
+    if lock.runtime != (app.get("runtime") if app else report.runtime):
         facts.append(f"runtime: {md_text(_runtime(lock.runtime))}")
     out += [" · ".join(facts), ""]
     out += _md_changes(lock, rows, more)
     if lock.cosmetic:
         out += [f"Only cosmetic differences: {md_text(', '.join(lock.cosmetic))}.", ""]
-    notes, rest = _first(lock.notes, rows, "notes", more)
+    notes, rest = _first(lock.notes, rows, "note", more)
     for note in notes:
         out += [f"> {md_prose(note)}", ""]
     out += rest
@@ -172,14 +250,18 @@ def _md_lock(lock: LockResult, report: Report, with_diff: bool, rows: int | None
 
 
 def _md_findings(report: Report, rows: int | None, more: str) -> list[str]:
-    shown, rest = _first(report.findings, rows, "findings", more)
+    shown, rest = _first(report.findings, rows, "finding", more)
     if not shown:
         return rest
     out = ["| | code | where | finding | fix |", "|---|---|---|---|---|"]
+    # A lock's fix command is shown in its own block above the table: the finding points to it.
+    above = {lock.fix_command for lock in report.lockfiles if lock.status != "in-sync" and not lock.error}
     for f in shown:
         mark = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}.get(f.severity, "")
         where = md_code(f"{f.path}:{f.line}" if f.line else (f.path or ""), table=True)
-        cells = (mark, md_text(f.code), where, md_prose(f.message, table=True), md_prose(f.fix, table=True))
+        fix = f"the fix of {md_code(f.path or '', table=True)} above" if f.fix and f.fix in above else ""
+        fix = fix or md_prose(f.fix, table=True)
+        cells = (mark, md_text(f.code), where, md_prose(f.message, table=True), fix)
         out.append("| " + " | ".join(cells) + " |")
     return [*out, "", *rest]
 
@@ -191,18 +273,26 @@ def _md_problem(p: Problem) -> list[str]:
     return out + ([f"Fix: {md_prose(p.fix)}", ""] if p.fix else [])
 
 
+def _md_apps(report: Report, said: str) -> list[str]:
+    """As _text_apps: the runtime once, for the one app or for each of several, with what each installs."""
+    if len(report.apps) <= 1:
+        out = [f"Runtime: {md_text(_runtime(report.runtime, said))}", ""] if report.runtime.get("python") else []
+        line = _installs(report.apps[0]) if report.apps else None
+        return out + ([md_text(line[:1].upper() + line[1:]), ""] if line else [])
+    out = []
+    for app in report.apps:
+        line = _installs(app)
+        runtime = md_text(_runtime(app.get("runtime") or {}, said))
+        out += [f"App {md_code(app.get('path'))}: {runtime}" + (f"; {md_text(line)}" if line else ""), ""]
+    return out
+
+
 def to_markdown(
     report: Report, *, with_diff: bool = True, rows: int | None = None, more: str = "see the job summary"
 ) -> str:
     """rows: at most this many rows per table (and notes per lock, problems), each cut said with `more`."""
     out = [f"## {VERDICT_ICON[report.outcome]} deploycheck: {VERDICT[report.outcome]}", ""]
-    if report.runtime.get("python"):
-        out += [f"Runtime: {md_text(_runtime(report.runtime))}", ""]
-    for app in report.apps[1:] and report.apps:
-        out += [f"App {md_code(app.get('path'))}: {md_text(_runtime(app.get('runtime') or {}))}", ""]
-    for app in report.apps:
-        if (line := _installs(app)) is not None:
-            out += [f"App {md_code(app.get('path'))} {md_text(line)}", ""]
+    out += _md_apps(report, "\n".join(f.message for f in report.findings))
     if report.passed or report.not_checked:
         out += [md_text(_checked_line(report)), ""]
     if (line := _settings_line(report)) is not None:
@@ -210,7 +300,7 @@ def to_markdown(
     for lock in report.lockfiles:
         out += _md_lock(lock, report, with_diff, rows, more)
     out += _md_findings(report, rows, more)
-    problems, rest = _first(report.problems, rows, "problems", more)
+    problems, rest = _first(report.problems, rows, "problem", more)
     for p in problems:
         out += _md_problem(p)
     return "\n".join(out + rest)
@@ -241,4 +331,12 @@ def to_json(report: Report) -> str:
     return json.dumps(report.to_json(), indent=2).replace("##[", "##\\u005b") + "\n"
 
 
-RENDERERS = {"text": to_text, "markdown": to_markdown, "json": to_json}
+def _text_in_full(report: Report) -> str:
+    return to_text(report)
+
+
+def _markdown_in_full(report: Report) -> str:
+    return to_markdown(report)
+
+
+RENDERERS: dict[str, Callable[[Report], str]] = {"text": _text_in_full, "markdown": _markdown_in_full, "json": to_json}

@@ -15,6 +15,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
+from deploycheck import progress
 from deploycheck.errors import CheckError
 from deploycheck.resolve import sandbox
 from deploycheck.resolve.interpreters import Interpreter
@@ -102,6 +103,13 @@ def as_shown(text: str, workspace: tuple[str, str] | None) -> str:
     return text.replace(copy + "/", "" if shown in ("", ".") else shown + "/").replace(copy, shown or ".")
 
 
+def _label(job: Job, tool: str, preference: str | None) -> str:
+    """What progress shows while a resolver runs: which lock, which tool, which Python."""
+    python = job.interpreter.version if job.interpreter is not None else f"{job.python} (no interpreter)"
+    fresh = "" if preference is not None else ", from scratch"
+    return f"{job.output}: {tool}, Python {python}{fresh}"
+
+
 def _finish(job: Job, done: Run, tool: str) -> Compiled:
     text = None
     if done.ok:
@@ -135,7 +143,8 @@ def pip_compile(job: Job, preference: str | None) -> Compiled:
         argv += ["--pip-args", shlex.join(pip_args)]
     argv += job.sources
     extra = {"CUSTOM_COMPILE_COMMAND": job.original} if job.header and job.original else {}
-    done = run(argv, cwd=job.cwd, env=clean_env(extra), timeout=job.timeout, merge=True)
+    with progress.step(_label(job, "pip-compile", preference)):
+        done = run(argv, cwd=job.cwd, env=clean_env(extra), timeout=job.timeout, merge=True)
     compiled = _finish(job, done, "pip-compile")
     if job.only_binary and compiled.text is not None and not _ONLY_BINARY_LINE.search(preference or ""):
         # pip-compile writes the pip option deploycheck added into the lock: it is ours, not the user's.
@@ -163,7 +172,8 @@ def uv_compile(job: Job, preference: str | None) -> Compiled:
     if job.header and job.original:
         argv += ["--custom-compile-command", job.original]
     argv += [*_binary_only(job), *job.sources]
-    return _finish(job, run(argv, cwd=job.cwd, env=clean_env(), timeout=job.timeout), "uv")
+    with progress.step(_label(job, "uv pip compile", preference)):
+        return _finish(job, run(argv, cwd=job.cwd, env=clean_env(), timeout=job.timeout), "uv")
 
 
 def uv_equivalent(options: list[str]) -> list[str] | None:
@@ -213,7 +223,8 @@ def uv_fast_pass(job: Job, preference: str) -> Compiled | None:
         *job.sources,
     ]
     argv[3:3] = _binary_only(job)
-    return _finish(job, run(argv, cwd=job.cwd, env=clean_env(), timeout=job.timeout), "uv")
+    with progress.step(_label(job, "uv pip compile (fast pass)", preference)):
+        return _finish(job, run(argv, cwd=job.cwd, env=clean_env(), timeout=job.timeout), "uv")
 
 
 def universal_markers(job: Job, lowest_python: str) -> dict[NormalizedName, str]:

@@ -13,7 +13,7 @@ import shutil
 import stat
 from pathlib import Path
 
-from deploycheck import cache
+from deploycheck import cache, progress
 from deploycheck.errors import CheckError
 from deploycheck.resolve.interpreters import Interpreter
 from deploycheck.resolve.resolver import run, secret_name, uv_binary
@@ -61,7 +61,8 @@ def install(interp: Interpreter, lock_file: Path, *, name: str, label: str, time
     ]
     try:
         for argv in steps:
-            done = run(argv, cwd=staging, env=env, timeout=timeout, trusted=True)
+            with progress.step(f"installing {label} for Python {interp.version} (once)"):
+                done = run(argv, cwd=staging, env=env, timeout=timeout, trusted=True)
             if not done.ok:
                 raise CheckError(
                     f"could not install {label} for Python {interp.version}: {done.stderr.strip()[-800:]}",
