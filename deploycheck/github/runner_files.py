@@ -79,9 +79,8 @@ def annotation_lines(report: Report, prefix: str = "") -> list[str]:
         level = {"error": "error", "warning": "warning", "info": "notice"}.get(finding.severity, "warning")
         message = visible(f"{finding.message} Fix: {finding.fix}", lines=True)
         where = visible(prefix + finding.path) if finding.path else None
-        lines.append(
-            command(level, message, file=where, line=finding.line, title=visible("deploycheck " + finding.code))
-        )
+        line = None if finding.cell else finding.line  # a notebook's line counts within a cell, not the file
+        lines.append(command(level, message, file=where, line=line, title=visible("deploycheck " + finding.code)))
     if len(lines) > ANNOTATION_LIMIT:
         extra = len(lines) - ANNOTATION_LIMIT + 1
         lines = [*lines[: ANNOTATION_LIMIT - 1], f"::notice::{extra} more deploycheck annotations: see the job summary"]

@@ -28,6 +28,11 @@ class Finding:
     line: int | None
     message: str
     fix: str = ""
+    cell: int | None = None  # in a notebook, the code cell (1-based, among all cells); `line` counts within it
+
+    def place(self) -> str:
+        """How the finding's place is shown: `app.py:3`, or the file alone (a notebook's message names the cell)."""
+        return f"{self.path}:{self.line}" if self.line and not self.cell else (self.path or "")
 
 
 @dataclass
@@ -158,6 +163,7 @@ class Report:
         _items(self.apps, "apps")
         for f in self.findings:
             typed += [(f.code, text), (f.path, maybe_text), (f.line, maybe_line), (f.message, text), (f.fix, text)]
+            typed += [(f.cell, maybe_line)]
         for p in self.problems + [lock.error for lock in self.lockfiles if lock.error]:
             typed += [(p.message, text), (p.path, maybe_text), (p.line, maybe_line), (p.fix, text)]
         for lock in self.lockfiles:

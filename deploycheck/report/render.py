@@ -117,7 +117,7 @@ def to_text(report: Report) -> str:
     if report.findings:
         out += ["", "findings:"]
         for f in report.findings:
-            where = f"{f.path}:{f.line}" if f.line else (f.path or ".")
+            where = f.place() or "."
             out.append(visible(f"  {where}: {f.severity} {f.code} {f.message}"))
             if f.fix:
                 out.append(visible(f"      fix: {f.fix}"))
@@ -178,7 +178,7 @@ def _md_findings(report: Report, rows: int | None, more: str) -> list[str]:
     out = ["| | code | where | finding | fix |", "|---|---|---|---|---|"]
     for f in shown:
         mark = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}.get(f.severity, "")
-        where = md_code(f"{f.path}:{f.line}" if f.line else (f.path or ""), table=True)
+        where = md_code(f.place(), table=True)
         cells = (mark, md_text(f.code), where, md_prose(f.message, table=True), md_prose(f.fix, table=True))
         out.append("| " + " | ".join(cells) + " |")
     return [*out, "", *rest]

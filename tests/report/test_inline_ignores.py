@@ -162,3 +162,18 @@ def test_reads_stay_inside_the_repository(tmp_path: Path) -> None:
 def test_broken_notebooks_are_no_comment_not_a_crash(tmp_path: Path, text: str) -> None:
     folder = write(tmp_path / "repo", {"nb.ipynb": text})
     assert _lines(folder)(Finding("DC501", "error", "nb.ipynb", 1, "m", cell=1)) == []
+
+
+def test_a_notebook_finding_is_shown_by_its_cell_not_a_file_line() -> None:
+    """Its line counts within the cell: an annotation or `path:line` would point at the .ipynb's JSON."""
+    from deploycheck.github.runner_files import annotation_lines
+    from deploycheck.report import render
+    from deploycheck.report.model import Report
+
+    finding = Finding("DC501", "error", "nb.ipynb", 2, "cell 3, line 2: `import cv2`: ...", "add it", cell=3)
+    report = Report(root=".", runtime={}, findings=[finding])
+    (annotation,) = annotation_lines(report)
+    assert annotation.startswith("::error file=nb.ipynb,title=") and "line=" not in annotation
+    assert "  nb.ipynb: error DC501 cell 3, line 2:" in render.to_text(report)
+    assert json.loads(render.to_json(report))["findings"][0]["cell"] == 3
+    assert Report.from_json(json.loads(render.to_json(report))).findings == [finding]

@@ -1,0 +1,131 @@
+"""Where an inline `# deploycheck: ignore[CODE]` is read, for each kind of file a finding points at.
+
+- "line": the comment on the reported line itself (Python files, requirements files, TOML, YAML, Procfile,
+  packages.txt, .python-version, runtime.txt, .env files: `#` starts a comment in each).
+- "cell": a notebook's finding names a code cell and a line in it (Finding.cell): the comment is on that line
+  of that cell, as the user sees it in Jupyter, never on the .ipynb file's line of that number.
+- "above": Dockerfiles. Docker reads `#` as a comment only at the start of a line (`FROM python:3.8 # x`
+  fails the build), so the comment is a line of its own directly above the reported one.
+- None: JSON (Pipfile.lock and other .json files) has no comments; per-file-ignores serve there.
+
+Every file is read through the repository (inside it, a regular file, capped), once per run, within a total
+budget: a finding on a file that cannot be read simply stands.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path, PurePosixPath
+
+from deploycheck.repo import safefs
+from deploycheck.repo.repository import Repository, decode
+from deploycheck.report.model import Finding
+
+FILE_CAP = 5 * 1024 * 1024  # bytes read of one file, for its comments
+NOTEBOOK_CAP = 20 * 1024 * 1024  # notebooks carry their outputs (images), as the imports check allows
+TOTAL_CAP = 64 * 1024 * 1024  # bytes read for comments in one run, all files together
+_NEWLINE = re.compile(r"\r\n|\r|\n")  # Python's own line breaks: a form feed or U+2028 does not end a line
+
+
+def comment_style(path: str) -> str | None:
+    """ "line", "cell", "above", or None (no comments in that kind of file), from the file's name."""
+    name = PurePosixPath(path).name
+    lower = name.lower()
+    if lower.endswith(".ipynb"):
+        return "cell"
+    if lower.endswith(".json") or name == "Pipfile.lock":
+        return None
+    if lower in ("dockerfile", "containerfile") or lower.startswith("dockerfile.") or lower.endswith(".dockerfile"):
+        return "above"
+    return "line"
+
+
+def notebook_cell_lines(data: bytes, cell: int) -> list[str] | None:
+    """The lines of a notebook's cell (1-based among all its cells, as the imports check counts them) when it
+    is a code cell; None for anything else, a notebook that is not valid JSON among them."""
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(doc, dict):
+        return None
+    cells = doc.get("cells")
+    if cells is None:  # nbformat 3 kept its cells in worksheets
+        worksheets = doc.get("worksheets")
+        cells = [
+            c
+            for w in (worksheets if isinstance(worksheets, list) else [])
+            if isinstance(w, dict) and isinstance(w.get("cells"), list)
+            for c in w["cells"]
+        ]
+    if not isinstance(cells, list) or not 0 < cell <= len(cells):
+        return None
+    chosen = cells[cell - 1]
+    if not isinstance(chosen, dict) or chosen.get("cell_type") != "code":
+        return None
+    raw = chosen.get("source", chosen.get("input", ""))
+    text = "".join(raw) if isinstance(raw, list) and all(isinstance(s, str) for s in raw) else raw
+    return _NEWLINE.split(text) if isinstance(text, str) else None
+
+
+class LineComments:
+    """finding -> the texts its inline comment may be on (none, or one line), read on demand.
+
+    `known`: texts the scan already read, by their shown path (requirements files, decoded as their own reader
+    decodes them), so that a comment is read from the same text the finding was made from."""
+
+    def __init__(self, repo: Repository, known: dict[str, str] | None = None) -> None:
+        self.repo = repo
+        self.known = {path: text.splitlines() for path, text in (known or {}).items()}
+        self.raw: dict[str, bytes | None] = {}
+        self.budget = TOTAL_CAP
+
+    def __call__(self, finding: Finding) -> list[str]:
+        if not finding.path or not finding.line or finding.line < 1:
+            return []
+        style = comment_style(finding.path)
+        if style is None:
+            return []
+        if style == "cell":
+            data = self._bytes(finding.path, NOTEBOOK_CAP) if finding.cell else None
+            lines = notebook_cell_lines(data, finding.cell or 0) if data is not None else None
+            return _at(lines or [], finding.line)
+        lines = self._lines(finding.path)
+        if style == "above":
+            above = _at(lines, finding.line - 1)
+            return above if above and above[0].lstrip().startswith("#") else []
+        return _at(lines, finding.line)
+
+    def _lines(self, path: str) -> list[str]:
+        if path not in self.known:
+            data = self._bytes(path, FILE_CAP)
+            text = decode(data) if data is not None and b"\x00" not in data[:8192] else ""
+            self.known[path] = _NEWLINE.split(text) if path.endswith(".py") and text else text.splitlines()
+        return self.known[path]
+
+    def _bytes(self, path: str, cap: int) -> bytes | None:
+        if path not in self.raw:
+            self.raw[path] = self._read(path, min(cap, self.budget))
+            self.budget -= len(self.raw[path] or b"")
+        return self.raw[path]
+
+    def _read(self, shown: str, cap: int) -> bytes | None:
+        """A shown path is from the checked folder, or (a file above it) from the repository's top: the first
+        that is a file. Never an absolute path or one with `..`, whatever a finding says."""
+        parts = PurePosixPath(shown).parts
+        if not parts or cap <= 0 or PurePosixPath(shown).is_absolute() or ".." in parts:
+            return None
+        for base in (self.repo.root, self.repo.boundary):
+            path = Path(base, *parts)
+            try:
+                return self.repo.read(path, cap=cap)
+            except FileNotFoundError:
+                continue
+            except (OSError, safefs.UnsafePath):
+                return None  # a link out, a FIFO, an oversized file: not read, the finding stands
+        return None
+
+
+def _at(lines: list[str], number: int) -> list[str]:
+    return [lines[number - 1]] if 0 < number <= len(lines) else []
