@@ -15,6 +15,13 @@ from deploycheck.report.model import Report
 from deploycheck.settings import OPTIONS, Settings, build
 
 USAGE_EXIT = 2
+FORMATS = {
+    "text": "for a terminal (the default)",
+    "json": "the versioned JSON report (schema_version), with each finding's documentation URL",
+    "markdown": "the pull request comment",
+    "github": "the text report and a GitHub Actions annotation per finding, for a workflow step of your own",
+    "sarif": "SARIF 2.1.0, for GitHub code scanning (github/codeql-action/upload-sarif) and SARIF viewers",
+}
 # Options whose command-line form differs from the option table's name (repeatable, singular).
 _CLI_NAMES = {"lockfiles": "lockfile", "extra-index-urls": "extra-index-url"}
 
@@ -40,7 +47,12 @@ def parser() -> argparse.ArgumentParser:
         else:
             kwargs.update(default=None, metavar="VALUE")
         p.add_argument(flag, **kwargs)
-    p.add_argument("--format", choices=tuple(render.RENDERERS), default="text")
+    p.add_argument(
+        "--format",
+        choices=tuple(FORMATS),
+        default="text",
+        help="; ".join(f"{name}: {what}" for name, what in FORMATS.items()),
+    )
     p.add_argument("--output", type=Path, metavar="FILE", help="write the report here instead of stdout")
     p.add_argument(
         "--fix-dir", type=Path, metavar="DIR", help="write the recompiled locks and deploycheck.patch (git apply) here"
@@ -80,6 +92,8 @@ def _main(argv: list[str]) -> int:
         from deploycheck.github import action
 
         return action.run()
+    if argv[:1] == ["rule"]:  # `deploycheck rule DC101`, as `ruff rule`: a folder named rule is `./rule`
+        return rule_command(argv[1:])
     try:
         settings = settings_from(argv)
     except CheckError as exc:
@@ -97,8 +111,57 @@ def _main(argv: list[str]) -> int:
     return emit(report, settings)
 
 
+def rule_command(argv: list[str]) -> int:
+    """Print a code's docs/codes.md entry (from the installed package) and its URL; --all lists every code."""
+    from deploycheck.checks import rules
+    from deploycheck.report import ruledocs
+
+    p = argparse.ArgumentParser(prog="deploycheck rule", description="Explain a finding code, as `ruff rule` does.")
+    p.add_argument("code", nargs="?", help="a code, e.g. DC101")
+    p.add_argument("--all", action="store_true", help="list every code with its severity and title")
+    args = p.parse_args(argv)
+    known = rules()
+    if args.all:
+        for code, (check, rule) in sorted(known.items()):
+            print(f"{code}  {rule.severity:<7}  {rule.title}  ({check})")
+        return 0
+    code = (args.code or "").upper()
+    if code not in known:
+        given = visible(args.code) if args.code else "no code"
+        print(f"deploycheck rule: error: {given} is not a code; `deploycheck rule --all` lists them", file=sys.stderr)
+        return USAGE_EXIT
+    text = ruledocs.entry(code) or f"## {code} {known[code][1].title} ({known[code][1].severity})\n"
+    sys.stdout.write(f"{text}\nChecked by: {known[code][0]}\nOnline: {ruledocs.url(code)}\n")
+    return 0
+
+
+def _rendered(report: Report, settings: Settings) -> str:
+    if settings.format not in ("github", "sarif"):
+        return render.RENDERERS[settings.format](report)
+    from deploycheck.repo.repository import Repository
+    from deploycheck.report import located
+
+    try:
+        repo: Repository | None = Repository.at(settings.root, settings.boundary)
+    except CheckError:
+        repo = None  # no folder: the report already says why; its paths are shown as they are
+    if settings.format == "sarif":
+        from deploycheck import __version__
+        from deploycheck.checks import rules
+        from deploycheck.report import sarif
+
+        declared = [rule for _, rule in rules().values()]
+        return sarif.to_sarif(report, declared, version=__version__, locate=located.from_top(repo))
+    from deploycheck.github import runner_files
+
+    # The text report's repository text is inert (no line of it is a workflow command: report.inert.visible);
+    # the annotations are deploycheck's own commands, their values escaped (runner_files.command).
+    commands = runner_files.annotation_lines(report, locate=located.from_top(repo))
+    return render.to_text(report) + "".join(line + "\n" for line in commands)
+
+
 def emit(report: Report, settings: Settings) -> int:
-    text = render.RENDERERS[settings.format](report)
+    text = _rendered(report, settings)
     if settings.output:
         try:
             outputs.write_report(settings.output, text)

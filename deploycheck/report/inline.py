@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from deploycheck.repo import safefs
 from deploycheck.repo.repository import Repository, decode
+from deploycheck.report import located
 from deploycheck.report.model import Finding
 
 FILE_CAP = 5 * 1024 * 1024  # bytes read of one file, for its comments
@@ -111,20 +112,13 @@ class LineComments:
         return self.raw[path]
 
     def _read(self, shown: str, cap: int) -> bytes | None:
-        """A shown path is from the checked folder, or (a file above it) from the repository's top: the first
-        that is a file. Never an absolute path or one with `..`, whatever a finding says."""
-        parts = PurePosixPath(shown).parts
-        if not parts or cap <= 0 or PurePosixPath(shown).is_absolute() or ".." in parts:
+        path = located.shown_file(self.repo, shown) if cap > 0 else None
+        if path is None:
             return None
-        for base in (self.repo.root, self.repo.boundary):
-            path = Path(base, *parts)
-            try:
-                return self.repo.read(path, cap=cap)
-            except FileNotFoundError:
-                continue
-            except (OSError, safefs.UnsafePath):
-                return None  # a link out, a FIFO, an oversized file: not read, the finding stands
-        return None
+        try:
+            return self.repo.read(path, cap=cap)
+        except (OSError, safefs.UnsafePath):
+            return None  # a link out, a FIFO, an oversized file: not read, the finding stands
 
 
 def _at(lines: list[str], number: int) -> list[str]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from deploycheck.errors import CheckError
 from deploycheck.locks.change import Change
+from deploycheck.report import ruledocs
 
 SCHEMA_VERSION = 1
 SEVERITIES = ("info", "warning", "error")
@@ -138,7 +139,10 @@ class Report:
             root=data["root"],
             runtime=data["runtime"],
             lockfiles=locks,
-            findings=[Finding(**f) for f in _items(data["findings"], "findings")],
+            # "url" (the code's documentation) is written for readers, and derived from the code: not read back.
+            findings=[
+                Finding(**{k: v for k, v in f.items() if k != "url"}) for f in _items(data["findings"], "findings")
+            ],
             problems=[Problem(**p) for p in _items(data["problems"], "problems")],
             apps=data.get("apps", []),
             config=data.get("config", {}),
@@ -202,7 +206,7 @@ class Report:
             "apps": self.apps,
             "config": self.config,
             "lockfiles": lockfiles,
-            "findings": [asdict(f) for f in self.findings],
+            "findings": [{**asdict(f), "url": ruledocs.url(f.code)} for f in self.findings],
             "problems": [asdict(p) for p in self.problems],
             "checks_passed": self.passed,
             "not_checked": self.not_checked,
