@@ -5,6 +5,7 @@ No API calls here: these work with any token, including the read-only one of a f
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,21 @@ def write_outputs(path: Path, outputs: dict[str, str]) -> None:
         for name, value in outputs.items():
             delimiter = f"ghadelimiter_{uuid.uuid4()}"
             f.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+
+
+def step_outputs(report: Report, report_path: str) -> dict[str, str]:
+    """The action's outputs (action.yml). `findings` and `not-checked` are JSON, for a workflow's fromJSON():
+    `fromJSON(steps.deploycheck.outputs.findings).warning > 0`, `join(fromJSON(…not-checked), ', ')`."""
+    counts = {severity: 0 for severity in ("error", "warning", "info")}
+    for finding in report.findings:
+        counts[finding.severity] = counts.get(finding.severity, 0) + 1
+    return {
+        "outcome": report.outcome,
+        "drift": str(report.drift).lower(),
+        "report-path": report_path,
+        "findings": json.dumps(counts, separators=(",", ":")),
+        "not-checked": json.dumps(report.not_checked, separators=(",", ":")),
+    }
 
 
 def summary_markdown(report: Report, run_url: str | None, provenance: str = "") -> str:
