@@ -42,15 +42,14 @@ def comment_style(path: str) -> str | None:
     return "line"
 
 
-def notebook_cell_lines(data: bytes, cell: int) -> list[str] | None:
-    """The lines of a notebook's cell (1-based among all its cells, as the imports check counts them) when it
-    is a code cell; None for anything else, a notebook that is not valid JSON among them."""
+def notebook_cells(data: bytes) -> list[object]:
+    """A notebook's cells (nbformat 4, or 3's worksheets), as JSON values; [] for anything that is not one."""
     try:
         doc = json.loads(data)
     except (ValueError, RecursionError):
-        return None
+        return []
     if not isinstance(doc, dict):
-        return None
+        return []
     cells = doc.get("cells")
     if cells is None:  # nbformat 3 kept its cells in worksheets
         worksheets = doc.get("worksheets")
@@ -60,14 +59,17 @@ def notebook_cell_lines(data: bytes, cell: int) -> list[str] | None:
             if isinstance(w, dict) and isinstance(w.get("cells"), list)
             for c in w["cells"]
         ]
-    if not isinstance(cells, list) or not 0 < cell <= len(cells):
-        return None
-    chosen = cells[cell - 1]
+    return cells if isinstance(cells, list) else []
+
+
+def cell_lines(cells: list[object], cell: int) -> list[str]:
+    """The lines of a code cell (1-based among all cells, as the imports check counts them); [] otherwise."""
+    chosen = cells[cell - 1] if 0 < cell <= len(cells) else None
     if not isinstance(chosen, dict) or chosen.get("cell_type") != "code":
-        return None
+        return []
     raw = chosen.get("source", chosen.get("input", ""))
     text = "".join(raw) if isinstance(raw, list) and all(isinstance(s, str) for s in raw) else raw
-    return _NEWLINE.split(text) if isinstance(text, str) else None
+    return _NEWLINE.split(text) if isinstance(text, str) else []
 
 
 class LineComments:
@@ -80,6 +82,7 @@ class LineComments:
         self.repo = repo
         self.known = {path: text.splitlines() for path, text in (known or {}).items()}
         self.raw: dict[str, bytes | None] = {}
+        self.notebooks: dict[str, list[object]] = {}  # parsed once, however many findings a notebook has
         self.budget = TOTAL_CAP
 
     def __call__(self, finding: Finding) -> list[str]:
@@ -89,9 +92,13 @@ class LineComments:
         if style is None:
             return []
         if style == "cell":
-            data = self._bytes(finding.path, NOTEBOOK_CAP) if finding.cell else None
-            lines = notebook_cell_lines(data, finding.cell or 0) if data is not None else None
-            return _at(lines or [], finding.line)
+            if not finding.cell:
+                return []
+            if finding.path not in self.notebooks:
+                data = self._read(finding.path, min(NOTEBOOK_CAP, self.budget))  # its bytes are not kept
+                self.budget -= len(data or b"")
+                self.notebooks[finding.path] = notebook_cells(data) if data is not None else []
+            return _at(cell_lines(self.notebooks[finding.path], finding.cell), finding.line)
         lines = self._lines(finding.path)
         if style == "above":
             above = _at(lines, finding.line - 1)
