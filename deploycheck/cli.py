@@ -32,7 +32,8 @@ def parser() -> argparse.ArgumentParser:
         description="Will this Python app deploy the way it ran for you? Checks the lockfile against the "
         "deploy's Python, and the app against its deploy platform.",
         epilog="exit codes: 0 ready, 1 not ready (a finding at or above --fail-on), 2 could not check. "
-        "Every option can also be set in [tool.deploycheck] of pyproject.toml.",
+        "Every option can also be set in [tool.deploycheck] of pyproject.toml. "
+        "`deploycheck rule DC101` explains a finding code (`deploycheck rule --all` lists them).",
     )
     p.add_argument("path", nargs="?", default=".", help="the app or repository folder (default: .)")
     for option in OPTIONS:

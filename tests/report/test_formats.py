@@ -52,6 +52,7 @@ def test_format_help_names_every_format(capsys: pytest.CaptureFixture[str]) -> N
     for name in ("text:", "json:", "markdown:", "github:", "sarif:"):
         assert name in text
     assert "SARIF 2.1.0" in text and "annotation" in text
+    assert "deploycheck rule DC101" in text
 
 
 def test_sarif_is_valid_and_complete(monorepo: Path, capsys: pytest.CaptureFixture[str]) -> None:
