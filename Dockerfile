@@ -39,7 +39,7 @@ RUN for v in $PYTHONS; do command -v "python$v" >/dev/null || /opt/deploycheck/v
 COPY pyproject.toml README.md entrypoint.py /opt/deploycheck/src/
 COPY deploycheck /opt/deploycheck/src/deploycheck
 COPY checks /opt/deploycheck/src/checks
-# deploycheck/codes.md links to it: the rule documentation the package installs (pyproject's package-data).
+# deploycheck/report/codes.md links to it: the rule documentation the package installs (pyproject's package-data).
 COPY docs/codes.md /opt/deploycheck/src/docs/codes.md
 RUN /opt/deploycheck/venv/bin/pip install -q --no-deps /opt/deploycheck/src \
     && /opt/deploycheck/venv/bin/python -m deploycheck.resolve.warm $PYTHONS

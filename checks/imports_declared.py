@@ -299,7 +299,7 @@ def _finding(
     v: Verdict, status: str, also: str, reqs: _Requirements, looked: Provided, names: dict[str, str], minor: str
 ) -> Finding:
     imp = v.imp
-    line = None if imp.cell else imp.line
+    line, cell = imp.line, imp.cell  # in a notebook, the line within its cell
     where = f"cell {imp.cell}, line {imp.line}: " if imp.cell else ""
     statement = f"from {imp.module} import {imp.name}" if imp.name else f"import {imp.module}"
     files = reqs.declared_in
@@ -311,6 +311,7 @@ def _finding(
             f"{where}`{statement}`: {imp.top} was removed from the standard library in Python 3.{version}; the deploy "
             f"runs Python {minor}, where this fails with ModuleNotFoundError: No module named '{imp.top}'{also}",
             f"use {instead}",
+            cell=cell,
         )
     if status == "transitive":
         provider = v.dist or imp.top
@@ -326,6 +327,7 @@ def _finding(
             f"{where}`{statement}` works only because {provider} is installed as {via}; {files} does not name it, so "
             f"the deploy fails with ModuleNotFoundError when that dependency stops requiring it{also}",
             f"add `{provider}` to {reqs.fix_target}",
+            cell=cell,
         )
     if v.stdlib_from:
         return MISSING.finding(
@@ -335,6 +337,7 @@ def _finding(
             f"deploy runs Python {minor}: ModuleNotFoundError: No module named '{imp.top}' at deploy{also}",
             f"deploy on Python 3.{v.stdlib_from} or newer, or guard the import with try/except ImportError and "
             f"declare a backport in {reqs.fix_target.split(' and ')[0]}",
+            cell=cell,
         )
     dist = names.get(imp.dotted)
     fix = (
@@ -348,4 +351,5 @@ def _finding(
         f"{where}`{statement}`: no requirement in {files} installs {imp.top}, so the deploy fails with "
         f"ModuleNotFoundError: No module named '{imp.top}'{also}",
         fix,
+        cell=cell,
     )

@@ -15,6 +15,13 @@ from deploycheck.report.model import Report
 from deploycheck.settings import OPTIONS, Option, Settings, build
 
 USAGE_EXIT = 2
+FORMATS = {
+    "text": "for a terminal (the default)",
+    "json": "the versioned JSON report (schema_version), with each finding's documentation URL",
+    "markdown": "the pull request comment",
+    "github": "the text report and a GitHub Actions annotation per finding, for a workflow step of your own",
+    "sarif": "SARIF 2.1.0, for GitHub code scanning (github/codeql-action/upload-sarif) and SARIF viewers",
+}
 # Options of the command line only: everything else is an Option of deploycheck.settings, which pyproject.toml
 # and the action's inputs take under the same name. The epilog names these, so its claim stays true.
 CLI_ONLY = ("--format", "--output", "--fix-dir", "--quiet", "--verbose", "--color")
@@ -32,7 +39,8 @@ def parser() -> argparse.ArgumentParser:
         epilog="exit codes: 0 ready, 1 not ready (a finding at or above --fail-on), 2 could not check. "
         f"Every option except PATH, {', '.join(CLI_ONLY)} can also be set in [tool.deploycheck] of "
         "pyproject.toml and as an input of the GitHub Action, under the same name without '--' "
-        "(lockfiles, extra-index-urls: the plural; pyproject.toml also takes the singular).",
+        "(lockfiles, extra-index-urls: the plural; pyproject.toml also takes the singular). "
+        "`deploycheck rule DC101` explains a finding code (`deploycheck rule --all` lists them).",
     )
     p.add_argument("path", nargs="?", default=".", metavar="PATH", help="the app or repository folder (default: .)")
     for option in OPTIONS:
@@ -49,7 +57,10 @@ def parser() -> argparse.ArgumentParser:
             kwargs.update(default=None, metavar=option.metavar)
         p.add_argument(*flags, **kwargs)
     p.add_argument(
-        "--format", choices=tuple(render.RENDERERS), default="text", help="how to print the report (default: text)"
+        "--format",
+        choices=tuple(FORMATS),
+        default="text",
+        help="; ".join(f"{name}: {what}" for name, what in FORMATS.items()) + " (default: text)",
     )
     p.add_argument("--output", type=Path, metavar="FILE", help="write the report here instead of stdout")
     p.add_argument(
@@ -104,6 +115,8 @@ def _main(argv: list[str]) -> int:
         from deploycheck.github import action
 
         return action.run()
+    if argv[:1] == ["rule"]:  # `deploycheck rule DC101`, as `ruff rule`: a folder named rule is `./rule`
+        return rule_command(argv[1:])
     args = parser().parse_args(argv)
     try:
         settings = _settings(args)
@@ -132,20 +145,69 @@ def _main(argv: list[str]) -> int:
     return emit(report, settings, paint=paint, quiet=args.quiet)
 
 
+def rule_command(argv: list[str]) -> int:
+    """Print a code's docs/codes.md entry (from the installed package) and its URL; --all lists every code."""
+    from deploycheck.checks import rules
+    from deploycheck.report import ruledocs
+
+    p = argparse.ArgumentParser(prog="deploycheck rule", description="Explain a finding code, as `ruff rule` does.")
+    p.add_argument("code", nargs="?", help="a code, e.g. DC101")
+    p.add_argument("--all", action="store_true", help="list every code with its severity and title")
+    args = p.parse_args(argv)
+    known = rules()
+    if args.all:
+        for code, (check, rule) in sorted(known.items()):
+            print(f"{code}  {rule.severity:<7}  {rule.title}  ({check})")
+        return 0
+    code = (args.code or "").upper()
+    if code not in known:
+        given = visible(args.code) if args.code else "no code"
+        print(f"deploycheck rule: error: {given} is not a code; `deploycheck rule --all` lists them", file=sys.stderr)
+        return USAGE_EXIT
+    text = ruledocs.entry(code) or f"## {code} {known[code][1].title} ({known[code][1].severity})\n"
+    sys.stdout.write(f"{text}\nChecked by: {known[code][0]}\nOnline: {ruledocs.url(code)}\n")
+    return 0
+
+
+def _rendered(report: Report, settings: Settings) -> str:
+    if settings.format not in ("github", "sarif"):
+        return render.RENDERERS[settings.format](report)
+    from deploycheck.repo.repository import Repository
+    from deploycheck.report import located
+
+    try:
+        repo: Repository | None = Repository.at(settings.root, settings.boundary)
+    except CheckError:
+        repo = None  # no folder: the report already says why; its paths are shown as they are
+    if settings.format == "sarif":
+        from deploycheck import __version__
+        from deploycheck.checks import rules
+        from deploycheck.report import sarif
+
+        declared = [rule for _, rule in rules().values()]
+        return sarif.to_sarif(report, declared, version=__version__, locate=located.from_top(repo))
+    from deploycheck.github import runner_files
+
+    # The text report's repository text is inert (no line of it is a workflow command: report.inert.visible);
+    # the annotations are deploycheck's own commands, their values escaped (runner_files.command).
+    commands = runner_files.annotation_lines(report, locate=located.from_top(repo))
+    return render.to_text(report) + "".join(line + "\n" for line in commands)
+
+
 def emit(report: Report, settings: Settings, *, paint: render.Paint = term.plain, quiet: bool = False) -> int:
     """The report to --output (in full, never coloured) or stdout; with --output, a text summary on stdout too.
     -q and colour are for the terminal only."""
     on_terminal = render.to_text(report, paint=paint, quiet=quiet)
     if settings.output:
         try:
-            outputs.write_report(settings.output, render.RENDERERS[settings.format](report))
+            outputs.write_report(settings.output, _rendered(report, settings))
         except CheckError as exc:
             print(f"deploycheck: error: {visible(outputs.one_line(exc))}", file=sys.stderr)
             return USAGE_EXIT
         if settings.format != "text" or quiet:
             sys.stdout.write(on_terminal)
     else:
-        sys.stdout.write(on_terminal if settings.format == "text" else render.RENDERERS[settings.format](report))
+        sys.stdout.write(on_terminal if settings.format == "text" else _rendered(report, settings))
     if settings.fix_dir:
         from deploycheck.repo.repository import Repository
         from deploycheck.report import fixes

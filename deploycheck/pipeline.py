@@ -6,6 +6,7 @@ the same Report.
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from deploycheck.project.apps import Project
 from deploycheck.project.candidates import given_lockfile
 from deploycheck.project.records import Scanned
 from deploycheck.repo.repository import Repository
+from deploycheck.report.inline import LineComments
 from deploycheck.report.model import Finding, Problem, Report, failing
 from deploycheck.report.rules import Outcome
 from deploycheck.report.selection import Selection, unknown
@@ -72,17 +74,6 @@ def validate_selection(settings: Settings) -> None:
             f"unknown code(s): {', '.join(sorted(set(bad)))}",
             fix=f"use codes or prefixes of: {', '.join(sorted(codes))} (docs/codes.md)",
         )
-
-
-class _Lines:
-    """The text of a reported line, for inline `# deploycheck: ignore[...]` comments."""
-
-    def __init__(self, project: Project) -> None:
-        self.known = {f.display: f.text.splitlines() for a in project.apps for f in a.requirement_files()}
-
-    def __call__(self, path: str, line: int) -> str | None:
-        lines = self.known.get(path)
-        return lines[line - 1] if lines and 0 < line <= len(lines) else None
 
 
 Guard = Callable[[Scanned], None]
@@ -156,7 +147,8 @@ def _run(settings: Settings, guard: Guard | None) -> Report:
         )
         return report
     selection = Selection(settings.select, settings.ignore, settings.per_file_ignores)
-    lines = _Lines(project)
+    # Inline comments: the requirements files as the scan read them, any other file on demand.
+    lines = LineComments(scanned.repo, {f.display: f.text for a in project.apps for f in a.requirement_files()})
     chosen = [m for m in CHECKS if selection.wants_any(rule.code for rule in m.RULES)]  # off: not run at all
     # Checks that only read the package index (BACKGROUND = True) run in one background thread while the
     # others, the resolver runs among them, run here: their waits overlap. Only the main thread starts
@@ -180,7 +172,7 @@ def _lowered(finding: Finding, ignored: dict[str, str], module: ModuleType) -> F
         return finding
     lower = "warning" if finding.severity == "error" else "info"
     message = f"{finding.message} (lowered from {finding.severity}: {why})"
-    return Finding(finding.code, lower, finding.path, finding.line, message, finding.fix)
+    return dataclasses.replace(finding, severity=lower, message=message)
 
 
 def _scan(repo: Repository, settings: Settings) -> Scanned:
@@ -212,7 +204,7 @@ def _merge(
     outcomes: dict[int, list[Report]],
     project: Project,
     selection: Selection,
-    lines: _Lines,
+    lines: LineComments,
     settings: Settings,
 ) -> None:
     """The checks' reports into the run's, in the registry's order whichever thread ran them: findings on a

@@ -90,7 +90,7 @@ def test_renderings_are_of_one_report():
     entry = data["lockfiles"][0]
     assert {"path", "sources", "resolver", "status", "changes", "runtime"} <= set(entry)
     assert set(entry["changes"][0]) >= {"name", "kind", "before", "after", "reason"}
-    assert set(data["findings"][0]) == {"code", "severity", "path", "line", "message", "fix"}
+    assert set(data["findings"][0]) == {"code", "severity", "path", "line", "cell", "message", "fix", "url"}
     md = render.to_markdown(report)
     assert "| `watchdog` | added |" in md and "macOS \\| really" in md and "```diff" in md
     text = render.to_text(report)

@@ -89,11 +89,11 @@ def test_the_wheel_holds_every_file_the_package_reads(dist):
     with zipfile.ZipFile(_wheel(dist)) as wheel:
         held = {n for n in wheel.namelist() if n.startswith("deploycheck/")}
     assert wanted <= held, sorted(wanted - held)
-    assert "deploycheck/codes.md" in held and "deploycheck/resolve/toolchain.txt" in held
+    assert "deploycheck/report/codes.md" in held and "deploycheck/resolve/toolchain.txt" in held
     (sdist,) = dist.glob("deploycheck-*.tar.gz")
     with tarfile.open(sdist) as tar:
         members = {m.name.split("/", 1)[1]: m for m in tar.getmembers() if "/" in m.name}
-    assert members["deploycheck/codes.md"].isfile()  # the file, not a link to a docs/ the sdist lacks
+    assert members["deploycheck/report/codes.md"].isfile()  # the file, not a link to a docs/ the sdist lacks
 
 
 def test_the_wheel_installs_and_runs_in_a_fresh_venv(dist, tmp_path, app):

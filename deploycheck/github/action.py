@@ -159,34 +159,49 @@ def comment_body(report: Report, header: str, previous: str | None, run_url: str
 STATUS_LIMIT = 140  # GitHub's limit on a commit status description
 
 
-def _not_checked(report: Report, room: int) -> str:
-    """ ", uv.lock not checked" (as many names as fit in `room`, then how many more)."""
-    names = report.not_checked
-    if not names:
-        return ""
+def _listed(names: list[str], room: int, empty: str) -> str:
+    """As many of `names` as fit in `room` characters, then how many more; `empty` when not even one fits."""
     for shown in range(len(names), 0, -1):
         more = f" and {len(names) - shown} more" if shown < len(names) else ""
-        text = f", {', '.join(names[:shown])}{more} not checked"
+        text = ", ".join(names[:shown]) + more
         if len(text) <= room:
             return text
-    return f", {len(names)} file(s) not checked"
+    return empty
+
+
+def _not_checked(report: Report, room: int) -> str:
+    """ ", uv.lock not checked" (as many names as fit in `room`, then how many more)."""
+    names = [visible(name) for name in report.not_checked]
+    if not names:
+        return ""
+    listed = _listed(names, room - len(", ") - len(" not checked"), "")
+    return f", {listed} not checked" if listed else f", {len(names)} file(s) not checked"[:room]
+
+
+def _fit(text: str) -> str:
+    return text if len(text) <= STATUS_LIMIT else text[: STATUS_LIMIT - 1] + "…"
 
 
 def status_description(report: Report) -> str:
+    """The commit status's one line, within GitHub's 140 characters whatever the paths and messages hold."""
     if report.outcome == "ready":
         head = f"ready: {len(report.passed)} checks passed"
-        return visible(head + _not_checked(report, STATUS_LIMIT - len(head)))
+        return _fit(head + _not_checked(report, STATUS_LIMIT - len(head)))
     drifted = [lock for lock in report.lockfiles if lock.status == "drift"]
     if report.outcome == "not-ready" and drifted:
-        names = ", ".join(f"{lock.path} ({len(lock.changes)} changes)" for lock in drifted)
-        return visible(f"lock drift: {names}")
+        head = "lock drift: "
+        names = [
+            visible(f"{lock.path} ({len(lock.changes)} change{'' if len(lock.changes) == 1 else 's'})")
+            for lock in drifted
+        ]
+        return _fit(head + _listed(names, STATUS_LIMIT - len(head), f"{len(drifted)} lockfile(s)"))
     if report.outcome == "not-ready":
         head = f"not ready: {len(report.failing())} failing finding(s)"
-        return visible(head + _not_checked(report, STATUS_LIMIT - len(head)))
+        return _fit(head + _not_checked(report, STATUS_LIMIT - len(head)))
     first = next((p.message for p in report.problems), None) or next(
         (lock.error.message for lock in report.lockfiles if lock.error), "see the job summary"
     )
-    return visible("could not check: " + (first.splitlines() or [""])[0])
+    return _fit(visible("could not check: " + (first.splitlines() or [""])[0]))
 
 
 def _report_path(env: dict[str, str]) -> tuple[Path, str]:
@@ -290,7 +305,7 @@ def _write_runner_files(
         with Path(env["GITHUB_STEP_SUMMARY"]).open("a", encoding="utf-8") as f:
             f.write(redact(runner_files.summary_markdown(report, run_url, relayed)) + "\n")
     if env.get("GITHUB_OUTPUT"):
-        outputs = {"outcome": report.outcome, "drift": str(report.drift).lower(), "report-path": outside}
+        outputs = runner_files.step_outputs(report, outside)
         runner_files.write_outputs(Path(env["GITHUB_OUTPUT"]), {k: redact(v) for k, v in outputs.items()})
 
 

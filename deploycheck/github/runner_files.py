@@ -5,7 +5,9 @@ No API calls here: these work with any token, including the read-only one of a f
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from deploycheck.report import render
@@ -22,6 +24,21 @@ def write_outputs(path: Path, outputs: dict[str, str]) -> None:
         for name, value in outputs.items():
             delimiter = f"ghadelimiter_{uuid.uuid4()}"
             f.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+
+
+def step_outputs(report: Report, report_path: str) -> dict[str, str]:
+    """The action's outputs (action.yml). `findings` and `not-checked` are JSON, for a workflow's fromJSON():
+    `fromJSON(steps.deploycheck.outputs.findings).warning > 0`, `join(fromJSON(…not-checked), ', ')`."""
+    counts = {severity: 0 for severity in ("error", "warning", "info")}
+    for finding in report.findings:
+        counts[finding.severity] = counts.get(finding.severity, 0) + 1
+    return {
+        "outcome": report.outcome,
+        "drift": str(report.drift).lower(),
+        "report-path": report_path,
+        "findings": json.dumps(counts, separators=(",", ":")),
+        "not-checked": json.dumps(report.not_checked, separators=(",", ":")),
+    }
 
 
 def summary_markdown(report: Report, run_url: str | None, provenance: str = "") -> str:
@@ -59,11 +76,13 @@ def command(name: str, message: str, **properties: str | int | None) -> str:
     return f"::{name}{' ' + props if props else ''}::{_escape_data(message)}"
 
 
-def annotation_lines(report: Report, prefix: str = "") -> list[str]:
-    """`::error file=…,line=…::` workflow commands for findings and drifted lines, paths from the repo top."""
+def annotation_lines(report: Report, prefix: str = "", locate: Callable[[str], str] | None = None) -> list[str]:
+    """`::error file=…,line=…::` workflow commands for findings and drifted lines, paths from the repo top:
+    `locate` (report.located.from_top) finds them, or else `prefix` (the checked folder) is put before each."""
+    top = locate or (lambda shown: prefix + shown)
     lines: list[str] = []
     for lock in report.lockfiles:
-        path = visible(prefix + lock.path)
+        path = visible(top(lock.path))
         for change in lock.changes:
             level = "error" if change.severity == "error" else "warning"
             title = visible(f"deploycheck: {change.name} {change.kind}")
@@ -73,15 +92,24 @@ def annotation_lines(report: Report, prefix: str = "") -> list[str]:
         if lock.error:
             message = visible(lock.error.message, lines=True)
             lines.append(command("error", message, file=path, title="deploycheck could not check"))
+    for problem in report.problems:  # "could not check": on the file when one is named
+        text = f"{problem.message} ({problem.fix})" if problem.fix else problem.message
+        # A problem may name the checked folder itself, or a path as given on the command line: not a file here.
+        shown = problem.path if problem.path and not Path(problem.path).is_absolute() else None
+        where = visible(top(shown)) if shown and shown != report.root else None
+        lines.append(
+            command(
+                "error", visible(text, lines=True), file=where, line=problem.line, title="deploycheck could not check"
+            )
+        )
     for finding in report.findings:
         if finding.code == "DC101":  # its changes are annotated one by one above
             continue
         level = {"error": "error", "warning": "warning", "info": "notice"}.get(finding.severity, "warning")
         message = visible(f"{finding.message} Fix: {finding.fix}", lines=True)
-        where = visible(prefix + finding.path) if finding.path else None
-        lines.append(
-            command(level, message, file=where, line=finding.line, title=visible("deploycheck " + finding.code))
-        )
+        where = visible(top(finding.path)) if finding.path else None
+        line = None if finding.cell else finding.line  # a notebook's line counts within a cell, not the file
+        lines.append(command(level, message, file=where, line=line, title=visible("deploycheck " + finding.code)))
     if len(lines) > ANNOTATION_LIMIT:
         extra = len(lines) - ANNOTATION_LIMIT + 1
         lines = [*lines[: ANNOTATION_LIMIT - 1], f"::notice::{extra} more deploycheck annotations: see the job summary"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from deploycheck.errors import CheckError
 from deploycheck.locks.change import Change
+from deploycheck.report import ruledocs
 
 SCHEMA_VERSION = 1
 SEVERITIES = ("info", "warning", "error")
@@ -28,6 +29,11 @@ class Finding:
     line: int | None
     message: str
     fix: str = ""
+    cell: int | None = None  # in a notebook, the code cell (1-based, among all cells); `line` counts within it
+
+    def place(self) -> str:
+        """How the finding's place is shown: `app.py:3`, or the file alone (a notebook's message names the cell)."""
+        return f"{self.path}:{self.line}" if self.line and not self.cell else (self.path or "")
 
 
 @dataclass
@@ -133,7 +139,10 @@ class Report:
             root=data["root"],
             runtime=data["runtime"],
             lockfiles=locks,
-            findings=[Finding(**f) for f in _items(data["findings"], "findings")],
+            # "url" (the code's documentation) is written for readers, and derived from the code: not read back.
+            findings=[
+                Finding(**{k: v for k, v in f.items() if k != "url"}) for f in _items(data["findings"], "findings")
+            ],
             problems=[Problem(**p) for p in _items(data["problems"], "problems")],
             apps=data.get("apps", []),
             config=data.get("config", {}),
@@ -158,6 +167,7 @@ class Report:
         _items(self.apps, "apps")
         for f in self.findings:
             typed += [(f.code, text), (f.path, maybe_text), (f.line, maybe_line), (f.message, text), (f.fix, text)]
+            typed += [(f.cell, maybe_line)]
         for p in self.problems + [lock.error for lock in self.lockfiles if lock.error]:
             typed += [(p.message, text), (p.path, maybe_text), (p.line, maybe_line), (p.fix, text)]
         for lock in self.lockfiles:
@@ -196,7 +206,7 @@ class Report:
             "apps": self.apps,
             "config": self.config,
             "lockfiles": lockfiles,
-            "findings": [asdict(f) for f in self.findings],
+            "findings": [{**asdict(f), "url": ruledocs.url(f.code)} for f in self.findings],
             "problems": [asdict(p) for p in self.problems],
             "checks_passed": self.passed,
             "not_checked": self.not_checked,

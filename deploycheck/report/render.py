@@ -162,7 +162,7 @@ def _text_apps(report: Report, said: str) -> list[str]:
 
 
 def _text_finding(f: Finding, paint: Paint) -> str:
-    where = visible(f"{f.path}:{f.line}" if f.line else (f.path or "."))
+    where = visible(f.place() or ".")
     return f"  {where}: {paint(f.severity, *SEVERITY_STYLE.get(f.severity, ()))} {visible(f'{f.code} {f.message}')}"
 
 
@@ -258,7 +258,7 @@ def _md_findings(report: Report, rows: int | None, more: str) -> list[str]:
     above = {lock.fix_command for lock in report.lockfiles if lock.status != "in-sync" and not lock.error}
     for f in shown:
         mark = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}.get(f.severity, "")
-        where = md_code(f"{f.path}:{f.line}" if f.line else (f.path or ""), table=True)
+        where = md_code(f.place(), table=True)
         fix = f"the fix of {md_code(f.path or '', table=True)} above" if f.fix and f.fix in above else ""
         fix = fix or md_prose(f.fix, table=True)
         cells = (mark, md_text(f.code), where, md_prose(f.message, table=True), fix)

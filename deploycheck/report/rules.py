@@ -28,9 +28,16 @@ class Rule:
             )
 
     def finding(
-        self, path: str | None, line: int | None, message: str, fix: str = "", *, severity: str | None = None
+        self,
+        path: str | None,
+        line: int | None,
+        message: str,
+        fix: str = "",
+        *,
+        severity: str | None = None,
+        cell: int | None = None,
     ) -> Finding:
-        return Finding(self.code, severity or self.severity, path, line, message, fix)
+        return Finding(self.code, severity or self.severity, path, line, message, fix, cell)
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """Which findings a run reports, the way ruff and deptry users choose: --select / --ignore with codes or
-prefixes, per-file ignores, and an inline `# deploycheck: ignore[DC110]` on the line itself."""
+prefixes, per-file ignores, and an inline `# deploycheck: ignore[DC110]` on the line itself (where each kind
+of file holds it: deploycheck.report.inline)."""
 
 from __future__ import annotations
 
@@ -49,18 +50,15 @@ class Selection:
     def wants_any(self, codes: Iterable[str]) -> bool:
         return any(self.wants(c) for c in codes)
 
-    def keeps(self, finding: Finding, line_text: Callable[[str, int], str | None]) -> bool:
+    def keeps(self, finding: Finding, comments: Callable[[Finding], list[str]]) -> bool:
+        """`comments`: the texts the finding's inline comment may be on (report.inline.LineComments)."""
         if not self.wants(finding.code):
             return False
         path = finding.path or ""
         for pattern, codes in self.per_file_ignores.items():
             if fnmatch.fnmatch(path, pattern) and _matches(finding.code, codes):
                 return False
-        if finding.path and finding.line:
-            text = line_text(finding.path, finding.line)
-            if text and not inline_allows(text, finding.code):
-                return False
-        return True
+        return all(inline_allows(text, finding.code) for text in comments(finding))
 
 
 def inline_allows(line: str, code: str) -> bool:

@@ -199,7 +199,8 @@ def test_notebook_finding_names_the_cell(corpus_index: str, tmp_path: Path) -> N
     folder = write(tmp_path / "app", {"requirements.txt": "pandas\n", "analysis.ipynb": json.dumps(notebook)})
     _, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
     (finding,) = findings
-    assert finding["code"] == "DC501" and finding["path"] == "analysis.ipynb" and finding["line"] is None
+    assert finding["code"] == "DC501" and finding["path"] == "analysis.ipynb"
+    assert (finding["cell"], finding["line"]) == (2, 2)  # the line within the cell
     assert finding["message"].startswith("cell 2, line 2: `import seaborn`")
 
 
