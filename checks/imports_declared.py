@@ -22,7 +22,7 @@ The index lookups themselves are deploycheck.index.provides.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -105,8 +105,6 @@ def _other_files(app: App) -> list[Lock]:
     """With no requirements file: Pipfile.lock (else the Pipfile) and environment.yml, read as plain files.
     A conda package counts as its PyPI distribution (deploycheck.locks.conda_names), looked up unpinned:
     its conda version comes from a solve that cannot be run here."""
-    from dataclasses import replace
-
     from deploycheck.locks import conda, conda_names, pipfile
 
     own = [f for f in app.other_locks if f.path.parent == app.folder and not f.errors]
@@ -222,8 +220,9 @@ def _where(file: str, line: int, cell: int | None) -> str:
 def check(app: App, settings: Settings) -> list[Finding]:
     # ast, the stdlib tables and the index lookups: loaded only when this check runs
     from deploycheck.imports import collect as imports
-    from deploycheck.imports import providers
+    from deploycheck.imports import providers, reach
     from deploycheck.index import provides
+    from deploycheck.project import entrypoints
     from deploycheck.runtime import stdlib  # ast and the stdlib tables: read only when this check runs
 
     minor = app.runtime.minor
@@ -260,16 +259,33 @@ def check(app: App, settings: Settings) -> list[Finding]:
         declared=reqs.declared,
         transitive=transitive,
     )
-    groups: dict[tuple[str, str], list[Verdict]] = {}
+    found = entrypoints.find(app.folder, app.repo, app.platform)
+    reached = reach.reach(scan, found, app.repo, app.folder)
+    groups: dict[tuple[str, str, bool], list[Verdict]] = {}
     for verdict in verdicts:
         if verdict.status == "declared" or (where.unread is not None and verdict.status != "removed"):
             continue  # with no index read, only what needs none is judged
+        judged = reached.judged(verdict.imp.file)
+        if not judged and verdict.status == "transitive":
+            continue  # works today in a file the deploy does not run: nothing to say
         key = verdict.imp.top if verdict.status != "transitive" else verdict.dist or verdict.imp.top
-        groups.setdefault((verdict.status, key), []).append(verdict)
-    missing = [vs[0].imp.dotted for (status, _), vs in groups.items() if status == "missing" and not vs[0].stdlib_from]
+        groups.setdefault((verdict.status, key, judged), []).append(verdict)
+    # A module imported where the deploy runs it is that finding's; the same module elsewhere adds nothing.
+    groups = {k: vs for k, vs in groups.items() if k[2] or (k[0], k[1], True) not in groups}
+    missing = [vs[0].imp.dotted for (status, *_), vs in groups.items() if status == "missing" and not vs[0].stdlib_from]
     names = provides.fix_names(missing, where.urls, where.trusted) if missing else {}
-    for (status, _key), group in groups.items():
-        findings.append(_finding(group[0], status, _also(group[1:]), reqs, looked, names, minor))
+    for (status, _key, judged), group in groups.items():
+        fails = "the deploy fails" if judged else "it fails where that file runs"
+        finding = _finding(group[0], status, _also(group[1:]), reqs, looked, names, minor, fails)
+        if not judged:
+            fix = finding.fix[0].lower() + finding.fix[1:] if finding.fix else ""
+            finding = replace(
+                finding,
+                severity="info",
+                message=f"{finding.message}; {reached.why_not(group[0].imp.file)}",
+                fix=f"nothing is needed for the deploy; where {group[0].imp.file} runs, {fix}" if fix else "",
+            )
+        findings.append(finding)
     return findings
 
 
@@ -296,7 +312,14 @@ def _not_matched(file: Lock, line: int | None) -> Finding:
 
 
 def _finding(
-    v: Verdict, status: str, also: str, reqs: _Requirements, looked: Provided, names: dict[str, str], minor: str
+    v: Verdict,
+    status: str,
+    also: str,
+    reqs: _Requirements,
+    looked: Provided,
+    names: dict[str, str],
+    minor: str,
+    fails: str = "the deploy fails",
 ) -> Finding:
     imp = v.imp
     line = None if imp.cell else imp.line
@@ -345,7 +368,7 @@ def _finding(
     return MISSING.finding(
         imp.file,
         line,
-        f"{where}`{statement}`: no requirement in {files} installs {imp.top}, so the deploy fails with "
+        f"{where}`{statement}`: no requirement in {files} installs {imp.top}, so {fails} with "
         f"ModuleNotFoundError: No module named '{imp.top}'{also}",
         fix,
     )

@@ -5,6 +5,7 @@ judged from the blocks around it and from conditions the target decides (`if sys
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -159,6 +160,7 @@ def is_type_checking(test: ast.expr) -> bool:
     )
 
 
+_MODULE = re.compile(r"^\.*[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$|^\.+$")
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 
@@ -216,8 +218,26 @@ class Collector:
         kind: Kind = "relative" if module.startswith(".") else self.file_kind
         self.found.append(Import(self.file, line + self.offset, module, name, kind, self.cell))
 
+    def dynamic(self, node: ast.stmt, kind: Kind) -> None:
+        """`importlib.import_module("x")` and `__import__("x")` with a literal name: imports too (not statements
+        nested in this one, which walk reaches on its own)."""
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, ast.expr):
+                continue
+            for call in ast.walk(child):
+                if not isinstance(call, ast.Call) or not call.args:
+                    continue
+                name = _dotted(call.func)
+                first = call.args[0]
+                if (name == "__import__" or name.endswith("import_module")) and (
+                    isinstance(first, ast.Constant) and isinstance(first.value, str) and _MODULE.match(first.value)
+                ):
+                    self.add_line(first.value, None, call.lineno, kind)
+
     def walk(self, body: Iterable[ast.stmt], kind: Kind) -> None:
         for node in body:
+            if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                self.dynamic(node, kind)
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 self.add(node, kind)
             elif isinstance(node, ast.If):
