@@ -41,6 +41,7 @@ from deploycheck.report.rules import Rule
 from deploycheck.settings import Settings
 
 if TYPE_CHECKING:
+    from deploycheck.imports.classify import Import
     from deploycheck.imports.providers import ImportVerdict as Verdict
     from deploycheck.index.provides import Provided
 
@@ -107,6 +108,8 @@ def check(app: App, settings: Settings) -> list[Finding]:
     )
     found = entrypoints.find(app.folder, app.repo, app.platform)
     reached = reach.reach(scan, found, app.repo, app.folder)
+    stale = _stale(verdicts, reqs, scan.local, where, minor) if where.unread is None else {}
+    unread = reqs.unread(looked.provided) if where.unread is None else []
     groups: dict[tuple[str, str, bool], list[Verdict]] = {}
     for verdict in verdicts:
         if verdict.status == "declared" or (where.unread is not None and verdict.status != "removed"):
@@ -114,25 +117,64 @@ def check(app: App, settings: Settings) -> list[Finding]:
         judged = reached.judged(verdict.imp.file)
         if not judged and verdict.status == "transitive":
             continue  # works today in a file the deploy does not run: nothing to say
-        key = verdict.imp.top if verdict.status != "transitive" else verdict.dist or verdict.imp.top
-        groups.setdefault((verdict.status, key, judged), []).append(verdict)
+        status: str = "stale" if verdict.imp in stale else verdict.status
+        key = verdict.imp.top if status != "transitive" else verdict.dist or verdict.imp.top
+        groups.setdefault((status, key, judged), []).append(verdict)
     # A module imported where the deploy runs it is that finding's; the same module elsewhere adds nothing.
     groups = {k: vs for k, vs in groups.items() if k[2] or (k[0], k[1], True) not in groups}
     missing = [vs[0].imp.dotted for (status, *_), vs in groups.items() if status == "missing" and not vs[0].stdlib_from]
     names = provides.fix_names(missing, where.urls, where.trusted) if missing else {}
     for (status, _key, judged), group in groups.items():
+        first = group[0]
         fails = "the deploy fails" if judged else "it fails where that file runs"
-        finding = _finding(group[0], status, _also(group[1:]), reqs, looked, names, minor, fails)
+        if status == "stale":
+            finding = _stale_finding(first, stale[first.imp], _also(group[1:]), reqs, fails)
+        else:
+            finding = _finding(first, status, _also(group[1:]), reqs, looked, names, minor, fails, unread)
         if not judged:
             fix = finding.fix[0].lower() + finding.fix[1:] if finding.fix else ""
             finding = replace(
                 finding,
                 severity="info",
-                message=f"{finding.message}; {reached.why_not(group[0].imp.file)}",
-                fix=f"nothing is needed for the deploy; where {group[0].imp.file} runs, {fix}" if fix else "",
+                message=f"{finding.message}; {reached.why_not(first.imp.file)}",
+                fix=f"nothing is needed for the deploy; where {first.imp.file} runs, {fix}" if fix else "",
             )
         findings.append(finding)
     return findings
+
+
+def _stale(
+    verdicts: list[Verdict], reqs: Requirements, local: frozenset[str], where: requirements.Indexes, minor: str
+) -> dict[Import, str]:
+    """Missing imports that a name the lock's sources list (but the stale lock lacks) provides, with that name."""
+    from deploycheck.imports import providers
+    from deploycheck.imports.collect import ImportScan
+    from deploycheck.index import provides
+
+    missing = [v.imp for v in verdicts if v.status == "missing" and not v.stdlib_from]
+    if not missing or not reqs.stale:
+        return {}
+    pins = {name: pin for name, (pin, _source, _lock) in reqs.stale.items()}
+    seen = provides.look_up(pins, True, where.urls, where.trusted, minor)
+    again = providers.resolve(
+        ImportScan(missing, local), python=minor, provided=seen.provided, declared=set(pins), transitive=()
+    )
+    return {v.imp: v.dist for v in again if v.status == "declared" and v.dist}
+
+
+def _stale_finding(v: Verdict, dist: str, also: str, reqs: Requirements, fails: str) -> Finding:
+    imp = v.imp
+    pin, source, lock = reqs.stale[canonicalize_name(dist)]
+    statement = f"from {imp.module} import {imp.name}" if imp.name else f"import {imp.module}"
+    where = f"cell {imp.cell}, line {imp.line}: " if imp.cell else ""
+    return MISSING.finding(
+        imp.file,
+        None if imp.cell else imp.line,
+        f"{where}`{statement}`: {source} lists {pin.name}, but the lock {lock} does not (it is stale: DC101), and "
+        f"the deploy installs the lock, so {fails} with ModuleNotFoundError: No module named '{imp.top}'{also}",
+        f"recompile {lock} from {source} (DC101 gives the command) and commit it",
+        severity="warning",
+    )
 
 
 def _also(others: list[Verdict]) -> str:
@@ -166,6 +208,7 @@ def _finding(
     names: dict[str, str],
     minor: str,
     fails: str = "the deploy fails",
+    unread: list[str] | None = None,
 ) -> Finding:
     imp = v.imp
     line = None if imp.cell else imp.line
@@ -206,6 +249,20 @@ def _finding(
             f"declare a backport in {reqs.fix_target.split(' and ')[0]}",
         )
     dist = names.get(imp.dotted)
+    if unread:
+        shown = ", ".join(unread[:MAX_PLACES]) + (
+            f" and {len(unread) - MAX_PLACES} more" if len(unread) > MAX_PLACES else ""
+        )
+        return MISSING.finding(
+            imp.file,
+            line,
+            f"{where}`{statement}`: none of the requirements in {files} whose files deploycheck could read installs "
+            f"{imp.top}, and {shown} could not be read on the index (a pin it does not have, a URL, an sdist), so "
+            f"whether one of them provides it is not known; if none does, {fails} with ModuleNotFoundError: "
+            f"No module named '{imp.top}'{also}",
+            f"make sure a requirement installs `{imp.top}`" + (f" (`{dist}` does)" if dist else ""),
+            severity="warning",
+        )
     fix = (
         f"add `{dist}` to {reqs.fix_target}"
         if dist

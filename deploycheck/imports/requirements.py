@@ -9,6 +9,7 @@ Which indexes they install from (`indexes`): each file's own, as the pins check 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
@@ -34,6 +35,19 @@ class Requirements:
     locked: bool = True  # the pins are the whole install (a lock); else dependencies are looked up
     fix_target: str = "requirements.txt"  # where a missing requirement goes
     declared_in: str = "requirements.txt"  # the files that name the declared distributions, for messages
+    # A name a lock's sources list that the lock lacks (a stale lock, DC101): its pin in the source, the
+    # source's name and the lock's, as shown.
+    stale: dict[NormalizedName, tuple[Pin, str, str]] = field(default_factory=dict)
+
+    def unread(self, provided: Iterable[str]) -> list[str]:
+        """Installed distributions whose modules are not known (no metadata read: a pin the index does not have,
+        a URL, an sdist), which may provide a module of any name. A local path (`-e .`) is the repository's own."""
+        known = {canonicalize_name(d) for d in provided}
+        return sorted(n for n, pin in self.pins.items() if n not in known and not pin.editable and not _local(pin.url))
+
+
+def _local(url: str) -> bool:
+    return bool(url) and not url.startswith(("http://", "https://", "git+", "hg+", "svn+", "bzr+"))
 
 
 def deployed(app: App) -> tuple[list[LockPair], list[Lock], list[Lock]]:
@@ -139,6 +153,13 @@ def requirements(app: App, minor: str) -> Requirements:
                 reqs.declared.add(pin.name)  # nothing tells which pins are direct: none is called transitive
             else:
                 reqs.parents[pin.name] = [v for v in pin.via if not v.startswith("-")]
+        locked = set(pair.lock.pins)
+        for source in pair.lock.compiled_from():
+            if source.path.suffix != ".in" or source.pins is None:
+                continue
+            for pin in source.pins.values():
+                if pin.name not in locked and markers.holds(pin.marker, env) and not pin.url and not pin.editable:
+                    reqs.stale.setdefault(pin.name, (pin, source.path.name, pair.lock.display))
     for file in plain:
         for pin in file.installed(env):
             reqs.pins[pin.name] = pin
