@@ -164,7 +164,7 @@ _MODULE = re.compile(r"^\.*[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$|^\.+$")
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 
-def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+def catches_import_error(handler: ast.ExceptHandler) -> bool:
     # `except Exception` and a bare `except:` count: the author expected the import may fail and the app
     # runs on without it.
     if handler.type is None:
@@ -267,7 +267,7 @@ class Collector:
         self.walk(node.orelse, _narrow(kind, "conditional") if holds is True else kind)
 
     def _try(self, node: ast.Try, kind: Kind) -> None:
-        handles = [h for h in node.handlers if _catches_import_error(h)]
+        handles = [h for h in node.handlers if catches_import_error(h)]
         self.walk(node.body, _narrow(kind, "guarded") if handles else kind)
         for handler in node.handlers:
             # An import in the handler is the fallback of one that may fail: guarded as well.
