@@ -117,7 +117,7 @@ def _finding(file: str, need: Need, reqs: Requirements, reached: Reach, unread: 
     severity = "error" if judged and sure else "warning" if judged else "info"
     message = (
         f"`{need.what}` loads {wanted} by name when it runs, and no requirement in {reqs.declared_in} installs "
-        f"{'it' if len(need.needs) == 1 and len(first) == 1 else 'them'}: it fails with ImportError there"
+        f"{'it' if len(need.needs) == 1 and len(first) == 1 else 'them'}: the call raises ImportError when it runs"
     )
     if not need.certain:
         message += " (this is the library's default for such a call: an argument may choose another)"
