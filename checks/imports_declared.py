@@ -106,6 +106,8 @@ def check(app: App, settings: Settings) -> list[Finding]:
         declared=reqs.declared,
         transitive=transitive,
     )
+    if all(v.status == "declared" for v in verdicts):
+        return findings  # nothing to judge: what the deploy runs does not matter
     found = entrypoints.find(app.folder, app.repo, app.platform)
     reached = reach.reach(scan, found, app.repo, app.folder)
     stale = _stale(verdicts, reqs, scan.local, where, minor) if where.unread is None else {}

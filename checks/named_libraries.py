@@ -41,9 +41,8 @@ def check(app: App, settings: Settings) -> list[Finding]:
     from deploycheck.project import entrypoints
 
     minor = app.runtime.minor
-    scan = collect.collect(app.folder, app.repo, python=minor, exclude=app.nested)
     found: list[tuple[str, Need]] = []
-    for file in sorted(scan.paths):
+    for _path, file in collect.python_files(app.folder, app.repo, exclude=app.nested):
         if collect.kind_of_file(file.split("/")) != "production":
             continue
         try:
@@ -58,10 +57,13 @@ def check(app: App, settings: Settings) -> list[Finding]:
     if where.unread is not None:
         return []  # installs from no index: what its packages provide is not known here (DC505 says so)
     absent, unread = _absent(reqs, found, where, minor)
+    found = [(file, need) for file, need in found if all(a in absent for a in need.needs)]
+    if not found:
+        return []
+    # What the deploy runs decides the severity: the import graph is read only when there is something to say.
+    scan = collect.collect(app.folder, app.repo, python=minor, exclude=app.nested)
     reached = reach.reach(scan, entrypoints.find(app.folder, app.repo, app.platform), app.repo, app.folder)
-    findings = [
-        _finding(file, need, reqs, reached, unread) for file, need in found if all(a in absent for a in need.needs)
-    ]
+    findings = [_finding(file, need, reqs, reached, unread) for file, need in found]
     return [f for f in findings if f is not None][:MAX_FINDINGS]
 
 

@@ -103,6 +103,16 @@ def _walk(
         problems.append(ImportProblem(repo.display(walk.stopped), None, f"stopped after {MAX_DIRS} folders"))
 
 
+def python_files(app_folder: Path, repo: Repository, exclude: Iterable[Path] = ()) -> Iterator[tuple[Path, str]]:
+    """(path, as shown) of each .py file of the app, as collect walks them (bounded the same way)."""
+    skip = frozenset(safefs.resolve(p) for p in exclude)
+    for count, (path, parts) in enumerate(_walk(safefs.resolve(app_folder), [], repo, skip)):
+        if count >= MAX_FILES:
+            return
+        if parts[-1].endswith(".py") and not (path.is_symlink() and not repo.inside(path)):
+            yield path, "/".join(parts)
+
+
 def _syntax_problem(file: str, error: BaseException, cell: int | None = None) -> ImportProblem:
     where = f"cell {cell}: " if cell else ""
     if isinstance(error, SyntaxError):

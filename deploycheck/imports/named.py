@@ -32,7 +32,9 @@ from deploycheck.imports.classify import catches_import_error
 
 # Cheap text search first: only files that mention one of these are parsed.
 TRIGGER = re.compile(
-    r"BeautifulSoup|read_html|read_excel|to_excel|ExcelWriter|read_parquet|to_parquet|engine\s*=|://|\.use\s*\("
+    r"(?:BeautifulSoup|read_html|read_excel|to_excel|ExcelWriter|read_parquet|to_parquet)\s*\(|engine\s*=\s*[\"']|"
+    r"create_(?:async_)?engine\s*\(\s*f?[\"']|(?:postgresql|mysql|mariadb|mssql|oracle|sqlite)\+\w+://|"
+    r"\.use\s*\(\s*[\"']"
 )
 DISTRIBUTION = {  # module -> the distribution a fix names
     "lxml": "lxml",

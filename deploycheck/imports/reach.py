@@ -110,15 +110,18 @@ class _Graph:
         for imp in scan.imports:
             self.imports.setdefault(imp.file, []).append((imp.dotted, imp.module.startswith(".")))
         self.strings_left = MAX_STRINGS
+        self.left: set[str] = set()  # files not reached yet
 
     def walk(self, starts: dict[str, str]) -> dict[str, str]:
         reached = dict(starts)
+        self.left = set(self.paths) - set(starts)
         queue = deque(starts)
-        while queue:
+        while queue and self.left:  # every file reached: nothing more to find
             file = queue.popleft()
             for found in self._follows(file):
                 if found not in reached:
                     reached[found] = reached[file]
+                    self.left.discard(found)
                     queue.append(found)
         return reached
 
@@ -127,7 +130,7 @@ class _Graph:
         out: set[str] = set()
         for dotted, relative in self.imports.get(file, []):
             out.update(self._relative(dotted, here) if relative else self._absolute(dotted, here))
-        if file in self.paths:
+        if file in self.paths and self.left:
             out.update(self._named(file, here))
         parent = PurePosixPath(file).parent
         if parent.name == "settings" and _join(str(parent), "__init__.py") in self.paths:
@@ -167,6 +170,12 @@ class _Graph:
             prefix = base
         return found
 
+    def _wanted(self) -> list[str] | None:
+        """The names a string must contain to reach a file not reached yet (None: too many to test one by one)."""
+        if len(self.left) > 64:
+            return None
+        return sorted({part.removesuffix(".py") for f in self.left for part in PurePosixPath(f).parts} - {"__init__"})
+
     def _named(self, file: str, here: str) -> set[str]:
         """Modules and .py files the file names in strings (frameworks import by name)."""
         try:
@@ -175,6 +184,9 @@ class _Graph:
             return set()
         out: set[str] = set()
         django = "INSTALLED_APPS" in text
+        wanted = self._wanted()
+        if not django and wanted is not None and not any(name in text for name in wanted):
+            return out  # names none of the files not reached yet
         for m in _QUOTED.finditer(text):
             self.strings_left -= 1
             if self.strings_left < 0:
