@@ -180,3 +180,25 @@ def test_hostile_commands_are_bounded(tmp_path: Path) -> None:
     write(tmp_path, {"secret.py": ""})
     got, found = entries(folder)
     assert got == [] and not found.known
+
+
+def test_hostile_platform_files(tmp_path: Path) -> None:
+    """A YAML bomb, a Procfile linked out of the repository, a 10,000-command Procfile, a Dockerfile of one huge
+    line: each is unknown or bounded, never a crash or a read outside the repository."""
+    outside = write(tmp_path / "outside", {"Procfile": "web: python stolen.py\n", "stolen.py": ""})
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+    )
+    folder = write(
+        tmp_path / "repo",
+        {"render.yaml": bomb + "services:\n  - startCommand: python app.py\n", "app.py": "", "stolen.py": ""},
+    )
+    (folder / "Procfile").symlink_to(outside / "Procfile")
+    got, found = entries(folder)
+    assert "stolen.py" not in got and not found.known and "Procfile could not be read" in found.unknown
+    folder = write(tmp_path / "many", {"Procfile": "web: python app.py && " * 10_000 + "true\n", "app.py": ""})
+    got, found = entries(folder)
+    assert not found.known  # past the cap: not followed, so not known
+    folder = write(tmp_path / "long", {"Dockerfile": "FROM python:3.12\nCMD " + "x" * 200_000 + "\n", "app.py": ""})
+    got, found = entries(folder)
+    assert got == [] and not found.known
