@@ -43,6 +43,7 @@ from deploycheck.settings import Settings
 if TYPE_CHECKING:
     from deploycheck.imports.classify import Import
     from deploycheck.imports.providers import ImportVerdict as Verdict
+    from deploycheck.imports.reach import Reach
     from deploycheck.index.provides import Provided
 
 MISSING = Rule("DC501", "error", "an import that no requirement provides")
@@ -112,18 +113,7 @@ def check(app: App, settings: Settings) -> list[Finding]:
     reached = reach.reach(scan, found, app.repo, app.folder)
     stale = _stale(verdicts, reqs, scan.local, where, minor) if where.unread is None else {}
     unread = reqs.unread(looked.provided) if where.unread is None else []
-    groups: dict[tuple[str, str, bool], list[Verdict]] = {}
-    for verdict in verdicts:
-        if verdict.status == "declared" or (where.unread is not None and verdict.status != "removed"):
-            continue  # with no index read, only what needs none is judged
-        judged = reached.judged(verdict.imp.file)
-        if not judged and verdict.status == "transitive":
-            continue  # works today in a file the deploy does not run: nothing to say
-        status: str = "stale" if verdict.imp in stale else verdict.status
-        key = verdict.imp.top if status != "transitive" else verdict.dist or verdict.imp.top
-        groups.setdefault((status, key, judged), []).append(verdict)
-    # A module imported where the deploy runs it is that finding's; the same module elsewhere adds nothing.
-    groups = {k: vs for k, vs in groups.items() if k[2] or (k[0], k[1], True) not in groups}
+    groups = _groups(verdicts, reached, stale, no_index=where.unread is not None)
     missing = [vs[0].imp.dotted for (status, *_), vs in groups.items() if status == "missing" and not vs[0].stdlib_from]
     names = provides.fix_names(missing, where.urls, where.trusted) if missing else {}
     for (status, _key, judged), group in groups.items():
@@ -133,16 +123,37 @@ def check(app: App, settings: Settings) -> list[Finding]:
             finding = _stale_finding(first, stale[first.imp], _also(group[1:]), reqs, fails)
         else:
             finding = _finding(first, status, _also(group[1:]), reqs, looked, names, minor, fails, unread)
-        if not judged:
-            fix = finding.fix[0].lower() + finding.fix[1:] if finding.fix else ""
-            finding = replace(
-                finding,
-                severity="info",
-                message=f"{finding.message}; {reached.why_not(first.imp.file)}",
-                fix=f"nothing is needed for the deploy; where {first.imp.file} runs, {fix}" if fix else "",
-            )
-        findings.append(finding)
+        findings.append(finding if judged else _not_run(finding, first.imp.file, reached))
     return findings
+
+
+def _groups(
+    verdicts: list[Verdict], reached: Reach, stale: dict[Import, str], *, no_index: bool
+) -> dict[tuple[str, str, bool], list[Verdict]]:
+    """One finding per (status, module or distribution, whether the deploy runs it), in the order first seen."""
+    groups: dict[tuple[str, str, bool], list[Verdict]] = {}
+    for verdict in verdicts:
+        if verdict.status == "declared" or (no_index and verdict.status != "removed"):
+            continue  # with no index read, only what needs none is judged
+        judged = reached.judged(verdict.imp.file)
+        if not judged and verdict.status == "transitive":
+            continue  # works today in a file the deploy does not run: nothing to say
+        status: str = "stale" if verdict.imp in stale else verdict.status
+        key = verdict.imp.top if status != "transitive" else verdict.dist or verdict.imp.top
+        groups.setdefault((status, key, judged), []).append(verdict)
+    # A module imported where the deploy runs it is that finding's; the same module elsewhere adds nothing.
+    return {k: vs for k, vs in groups.items() if k[2] or (k[0], k[1], True) not in groups}
+
+
+def _not_run(finding: Finding, file: str, reached: Reach) -> Finding:
+    """A finding about a file the deploy does not run: info, saying so."""
+    fix = finding.fix[0].lower() + finding.fix[1:] if finding.fix else ""
+    return replace(
+        finding,
+        severity="info",
+        message=f"{finding.message}; {reached.why_not(file)}",
+        fix=f"nothing is needed for the deploy; where {file} runs, {fix}" if fix else "",
+    )
 
 
 def _stale(
@@ -252,19 +263,7 @@ def _finding(
         )
     dist = names.get(imp.dotted)
     if unread:
-        shown = ", ".join(unread[:MAX_PLACES]) + (
-            f" and {len(unread) - MAX_PLACES} more" if len(unread) > MAX_PLACES else ""
-        )
-        return MISSING.finding(
-            imp.file,
-            line,
-            f"{where}`{statement}`: none of the requirements in {files} whose files deploycheck could read installs "
-            f"{imp.top}, and {shown} could not be read on the index (a pin it does not have, a URL, an sdist), so "
-            f"whether one of them provides it is not known; if none does, {fails} with ModuleNotFoundError: "
-            f"No module named '{imp.top}'{also}",
-            f"make sure a requirement installs `{imp.top}`" + (f" (`{dist}` does)" if dist else ""),
-            severity="warning",
-        )
+        return _unread_finding(v, statement, unread, files, fails, also, dist)
     fix = (
         f"add `{dist}` to {reqs.fix_target}"
         if dist
@@ -276,4 +275,24 @@ def _finding(
         f"{where}`{statement}`: no requirement in {files} installs {imp.top}, so {fails} with "
         f"ModuleNotFoundError: No module named '{imp.top}'{also}",
         fix,
+    )
+
+
+def _unread_finding(
+    v: Verdict, statement: str, unread: list[str], files: str, fails: str, also: str, dist: str | None
+) -> Finding:
+    """No readable requirement provides the module, and some requirements could not be read: not known."""
+    imp = v.imp
+    where = f"cell {imp.cell}, line {imp.line}: " if imp.cell else ""
+    more = len(unread) - MAX_PLACES
+    shown = ", ".join(unread[:MAX_PLACES]) + (f" and {more} more" if more > 0 else "")
+    return MISSING.finding(
+        imp.file,
+        None if imp.cell else imp.line,
+        f"{where}`{statement}`: none of the requirements in {files} whose files deploycheck could read installs "
+        f"{imp.top}, and {shown} could not be read on the index (a pin it does not have, a URL, an sdist), so "
+        f"whether one of them provides it is not known; if none does, {fails} with ModuleNotFoundError: "
+        f"No module named '{imp.top}'{also}",
+        f"make sure a requirement installs `{imp.top}`" + (f" (`{dist}` does)" if dist else ""),
+        severity="warning",
     )
