@@ -98,6 +98,7 @@ _DRIVERS = {
     "aiosqlite": "aiosqlite",
 }
 _DEFAULT_DRIVERS = {"postgresql": "psycopg2", "mysql": "MySQLdb", "mariadb": "MySQLdb"}
+_USERINFO = re.compile(r"(://)[^/@\s'\"]*@")
 _URL = re.compile(r"^(postgresql|mysql|mariadb|mssql|oracle|sqlite)(?:\+(\w+))?://")
 _QT = (("PyQt6",), ("PySide6",), ("PyQt5",), ("PySide2",))
 _BACKENDS = {"qt": _QT, "gtk": (("gi",),), "wx": (("wx",),)}
@@ -154,6 +155,7 @@ class _Finder(ast.NodeVisitor):
 
     def _add(self, node: ast.AST, needs: Alternatives, certain: bool = True) -> None:
         text = " ".join((ast.get_source_segment(self.source, node) or ast.unparse(node)).split())
+        text = _USERINFO.sub(r"\1***@", text)  # a database URL's user and password are never repeated
         text = text if len(text) <= 80 else text[:77] + "..."
         self.found.append(Need(getattr(node, "lineno", 0), text, needs, certain, self.guarded > 0))
 

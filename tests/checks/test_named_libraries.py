@@ -55,6 +55,11 @@ def test_guarded_calls_and_lines() -> None:
     assert need.line == 4 and need.guarded and need.what == 'pd.read_excel("a.xlsx")'
 
 
+def test_credentials_in_urls_are_not_repeated() -> None:
+    (need,) = needs('from sqlalchemy import create_engine\ne = create_engine("postgresql://app:hunter2@db/app")\n')
+    assert "hunter2" not in need.what and need.what == 'create_engine("postgresql://***@db/app")'
+
+
 def test_files_without_the_words_are_not_parsed() -> None:
     assert needs("x = (\n") == []  # would be a SyntaxError if it were parsed
 
