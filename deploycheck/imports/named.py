@@ -3,20 +3,19 @@ engine or a database driver that pandas, BeautifulSoup, SQLAlchemy or matplotlib
 that no `import` statement shows it. Pure analysis: each file is read capped and parsed only when a cheap text
 search finds one of the calls below; what is installed is the check's question.
 
-The table (as of 2026-12, from each library's documentation):
+The table (as of 2026-12, from each library's documentation; docs/codes.md DC510 has it too):
 
-| In the code                                         | Needs                                              |
-| --------------------------------------------------- | -------------------------------------------------- |
-| `BeautifulSoup(html, "lxml")`, `"xml"`, `"lxml-xml"` | lxml                                               |
-| `BeautifulSoup(html, "html5lib")`                   | html5lib                                           |
-| `pd.read_html(...)`                                 | lxml, or beautifulsoup4 and html5lib (`flavor=`)   |
-| `pd.read_excel("x.xlsx")`, `.xls`, `.ods`, `.xlsb`  | openpyxl, xlrd, odfpy, pyxlsb (or `engine=`)       |
-| `df.to_excel(...)`, `pd.ExcelWriter(...)`           | openpyxl or XlsxWriter (`.ods`: odfpy; `engine=`)  |
-| `pd.read_parquet`, `df.to_parquet`                  | pyarrow or fastparquet (`engine=`)                 |
-| `pd.read_csv(..., engine="pyarrow")`                | pyarrow                                            |
-| `"postgresql+psycopg2://"` and every `dialect+driver://` | that driver                                   |
-| `create_engine("postgresql://...")`, `"mysql://"`   | psycopg2, mysqlclient (SQLAlchemy's defaults)      |
-| `matplotlib.use("QtAgg")`, GTK, wx backends          | a Qt binding, PyGObject, wxPython                 |
+- `BeautifulSoup(html, "lxml")` (`"xml"`, `"lxml-xml"`): lxml; `"html5lib"`: html5lib;
+- `pd.read_html(...)`: lxml, or beautifulsoup4 and html5lib (`flavor=` chooses);
+- `pd.read_excel("x.xlsx")`: openpyxl (`.xls` xlrd, `.ods` odfpy, `.xlsb` pyxlsb; `engine=` chooses);
+- `df.to_excel(...)`, `pd.ExcelWriter(...)`: openpyxl or XlsxWriter (`.ods` odfpy; `engine=` chooses);
+- `pd.read_parquet`, `df.to_parquet`: pyarrow or fastparquet; `pd.read_csv(..., engine="pyarrow")`: pyarrow;
+- `"postgresql+psycopg2://"` and every `dialect+driver://` string: that driver;
+- `create_engine("postgresql://...")`, `"mysql://"`, or such a URL as SQLALCHEMY_DATABASE_URI: psycopg2,
+  mysqlclient or PyMySQL (SQLAlchemy's defaults; PyMySQL can stand in for MySQLdb);
+- Django's `"ENGINE": "django.db.backends.postgresql"` (`mysql`, `oracle`): psycopg or psycopg2 (mysqlclient or
+  PyMySQL, oracledb or cx_Oracle);
+- `matplotlib.use("QtAgg")`, GTK and wx backends: a Qt binding, PyGObject, wxPython.
 
 A need is `certain` when the call says exactly what it loads (a literal engine, file suffix or URL); an Excel file
 whose name is not a literal, and a GUI backend (which also needs a display), are not.
@@ -34,6 +33,7 @@ from deploycheck.imports.classify import catches_import_error
 TRIGGER = re.compile(
     r"(?:BeautifulSoup|read_html|read_excel|to_excel|ExcelWriter|read_parquet|to_parquet)\s*\(|engine\s*=\s*[\"']|"
     r"create_(?:async_)?engine\s*\(\s*f?[\"']|(?:postgresql|mysql|mariadb|mssql|oracle|sqlite)\+\w+://|"
+    r"SQLALCHEMY_DATABASE_URI|django\.db\.backends\.|"
     r"\.use\s*\(\s*[\"']"
 )
 DISTRIBUTION = {  # module -> the distribution a fix names
@@ -97,14 +97,25 @@ _DRIVERS = {
     "oracledb": "oracledb",
     "aiosqlite": "aiosqlite",
 }
-_DEFAULT_DRIVERS = {"postgresql": "psycopg2", "mysql": "MySQLdb", "mariadb": "MySQLdb"}
+# SQLAlchemy's default driver per dialect; `pymysql.install_as_MySQLdb()` makes PyMySQL answer for MySQLdb.
+_DEFAULT_DRIVERS: dict[str, Alternatives] = {
+    "postgresql": (("psycopg2",),),
+    "mysql": (("MySQLdb",), ("pymysql",)),
+    "mariadb": (("MySQLdb",), ("pymysql",)),
+}
+_DJANGO_ENGINES: dict[str, Alternatives] = {  # DATABASES' ENGINE: the driver Django imports for it
+    "django.db.backends.postgresql": (("psycopg",), ("psycopg2",)),
+    "django.db.backends.postgresql_psycopg2": (("psycopg2",),),
+    "django.db.backends.mysql": (("MySQLdb",), ("pymysql",)),
+    "django.db.backends.oracle": (("oracledb",), ("cx_Oracle",)),
+}
+_URI_KEYS = ("SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_BINDS")
+Alternatives = tuple[tuple[str, ...], ...]  # any one of these sets of modules, each set wholly
 _USERINFO = re.compile(r"(://)[^/@\s'\"]*@")
 _URL = re.compile(r"^(postgresql|mysql|mariadb|mssql|oracle|sqlite)(?:\+(\w+))?://")
 _QT = (("PyQt6",), ("PySide6",), ("PyQt5",), ("PySide2",))
 _BACKENDS = {"qt": _QT, "gtk": (("gi",),), "wx": (("wx",),)}
 _ENGINE_CALLS = {"read_csv", "read_json", "read_orc"}
-
-Alternatives = tuple[tuple[str, ...], ...]  # any one of these sets of modules, each set wholly
 
 
 @dataclass(frozen=True)
@@ -210,17 +221,32 @@ class _Finder(ast.NodeVisitor):
             self._add(node, (("pyarrow",), ("fastparquet",)))
 
     def visit_Constant(self, node: ast.Constant) -> None:
-        if isinstance(node.value, str) and "+" in node.value[:20] and id(node) not in self.engine_urls:
+        if not isinstance(node.value, str):
+            return
+        if node.value in _DJANGO_ENGINES:
+            self._add(node, _DJANGO_ENGINES[node.value])
+        elif "+" in node.value[:20] and id(node) not in self.engine_urls:
             self._url(node, node.value, default=False)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        """`SQLALCHEMY_DATABASE_URI = "postgresql://..."` (Flask-SQLAlchemy's config key, as a name or a key)."""
+        for target in node.targets:
+            key = target.slice if isinstance(target, ast.Subscript) else target
+            name = _literal(key) if isinstance(key, ast.Constant) else getattr(key, "id", None)
+            if name in _URI_KEYS:
+                self._url(node.value, _leading(node.value), default=True)
+                self.engine_urls.add(id(node.value))
+        self.generic_visit(node)
 
     def _url(self, node: ast.AST, url: str | None, *, default: bool) -> None:
         m = _URL.match(url or "")
         if not m:
             return
         dialect, driver = m.group(1), (m.group(2) or "").lower()
-        module = _DRIVERS.get(driver) if driver else (_DEFAULT_DRIVERS.get(dialect) if default else None)
-        if module:
-            self._add(node, ((module,),))
+        if driver in _DRIVERS:
+            self._add(node, ((_DRIVERS[driver],),))
+        elif not driver and default and dialect in _DEFAULT_DRIVERS:
+            self._add(node, _DEFAULT_DRIVERS[dialect])
 
 
 def _called(func: ast.expr) -> tuple[str, str | None]:

@@ -34,7 +34,17 @@ from deploycheck.imports.named import needs
         ('import pandas as pd\npd.read_csv("x.csv", engine="pyarrow")', ((("pyarrow",),),), True),
         ('import polars as pl\npl.read_parquet("x.parquet")', (), True),  # polars reads parquet itself
         ('from sqlalchemy import create_engine\ncreate_engine("postgresql://u@h/db")', ((("psycopg2",),),), True),
-        ('from sqlalchemy import create_engine\ncreate_engine(f"mysql://{user}@h/db")', ((("MySQLdb",),),), True),
+        (
+            'from sqlalchemy import create_engine\ncreate_engine(f"mysql://{user}@h/db")',
+            (((("MySQLdb",), ("pymysql",))),),
+            True,
+        ),
+        ('app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql://u@h/db"', ((("psycopg2",),),), True),
+        (
+            'DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql"}}',
+            (((("psycopg",), ("psycopg2",))),),
+            True,
+        ),
         ('URL = "mysql+pymysql://u:p@host/db"', ((("pymysql",),),), True),
         ('URL = "postgresql+asyncpg://u@h/db"', ((("asyncpg",),),), True),
         ('URL = "postgresql://u@h/db"  # not given to SQLAlchemy here', (), True),
