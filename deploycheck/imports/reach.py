@@ -35,6 +35,7 @@ ASIDE_DIRS = frozenset(
     | {"experiments", "sandbox", "playground", "research", "colab", "dev", "utilities"}
 )
 MAX_STRINGS = 200_000  # quoted names looked at per app
+MAX_ROOTS = 64  # folders imports are resolved from
 _QUOTED = re.compile(r"""["']([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*|[\w./-]{1,200}\.py)["']""")
 
 
@@ -128,10 +129,10 @@ class _Graph:
     def _follows(self, file: str) -> set[str]:
         here = _norm(str(PurePosixPath(file).parent))
         out: set[str] = set()
+        if file in self.paths and self.left:  # first: a folder it puts on sys.path is where its imports resolve
+            out.update(self._named(file, here))
         for dotted, relative in self.imports.get(file, []):
             out.update(self._relative(dotted, here) if relative else self._absolute(dotted, here))
-        if file in self.paths and self.left:
-            out.update(self._named(file, here))
         parent = PurePosixPath(file).parent
         if parent.name == "settings" and _join(str(parent), "__init__.py") in self.paths:
             out.update(p for p in self.paths if PurePosixPath(p).parent == parent)
@@ -199,6 +200,14 @@ class _Graph:
                         out.add(candidate)
                         break
                 continue
+            if "." not in name:  # sys.path.append("lib"), os.path.join(HERE, "lib"): a folder of modules
+                for base in (here, *self.roots[:8]):
+                    folder = _join(base, name)
+                    if folder in self.roots or len(self.roots) >= MAX_ROOTS:
+                        break
+                    if folder in self.dirs and _join(folder, "__init__.py") not in self.paths:
+                        self.roots.append(folder)
+                        break
             found = self._absolute(name, here)
             out.update(found)
             packages = [f for f in found if f.endswith("__init__.py")]
