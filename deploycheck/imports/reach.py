@@ -35,7 +35,10 @@ ASIDE_DIRS = frozenset(
     | {"experiments", "sandbox", "playground", "research", "colab", "dev", "utilities"}
 )
 MAX_STRINGS = 200_000  # quoted names looked at per app
-MAX_ROOTS = 64  # folders imports are resolved from
+MAX_ROOTS = 64
+# The main file names Streamlit Community Cloud's deploy dialog suggests or that apps use most: a main file
+# that reaches streamlit only through a module of its own is still a main file.
+STREAMLIT_MAINS = ("streamlit_app.py", "app.py", "main.py", "Home.py")  # folders imports are resolved from
 _QUOTED = re.compile(r"""["']([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*|[\w./-]{1,200}\.py)["']""")
 
 
@@ -73,7 +76,9 @@ def reach(scan: ImportScan, found: Entrypoints, repo: Repository, app_folder: Pa
     elif found.streamlit_main and not found.unknown:
         # Streamlit Community Cloud's main file is set in the deploy dialog: any file that imports streamlit
         # may be it, and Streamlit runs the pages/ beside it.
-        starts = {f: f"{f} (a Streamlit main file)" for f in _streamlit_mains(scan)}
+        app = _norm(repo.display(app_folder))
+        usual = [_join(app, n) for n in STREAMLIT_MAINS if _join(app, n) in scan.paths]
+        starts = {f: f"{f} (a Streamlit main file)" for f in [*usual, *_streamlit_mains(scan)]}
         starts.update({p: why for f, why in list(starts.items()) for p in _pages(f, scan.paths)})
         shown = ", ".join(sorted(starts)[:3]) + (" and more" if len(starts) > 3 else "")
         result = Reach(True, entries=f"{shown}: the files that import streamlit and their pages")
