@@ -162,6 +162,29 @@ def resolved(folder: Path) -> tuple[float, int]:
     return time.process_time() - cpu, len(verdicts)
 
 
+def reached(folder: Path) -> tuple[float, float, float, int]:
+    """CPU seconds of the reachability walk from a Procfile entry (#17) and of DC510's text pass over every file."""
+    from deploycheck.imports import named, reach
+    from deploycheck.project import entrypoints
+
+    repo = Repository.at(folder)
+    scan = imports.collect(folder, repo, python="3.12")
+    cpu = time.process_time()
+    found = entrypoints.find(folder, repo, "heroku")
+    walked = reach.reach(scan, found, repo, folder)
+    walk = time.process_time() - cpu
+    cpu = time.process_time()
+    (folder / "scripts").mkdir(exist_ok=True)
+    (folder / "scripts" / "seed.py").write_text("import faker\n")
+    unknown = reach.reach(scan, entrypoints.Entrypoints(), repo, folder)  # no entrypoint: every file a start
+    assert len(unknown.reached) >= len(scan.paths) - 1
+    walk_all = time.process_time() - cpu
+    cpu = time.process_time()
+    for path, _shown in imports.python_files(folder, repo):
+        named.needs(path.read_text())
+    return walk, walk_all, time.process_time() - cpu, len(walked.reached)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=5000)
@@ -195,6 +218,13 @@ def main() -> None:
         print(
             f"collect + resolve cpu median {statistics.median(c for c, _ in checks):.2f} s"
             f" (min {min(c for c, _ in checks):.2f}; {checks[0][1]} verdicts)"
+        )
+        (folder / "Procfile").write_text("web: gunicorn pkg0.mod0:app\n")
+        walks = [reached(folder) for _ in range(args.reps)]
+        print(
+            f"reach cpu median {statistics.median(w[0] for w in walks):.2f} s ({walks[0][3]} files reached from a"
+            f" Procfile), {statistics.median(w[1] for w in walks):.2f} s with no entrypoint;"
+            f" DC510 text pass cpu median {statistics.median(w[2] for w in walks):.2f} s"
         )
         if found[True] != found[False]:
             raise SystemExit("the fast path and whole-file parsing found different imports")

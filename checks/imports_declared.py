@@ -1,4 +1,7 @@
-"""DC501-DC504: what the app imports against what its requirements install on the deploy.
+"""DC501-DC505: what the app imports against what its requirements install on the deploy.
+
+Only code the deploy runs can fail it: the files its entrypoint reaches (deploycheck.imports.reach); an
+unprovided import elsewhere (a notebook, a training script, a local client) is info that says so.
 
 The app's .py files and notebooks are read with `ast` (deploycheck.imports.collect); each production import that is
 neither stdlib on the deploy's Python nor a module of the repository is looked up in the modules that the
@@ -7,12 +10,13 @@ pinned distributions install, read from their wheels' RECORD / top_level.txt on 
 installs is DC501 (ModuleNotFoundError at deploy); one installed only as a dependency of a dependency is
 DC502 (works today, breaks when the parent drops it); a module the deploy's Python removed is DC503.
 
-Which requirements count: the deployed requirements.txt of the app (every requirements file when none is
-named so). For a lock, its sources (.in) are the declared distributions and its other pins the transitive
-ones. A plain requirements file has no list of what its lines pull in, so the dependencies of its lines are
-read from the index (Requires-Dist of the pinned release, or of the newest release that fits, down the
-tree, bounded): an import is called missing only when neither a line nor anything found below it provides
-it. An index that does not answer makes the check "could not check" (exit 2), never a false DC501.
+Which requirements count (deploycheck.imports.requirements): the deployed requirements.txt of the app (every
+requirements file when none is named so). For a lock, its sources (.in) are the declared distributions and its
+other pins the transitive ones. A plain requirements file has no list of what its lines pull in, so the
+dependencies of its lines are read from the index (Requires-Dist of the pinned release, or of the newest release
+that fits, down the tree, bounded): an import is called missing only when neither a line nor anything found
+below it provides it. An index that does not answer makes the check "could not check" (exit 2), never a false
+DC501.
 
 Which index: each deployed file's own (its `IndexSources`, as the pins check reads them: the last
 --index-url wins, the run's --index-url replaces them). A file that installs with --no-index names no index
@@ -22,24 +26,24 @@ The index lookups themselves are deploycheck.index.provides.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import canonicalize_name
 
-from deploycheck.locks import markers, tomllock
-from deploycheck.locks.indexes import IndexSources
-from deploycheck.locks.model import Lock, Pin
+from deploycheck.imports import requirements
+from deploycheck.imports.requirements import Requirements
+from deploycheck.locks.model import Lock
 from deploycheck.project import installs
 from deploycheck.project.apps import App
-from deploycheck.project.records import LockPair
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule
 from deploycheck.settings import Settings
 
 if TYPE_CHECKING:
+    from deploycheck.imports.classify import Import
     from deploycheck.imports.providers import ImportVerdict as Verdict
+    from deploycheck.imports.reach import Reach
     from deploycheck.index.provides import Provided
 
 MISSING = Rule("DC501", "error", "an import that no requirement provides")
@@ -54,164 +58,6 @@ BACKGROUND = True  # reads the package index only, starts no subprocess: runs be
 MAX_PLACES = 3  # other places named in one finding's message
 
 
-@dataclass
-class _Requirements:
-    """What the deployed requirements say, for one app."""
-
-    files: list[Lock]
-    pins: dict[NormalizedName, Pin] = field(default_factory=dict)  # every pin installed on the target
-    declared: set[NormalizedName] = field(default_factory=set)
-    parents: dict[NormalizedName, list[str]] = field(default_factory=dict)  # transitive pin -> who needs it
-    locked: bool = True  # the pins are the whole install (a lock); else dependencies are looked up
-    fix_target: str = "requirements.txt"  # where a missing requirement goes
-    declared_in: str = "requirements.txt"  # the files that name the declared distributions, for messages
-
-
-def _deployed(app: App) -> tuple[list[LockPair], list[Lock], list[Lock]]:
-    """The files the platform installs: the one it installs when that can be told and is read here, else
-    requirements.txt when the app has one, else every requirements file, else the locks of the other formats
-    (poetry.lock, pdm.lock), whose pins are already the installed set, else the Pipfile and environment.yml
-    lists, else what pyproject.toml declares (uv.lock's reader marks no declared pins). Nothing at all: every
-    third-party import is unprovided (issue #15)."""
-    chosen = app.installed_file()
-    if chosen is not None:
-        shown = app.installs.file if app.installs is not None else None
-        locks = [p for p in app.locks if p.display == shown]
-        plain = [f for f in app.plain if f.display == shown]
-        hashed = [f for f in _hashed(app) if f.display == shown]
-        own = [f for f in _other_files(app) if f.display == shown]
-        if locks or plain or hashed or own:
-            return locks, plain + own, hashed
-    locks = [p for p in app.locks if p.path.name == "requirements.txt"]
-    plain = [f for f in app.plain if f.path.name == "requirements.txt"]
-    if locks or plain:
-        return locks, plain, []
-    if app.locks or app.plain:
-        return list(app.locks), list(app.plain), []
-    # Pipfile.lock (else the Pipfile) and environment.yml are read as plain lists: every pin declared. poetry.lock
-    # and pdm.lock: their readers mark the pins pyproject.toml declares (`via pyproject.toml`).
-    hashed, others = _hashed(app), _other_files(app)
-    if hashed or others:
-        return [], others, hashed
-    named = installs.declared(app.folder, app.repo)
-    return [], [named] if named is not None else [], []
-
-
-def _hashed(app: App) -> list[Lock]:
-    return [f for f in app.other_locks if f.verify == tomllock.CONTENT_HASH and not f.errors]
-
-
-def _other_files(app: App) -> list[Lock]:
-    """With no requirements file: Pipfile.lock (else the Pipfile) and environment.yml, read as plain files.
-    A conda package counts as its PyPI distribution (deploycheck.locks.conda_names), looked up unpinned:
-    its conda version comes from a solve that cannot be run here."""
-    from dataclasses import replace
-
-    from deploycheck.locks import conda, conda_names, pipfile
-
-    own = [f for f in app.other_locks if f.path.parent == app.folder and not f.errors]
-    chosen = [f for f in own if f.format == pipfile.LOCK_FORMAT] or [
-        f for f in own if f.format == pipfile.PIPFILE_FORMAT
-    ]
-    for env in own:
-        if not isinstance(env, conda.CondaLock):
-            continue
-        pins = dict(env.pins)
-        for package in env.conda:
-            if package.name in conda_names.CONDA_ONLY or package.name == "pip":
-                continue
-            for name in map(canonicalize_name, conda_names.pypi_names(package.name)):
-                pins.setdefault(name, Pin(name, package.line, package.raw, file=env.display))
-        chosen.append(replace(env, pins=pins))
-    return chosen
-
-
-def _source_names(pair: LockPair) -> set[NormalizedName] | None:
-    """Names the lock's requirements files (.in) list, as the scan read them; None when none was read."""
-    names: set[NormalizedName] = set()
-    read_any = False
-    for source in pair.lock.compiled_from():
-        if source.path.suffix not in (".in", ".txt") or source.path == pair.path:
-            continue
-        if source.pins is not None:  # an unreadable .in is the drift check's "could not check"
-            names |= set(source.pins)
-            read_any = True
-    return names if read_any else None
-
-
-def _via_declared(pin: Pin) -> bool:
-    """`# via -r requirements.in` or `# via pyproject.toml`: the lock's annotation that a source names it."""
-    # pip-compile writes `deploycheck (pyproject.toml)` for a project's own dependencies.
-    return any(v.startswith("-r ") or v.rstrip(")").endswith((".toml", ".py", ".cfg")) for v in pin.via)
-
-
-def _requirements(app: App, minor: str) -> _Requirements:
-    locks, plain, others = _deployed(app)
-    env = markers.environment(minor, extra="")
-    reqs = _Requirements([p.lock for p in locks] + plain + others, locked=not plain)
-    sources = [s for p in locks for s in p.lock.compiled_from()]
-    source = next((s for s in sources if s.path.suffix == ".in"), None)
-    if plain:
-        reqs.fix_target = PurePosixPath(plain[0].display).name
-        if reqs.fix_target == "Pipfile.lock":
-            reqs.fix_target = "the Pipfile (then run `pipenv lock`)"
-    elif locks:
-        reqs.fix_target = (source.path.name if source else "the lock's sources") + " and recompile the lock"
-    named = [*(s.path.name for s in sources), *(PurePosixPath(f.display).name for f in plain)]
-    reqs.declared_in = " and ".join(dict.fromkeys(named)) or reqs.fix_target
-    if not reqs.files:
-        reqs.declared_in = "the app's dependency files (it has none)"
-    for pair in locks:
-        from_sources = _source_names(pair)
-        annotated = any(pin.via for pin in pair.lock.pins.values())
-        for pin in pair.lock.installed(env):
-            reqs.pins[pin.name] = pin
-            if (from_sources is not None and pin.name in from_sources) or _via_declared(pin):
-                reqs.declared.add(pin.name)
-            elif from_sources is None and not annotated:
-                reqs.declared.add(pin.name)  # nothing tells which pins are direct: none is called transitive
-            else:
-                reqs.parents[pin.name] = [v for v in pin.via if not v.startswith("-")]
-    for file in plain:
-        for pin in file.installed(env):
-            reqs.pins[pin.name] = pin
-            reqs.declared.add(pin.name)
-    for other in others:
-        # Their readers mark the pins pyproject.toml declares (`via pyproject.toml`); the rest name parents.
-        reqs.fix_target = reqs.declared_in = "pyproject.toml"
-        reqs.fix_target += f" and run `{other.command}`" if other.command else ""
-        for pin in other.installed(env):
-            reqs.pins[pin.name] = pin
-            if _via_declared(pin):
-                reqs.declared.add(pin.name)
-            else:
-                reqs.parents[pin.name] = list(pin.via)
-    return reqs
-
-
-@dataclass(frozen=True)
-class _Indexes:
-    """The indexes the deploy installs the app's requirements from, as the run sees them."""
-
-    urls: tuple[str, ...] = ()
-    trusted: tuple[str, ...] = ()
-    unread: tuple[Lock, int | None] | None = None  # a file that installs with --no-index, and the line
-
-
-def _indexes(settings: Settings, reqs: _Requirements) -> _Indexes:
-    """Each deployed file's own indexes (as the pins check reads them), all of them, each once."""
-    urls: dict[str, None] = {}
-    trusted: dict[str, None] = {}
-    # No file at all: the indexes the run names (or pip's default) are the ones the fix's names come from.
-    for sources in [f.indexes for f in reqs.files] or [IndexSources()]:
-        said = sources.within(settings.indexes)
-        if said.no_index is not None:
-            return _Indexes(unread=(next(f for f in reqs.files if f.indexes is sources), said.no_index.line))
-        urls.update(dict.fromkeys(u if u.endswith("/") else u + "/" for u in said.urls))
-        trusted.update(dict.fromkeys(said.trusted))
-    return _Indexes(tuple(urls), tuple(trusted))
-
-
 # ------------------------------------------------------------------------------------------------ findings
 
 
@@ -222,8 +68,9 @@ def _where(file: str, line: int, cell: int | None) -> str:
 def check(app: App, settings: Settings) -> list[Finding]:
     # ast, the stdlib tables and the index lookups: loaded only when this check runs
     from deploycheck.imports import collect as imports
-    from deploycheck.imports import providers
+    from deploycheck.imports import providers, reach
     from deploycheck.index import provides
+    from deploycheck.project import entrypoints
     from deploycheck.runtime import stdlib  # ast and the stdlib tables: read only when this check runs
 
     minor = app.runtime.minor
@@ -237,7 +84,7 @@ def check(app: App, settings: Settings) -> list[Finding]:
         )
         for p in scan.problems
     ]
-    reqs = _requirements(app, minor)
+    reqs = requirements.requirements(app, minor)
     if not reqs.files and installs.build_script(app.folder, app.repo):
         return findings  # setup.py/setup.cfg declares what `pip install .` installs: not read here, never "none"
     outside = [
@@ -245,7 +92,7 @@ def check(app: App, settings: Settings) -> list[Finding]:
         for i in scan.imports
         if i.kind == "production" and i.top not in scan.local and i.top not in stdlib.stdlib_modules(minor)
     ]
-    where = _indexes(settings, reqs)
+    where = requirements.indexes(settings, reqs)
     looked = provides.Provided()
     if outside and where.unread is not None:
         findings.append(_not_matched(*where.unread))
@@ -260,17 +107,87 @@ def check(app: App, settings: Settings) -> list[Finding]:
         declared=reqs.declared,
         transitive=transitive,
     )
-    groups: dict[tuple[str, str], list[Verdict]] = {}
-    for verdict in verdicts:
-        if verdict.status == "declared" or (where.unread is not None and verdict.status != "removed"):
-            continue  # with no index read, only what needs none is judged
-        key = verdict.imp.top if verdict.status != "transitive" else verdict.dist or verdict.imp.top
-        groups.setdefault((verdict.status, key), []).append(verdict)
-    missing = [vs[0].imp.dotted for (status, _), vs in groups.items() if status == "missing" and not vs[0].stdlib_from]
+    if all(v.status == "declared" for v in verdicts):
+        return findings  # nothing to judge: what the deploy runs does not matter
+    found = entrypoints.find(app.folder, app.repo, app.platform)
+    reached = reach.reach(scan, found, app.repo, app.folder)
+    stale = _stale(verdicts, reqs, scan.local, where, minor) if where.unread is None else {}
+    unread = reqs.unread(looked.provided) if where.unread is None else []
+    groups = _groups(verdicts, reached, stale, no_index=where.unread is not None)
+    missing = [vs[0].imp.dotted for (status, *_), vs in groups.items() if status == "missing" and not vs[0].stdlib_from]
     names = provides.fix_names(missing, where.urls, where.trusted) if missing else {}
-    for (status, _key), group in groups.items():
-        findings.append(_finding(group[0], status, _also(group[1:]), reqs, looked, names, minor))
+    for (status, _key, judged), group in groups.items():
+        first = group[0]
+        fails = "the deploy fails" if judged else "it fails where that file runs"
+        if status == "stale":
+            finding = _stale_finding(first, stale[first.imp], _also(group[1:]), reqs, fails)
+        else:
+            finding = _finding(first, status, _also(group[1:]), reqs, looked, names, minor, fails, unread)
+        findings.append(finding if judged else _not_run(finding, first.imp.file, reached))
     return findings
+
+
+def _groups(
+    verdicts: list[Verdict], reached: Reach, stale: dict[Import, str], *, no_index: bool
+) -> dict[tuple[str, str, bool], list[Verdict]]:
+    """One finding per (status, module or distribution, whether the deploy runs it), in the order first seen."""
+    groups: dict[tuple[str, str, bool], list[Verdict]] = {}
+    for verdict in verdicts:
+        if verdict.status == "declared" or (no_index and verdict.status != "removed"):
+            continue  # with no index read, only what needs none is judged
+        judged = reached.judged(verdict.imp.file)
+        if not judged and verdict.status == "transitive":
+            continue  # works today in a file the deploy does not run: nothing to say
+        status: str = "stale" if verdict.imp in stale else verdict.status
+        key = verdict.imp.top if status != "transitive" else verdict.dist or verdict.imp.top
+        groups.setdefault((status, key, judged), []).append(verdict)
+    # A module imported where the deploy runs it is that finding's; the same module elsewhere adds nothing.
+    return {k: vs for k, vs in groups.items() if k[2] or (k[0], k[1], True) not in groups}
+
+
+def _not_run(finding: Finding, file: str, reached: Reach) -> Finding:
+    """A finding about a file the deploy does not run: info, saying so."""
+    fix = finding.fix[0].lower() + finding.fix[1:] if finding.fix else ""
+    return replace(
+        finding,
+        severity="info",
+        message=f"{finding.message}; {reached.why_not(file)}",
+        fix=f"nothing is needed for the deploy; where {file} runs, {fix}" if fix else "",
+    )
+
+
+def _stale(
+    verdicts: list[Verdict], reqs: Requirements, local: frozenset[str], where: requirements.Indexes, minor: str
+) -> dict[Import, str]:
+    """Missing imports that a name the lock's sources list (but the stale lock lacks) provides, with that name."""
+    from deploycheck.imports import providers
+    from deploycheck.imports.collect import ImportScan
+    from deploycheck.index import provides
+
+    missing = [v.imp for v in verdicts if v.status == "missing" and not v.stdlib_from]
+    if not missing or not reqs.stale:
+        return {}
+    pins = {name: pin for name, (pin, _source, _lock) in reqs.stale.items()}
+    seen = provides.look_up(pins, True, where.urls, where.trusted, minor)
+    again = providers.resolve(
+        ImportScan(missing, local), python=minor, provided=seen.provided, declared=set(pins), transitive=()
+    )
+    return {v.imp: v.dist for v in again if v.status == "declared" and v.dist}
+
+
+def _stale_finding(v: Verdict, dist: str, also: str, reqs: Requirements, fails: str) -> Finding:
+    imp = v.imp
+    pin, source, lock = reqs.stale[canonicalize_name(dist)]
+    statement = f"from {imp.module} import {imp.name}" if imp.name else f"import {imp.module}"
+    where = f"cell {imp.cell}, line {imp.line}: " if imp.cell else ""
+    return MISSING.finding(
+        imp.file,
+        None if imp.cell else imp.line,
+        f"{where}`{statement}`: {source} lists {pin.name}, but the lock {lock} does not (it is stale: DC101), and "
+        f"the deploy installs the lock, so {fails} with ModuleNotFoundError: No module named '{imp.top}'{also}",
+        f"recompile {lock} from {source} (DC101 gives the command) and commit it",
+        severity="warning",
+    )
 
 
 def _also(others: list[Verdict]) -> str:
@@ -296,7 +213,15 @@ def _not_matched(file: Lock, line: int | None) -> Finding:
 
 
 def _finding(
-    v: Verdict, status: str, also: str, reqs: _Requirements, looked: Provided, names: dict[str, str], minor: str
+    v: Verdict,
+    status: str,
+    also: str,
+    reqs: Requirements,
+    looked: Provided,
+    names: dict[str, str],
+    minor: str,
+    fails: str = "the deploy fails",
+    unread: list[str] | None = None,
 ) -> Finding:
     imp = v.imp
     line, cell = imp.line, imp.cell  # in a notebook, the line within its cell
@@ -340,6 +265,8 @@ def _finding(
             cell=cell,
         )
     dist = names.get(imp.dotted)
+    if unread:
+        return _unread_finding(v, statement, unread, files, fails, also, dist)
     fix = (
         f"add `{dist}` to {reqs.fix_target}"
         if dist
@@ -348,8 +275,28 @@ def _finding(
     return MISSING.finding(
         imp.file,
         line,
-        f"{where}`{statement}`: no requirement in {files} installs {imp.top}, so the deploy fails with "
+        f"{where}`{statement}`: no requirement in {files} installs {imp.top}, so {fails} with "
         f"ModuleNotFoundError: No module named '{imp.top}'{also}",
         fix,
         cell=cell,
+    )
+
+
+def _unread_finding(
+    v: Verdict, statement: str, unread: list[str], files: str, fails: str, also: str, dist: str | None
+) -> Finding:
+    """No readable requirement provides the module, and some requirements could not be read: not known."""
+    imp = v.imp
+    where = f"cell {imp.cell}, line {imp.line}: " if imp.cell else ""
+    more = len(unread) - MAX_PLACES
+    shown = ", ".join(unread[:MAX_PLACES]) + (f" and {more} more" if more > 0 else "")
+    return MISSING.finding(
+        imp.file,
+        None if imp.cell else imp.line,
+        f"{where}`{statement}`: none of the requirements in {files} whose files deploycheck could read installs "
+        f"{imp.top}, and {shown} could not be read on the index (a pin it does not have, a URL, an sdist), so "
+        f"whether one of them provides it is not known; if none does, {fails} with ModuleNotFoundError: "
+        f"No module named '{imp.top}'{also}",
+        f"make sure a requirement installs `{imp.top}`" + (f" (`{dist}` does)" if dist else ""),
+        severity="warning",
     )

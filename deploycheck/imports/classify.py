@@ -5,6 +5,7 @@ judged from the blocks around it and from conditions the target decides (`if sys
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -159,10 +160,11 @@ def is_type_checking(test: ast.expr) -> bool:
     )
 
 
+_MODULE = re.compile(r"^\.*[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$|^\.+$")
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 
-def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+def catches_import_error(handler: ast.ExceptHandler) -> bool:
     # `except Exception` and a bare `except:` count: the author expected the import may fail and the app
     # runs on without it.
     if handler.type is None:
@@ -216,8 +218,26 @@ class Collector:
         kind: Kind = "relative" if module.startswith(".") else self.file_kind
         self.found.append(Import(self.file, line + self.offset, module, name, kind, self.cell))
 
+    def dynamic(self, node: ast.stmt, kind: Kind) -> None:
+        """`importlib.import_module("x")` and `__import__("x")` with a literal name: imports too (not statements
+        nested in this one, which walk reaches on its own)."""
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, ast.expr):
+                continue
+            for call in ast.walk(child):
+                if not isinstance(call, ast.Call) or not call.args:
+                    continue
+                name = _dotted(call.func)
+                first = call.args[0]
+                if (name == "__import__" or name.endswith("import_module")) and (
+                    isinstance(first, ast.Constant) and isinstance(first.value, str) and _MODULE.match(first.value)
+                ):
+                    self.add_line(first.value, None, call.lineno, kind)
+
     def walk(self, body: Iterable[ast.stmt], kind: Kind) -> None:
         for node in body:
+            if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                self.dynamic(node, kind)
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 self.add(node, kind)
             elif isinstance(node, ast.If):
@@ -247,7 +267,7 @@ class Collector:
         self.walk(node.orelse, _narrow(kind, "conditional") if holds is True else kind)
 
     def _try(self, node: ast.Try, kind: Kind) -> None:
-        handles = [h for h in node.handlers if _catches_import_error(h)]
+        handles = [h for h in node.handlers if catches_import_error(h)]
         self.walk(node.body, _narrow(kind, "guarded") if handles else kind)
         for handler in node.handlers:
             # An import in the handler is the fallback of one that may fail: guarded as well.

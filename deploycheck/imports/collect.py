@@ -44,9 +44,10 @@ class ImportScan:
     local: frozenset[str]  # top-level names the repository itself provides
     problems: list[ImportProblem] = field(default_factory=list)
     files: int = 0  # files read
+    paths: frozenset[str] = frozenset()  # every .py file of the app, as shown (for deploycheck.imports.reach)
 
 
-def _kind_of_file(rel_parts: Sequence[str]) -> Kind:
+def kind_of_file(rel_parts: Sequence[str]) -> Kind:
     name = rel_parts[-1]
     folders = rel_parts[:-1]
     stem = name.rsplit(".", 1)[0]
@@ -102,6 +103,16 @@ def _walk(
         problems.append(ImportProblem(repo.display(walk.stopped), None, f"stopped after {MAX_DIRS} folders"))
 
 
+def python_files(app_folder: Path, repo: Repository, exclude: Iterable[Path] = ()) -> Iterator[tuple[Path, str]]:
+    """(path, as shown) of each .py file of the app, as collect walks them (bounded the same way)."""
+    skip = frozenset(safefs.resolve(p) for p in exclude)
+    for count, (path, parts) in enumerate(_walk(safefs.resolve(app_folder), [], repo, skip)):
+        if count >= MAX_FILES:
+            return
+        if parts[-1].endswith(".py") and not (path.is_symlink() and not repo.inside(path)):
+            yield path, "/".join(parts)
+
+
 def _syntax_problem(file: str, error: BaseException, cell: int | None = None) -> ImportProblem:
     where = f"cell {cell}: " if cell else ""
     if isinstance(error, SyntaxError):
@@ -148,6 +159,7 @@ def collect(
     for folder in {root, root / "src", app, app / "src"}:
         local |= _names_in(folder)
     files = 0
+    paths: set[str] = set()
     for path, parts in _walk(app, problems, repo, frozenset(safefs.resolve(p) for p in exclude)):
         display = "/".join(parts)
         # The folder of every script is on sys.path when it runs, and a package dir is importable from its
@@ -155,6 +167,8 @@ def collect(
         module = module_name(parts[-1])
         if module:
             local.add(module)
+        if display.endswith(".py"):
+            paths.add(display)
         local.update(p for p in parts[:-1] if p.isidentifier())
         if path.is_symlink() and not repo.inside(path):
             problems.append(ImportProblem(display, None, "a symlink to outside the repository: not read"))
@@ -173,7 +187,7 @@ def collect(
         if data is None:
             problems.append(ImportProblem(display, None, f"larger than {limit // 1_000_000} MB: skipped"))
             continue
-        kind = _kind_of_file(parts)
+        kind = kind_of_file(parts)
         if notebook:
             imports += _notebook_imports(data, display, kind, target, problems)
             continue
@@ -187,7 +201,7 @@ def collect(
                 problems.append(_syntax_problem(display, error))
             continue
         imports += collector.found
-    return ImportScan(imports, frozenset(local), problems, files)
+    return ImportScan(imports, frozenset(local), problems, files, frozenset(paths))
 
 
 def _notebook_imports(

@@ -71,6 +71,7 @@ def _python2(source: str) -> bool:
     return False
 
 
+_DYNAMIC = re.compile(r"(?:import_module|__import__)\s*\(")
 _BLANK = re.compile(r"(?:\s|#[^\n]*)*")
 _AS = re.compile(r"[ \t]+as[ \t]+")
 
@@ -167,7 +168,7 @@ def parse_source(source: str, collector: Collector, *, whole: bool, notebook: bo
         flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
         collector.walk(compile(source, collector.file, "exec", flags, dont_inherit=True).body, "production")
         return
-    if whole:
+    if whole or _DYNAMIC.search(source):  # dynamic imports hide in any expression: only the whole tree has them
         collector.walk(ast.parse(source).body, "production")
         return
     if _python2(source):  # Python 2 code: the whole parse reports it, where the pieces might not reach

@@ -10,6 +10,7 @@ from typing import Literal
 
 from packaging.utils import canonicalize_name
 
+from deploycheck.imports import names
 from deploycheck.imports.classify import Import, target_minor
 from deploycheck.imports.collect import ImportScan, module_name
 from deploycheck.runtime import stdlib
@@ -148,9 +149,13 @@ def _judge(
 
 
 def _same_name(dotted: str, without_metadata: Set[str]) -> set[str]:
-    # A pinned distribution whose RECORD could not be read (sdist only, index error) is taken to provide the
-    # module of its own name (psycopg2, google.cloud.storage -> google-cloud-storage), so that missing
-    # metadata never turns into a false "nothing provides it".
+    # A pinned distribution whose RECORD could not be read (sdist only, a pin not on the index) is taken to
+    # provide the module of its own name (psycopg2, google.cloud.storage -> google-cloud-storage) and the
+    # well-known names (cv2 -> opencv-python-headless), so that missing metadata never turns into a false
+    # "nothing provides it".
+    known = names.distributions(dotted) & without_metadata
+    if known:
+        return set(known)
     parts = dotted.split(".")
     for depth in range(len(parts), 0, -1):
         name = canonicalize_name(".".join(parts[:depth]))

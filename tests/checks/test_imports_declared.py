@@ -201,6 +201,7 @@ def test_notebook_finding_names_the_cell(corpus_index: str, tmp_path: Path) -> N
     (finding,) = findings
     assert finding["code"] == "DC501" and finding["path"] == "analysis.ipynb"
     assert (finding["cell"], finding["line"]) == (2, 2)  # the line within the cell
+    assert finding["severity"] == "info"  # #17: a notebook does not run at deploy
     assert finding["message"].startswith("cell 2, line 2: `import seaborn`")
 
 
@@ -368,3 +369,188 @@ def test_a_projects_own_dependencies_are_declared(app, index: str) -> None:
     lock.write_text(lock.read_text().replace("# via -r requirements.in", "# via myapp (pyproject.toml)"))
     _, _, findings = dc5(folder, "--index-url", index)
     assert findings == []
+
+
+# ------------------------------------------------------------------------------ reachability (#17 class 1)
+
+
+def test_files_the_entrypoint_does_not_reach_are_info(corpus_index: str, tmp_path: Path) -> None:
+    """A Procfile gunicorn app beside a Colab notebook, a training script under scripts/ and a local test client:
+    only what app.py reaches can fail the deploy; the rest is info naming what the deploy runs."""
+    notebook = {"cells": [{"cell_type": "code", "source": ["import torch\n"]}], "nbformat": 4}
+    folder = write(
+        tmp_path / "app",
+        {
+            "Procfile": "web: gunicorn app:app\n",
+            "requirements.txt": "flask\n",
+            "app.py": "from flask import Flask\nfrom core import views\napp = Flask(__name__)\n",
+            "core/__init__.py": "",
+            "core/views.py": "from . import models\n",
+            "core/models.py": "import sys\nsys.path.append('vendor')\nimport redis\nimport helper\n",
+            "core/vendor/helper.py": "import yaml\n",
+            "scripts/train.py": "import torch\n",
+            "client.py": "import requests\nrequests.post('http://localhost:8000/predict')\n",
+            "train.ipynb": json.dumps(notebook),
+        },
+    )
+    code, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    got = {(f["code"], f["path"], f["severity"]) for f in findings}
+    assert got == {
+        ("DC501", "core/models.py", "error"),  # reached: app.py -> core -> core.views -> core.models
+        ("DC501", "core/vendor/helper.py", "error"),  # reached: core.models puts vendor/ on sys.path
+        ("DC501", "train.ipynb", "info"),  # torch, also imported at scripts/train.py
+        ("DC501", "client.py", "info"),
+    }, findings
+    info = next(f for f in findings if f["path"] == "client.py")
+    assert "not reached from what the deploy runs (app.py (Procfile:1))" in info["message"]
+    assert "the deploy fails" not in info["message"] and "it fails where that file runs" in info["message"]
+    assert "scripts/train.py:1" in next(f for f in findings if f["path"] == "train.ipynb")["message"]
+    assert code == 1
+
+
+def test_without_an_entrypoint_notebooks_and_scripts_are_info(corpus_index: str, tmp_path: Path) -> None:
+    """No platform file: every production file is judged as before, except notebooks and scripts/ (unless a
+    production file imports them)."""
+    notebook = {"cells": [{"cell_type": "code", "source": ["import torch\n"]}], "nbformat": 4}
+    folder = write(
+        tmp_path / "app",
+        {
+            "requirements.txt": "flask\n",
+            "main.py": "import flask\nfrom scripts.shared import helper\nimport redis\n",
+            "scripts/shared.py": "import openai\n",
+            "scripts/train.py": "import torch\n",
+            "analysis.ipynb": json.dumps(notebook),
+        },
+    )
+    code, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    got = {(f["path"], f["severity"]) for f in findings}
+    assert got == {
+        ("main.py", "error"),
+        ("scripts/shared.py", "error"),
+        ("analysis.ipynb", "info"),
+    }, findings  # torch: one finding, at the first place, naming scripts/train.py too
+    assert "no entrypoint is known" in next(f for f in findings if f["severity"] == "info")["message"]
+    assert code == 1
+
+
+def test_the_entry_file_counts_even_with_a_main_guard(corpus_index: str, tmp_path: Path) -> None:
+    folder = write(
+        tmp_path / "app",
+        {
+            "Procfile": "worker: python scripts/bot.py\n",
+            "requirements.txt": "flask\n",
+            "scripts/bot.py": "import flask\nif __name__ == '__main__':\n    import telegram\n",
+        },
+    )
+    code, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    assert [(f["path"], f["line"], f["severity"]) for f in findings] == [("scripts/bot.py", 3, "error")]
+    assert code == 1
+
+
+def test_django_settings_and_installed_apps_are_reached(corpus_index: str, tmp_path: Path) -> None:
+    """gunicorn mysite.wsgi: settings by DJANGO_SETTINGS_MODULE's string, the installed app's package whole (its
+    admin.py is imported by Django, not by any import statement), and importlib.import_module with a literal."""
+    folder = write(
+        tmp_path / "app",
+        {
+            "Procfile": "web: gunicorn mysite.wsgi\n",
+            "requirements.txt": "flask\n",
+            "mysite/__init__.py": "",
+            "mysite/wsgi.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n",
+            "mysite/settings.py": "INSTALLED_APPS = ['polls.apps.PollsConfig']\n",
+            "polls/__init__.py": "",
+            "polls/apps.py": "",
+            "polls/admin.py": "import importlib\nplugin = importlib.import_module('plugins.extra')\n",
+            "plugins/__init__.py": "",
+            "plugins/extra.py": "import redis\n",
+            "tools/seed.py": "import faker\n",
+        },
+    )
+    _, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    got = {(f["path"], f["severity"]) for f in findings}
+    assert got == {("plugins/extra.py", "error"), ("tools/seed.py", "info")}, findings
+
+
+def test_streamlit_cloud_main_files_and_pages(corpus_index: str, tmp_path: Path) -> None:
+    """Streamlit Community Cloud's main file is chosen in the deploy dialog: the files that import streamlit and
+    their pages/ are what runs; a training script beside them is not."""
+    folder = write(
+        tmp_path / "app",
+        {
+            "requirements.txt": "streamlit\n",
+            "streamlit_app.py": "import streamlit as st\nfrom lib.charts import draw\n",
+            "app.py": "import plotly_express\nfrom ui import run\n",  # streamlit only through ui.py
+            "ui.py": "import streamlit as st\n",
+            "lib/charts.py": "import plotly\n",
+            "pages/1_Map.py": "import folium\n",
+            "train.py": "import torch\n",
+        },
+    )
+    _, _, findings = dc5(
+        folder, "--python-version", "3.12", "--index-url", corpus_index, "--platform", "streamlit-cloud"
+    )
+    got = {(f["path"], f["severity"]) for f in findings if f["code"] == "DC501"}
+    assert got == {
+        ("lib/charts.py", "error"),
+        ("pages/1_Map.py", "error"),
+        ("app.py", "error"),
+        ("train.py", "info"),
+    }, findings
+
+
+# ------------------------------------------------------------------ declared but unread, stale locks (#17 2, 3)
+
+
+def test_a_declared_requirement_without_metadata_is_not_missing(corpus_index: str, tmp_path: Path) -> None:
+    """#17 class 2: opencv-python-headless==99.0 is not on the index (DC404 says so); `import cv2` is that
+    requirement's (the well-known import name), never "no requirement installs cv2"."""
+    folder = write(
+        tmp_path / "app",
+        {"requirements.txt": "flask\nopencv-python-headless==99.0\n", "app.py": "import flask\nimport cv2\n"},
+    )
+    code, report, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    assert report["problems"] == [] and findings == [] and code == 0
+
+
+def test_an_import_no_readable_requirement_provides_names_the_unread_ones(corpus_index: str, tmp_path: Path) -> None:
+    """A requirement whose files cannot be read may provide a module of any name: the import is a warning that
+    names it, never an error saying no requirement installs it."""
+    folder = write(
+        tmp_path / "app",
+        {"requirements.txt": "flask\nacme-widgets==1.0\n", "app.py": "import flask\nimport widgetry\n"},
+    )
+    code, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    (finding,) = findings
+    assert finding["code"] == "DC501" and finding["severity"] == "warning", finding
+    assert "no requirement in" not in finding["message"] and "acme-widgets" in finding["message"]
+    assert code == 0
+
+
+LOCK_WITHOUT_DOTENV = """#
+# This file is autogenerated by pip-compile with Python 3.12
+# by the following command:
+#
+#    pip-compile requirements.in
+#
+flask==1.0
+    # via -r requirements.in
+"""
+
+
+def test_a_stale_lock_is_not_a_missing_requirement(corpus_index: str, tmp_path: Path) -> None:
+    """#17 class 3: requirements.in lists python-dotenv, the stale lock does not (DC101's finding). The import
+    finding says the lock lacks it and needs a recompile, never "add python-dotenv to requirements.in"."""
+    folder = write(
+        tmp_path / "app",
+        {
+            "requirements.in": "flask\npython-dotenv\n",
+            "requirements.txt": LOCK_WITHOUT_DOTENV,
+            "app.py": "import flask\nfrom dotenv import load_dotenv\n",
+        },
+    )
+    code, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    (finding,) = findings
+    assert finding["code"] == "DC501" and finding["severity"] == "warning", finding
+    assert "requirements.in lists python-dotenv" in finding["message"] and "recompile" in finding["fix"]
+    assert "add `python-dotenv`" not in finding["fix"]
+    assert code == 0

@@ -473,3 +473,19 @@ def test_import_record_api() -> None:
     imp = Import("a.py", 3, "google.cloud", "storage", "production")
     assert imp.dotted == "google.cloud.storage" and imp.top == "google" and imp.where() == "a.py:3"
     assert Import("a.py", 1, "x", "*", "production").dotted == "x"
+
+
+def test_dynamic_imports_with_a_literal_are_imports(tmp_path: Path) -> None:
+    """#17: importlib.import_module("x") and __import__("x") with a literal count, in their context (a function
+    body is production, a try/except ImportError guarded); a name built at run time is not guessed."""
+    write(
+        tmp_path,
+        {
+            "app.py": "import importlib\n\n\ndef load():\n    return importlib.import_module('yaml')\n\n\n"
+            "try:\n    fast = __import__('orjson')\nexcept ImportError:\n    fast = None\n"
+            "plugin = importlib.import_module(f'plugins.{name}')\nrel = importlib.import_module('.sub', __package__)\n",
+        },
+    )
+    for whole in (False, True):
+        got = kinds(collect(tmp_path, Repository.at(tmp_path), python="3.12", whole=whole))
+        assert got == {"importlib": "production", "yaml": "production", "orjson": "guarded", ".sub": "relative"}

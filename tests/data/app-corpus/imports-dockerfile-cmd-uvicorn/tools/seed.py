@@ -1,0 +1,3 @@
+from faker import Faker
+
+print(Faker().name())

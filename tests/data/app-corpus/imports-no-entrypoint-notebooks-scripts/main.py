@@ -1,0 +1,5 @@
+import pandas as pd
+import requests
+import schedule
+
+from scripts.report import build

@@ -1,0 +1,2 @@
+from django.contrib import admin
+from import_export.admin import ImportExportModelAdmin

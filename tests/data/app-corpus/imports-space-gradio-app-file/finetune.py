@@ -1,0 +1,5 @@
+import torch
+from datasets import load_dataset
+
+if __name__ == '__main__':
+    load_dataset('imdb')
