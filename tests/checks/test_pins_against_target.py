@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import run_check, write
+from pkgindex import Dist, IndexServer, build_index
 
 
 def found(report: dict, prefix: str = "DC4") -> list[tuple[str, str, int]]:
@@ -252,3 +253,75 @@ def test_a_universal_locks_line_for_the_target_is_the_one_judged(tmp_path, index
     folder = plain(tmp_path, 'yankme==1.2 ; python_version < "3.10"\nyankme==1.1 ; python_version >= "3.10"\n')
     code, report = run_check(folder, "--select", "DC4", "--index-url", index)
     assert (code, found(report)) == (0, [("DC403", "requirements.txt", 2)])
+
+
+# Class 4 of #17: a pin is looked up as pip compares versions (PEP 440), never as a string. These releases
+# live on an index of their own so that the shared one keeps its shape.
+PEP440_DISTS = [
+    Dist("nltk-like", "3.3.0"),  # published as 3.3.0; pinned as 3.3
+    Dist("padded", "1.2"),  # published as 1.2; pinned as 1.2.0
+    Dist("torch-like", "1.0+cpu"),  # only a local version: `==1.0` matches it, as pip does
+    Dist("localboth", "2.0", platform="win_amd64"),  # the public release has only a Windows wheel...
+    Dist("localboth", "2.0+cpu"),  # ...and the local one installs anywhere: pip picks it for `==2.0`
+    Dist("arbitrary", "1.0"),
+    Dist("prefixlib", "1.0"),
+    Dist("prefixlib", "1.5", requires_python="<3.8"),  # newest 1.x, but not for 3.12: pip takes 1.0
+    Dist("prefixlib", "2.0"),
+    Dist("nltkish-names", "3.3.0", modules={"nltkish/__init__.py": ""}),  # import name differs
+]
+
+
+@pytest.fixture(scope="module")
+def pep440_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("pep440-index")
+    build_index(PEP440_DISTS, root)
+    with IndexServer(root) as server:
+        yield f"{server.url}/simple/"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "nltk-like==3.3",  # zero padding: 3.3 == 3.3.0
+        "padded==1.2.0",  # zero padding the other way
+        "torch-like==1.0",  # a public pin matches a local release
+        "torch-like==1.0+cpu",  # a local pin matches its own local release
+        "localboth==2.0",  # pip picks 2.0+cpu, whose wheel installs: no DC405 for the Windows-only 2.0
+        "arbitrary===1.0",  # string identity with the published version
+        "prefixlib==1.*",  # pip takes 1.0: 1.5 excludes 3.12, and 2.0 is not 1.*
+    ],
+)
+def test_pep440_equal_pins_are_found(tmp_path, pep440_index, line):
+    folder = plain(tmp_path, f"{line}\n")
+    code, report = run_check(folder, "--select", "DC4", "--index-url", pep440_index)
+    assert (code, found(report), report["problems"]) == (0, [], [])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "torch-like==1.0+cu118",  # another local label is another release
+        "arbitrary===1.0.0",  # === is string identity: 1.0.0 is not the published 1.0
+        "prefixlib==3.*",  # no 3.x at all
+    ],
+)
+def test_pep440_unequal_pins_are_not_on_the_index(tmp_path, pep440_index, line):
+    folder = plain(tmp_path, f"{line}\n")
+    code, report = run_check(folder, "--select", "DC4", "--index-url", pep440_index)
+    assert (code, found(report)) == (1, [("DC404", "requirements.txt", 1)])
+    assert line in by_code(report, "DC404")["message"]
+
+
+def test_a_zero_padded_pin_names_the_version_the_index_has(tmp_path, pep440_index):
+    """The hashes are those of the release the pin matches (3.3.0): an edited one is still found."""
+    folder = plain(tmp_path, "nltk-like==3.3 --hash=sha256:" + "0" * 64 + "\n")
+    code, report = run_check(folder, "--select", "DC4", "--index-url", pep440_index)
+    assert (code, found(report)) == (1, [("DC410", "requirements.txt", 1)])
+    assert "nltk-like==3.3 (3.3.0 on the index)" in by_code(report, "DC410")["message"]
+
+
+def test_a_zero_padded_pin_reads_the_wheels_import_names(tmp_path, pep440_index):
+    """The import check reads the metadata of the release `==3.3` installs (3.3.0): `import nltkish` is provided."""
+    folder = plain(tmp_path, "nltkish-names==3.3\n", **{"app.py": "import nltkish\n"})
+    code, report = run_check(folder, "--select", "DC5", "--index-url", pep440_index)
+    assert (code, [f["code"] for f in report["findings"]], report["problems"]) == (0, [], [])
