@@ -64,7 +64,7 @@ def regenerate(release: PinnedRelease) -> str:
 
 
 def judge(release: PinnedRelease, lines: dict[str, list[str]]) -> list[Finding]:
-    files = release.files
+    files = release.admitted_files  # `==1.0` admits 1.0 and 1.0+cpu: pip keeps the ones a hash matches
     if not files:
         return []  # not on the index: the pins check reports it (DC404)
     committed = release.pin.hashes

@@ -17,6 +17,7 @@ given file hash and are kept forever. Writes are atomic; an entry that does not 
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import hashlib
 import json
 import threading
@@ -26,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -69,12 +71,21 @@ class ProjectPage:
         return sorted(Version(v) for v in {v for page in self.pages for v in page.versions()})
 
     def release(self, version: str | Version) -> list[DistFile]:
+        """The files of the release equal to `version` as PEP 440 compares them: 3.3 is 3.3.0 (zero padding),
+        and 1.0 is not 1.0+cpu (a local label is another release; `==1.0` matching it is `matching`'s)."""
         try:
-            wanted = str(Version(str(version)))
+            wanted = Version(str(version))
         except InvalidVersion:
             return []
-        files = (to_file(e) for page in self.pages for e in page.entries(wanted))
+        found = ((page, v) for page in self.pages for v in page.versions() if _equal(v, wanted))
+        files = (to_file(e) for page, v in found for e in page.entries(v))
         return [f for f in files if f is not None]
+
+    def matching(self, specifier: SpecifierSet) -> list[Version]:
+        """The versions `specifier` admits, newest first, compared as pip does: zero padding, `==1.0` admits
+        1.0+cpu, `===` is string identity with the published version, `==1.*` a prefix; pre-releases only when
+        the specifier names one."""
+        return [v for v in reversed(self.versions()) if specifier.contains(v)]
 
     def releases(self) -> dict[Version, list[DistFile]]:
         """Every release's files (parses every filename: for the rarer "which version has a wheel")."""
@@ -310,6 +321,21 @@ def _file_key(file: DistFile) -> str | None:
         if alg in file.hashes:
             return f"{alg}:{file.hashes[alg]}"
     return None
+
+
+@functools.lru_cache(maxsize=65536)
+def _parsed(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def _equal(text: str, wanted: Version) -> bool:
+    """A page's version string against a version, PEP 440 equality (the strings are normalised already)."""
+    if text == str(wanted):
+        return True
+    return _parsed(text) == wanted
 
 
 def guess_module(name: str) -> str:

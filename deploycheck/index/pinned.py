@@ -21,10 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
 
 from deploycheck import cache
+from deploycheck.index import targettags
 from deploycheck.index.daemonpool import DaemonPool
 from deploycheck.index.simpleapi import DistFile
 from deploycheck.index.targettags import Target
@@ -79,14 +81,26 @@ class PinnedRelease:
     deploy: Deploy
     sources: IndexSources  # as the run sees them (its --index-url replaces them)
     project: ProjectPage = field(repr=False)
+    # The releases the pin admits as pip compares versions (PEP 440), newest first; `version` is the one pip
+    # installs among them, or the pinned version itself when the index has none.
+    admitted: list[Version] = field(default_factory=list)
 
     @property
     def files(self) -> list[DistFile]:
-        return self.project.release(self.version)
+        return self.project.release(self.version) if self.admitted else []
+
+    @property
+    def admitted_files(self) -> list[DistFile]:
+        """Every admitted release's files: with hashes, pip keeps the candidates whose hash matches."""
+        return [f for version in self.admitted[: targettags.MAX_CANDIDATES] for f in self.project.release(version)]
 
     @property
     def spec(self) -> str:
-        return f"{self.pin.name}=={self.version}"
+        """The pin as written (`nltk==3.3`), and the release it found when that reads differently."""
+        written = f"{self.pin.name}{self.pin.specifier or f'=={self.version}'}"
+        if self.admitted and written != f"{self.pin.name}=={self.version}":
+            return f"{written} ({self.version} on the index)"
+        return written
 
 
 @dataclass
@@ -140,15 +154,33 @@ def marker_environment(target: Target) -> dict[str, str]:
 
 
 def exact_pins(lock: Lock, deploy: Deploy) -> Iterator[tuple[Pin, Version]]:
-    """`name==version` lines the target installs; URLs, editables and ranges are not releases to look up."""
+    """`name==version` (`===`, `==1.*`) lines the target installs, with the version they name (`1` for
+    `==1.*`); URLs, editables and ranges are not releases to look up."""
     env = marker_environment(deploy.target)
     for pin in lock.installed(env, every_line=True):  # every line: a name's lines under other markers too
-        if pin.url or pin.editable or pin.version is None:
+        if pin.url or pin.editable:
+            continue
+        named = pin.version if pin.version is not None else _prefix(pin.specifier)
+        if named is None:
             continue
         try:
-            yield pin, Version(pin.version)
+            yield pin, Version(named)
         except InvalidVersion:
             continue  # `===` with a legacy version: no release on a modern index matches it either
+
+
+def _prefix(specifier: str) -> str | None:
+    """`1.2` of a lone `==1.2.*` (a prefix pin, which pip resolves to the newest matching release)."""
+    if specifier.startswith("==") and specifier.endswith(".*") and "," not in specifier:
+        return specifier[2:-2]
+    return None
+
+
+def pin_specifier(pin: Pin, version: Version) -> SpecifierSet:
+    try:
+        return SpecifierSet(pin.specifier or f"=={version}")
+    except InvalidSpecifier:
+        return SpecifierSet(f"=={version}")
 
 
 _UNREAD_WHY = {NO_INDEX: NO_INDEX, FIND_LINKS: f"{FIND_LINKS} (a folder or page of files)"}
@@ -244,7 +276,8 @@ def _lookup(project: Project, settings: Settings) -> Lookup:
     for app, lock, pin, version, deploy, src in wanted:
         found = fetched[_key(src)][pin.name]
         if found.complete:
-            out.pins.append(PinnedRelease(app, lock, pin, version, deploy, src, found))
+            chosen, admitted = targettags.choose(found, pin_specifier(pin, version), deploy.target)
+            out.pins.append(PinnedRelease(app, lock, pin, chosen or version, deploy, src, found, admitted))
             continue
         for error in found.unavailable:
             url = _index_of(error, [u if u.endswith("/") else u + "/" for u in src.urls])
