@@ -105,6 +105,8 @@ def _no_release(pair: LockPair, app: App, verdict: recompile.Verdict, settings: 
     deploy = pinned.deploy_of(app)
     if verdict.problem is None or verdict.job is None or deploy is None:
         return []
+    if not failures.unresolvable(verdict.problem):
+        return []  # a timeout, an index that did not answer, an OS error: deploycheck's, not the app's
     sources = IndexSources.from_argv(verdict.job.index_options, Origin(COMMAND))
     declared = {name: (src, pin) for src in pair.lock.sources if src.pins for name, pin in src.pins.items()}
     findings = []

@@ -149,9 +149,15 @@ def failure(
             "check the package names; if they come from another index than PyPI, pass it with --index-url "
             "(uv writes no index into its header)"
         )
-    return Problem(
-        f"the requirements cannot be resolved for Python {python} ({compiled.tool} says):\n{text}", display, None, fix
-    )
+    return Problem(f"{UNRESOLVABLE} for Python {python} ({compiled.tool} says):\n{text}", display, None, fix)
+
+
+UNRESOLVABLE = "the requirements cannot be resolved"
+
+
+def unresolvable(problem: Problem) -> bool:
+    """The resolver ran to its end and found no solution (not a timeout, network, OS or only-binary failure)."""
+    return problem.message.startswith(UNRESOLVABLE)
 
 
 # Class 10 of #17: what pip and uv say when a requirement has no release for the running Python or platform
