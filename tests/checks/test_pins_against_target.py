@@ -325,3 +325,58 @@ def test_a_zero_padded_pin_reads_the_wheels_import_names(tmp_path, pep440_index)
     folder = plain(tmp_path, "nltkish-names==3.3\n", **{"app.py": "import nltkish\n"})
     code, report = run_check(folder, "--select", "DC5", "--index-url", pep440_index)
     assert (code, [f["code"] for f in report["findings"]], report["problems"]) == (0, [], [])
+
+
+# Class 6 of #17: an sdist-only release needs a compiler only when its sdist says so: C, C++, Cython or Rust
+# sources, ext_modules in setup.py, or a build requirement that compiles. A pure-Python one builds anywhere.
+SETUP = "from setuptools import setup\nsetup(name={0!r}, version='1.0')\n"
+SDIST_DISTS = [
+    Dist("pure-sdist", "1.0", setup_py=SETUP.format("pure-sdist"), sdist_files={"pure_sdist/__init__.py": ""}),
+    Dist("c-sdist", "1.0", setup_py=SETUP.format("c-sdist"), sdist_files={"src/fast.c": "int f(void){return 1;}\n"}),
+    Dist(
+        "cython-sdist",
+        "1.0",
+        setup_py=SETUP.format("cython-sdist"),
+        sdist_files={"pyproject.toml": '[build-system]\nrequires = ["setuptools", "Cython>=3"]\n'},
+    ),
+    Dist(
+        "ext-sdist",
+        "1.0",
+        setup_py="from setuptools import Extension, setup\n"
+        "setup(name='ext-sdist', ext_modules=[Extension('ext_sdist._speed', ['speed.cpp'])])\n",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def sdist_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("sdist-index")
+    build_index(SDIST_DISTS, root)
+    with IndexServer(root) as server:
+        yield f"{server.url}/simple/"
+
+
+def test_a_pure_python_sdist_is_at_most_info(tmp_path, sdist_index):
+    folder = plain(tmp_path, "pure-sdist==1.0\n", Dockerfile="FROM python:3.12-slim\n")
+    (tmp_path / "app" / ".python-version").unlink()
+    code, report = run_check(folder, "--select", "DC402", "--index-url", sdist_index)
+    finding = by_code(report, "DC402")
+    assert (code, finding["severity"]) == (0, "info") and "pure Python" in finding["message"]
+    assert "no compiler" not in finding["message"]
+
+
+@pytest.mark.parametrize(
+    ("line", "evidence"),
+    [
+        ("c-sdist==1.0", "src/fast.c"),
+        ("cython-sdist==1.0", "build requirement cython"),
+        ("ext-sdist==1.0", "ext_modules"),
+    ],
+)
+def test_an_sdist_with_compiled_code_needs_a_compiler(tmp_path, sdist_index, line, evidence):
+    folder = plain(tmp_path, f"{line}\n", Dockerfile="FROM python:3.12-slim\n")
+    (tmp_path / "app" / ".python-version").unlink()
+    _, report = run_check(folder, "--select", "DC402", "--index-url", sdist_index)
+    finding = by_code(report, "DC402")
+    assert finding["severity"] == "warning" and "has no compiler" in finding["message"]
+    assert evidence in finding["message"]
