@@ -15,6 +15,7 @@ from packaging.version import Version
 
 from deploycheck.index import pinned
 from deploycheck.index.pinned import PinnedRelease
+from deploycheck.index.sdistfiles import SdistFacts
 from deploycheck.index.simpleapi import DistFile
 from deploycheck.index.targettags import Target, first_version_with_wheel, installable, release_fit
 from deploycheck.project.apps import Project
@@ -45,12 +46,20 @@ def check(project: Project, settings: Settings) -> Outcome:
         )
         for lock, line, why in found.skipped
     ]
+    built = [r for r in found.pins if _built_from_source(r)]
+    sdists = pinned.sdist_facts(built) if built else {}
     for release in found.pins:
-        findings += judge(release)
+        findings += judge(release, sdists)
     return Outcome(findings, problems=found.problems)
 
 
-def judge(release: PinnedRelease) -> list[Finding]:
+def _built_from_source(release: PinnedRelease) -> bool:
+    files, target = release.files, release.deploy.target
+    fit = release_fit(files, target) if files else None
+    return fit is not None and fit.python_ok and not fit.has_wheel and bool(installable(files, target))
+
+
+def judge(release: PinnedRelease, sdists: dict[str, SdistFacts | str] | None = None) -> list[Finding]:
     files = release.files
     if not files:
         return [_gone(release)]
@@ -62,10 +71,21 @@ def judge(release: PinnedRelease) -> list[Finding]:
     elif not installable(files, target):
         findings.append(_nothing_installs(release, files))
     elif not fit.has_wheel:
-        findings.append(_no_wheel(release))
+        findings.append(_no_wheel(release, _compiled(release, files, sdists or {})))
     if fit.yanked:
         findings.append(_yanked(release, fit.yank_reason))
     return findings
+
+
+def _compiled(release: PinnedRelease, files: list[DistFile], sdists: dict[str, SdistFacts | str]) -> SdistFacts | None:
+    """What says the release has compiled code: wheels for particular Pythons or platforms (a pure-Python
+    project publishes py3-none-any), else its sdist's files; None when nothing could be read."""
+    binary = sorted({str(tag) for f in files for tag in f.tags if tag.abi != "none" or tag.platform != "any"})
+    if binary:
+        return SdistFacts((f"it publishes wheels for {binary[0]}" + (" and others" if len(binary) > 1 else ""),))
+    sdist = next((f for f in files if f.kind == "sdist"), None)
+    facts = sdists.get(sdist.filename) if sdist is not None else None
+    return facts if isinstance(facts, SdistFacts) else None
 
 
 def _change(release: PinnedRelease, version: Version) -> str:
@@ -168,8 +188,10 @@ def _nothing_installs(release: PinnedRelease, files: list[DistFile]) -> Finding:
     )
 
 
-def _no_wheel(release: PinnedRelease) -> Finding:
+def _no_wheel(release: PinnedRelease, facts: SdistFacts | None = None) -> Finding:
     deploy, target = release.deploy, release.deploy.target
+    if facts is not None and not facts.compiled:
+        return _pure_sdist(release)
     image = f"the image {deploy.describe()}"
     if deploy.variant is None:
         why = (
@@ -203,11 +225,27 @@ def _no_wheel(release: PinnedRelease) -> Finding:
             f"no release from {release.version} on has a wheel for {_target(target)}: make sure the deploy "
             "can build it (a compiler, the library's headers), or replace it"
         )
+    if facts is not None:
+        why += f" (its sdist has compiled code: {', '.join(facts.evidence[:3])})"
     return NO_WHEEL.finding(
         release.lock.display,
         release.pin.line,
         f"{release.spec} has no wheel for {_target(target)}: {why}" + _assumed(release),
         fix,
+    )
+
+
+def _pure_sdist(release: PinnedRelease) -> Finding:
+    """Class 6 of #17: no C, C++, Cython or Rust source, no ext_modules, no compiling build requirement."""
+    return NO_WHEEL.finding(
+        release.lock.display,
+        release.pin.line,
+        f"{release.spec} has no wheel for {_target(release.deploy.target)}: pip builds it from its sdist, which is "
+        "pure Python (no C, C++, Cython or Rust sources, no ext_modules, no build requirement that compiles), so "
+        "it builds without a compiler; each deploy runs its setup code",
+        "nothing is needed; a wheel would make installs faster (`pip wheel` it into a folder of your own, or ask "
+        "its authors to publish one)",
+        severity="info",
     )
 
 

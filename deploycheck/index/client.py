@@ -37,6 +37,7 @@ from deploycheck.index.daemonpool import DaemonPool
 from deploycheck.index.http import DEADLINE, Fetcher, IndexUnavailable, NotFound
 from deploycheck.index.lazywheel import FULL_DOWNLOAD_CAP, RangeUnsupported, read_wheel
 from deploycheck.index.pagestore import Page
+from deploycheck.index.sdistfiles import SdistFacts, UnreadableSdist, read_sdist
 from deploycheck.index.simpleapi import ACCEPT, DistFile, Entry, PageError, parse_page, to_file
 
 PAGE_LIMIT = 32_000_000  # the largest real project pages (JSON, thousands of files) are a few MB
@@ -286,6 +287,24 @@ class Index:
         data: dict[str, object] = {"modules": list(facts.modules), "source": facts.source, "metadata": facts.metadata}
         self._write_cache(path, data)
         return data
+
+    def sdist_facts(self, file: DistFile) -> SdistFacts | str:
+        """Whether an sdist needs a compiler (deploycheck.index.sdistfiles), or why that could not be read."""
+        key = _file_key(file)
+        path = self._cache_path("files", f"{key}\0sdist") if key else None
+        cached = self._read_cache(path)
+        if isinstance(cached, dict) and isinstance(cached.get("evidence"), list):
+            return SdistFacts(tuple(str(e) for e in cached["evidence"]))
+        try:
+            facts = read_sdist(self.fetcher, file.url, file.filename, cap=self.full_download_cap)
+        except (UnreadableSdist, RangeUnsupported, IndexUnavailable, NotFound) as e:
+            return f"its sdist could not be read ({e})"
+        self._write_cache(path, {"evidence": list(facts.evidence)})
+        return facts
+
+    def sdist_facts_many(self, files: Iterable[DistFile]) -> dict[str, SdistFacts | str]:
+        files = list(files)
+        return dict(zip((f.filename for f in files), self._pool.map(self.sdist_facts, files)))
 
     # The cache folder
 

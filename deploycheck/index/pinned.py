@@ -41,6 +41,7 @@ from deploycheck.settings import Settings
 if TYPE_CHECKING:  # the HTTP client is imported when a lookup runs: most runs' start-up never needs it
     from deploycheck.index.client import ProjectPage
     from deploycheck.index.http import IndexUnavailable
+    from deploycheck.index.sdistfiles import SdistFacts
 
 __all__ = ["PYPI"]
 TIMEOUT = 15.0  # per socket read; a request has a total deadline too (index.http.DEADLINE), the run --timeout
@@ -311,6 +312,25 @@ def lookup(project: Project, settings: Settings) -> Lookup:
         return _last[0][2]
     found = _lookup(project, settings)
     _last[:] = [(project, key, found)]
+    return found
+
+
+MAX_SDISTS = 40  # sdists read per run to tell pure Python from compiled code; the rest stay "may need a compiler"
+
+
+def sdist_facts(releases: list[PinnedRelease]) -> dict[str, SdistFacts | str]:
+    """Whether each release's sdist needs a compiler, by sdist filename (read concurrently, cached forever)."""
+    from deploycheck.index.client import Index
+
+    by_key: dict[_Key, list[DistFile]] = {}
+    for release in releases[:MAX_SDISTS]:
+        sdist = next((f for f in release.files if f.kind == "sdist"), None)
+        if sdist is not None:
+            by_key.setdefault(_key(release.sources), []).append(sdist)
+    found: dict[str, SdistFacts | str] = {}
+    for (urls, trusted), files in by_key.items():
+        with Index(urls, cache_dir=cache.folder() / "index", timeout=TIMEOUT, trusted_hosts=trusted) as index:
+            found.update(index.sdist_facts_many(files))
     return found
 
 
