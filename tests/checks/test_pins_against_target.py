@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import run_check, write
-from pkgindex import Dist, IndexServer, build_index
+from pkgindex import Dist, IndexServer, build_index, write_wheel
 
 
 def found(report: dict, prefix: str = "DC4") -> list[tuple[str, str, int]]:
@@ -382,3 +382,53 @@ def test_an_sdist_with_compiled_code_needs_a_compiler(tmp_path, sdist_index, lin
     finding = by_code(report, "DC402")
     assert finding["severity"] == "warning" and "has no compiler" in finding["message"]
     assert evidence in finding["message"]
+
+
+# Class 16 of #17: files from --find-links (a page of links, or a folder of the repository) are read like an
+# index's, instead of "not checked".
+
+
+def _wheels(folder, *dists: Dist):
+    folder.mkdir(parents=True, exist_ok=True)
+    for dist in dists:
+        write_wheel(dist, folder)
+    return folder
+
+
+def test_a_find_links_folder_in_the_repository_is_read(tmp_path):
+    folder = plain(
+        tmp_path,
+        "--no-index\n--find-links ./wheels\nlocal-only==1.0\nwin-local==1.0\nlocal-only-gone==3.0\n",
+    )
+    _wheels(folder / "wheels", Dist("local-only", "1.0"), Dist("win-local", "1.0", platform="win_amd64"))
+    _wheels(folder / "wheels", Dist("local-only-gone", "1.0"))
+    code, report = run_check(folder, "--select", "DC4")
+    assert (code, report["problems"]) == (1, [])
+    assert found(report) == [("DC404", "requirements.txt", 5), ("DC405", "requirements.txt", 4)]
+
+
+def test_a_find_links_folder_that_leaves_the_repository_is_not_read(tmp_path):
+    outside = _wheels(tmp_path / "elsewhere", Dist("local-only", "1.0"))
+    folder = plain(tmp_path, "--no-index\n--find-links ./wheels\nlocal-only==1.0\n")
+    (folder / "wheels").symlink_to(outside, target_is_directory=True)
+    code, report = run_check(folder)
+    codes = sorted(f["code"] for f in report["findings"] if f["code"].startswith(("DC1", "DC40")))
+    assert code == 1 and codes == ["DC106"], report["findings"]  # the link out is the finding; no pin is judged
+
+
+def test_a_find_links_page_is_read(tmp_path, index):
+    """PyTorch's CPU wheel page: an HTML page of links to wheels with local versions, beside the index."""
+    root = tmp_path / "pages"
+    _wheels(root / "whl", Dist("torch-like", "2.1.0+cpu"), Dist("torch-like", "2.1.0+cu118", platform="win_amd64"))
+    links = "".join(f'<a href="{p.name}">{p.name}</a><br>\n' for p in sorted((root / "whl").iterdir()))
+    (root / "whl" / "cpu.html").write_text(f"<html><body>\n{links}</body></html>\n")
+    with IndexServer(root) as server:
+        page = f"{server.url}/whl/cpu.html"
+        folder = plain(tmp_path, f"--find-links {page}\ntorch-like==2.1.0+cpu\nyankme==1.2\ntorch-like-gone==1.0\n")
+        code, report = run_check(folder, "--select", "DC4", "--index-url", index)
+        assert (code, report["problems"]) == (1, [])
+        assert found(report) == [("DC404", "requirements.txt", 4)]
+        # The page's wheels are judged against the target like an index's: the cu118 build is Windows-only.
+        write(folder, {"requirements.txt": f"--find-links {page}\ntorch-like==2.1.0+cu118\n"})
+        code, report = run_check(folder, "--select", "DC4", "--index-url", index)
+        assert found(report) == [("DC405", "requirements.txt", 2)]
