@@ -20,6 +20,7 @@ import concurrent.futures
 import functools
 import hashlib
 import json
+import os
 import threading
 import time
 import zipfile
@@ -38,7 +39,18 @@ from deploycheck.index.http import DEADLINE, Fetcher, IndexUnavailable, NotFound
 from deploycheck.index.lazywheel import FULL_DOWNLOAD_CAP, RangeUnsupported, read_wheel
 from deploycheck.index.pagestore import Page
 from deploycheck.index.sdistfiles import SdistFacts, UnreadableSdist, read_sdist
-from deploycheck.index.simpleapi import ACCEPT, DistFile, Entry, PageError, parse_page, to_file
+from deploycheck.index.simpleapi import (
+    ACCEPT,
+    DistFile,
+    Entry,
+    PageError,
+    folder_entry,
+    parse_links,
+    parse_page,
+    project_of,
+    to_file,
+    url_allowed,
+)
 
 PAGE_LIMIT = 32_000_000  # the largest real project pages (JSON, thousands of files) are a few MB
 METADATA_LIMIT = 2_000_000
@@ -119,8 +131,13 @@ class Index:
         trusted_hosts: Sequence[str] = (),
         page_limit: int = PAGE_LIMIT,
         full_download_cap: int = FULL_DOWNLOAD_CAP,
+        find_links: Sequence[str] = (),
     ) -> None:
         self.page_limit = page_limit
+        # pip's --find-links: http(s) pages of links, or folders (absolute paths the caller has checked are
+        # inside the repository); their files join every index's, as pip merges them.
+        self.find_links = list(dict.fromkeys(find_links))
+        self._links: dict[str, concurrent.futures.Future[dict[NormalizedName, list[Entry]]]] = {}
         self.full_download_cap = full_download_cap
         self.urls = [u if u.endswith("/") else u + "/" for u in urls]
         self.cache_dir = cache_dir
@@ -154,6 +171,8 @@ class Index:
         wanted = list(dict.fromkeys(canonicalize_name(n) for n in names))
         futures = {(name, url): self._page(url, name) for name in wanted for url in self.urls}
         out = {name: ProjectPage(name) for name in wanted}
+        for location in self.find_links:
+            self._add_links(location, out)
         for (name, url), future in futures.items():
             project = out[name]
             try:
@@ -165,6 +184,33 @@ class Index:
                 project.found_on.append(url)
                 project.pages.append(page)
         return out
+
+    def _add_links(self, location: str, projects: dict[NormalizedName, ProjectPage]) -> None:
+        with self._lock:
+            if location not in self._links:
+                self._links[location] = self._pool.submit(self._load_links, location)
+        try:
+            found = self._links[location].result()
+        except IndexUnavailable as e:
+            for project in projects.values():
+                project.unavailable.append(e)
+            return
+        for name, project in projects.items():
+            if found.get(name):
+                project.found_on.append(location)
+                project.pages.append(Page.from_entries(found[name]))
+
+    def _load_links(self, location: str) -> dict[NormalizedName, list[Entry]]:
+        """One find-links location, read once per run: a page (a 404 is pip's warning, no files) or a folder."""
+        if not url_allowed(location):
+            return folder_links(Path(location))
+        try:
+            response = self.fetcher.get(
+                location, headers={"Accept": "text/html"}, limit=self.page_limit, what="a find-links page"
+            )
+        except NotFound:
+            return {}
+        return parse_links(response.body.decode("utf-8", errors="replace"), response.url)
 
     def project(self, name: str) -> ProjectPage:
         return self.projects([name])[canonicalize_name(name)]
@@ -355,6 +401,47 @@ def _equal(text: str, wanted: Version) -> bool:
     if text == str(wanted):
         return True
     return _parsed(text) == wanted
+
+
+MAX_FOLDER_FILES = 10_000
+HASHED_FILE_CAP = 64_000_000  # bigger files of a find-links folder get no hash (their hashes are not judged)
+HASHED_TOTAL_CAP = 512_000_000
+
+
+def folder_links(folder: Path) -> dict[NormalizedName, list[Entry]]:
+    """A find-links folder's distribution files (regular files only: a symlink is not followed), with their
+    sha256 while the hashing budget lasts."""
+    out: dict[NormalizedName, list[Entry]] = {}
+    budget = HASHED_TOTAL_CAP
+    try:
+        listing = sorted(os.scandir(folder), key=lambda e: e.name)[:MAX_FOLDER_FILES]
+    except OSError:
+        return out
+    for item in listing:
+        if item.is_symlink() or not item.is_file(follow_symlinks=False):
+            continue
+        size = item.stat(follow_symlinks=False).st_size
+        hashes = {}
+        if size <= min(HASHED_FILE_CAP, budget):
+            budget -= size
+            digest = _sha256(Path(item.path))
+            hashes = {"sha256": digest} if digest else {}
+        entry = folder_entry(item.name, Path(item.path).as_uri(), hashes)
+        if entry is not None:
+            out.setdefault(project_of(item.name) or canonicalize_name(entry.filename), []).append(entry)
+    return out
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    digest = hashlib.sha256()
+    with os.fdopen(fd, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def guess_module(name: str) -> str:

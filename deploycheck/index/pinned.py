@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,12 +28,13 @@ from packaging.version import InvalidVersion, Version
 from deploycheck import cache
 from deploycheck.index import targettags
 from deploycheck.index.daemonpool import DaemonPool
-from deploycheck.index.simpleapi import DistFile
+from deploycheck.index.simpleapi import DistFile, url_allowed
 from deploycheck.index.targettags import Target
 from deploycheck.locks import markers
-from deploycheck.locks.indexes import FIND_LINKS, NO_INDEX, PYPI, IndexSources
+from deploycheck.locks.indexes import FIND_LINKS, NO_INDEX, PYPI, IndexSources, Said
 from deploycheck.locks.model import Lock, Pin
 from deploycheck.project.apps import App, Project
+from deploycheck.repo import safefs
 from deploycheck.report.model import Problem
 from deploycheck.runtime import platforms
 from deploycheck.settings import Settings
@@ -188,8 +189,39 @@ _UNREAD_WHY = {NO_INDEX: NO_INDEX, FIND_LINKS: f"{FIND_LINKS} (a folder or page 
 
 
 def sources(lock: Lock, settings: Settings) -> IndexSources:
-    """The lock's indexes as the run sees them: the run's --index-url replaces them, its extras add to them."""
-    return lock.indexes.within(settings.indexes)
+    """The lock's indexes as the run sees them: the run's --index-url replaces them, its extras add to them.
+    Its --find-links stay: they are files, not an index, and pip merges them with whatever index it reads."""
+    src = lock.indexes.within(settings.indexes)
+    if lock.indexes.find_links and not src.find_links:
+        links = tuple(o for o in lock.indexes.options if o.name == FIND_LINKS)
+        src = replace(src, find_links=lock.indexes.find_links, options=src.options + links)
+    return src
+
+
+MAX_FIND_LINKS = 8
+
+
+def find_links(app: App, lock: Lock, src: IndexSources) -> tuple[Said, ...] | None:
+    """The file's --find-links as locations the index client reads: http(s) pages, and folders inside the
+    repository (relative to the file, as pip takes them, else to the repository's root), resolved. None
+    when one of them cannot be read (another scheme, a folder outside the repository or missing)."""
+    found = []
+    for said in src.find_links[:MAX_FIND_LINKS]:
+        value = said.value.strip()
+        if url_allowed(value):
+            found.append(Said(value, said.origin))
+            continue
+        local = value.removeprefix("file://") if value.startswith("file://") else value
+        if "://" in local or not local:
+            return None
+        for base in (lock.path.parent, app.root):
+            folder = base / local
+            if safefs.inside(folder, app.repo.boundary) and folder.is_dir():
+                found.append(Said(str(safefs.resolve(folder)), said.origin))
+                break
+        else:
+            return None
+    return tuple(found) if len(src.find_links) <= MAX_FIND_LINKS else None
 
 
 def _index_of(error: IndexUnavailable, urls: list[str]) -> str:
@@ -197,14 +229,14 @@ def _index_of(error: IndexUnavailable, urls: list[str]) -> str:
 
 
 def _fetch(
-    urls: tuple[str, ...], trusted: tuple[str, ...], names: list[NormalizedName]
+    urls: tuple[str, ...], trusted: tuple[str, ...], links: tuple[str, ...], names: list[NormalizedName]
 ) -> dict[NormalizedName, ProjectPage]:
     """Every project's pages, concurrently. One page is asked first: an index that does not answer it
     at all is not asked for the others, so a blocked network costs one timeout, not one per pin."""
     from deploycheck.index.client import Index, ProjectPage
 
     folder = cache.folder() / "index"
-    with Index(urls, cache_dir=folder, timeout=TIMEOUT, trusted_hosts=trusted) as index:
+    with Index(urls, cache_dir=folder, timeout=TIMEOUT, trusted_hosts=trusted, find_links=links) as index:
         probe = index.projects(names[:1])[names[0]]
         down = {
             _index_of(e, index.urls): e
@@ -215,7 +247,7 @@ def _fetch(
             return index.projects(names)
         live = [u for u in index.urls if u not in down]
     if live:
-        with Index(live, cache_dir=folder, timeout=TIMEOUT, trusted_hosts=trusted) as rest:
+        with Index(live, cache_dir=folder, timeout=TIMEOUT, trusted_hosts=trusted, find_links=links) as rest:
             found = rest.projects(names)
     else:
         found = {name: ProjectPage(name) for name in names}
@@ -225,11 +257,11 @@ def _fetch(
 
 
 _Wanted = tuple[App, Lock, Pin, Version, Deploy, IndexSources]
-_Key = tuple[tuple[str, ...], tuple[str, ...]]  # (index URLs, trusted hosts)
+_Key = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]  # (index URLs, trusted hosts, find-links)
 
 
 def _key(src: IndexSources) -> _Key:
-    return src.urls, src.trusted
+    return src.urls, src.trusted, tuple(s.value for s in src.find_links)
 
 
 def _wanted(project: Project, settings: Settings, out: Lookup) -> list[_Wanted]:
@@ -243,10 +275,12 @@ def _wanted(project: Project, settings: Settings, out: Lookup) -> list[_Wanted]:
         for lock in app.requirement_files():
             src = sources(lock, settings)
             unread = src.unread
-            if unread is not None:
+            links = find_links(app, lock, src) if unread is not None else ()
+            if unread is not None and (links is None or not (links or src.urls)):
                 if any(True for _ in exact_pins(lock, deploy)):
                     out.skipped.append((lock, unread.origin.line, _UNREAD_WHY[unread.name]))
                 continue
+            src = replace(src, find_links=links or ())
             wanted += [(app, lock, pin, version, deploy, src) for pin, version in exact_pins(lock, deploy)]
     return wanted
 
@@ -328,7 +362,7 @@ def sdist_facts(releases: list[PinnedRelease]) -> dict[str, SdistFacts | str]:
         if sdist is not None:
             by_key.setdefault(_key(release.sources), []).append(sdist)
     found: dict[str, SdistFacts | str] = {}
-    for (urls, trusted), files in by_key.items():
+    for (urls, trusted, _links), files in by_key.items():
         with Index(urls, cache_dir=cache.folder() / "index", timeout=TIMEOUT, trusted_hosts=trusted) as index:
             found.update(index.sdist_facts_many(files))
     return found
