@@ -113,7 +113,7 @@ class ProjectPage:
 @dataclass(frozen=True)
 class ImportNames:
     names: tuple[str, ...]  # dotted: "yaml", "google.cloud.storage"
-    source: str  # "RECORD", "top_level.txt", or "name" (guessed from the distribution name)
+    source: str  # "RECORD", "top_level.txt", "sdist" (its file list), or "name" (guessed from the distribution name)
     note: str = ""  # why the name was guessed
 
 
@@ -273,6 +273,10 @@ class Index:
 
         sdists (and wheels that cannot be read) fall back to the distribution's name, and say so.
         """
+        if file.kind == "sdist":
+            sdist = self.sdist_facts(file)
+            if isinstance(sdist, SdistFacts) and sdist.modules:
+                return ImportNames(sdist.modules, "sdist")  # its file list: no build needed
         facts = self._wheel_facts(file)
         if isinstance(facts, str):
             return ImportNames((guess_module(file.name),), "name", facts)
@@ -340,12 +344,16 @@ class Index:
         path = self._cache_path("files", f"{key}\0sdist") if key else None
         cached = self._read_cache(path)
         if isinstance(cached, dict) and isinstance(cached.get("evidence"), list):
-            return SdistFacts(tuple(str(e) for e in cached["evidence"]))
+            modules = cached.get("modules")
+            return SdistFacts(
+                tuple(str(e) for e in cached["evidence"]),
+                tuple(str(m) for m in modules) if isinstance(modules, list) else (),
+            )
         try:
             facts = read_sdist(self.fetcher, file.url, file.filename, cap=self.full_download_cap)
         except (UnreadableSdist, RangeUnsupported, IndexUnavailable, NotFound) as e:
             return f"its sdist could not be read ({e})"
-        self._write_cache(path, {"evidence": list(facts.evidence)})
+        self._write_cache(path, {"evidence": list(facts.evidence), "modules": list(facts.modules)})
         return facts
 
     def sdist_facts_many(self, files: Iterable[DistFile]) -> dict[str, SdistFacts | str]:

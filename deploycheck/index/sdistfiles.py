@@ -71,6 +71,9 @@ class UnreadableSdist(Exception):
 @dataclass(frozen=True)
 class SdistFacts:
     evidence: tuple[str, ...]  # why it compiles: "src/fast.c", "ext_modules in setup.py", "build requirement cython"
+    # Top-level import names its file list suggests (packages with __init__.py, modules), at the sdist's top or
+    # under src/: the import check's names for a release that has no wheel to read.
+    modules: tuple[str, ...] = ()
 
     @property
     def compiled(self) -> bool:
@@ -124,6 +127,7 @@ def _top_file(path: str) -> str | None:
 
 def _tar(stream: IO[bytes]) -> SdistFacts:
     sources: list[str] = []
+    paths: list[str] = []
     texts: dict[str, str] = {}
     with tarfile.open(fileobj=stream, mode="r|") as tar:
         for count, member in enumerate(tar):
@@ -131,6 +135,7 @@ def _tar(stream: IO[bytes]) -> SdistFacts:
                 break
             if not member.isfile():
                 continue
+            paths.append(member.name)
             if member.name.lower().endswith(SOURCES):
                 sources.append(member.name)
             top = _top_file(member.name)
@@ -138,7 +143,7 @@ def _tar(stream: IO[bytes]) -> SdistFacts:
                 extracted = tar.extractfile(member)
                 if extracted is not None:
                     texts[top] = extracted.read(MAX_BUILD_FILE).decode("utf-8", errors="replace")
-    return _facts(sources, texts)
+    return _facts(sources, texts, paths)
 
 
 def _zip(fetcher: Fetcher, url: str, cap: int) -> SdistFacts:
@@ -152,12 +157,33 @@ def _zip(fetcher: Fetcher, url: str, cap: int) -> SdistFacts:
                 if top and info.file_size <= MAX_BUILD_FILE:
                     with zf.open(info) as f:
                         texts[top] = f.read(MAX_BUILD_FILE).decode("utf-8", errors="replace")
+            paths = [i.filename for i in infos]
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as e:
         raise UnreadableSdist(f"not a readable zip archive ({e})") from None
-    return _facts(sources, texts)
+    return _facts(sources, texts, paths)
 
 
-def _facts(sources: list[str], texts: dict[str, str]) -> SdistFacts:
+_NOT_MODULES = {"setup", "conftest", "noxfile", "tasks", "fabfile", "versioneer", "backend", "test", "tests", "docs"}
+MAX_MODULES = 50
+
+
+def modules_of(paths: list[str]) -> tuple[str, ...]:
+    """Top-level packages (a folder with __init__.py) and modules (.py, compiled sources' extension names are
+    not guessed) directly under the sdist's folder or its src/."""
+    found: set[str] = set()
+    for path in paths:
+        parts = path.strip("/").split("/")[1:]  # without the sdist's own top folder
+        if parts[:1] == ["src"]:
+            parts = parts[1:]
+        if len(parts) == 2 and parts[1] == "__init__.py":
+            found.add(parts[0])
+        elif len(parts) == 1 and parts[0].endswith(".py"):
+            found.add(parts[0][:-3])
+    names = sorted(n for n in found if n.isidentifier() and n.lower() not in _NOT_MODULES)
+    return tuple(names[:MAX_MODULES])
+
+
+def _facts(sources: list[str], texts: dict[str, str], paths: list[str]) -> SdistFacts:
     evidence = [_shown(path) for path in sorted(sources)[:3]]
     setup = texts.get("setup.py", "")
     word = _SETUP_WORDS.search(setup)
@@ -165,7 +191,7 @@ def _facts(sources: list[str], texts: dict[str, str]) -> SdistFacts:
         evidence.append(f"{word.group(1).rstrip('( ')} in setup.py")
     for name in _build_requires(texts.get("pyproject.toml", "")):
         evidence.append(f"build requirement {name}")
-    return SdistFacts(tuple(evidence))
+    return SdistFacts(tuple(evidence), modules_of(paths))
 
 
 def _build_requires(text: str) -> list[str]:
