@@ -270,6 +270,9 @@ PEP440_DISTS = [
     Dist("prefixlib", "1.5", requires_python="<3.8"),  # newest 1.x, but not for 3.12: pip takes 1.0
     Dist("prefixlib", "2.0"),
     Dist("nltkish-names", "3.3.0", modules={"nltkish/__init__.py": ""}),  # import name differs
+    # For a plain file's range lines (#17 class 10): 2.13 has wheels up to cp311 only, 2.16 has cp312 too.
+    Dist("tf-plain", "2.13.0", tag="cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"),
+    Dist("tf-plain", "2.16.1", tag="cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64"),
 ]
 
 
@@ -432,3 +435,22 @@ def test_a_find_links_page_is_read(tmp_path, index):
         write(folder, {"requirements.txt": f"--find-links {page}\ntorch-like==2.1.0+cu118\n"})
         code, report = run_check(folder, "--select", "DC4", "--index-url", index)
         assert found(report) == [("DC405", "requirements.txt", 2)]
+
+
+def test_a_plain_range_with_no_release_for_the_deploys_python_is_an_error(tmp_path, pep440_index):
+    """A plain requirements.txt has no lock to recompile: the pins check judges its range lines (#17 class 10)."""
+    folder = plain(tmp_path, "tf-plain>=2.10,<2.14\nprefixlib>=1\n")
+    code, report = run_check(folder, "--select", "DC4", "--index-url", pep440_index)
+    assert (code, found(report)) == (1, [("DC406", "requirements.txt", 1)])
+    finding = by_code(report, "DC406")
+    assert "tf-plain<2.14,>=2.10 admits 2.13.0" in finding["message"] and "CPython 3.12" in finding["message"]
+    assert "tf-plain==2.16.1" in finding["fix"] and "Python 3.11" in finding["fix"]
+
+
+@pytest.mark.parametrize(("line", "code"), [("tf-plain>=2.10", 0), ("tf-plain>=3", 1), ("private-thing>=1", 0)])
+def test_a_plain_range_is_judged_only_when_nothing_it_admits_installs(tmp_path, pep440_index, line, code):
+    """>=2.10 admits 2.16.1, which installs; >=3 admits nothing on the index (DC406); a project no index lists
+    may be private: no finding from its range."""
+    folder = plain(tmp_path, f"{line}\n")
+    got, report = run_check(folder, "--select", "DC40", "--index-url", pep440_index)
+    assert (got, [f["code"] for f in report["findings"]]) == (code, ["DC406"] if code else [])
