@@ -41,7 +41,7 @@ def check(project: Project, settings: Settings) -> Outcome:
     found = pinned.lookup(project, settings)
     lines: dict[str, list[str]] = {}  # each file split once, however many of its pins are reported
     for release in found.pins:
-        if release.pin.hashes:
+        if release.pin.hashes and not release.ranged:
             findings += judge(release, lines)
     # The index problems are the pins check's too: the pipeline reports each once.
     return Outcome(findings, problems=found.problems)

@@ -119,37 +119,9 @@ def _no_release(pair: LockPair, app: App, verdict: recompile.Verdict, settings: 
             continue
         if found is not None:
             path, line = (src.display, pin.line) if src is not None and pin is not None else (pair.display, None)
-            message, fix = _no_release_text(found, deploy.describe(), pin is None)
+            message, fix = found.text(deploy.describe(), transitive=pin is None, then=", then recompile the lock")
             findings.append(NO_RELEASE.finding(path, line, message, fix))
     return findings
-
-
-def _no_release_text(miss: nearest.Miss, target: str, transitive: bool) -> tuple[str, str]:
-    python = miss.target.python
-    shown = ", ".join(str(v) for v in miss.admitted[:3]) + (" and older" if len(miss.admitted) > 3 else "")
-    why = (
-        f"its Requires-Python ({miss.requires_python}) excludes Python {python}"
-        if miss.requires_python
-        else "their wheels are for other Pythons or platforms and there is no sdist"
-    )
-    message = (
-        f"{miss.name}{miss.specifier} admits {shown}, and none installs on {target}: {why}. "
-        f"The resolver fails, and so does the deploy's `pip install` ('No matching distribution found')"
-        + (" (a dependency of the app's requirements)" if transitive else "")
-    )
-    options = []
-    if miss.nearest:
-        options.append(
-            f"require a release that installs on Python {python}: "
-            + ", ".join(f"{miss.name}=={v}" for v in miss.nearest)
-        )
-    others = [p for p in miss.wheel_pythons if p != miss.target.python]
-    if others:
-        options.append(
-            f"or deploy on Python {' or '.join(others[-2:])}, which {miss.name}=={miss.admitted[0]} supports"
-        )
-    fix = "; ".join(options) or f"no release of {miss.name} installs on Python {python}: replace it"
-    return message, fix + ", then recompile the lock"
 
 
 def _not_recompiled(pair: LockPair) -> Problem | None:

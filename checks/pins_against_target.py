@@ -13,7 +13,7 @@ from collections.abc import Callable
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from deploycheck.index import pinned
+from deploycheck.index import nearest, pinned
 from deploycheck.index.pinned import PinnedRelease
 from deploycheck.index.sdistfiles import SdistFacts
 from deploycheck.index.simpleapi import DistFile
@@ -28,8 +28,9 @@ NO_WHEEL = Rule("DC402", "warning", "no wheel for the deploy's target: the relea
 YANKED = Rule("DC403", "warning", "the pinned release is yanked")
 GONE = Rule("DC404", "error", "the pinned release is not on the package index")
 NOTHING_INSTALLS = Rule("DC405", "error", "no file of the pinned release installs on the deploy's target")
+RANGE_UNINSTALLABLE = Rule("DC406", "error", "no release a requirement admits installs on the deploy's target")
 NOT_CHECKED = Rule("DC409", "info", "pins not checked against a package index")
-RULES = (PYTHON_EXCLUDED, NO_WHEEL, YANKED, GONE, NOTHING_INSTALLS, NOT_CHECKED)
+RULES = (PYTHON_EXCLUDED, NO_WHEEL, YANKED, GONE, NOTHING_INSTALLS, RANGE_UNINSTALLABLE, NOT_CHECKED)
 SCOPE = "project"
 BACKGROUND = True  # reads the package index only, starts no subprocess: runs beside the resolvers
 
@@ -60,6 +61,8 @@ def _built_from_source(release: PinnedRelease) -> bool:
 
 
 def judge(release: PinnedRelease, sdists: dict[str, SdistFacts | str] | None = None) -> list[Finding]:
+    if release.ranged:
+        return _range(release)
     files = release.files
     if not files:
         return [_gone(release)]
@@ -75,6 +78,33 @@ def judge(release: PinnedRelease, sdists: dict[str, SdistFacts | str] | None = N
     if fit.yanked:
         findings.append(_yanked(release, fit.yank_reason))
     return findings
+
+
+def _range(release: PinnedRelease) -> list[Finding]:
+    """A plain file's range line (`tensorflow<2.14`): pip picks among the releases it admits; only "none of
+    them installs on the target" is a finding (#17 class 10). A project no index lists may be private: the
+    index-url finding is the pins' (DC404), not a range's."""
+    project, pin, deploy = release.project, release.pin, release.deploy
+    if not project.found_on:
+        return []
+    if not release.admitted:
+        newest = _pick(release, lambda files: True, newest=True)
+        return [
+            RANGE_UNINSTALLABLE.finding(
+                release.lock.display,
+                pin.line,
+                f"{release.spec} admits no release on the index: `pip install` fails the deploy with 'No matching "
+                "distribution found'",
+                f"relax the requirement (the newest release is {newest})" if newest else "check the requirement",
+            )
+        ]
+    if installable(release.files, deploy.target):
+        return []
+    miss = nearest.described(project, pinned.pin_specifier(pin, release.version), deploy.target)
+    if miss is None:
+        return []
+    message, fix = miss.text(deploy.describe())
+    return [RANGE_UNINSTALLABLE.finding(release.lock.display, pin.line, message + _assumed(release), fix)]
 
 
 def _compiled(release: PinnedRelease, files: list[DistFile], sdists: dict[str, SdistFacts | str]) -> SdistFacts | None:

@@ -9,6 +9,7 @@ the index does not list, or an index that does not answer, stays the lock's "cou
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
@@ -17,6 +18,9 @@ from packaging.version import Version
 from deploycheck import cache
 from deploycheck.index import targettags
 from deploycheck.index.targettags import Target, installable, python_ok
+
+if TYPE_CHECKING:
+    from deploycheck.index.client import ProjectPage
 
 TIMEOUT = 15.0
 MAX_NEARBY = 3  # releases named on each side of the range
@@ -40,6 +44,9 @@ class Miss:
     def nearest(self) -> list[Version]:
         return [*self.above[:MAX_NEARBY], *self.below[:MAX_NEARBY]]
 
+    def text(self, target: str, *, transitive: bool = False, then: str = "") -> tuple[str, str]:
+        return text(self, target, transitive=transitive, then=then)
+
 
 def miss(urls: tuple[str, ...], trusted: tuple[str, ...], name: str, specifier: str, target: Target) -> Miss | None:
     """The confirmed miss, or None: the index lists no such project, admits nothing, did not answer, or some
@@ -54,6 +61,12 @@ def miss(urls: tuple[str, ...], trusted: tuple[str, ...], name: str, specifier: 
         return None
     with Index(list(urls), cache_dir=cache.folder() / "index", timeout=TIMEOUT, trusted_hosts=trusted) as index:
         project = index.project(name)
+    return described(project, wanted, target)
+
+
+def described(project: ProjectPage, wanted: SpecifierSet, target: Target) -> Miss | None:
+    """The miss on a project page already fetched (see `miss`)."""
+    name = project.name
     if not project.complete or not project.found_on:
         return None
     admitted = project.matching(wanted)
@@ -82,3 +95,32 @@ def miss(urls: tuple[str, ...], trusted: tuple[str, ...], name: str, specifier: 
     found.below = [v for v in reversed(fitting) if v < low][:MAX_NEARBY]
     found.above = [v for v in fitting if v > high][:MAX_NEARBY]
     return found
+
+
+def text(miss: Miss, target: str, *, transitive: bool = False, then: str = "") -> tuple[str, str]:
+    """(message, fix) of a finding about the miss; `target` as the report describes the deploy."""
+    python = miss.target.python
+    shown = ", ".join(str(v) for v in miss.admitted[:3]) + (" and older" if len(miss.admitted) > 3 else "")
+    why = (
+        f"its Requires-Python ({miss.requires_python}) excludes Python {python}"
+        if miss.requires_python
+        else "their wheels are for other Pythons or platforms and there is no sdist"
+    )
+    message = (
+        f"{miss.name}{miss.specifier} admits {shown}, and none installs on {target}: {why}. "
+        "The resolver fails, and so does the deploy's `pip install` ('No matching distribution found')"
+        + (" (a dependency of the app's requirements)" if transitive else "")
+    )
+    options = []
+    if miss.nearest:
+        options.append(
+            f"require a release that installs on Python {python}: "
+            + ", ".join(f"{miss.name}=={v}" for v in miss.nearest)
+        )
+    others = [p for p in miss.wheel_pythons if p != python]
+    if others:
+        options.append(
+            f"or deploy on Python {' or '.join(others[-2:])}, which {miss.name}=={miss.admitted[0]} supports"
+        )
+    fix = "; ".join(options) or f"no release of {miss.name} installs on Python {python}: replace it"
+    return message, fix + then

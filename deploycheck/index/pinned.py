@@ -88,6 +88,11 @@ class PinnedRelease:
     admitted: list[Version] = field(default_factory=list)
 
     @property
+    def ranged(self) -> bool:
+        """A range line of a plain file (`tensorflow<2.14`), not a pin: only "nothing it admits installs" counts."""
+        return self.pin.version is None and _prefix(self.pin.specifier) is None
+
+    @property
     def files(self) -> list[DistFile]:
         return self.project.release(self.version) if self.admitted else []
 
@@ -99,7 +104,10 @@ class PinnedRelease:
     @property
     def spec(self) -> str:
         """The pin as written (`nltk==3.3`), and the release it found when that reads differently."""
-        written = f"{self.pin.name}{self.pin.specifier or f'=={self.version}'}"
+        if self.ranged:
+            written = f"{self.pin.name}{self.pin.specifier}"
+        else:
+            written = f"{self.pin.name}{self.pin.specifier or f'=={self.version}'}"
         if self.admitted and written != f"{self.pin.name}=={self.version}":
             return f"{written} ({self.version} on the index)"
         return written
@@ -155,20 +163,26 @@ def marker_environment(target: Target) -> dict[str, str]:
     return markers.environment(str(target.version), "linux")
 
 
-def exact_pins(lock: Lock, deploy: Deploy) -> Iterator[tuple[Pin, Version]]:
+def exact_pins(lock: Lock, deploy: Deploy, *, ranges: bool = False) -> Iterator[tuple[Pin, Version]]:
     """`name==version` (`===`, `==1.*`) lines the target installs, with the version they name (`1` for
-    `==1.*`); URLs, editables and ranges are not releases to look up."""
+    `==1.*`); URLs and editables are not releases to look up. With `ranges`, the other lines too (`pandas`,
+    `tensorflow<2.14`), named as version 0: pip picks among the releases they admit."""
     env = marker_environment(deploy.target)
     for pin in lock.installed(env, every_line=True):  # every line: a name's lines under other markers too
         if pin.url or pin.editable:
             continue
         named = pin.version if pin.version is not None else _prefix(pin.specifier)
+        if named is None and ranges:
+            named = RANGE
         if named is None:
             continue
         try:
             yield pin, Version(named)
         except InvalidVersion:
             continue  # `===` with a legacy version: no release on a modern index matches it either
+
+
+RANGE = "0"  # the version a range line is looked up as: PinnedRelease.ranged tells it from a pin
 
 
 def _prefix(specifier: str) -> str | None:
@@ -179,6 +193,11 @@ def _prefix(specifier: str) -> str | None:
 
 
 def pin_specifier(pin: Pin, version: Version) -> SpecifierSet:
+    if pin.version is None and _prefix(pin.specifier) is None:
+        try:
+            return SpecifierSet(pin.specifier)  # a range line, or none at all: every release it admits
+        except InvalidSpecifier:
+            return SpecifierSet("==0")  # pip refuses the line: DC350 says so
     try:
         return SpecifierSet(pin.specifier or f"=={version}")
     except InvalidSpecifier:
@@ -281,7 +300,9 @@ def _wanted(project: Project, settings: Settings, out: Lookup) -> list[_Wanted]:
                     out.skipped.append((lock, unread.origin.line, _UNREAD_WHY[unread.name]))
                 continue
             src = replace(src, find_links=links or ())
-            wanted += [(app, lock, pin, version, deploy, src) for pin, version in exact_pins(lock, deploy)]
+            # A plain file's range lines too: pip installs them from the same index (a lock pins every line).
+            lines = exact_pins(lock, deploy, ranges=not lock.locked)
+            wanted += [(app, lock, pin, version, deploy, src) for pin, version in lines]
     return wanted
 
 
