@@ -63,6 +63,7 @@ def check(app: App, settings: Settings) -> list[Finding]:
         findings += _findings(file.display, file.text, file.issues)
     findings += _included(app, files)
     findings += _pyproject(app, files)
+    findings += _pipfile(app)
     return findings
 
 
@@ -216,5 +217,32 @@ def _pyproject(app: App, files: list[Lock]) -> list[Finding]:
         legacy = _legacy(dependency)
         if legacy is not None:
             line = next((i for i, t in enumerate(lines, 1) if dependency in t), None)
+            findings.append(UNPARSEABLE.finding(display, line, *legacy))
+    return findings
+
+
+def _pipfile(app: App) -> list[Finding]:
+    """[packages] of a Pipfile the platform installs without a Pipfile.lock: pipenv hands each `name` and
+    version to pip, which refuses a legacy version the same way."""
+    installs = app.installs.file if app.installs is not None else None
+    if not installs or Path(installs).name != "Pipfile":
+        return []
+    path = app.folder / "Pipfile"
+    try:
+        text = safefs.read_bytes(path, app.repo.boundary, cap=MAX_PYPROJECT).decode("utf-8")
+        packages = tomllib.loads(text).get("packages")
+    except (safefs.UnsafePath, OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        return []
+    if not isinstance(packages, dict):
+        return []
+    display, lines = app.repo.display(path), text.splitlines()
+    findings = []
+    for name, value in itertools.islice(packages.items(), MAX_DEPENDENCIES):
+        version = value.get("version") if isinstance(value, dict) else value
+        if not isinstance(version, str) or version.strip() in ("", "*"):
+            continue
+        legacy = _legacy(f"{name}{version.strip()}")
+        if legacy is not None:
+            line = next((i for i, t in enumerate(lines, 1) if t.strip().startswith((name, f'"{name}"'))), None)
             findings.append(UNPARSEABLE.finding(display, line, *legacy))
     return findings

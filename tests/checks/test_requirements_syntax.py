@@ -123,3 +123,12 @@ def test_strict_versions_do_not_fire(tmp_path):
     folder = write(tmp_path / "app", {"requirements.txt": text, ".python-version": "3.12\n"})
     code, report = run_check(folder, "--select", "DC350")
     assert (code, found(report, "DC350")) == (0, [])
+
+
+def test_a_legacy_version_in_a_pipfile_the_platform_installs(tmp_path):
+    pipfile = '[[source]]\nurl = "https://pypi.org/simple"\nname = "pypi"\n\n[packages]\nflask = "*"\n'
+    pipfile += 'supervision = "==0.18.0."\n'
+    folder = write(tmp_path / "app", {"Pipfile": pipfile, ".python-version": "3.12\n", "app.py": ""})
+    code, report = run_check(folder, "--select", "DC350", "--platform", "heroku")
+    assert code == 1 and found(report, "DC350") == [("Pipfile", 7)]
+    assert "`supervision==0.18.0`" in report["findings"][0]["fix"]
