@@ -301,9 +301,15 @@ def _wanted(project: Project, settings: Settings, out: Lookup) -> list[_Wanted]:
                 continue
             src = replace(src, find_links=links or ())
             # A plain file's range lines too: pip installs them from the same index (a lock pins every line).
-            lines = exact_pins(lock, deploy, ranges=not lock.locked)
+            lines = exact_pins(lock, deploy, ranges=not lock.locked and _installed(app, lock))
             wanted += [(app, lock, pin, version, deploy, src) for pin, version in lines]
     return wanted
+
+
+def _installed(app: App, lock: Lock) -> bool:
+    """The file the platform installs (its best guess too): a requirements-dev.txt's ranges are not the deploy's."""
+    chosen = app.installs.file if app.installs is not None else None
+    return chosen is not None and safefs.resolve(app.root / chosen) == safefs.resolve(lock.path)
 
 
 def _lookup(project: Project, settings: Settings) -> Lookup:

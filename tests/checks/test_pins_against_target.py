@@ -454,3 +454,10 @@ def test_a_plain_range_is_judged_only_when_nothing_it_admits_installs(tmp_path, 
     folder = plain(tmp_path, f"{line}\n")
     got, report = run_check(folder, "--select", "DC40", "--index-url", pep440_index)
     assert (got, [f["code"] for f in report["findings"]]) == (code, ["DC406"] if code else [])
+
+
+def test_ranges_of_a_file_the_platform_does_not_install_are_not_judged(tmp_path, pep440_index):
+    """requirements-dev.txt is the developer's: a range nothing installs on the deploy is not the deploy's error."""
+    folder = plain(tmp_path, "prefixlib==1.0\n", **{"requirements-dev.txt": "tf-plain>=2.10,<2.14\n"})
+    code, report = run_check(folder, "--select", "DC40", "--index-url", pep440_index)
+    assert (code, found(report)) == (0, [])
