@@ -476,3 +476,21 @@ def test_sdist_reading_is_bounded(tmp_path, monkeypatch):
         with pytest.raises(IndexUnavailable):
             sdistfiles.read_sdist(Fetcher(timeout=10), url, "b-1.0.tar.gz", cap=len(bomb) // 2)
         assert server.requests()[-1].sent <= len(bomb) // 2 + 65536  # the answer was cut at the cap
+
+
+def test_a_find_links_page_like_pytorchs_is_read_once_for_every_project():
+    """download.pytorch.org's pages: relative hrefs, `+` escaped as %2B, linux_x86_64 tags, hash fragments."""
+    from deploycheck.index.simpleapi import parse_links
+
+    page = (
+        '<a href="cpu/torch-2.1.0%2Bcpu-cp311-cp311-linux_x86_64.whl#sha256=' + "a" * 64 + '">torch</a>\n'
+        '<a href="cpu/torchvision-0.16.0%2Bcpu-cp311-cp311-linux_x86_64.whl">tv</a>\n'
+        '<a href="cu118/torch-2.1.0%2Bcu118-cp311-cp311-win_amd64.whl">torch</a>\n'
+        '<a href="javascript:alert(1)">x</a><a href="README.txt">readme</a>\n'
+    )
+    found = parse_links(page, "https://download.pytorch.org/whl/torch_stable.html")
+    assert sorted(found) == ["torch", "torchvision"]
+    first = found["torch"][0]
+    assert first.url == "https://download.pytorch.org/whl/cpu/torch-2.1.0%2Bcpu-cp311-cp311-linux_x86_64.whl"
+    assert (first.version, first.hashes) == ("2.1.0+cpu", {"sha256": "a" * 64})
+    assert [e.version for e in found["torch"]] == ["2.1.0+cpu", "2.1.0+cu118"]
