@@ -13,6 +13,7 @@ import re
 
 from packaging.utils import canonicalize_name
 
+from deploycheck.locks.model import Lock
 from deploycheck.project.apps import App
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule
@@ -100,17 +101,74 @@ def check(app: App, settings: Settings) -> list[Finding]:
         findings = findings[:_MAX_REPORTED]
         findings[-1].message += f" (and {extra} more entries like it, not listed)"
     has_libgl = any(name.startswith("libgl1") or name == "libgl-dev" for name in apt)
-    for name in _GUI_OPENCV:
-        if name in pins and not has_libgl:
-            where, pin_line = pins[canonicalize_name(name)]
-            findings.append(
-                NEEDS_LIBGL.finding(
-                    where,
-                    pin_line,
-                    f"{name} imports libGL.so.1, which {plat.name} does not have unless packages.txt installs it: "
-                    '`import cv2` fails with "ImportError: libGL.so.1"',
-                    f"use {name}-headless instead of {name} (no GUI code, no libGL), or add a line `libgl1` to "
-                    "packages.txt at the repository root",
-                )
-            )
+    if not has_libgl:
+        findings += [_needs_libgl(plat.name, *found) for found in _gui_opencv(app, settings)]
     return findings
+
+
+def _needs_libgl(platform: str, where: str, line: int, name: str, chain: list[str]) -> Finding:
+    if not chain:
+        return NEEDS_LIBGL.finding(
+            where,
+            line,
+            f"{name} imports libGL.so.1, which {platform} does not have unless packages.txt installs it: "
+            '`import cv2` fails with "ImportError: libGL.so.1"',
+            f"use {name}-headless instead of {name} (no GUI code, no libGL), or add a line `libgl1` to "
+            "packages.txt at the repository root",
+        )
+    pulled = " -> ".join([*chain, name])
+    return NEEDS_LIBGL.finding(
+        where,
+        line,
+        f"{pulled}: {chain[-1]} requires {name}, the GUI build, which imports libGL.so.1; {platform} does not have "
+        'it unless packages.txt installs it, so `import cv2` fails with "ImportError: libGL.so.1"',
+        f"add a line `libgl1` to packages.txt at the repository root ({chain[-1]} requires {name} itself, so "
+        "its headless build cannot replace it)",
+    )
+
+
+_Found = tuple[str, int, str, list[str]]  # (file, line, GUI opencv name, the chain that pulls it in)
+
+
+def _gui_opencv(app: App, settings: Settings) -> list[_Found]:
+    """Each GUI opencv the app installs: a line of its own (directly, or a lock's pin with the parents its
+    `# via` names), else pulled in below a plain file's lines (read from the index's metadata)."""
+    for file in app.requirement_files():
+        found: list[_Found] = []
+        for name in _GUI_OPENCV:
+            pin = file.pins.get(canonicalize_name(name))
+            if pin is not None:
+                parents = [v for v in pin.via if not v.startswith("-")][:1] if file.locked else []
+                found.append((file.display, pin.line, name, parents))
+        if found:
+            return found
+    for file in app.plain:
+        found = _pulled_in(app, file, settings)
+        if found:
+            return found
+    return []
+
+
+MAX_CHAIN = 8
+
+
+def _pulled_in(app: App, file: Lock, settings: Settings) -> list[_Found]:
+    from deploycheck.index import pinned, provides
+
+    src = pinned.sources(file, settings)
+    if src.unread is not None or not src.urls or not file.pins:
+        return []
+    try:
+        pulled = provides.look_up(file.pins, False, src.urls, src.trusted, app.runtime.python).pulled
+    except Exception:  # an index that does not answer: the pins and imports checks report it
+        return []
+    found: list[_Found] = []
+    for name in _GUI_OPENCV:
+        chain: list[str] = []
+        current = canonicalize_name(name)
+        while current not in file.pins and current in pulled and len(chain) < MAX_CHAIN:
+            current = canonicalize_name(pulled[current][0])
+            chain.insert(0, str(current))
+        if chain and current in file.pins:
+            found.append((file.display, file.pins[current].line, name, chain))
+    return found

@@ -41,7 +41,7 @@ def check(project: Project, settings: Settings) -> Outcome:
     found = pinned.lookup(project, settings)
     lines: dict[str, list[str]] = {}  # each file split once, however many of its pins are reported
     for release in found.pins:
-        if release.pin.hashes:
+        if release.pin.hashes and not release.ranged:
             findings += judge(release, lines)
     # The index problems are the pins check's too: the pipeline reports each once.
     return Outcome(findings, problems=found.problems)
@@ -64,7 +64,7 @@ def regenerate(release: PinnedRelease) -> str:
 
 
 def judge(release: PinnedRelease, lines: dict[str, list[str]]) -> list[Finding]:
-    files = release.files
+    files = release.admitted_files  # `==1.0` admits 1.0 and 1.0+cpu: pip keeps the ones a hash matches
     if not files:
         return []  # not on the index: the pins check reports it (DC404)
     committed = release.pin.hashes

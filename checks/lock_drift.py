@@ -9,17 +9,19 @@ the lock itself is read from its `Lock`.
 from __future__ import annotations
 
 from packaging.specifiers import SpecifierSet
-from packaging.utils import NormalizedName
+from packaging.utils import NormalizedName, canonicalize_name
 
+from deploycheck.index import nearest, pinned
 from deploycheck.locks import diff as lockdiff
 from deploycheck.locks import explain
+from deploycheck.locks.indexes import COMMAND, IndexSources, Origin
 from deploycheck.locks.requirements import header
 from deploycheck.locks.tools import PIP_TOOLS
 from deploycheck.project.apps import App, Project, app_of
 from deploycheck.project.records import LockPair, rel
 from deploycheck.report.model import Finding, LockResult, Problem
 from deploycheck.report.rules import Outcome, Rule
-from deploycheck.resolve import drivers, interpreters, recompile, sandbox
+from deploycheck.resolve import drivers, failures, interpreters, recompile, sandbox
 from deploycheck.resolve.workspace import Workspace
 from deploycheck.settings import Settings
 
@@ -29,7 +31,8 @@ OTHER_PYTHON = Rule("DC103", "warning", "the lock was compiled with another Pyth
 NOT_COVERED = Rule("DC107", "error", "a universal lock does not cover the deploy's Python")
 NO_INTERPRETER = Rule("DC104", "warning", "no interpreter of the deploy's Python: uv resolved without one")
 FRESH = Rule("DC105", "warning", "only a fresh compile resolves sensibly: the committed pins are stale")
-RULES = (DRIFT, COSMETIC, OTHER_PYTHON, NO_INTERPRETER, FRESH, NOT_COVERED)
+NO_RELEASE = Rule("DC108", "error", "a requirement has no release that installs on the deploy's Python")
+RULES = (DRIFT, COSMETIC, OTHER_PYTHON, NO_INTERPRETER, FRESH, NOT_COVERED, NO_RELEASE)
 SCOPE = "project"
 
 
@@ -79,6 +82,7 @@ def _check_lock(
     result.resolver = verdict.resolver
     if verdict.problem:
         result.error = verdict.problem
+        findings += _no_release(pair, app, verdict, settings)  # the app's fault: not ready, not "could not check"
         return result
     result.status = verdict.status
     result.changes = verdict.changes
@@ -93,6 +97,31 @@ def _check_lock(
     _explain(pair, verdict, rt.minor)
     findings += _drift(pair, result, rt.python)
     return result
+
+
+def _no_release(pair: LockPair, app: App, verdict: recompile.Verdict, settings: Settings) -> list[Finding]:
+    """The resolver failed because a requirement has no release for the deploy's Python or platform, and the
+    index confirms it (deploycheck.index.nearest): a finding naming it, the Python, and releases that work."""
+    deploy = pinned.deploy_of(app)
+    if verdict.problem is None or verdict.job is None or deploy is None:
+        return []
+    if not failures.unresolvable(verdict.problem):
+        return []  # a timeout, an index that did not answer, an OS error: deploycheck's, not the app's
+    sources = IndexSources.from_argv(verdict.job.index_options, Origin(COMMAND))
+    declared = {name: (src, pin) for src in pair.lock.sources if src.pins for name, pin in src.pins.items()}
+    findings = []
+    for name, said in failures.target_misses(verdict.problem.message):
+        src, pin = declared.get(canonicalize_name(name), (None, None))
+        spec = pin.specifier if pin is not None and not pin.url else said
+        try:
+            found = nearest.miss(sources.urls, sources.trusted, name, spec, deploy.target)
+        except Exception:  # an index problem: the lock's "could not check" already says the resolver failed
+            continue
+        if found is not None:
+            path, line = (src.display, pin.line) if src is not None and pin is not None else (pair.display, None)
+            message, fix = found.text(deploy.describe(), transitive=pin is None, then=", then recompile the lock")
+            findings.append(NO_RELEASE.finding(path, line, message, fix))
+    return findings
 
 
 def _not_recompiled(pair: LockPair) -> Problem | None:

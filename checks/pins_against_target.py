@@ -13,8 +13,9 @@ from collections.abc import Callable
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from deploycheck.index import pinned
+from deploycheck.index import nearest, pinned
 from deploycheck.index.pinned import PinnedRelease
+from deploycheck.index.sdistfiles import SdistFacts
 from deploycheck.index.simpleapi import DistFile
 from deploycheck.index.targettags import Target, first_version_with_wheel, installable, release_fit
 from deploycheck.project.apps import Project
@@ -27,8 +28,9 @@ NO_WHEEL = Rule("DC402", "warning", "no wheel for the deploy's target: the relea
 YANKED = Rule("DC403", "warning", "the pinned release is yanked")
 GONE = Rule("DC404", "error", "the pinned release is not on the package index")
 NOTHING_INSTALLS = Rule("DC405", "error", "no file of the pinned release installs on the deploy's target")
+RANGE_UNINSTALLABLE = Rule("DC406", "error", "no release a requirement admits installs on the deploy's target")
 NOT_CHECKED = Rule("DC409", "info", "pins not checked against a package index")
-RULES = (PYTHON_EXCLUDED, NO_WHEEL, YANKED, GONE, NOTHING_INSTALLS, NOT_CHECKED)
+RULES = (PYTHON_EXCLUDED, NO_WHEEL, YANKED, GONE, NOTHING_INSTALLS, RANGE_UNINSTALLABLE, NOT_CHECKED)
 SCOPE = "project"
 BACKGROUND = True  # reads the package index only, starts no subprocess: runs beside the resolvers
 
@@ -45,12 +47,22 @@ def check(project: Project, settings: Settings) -> Outcome:
         )
         for lock, line, why in found.skipped
     ]
+    built = [r for r in found.pins if _built_from_source(r)]
+    sdists = pinned.sdist_facts(built) if built else {}
     for release in found.pins:
-        findings += judge(release)
+        findings += judge(release, sdists)
     return Outcome(findings, problems=found.problems)
 
 
-def judge(release: PinnedRelease) -> list[Finding]:
+def _built_from_source(release: PinnedRelease) -> bool:
+    files, target = release.files, release.deploy.target
+    fit = release_fit(files, target) if files else None
+    return fit is not None and fit.python_ok and not fit.has_wheel and bool(installable(files, target))
+
+
+def judge(release: PinnedRelease, sdists: dict[str, SdistFacts | str] | None = None) -> list[Finding]:
+    if release.ranged:
+        return _range(release)
     files = release.files
     if not files:
         return [_gone(release)]
@@ -62,10 +74,48 @@ def judge(release: PinnedRelease) -> list[Finding]:
     elif not installable(files, target):
         findings.append(_nothing_installs(release, files))
     elif not fit.has_wheel:
-        findings.append(_no_wheel(release))
+        findings.append(_no_wheel(release, _compiled(release, files, sdists or {})))
     if fit.yanked:
         findings.append(_yanked(release, fit.yank_reason))
     return findings
+
+
+def _range(release: PinnedRelease) -> list[Finding]:
+    """A plain file's range line (`tensorflow<2.14`): pip picks among the releases it admits; only "none of
+    them installs on the target" is a finding (#17 class 10). A project no index lists may be private: the
+    index-url finding is the pins' (DC404), not a range's."""
+    project, pin, deploy = release.project, release.pin, release.deploy
+    if not project.found_on:
+        return []
+    if not release.admitted:
+        newest = _pick(release, lambda files: True, newest=True)
+        return [
+            RANGE_UNINSTALLABLE.finding(
+                release.lock.display,
+                pin.line,
+                f"{release.spec} admits no release on the index: `pip install` fails the deploy with 'No matching "
+                "distribution found'",
+                f"relax the requirement (the newest release is {newest})" if newest else "check the requirement",
+            )
+        ]
+    if installable(release.files, deploy.target):
+        return []
+    miss = nearest.described(project, pinned.pin_specifier(pin, release.version), deploy.target)
+    if miss is None:
+        return []
+    message, fix = miss.text(deploy.describe())
+    return [RANGE_UNINSTALLABLE.finding(release.lock.display, pin.line, message + _assumed(release), fix)]
+
+
+def _compiled(release: PinnedRelease, files: list[DistFile], sdists: dict[str, SdistFacts | str]) -> SdistFacts | None:
+    """What says the release has compiled code: wheels for particular Pythons or platforms (a pure-Python
+    project publishes py3-none-any), else its sdist's files; None when nothing could be read."""
+    binary = sorted({str(tag) for f in files for tag in f.tags if tag.abi != "none" or tag.platform != "any"})
+    if binary:
+        return SdistFacts((f"it publishes wheels for {binary[0]}" + (" and others" if len(binary) > 1 else ""),))
+    sdist = next((f for f in files if f.kind == "sdist"), None)
+    facts = sdists.get(sdist.filename) if sdist is not None else None
+    return facts if isinstance(facts, SdistFacts) else None
 
 
 def _change(release: PinnedRelease, version: Version) -> str:
@@ -168,8 +218,10 @@ def _nothing_installs(release: PinnedRelease, files: list[DistFile]) -> Finding:
     )
 
 
-def _no_wheel(release: PinnedRelease) -> Finding:
+def _no_wheel(release: PinnedRelease, facts: SdistFacts | None = None) -> Finding:
     deploy, target = release.deploy, release.deploy.target
+    if facts is not None and not facts.compiled:
+        return _pure_sdist(release)
     image = f"the image {deploy.describe()}"
     if deploy.variant is None:
         why = (
@@ -203,11 +255,27 @@ def _no_wheel(release: PinnedRelease) -> Finding:
             f"no release from {release.version} on has a wheel for {_target(target)}: make sure the deploy "
             "can build it (a compiler, the library's headers), or replace it"
         )
+    if facts is not None:
+        why += f" (its sdist has compiled code: {', '.join(facts.evidence[:3])})"
     return NO_WHEEL.finding(
         release.lock.display,
         release.pin.line,
         f"{release.spec} has no wheel for {_target(target)}: {why}" + _assumed(release),
         fix,
+    )
+
+
+def _pure_sdist(release: PinnedRelease) -> Finding:
+    """Class 6 of #17: no C, C++, Cython or Rust source, no ext_modules, no compiling build requirement."""
+    return NO_WHEEL.finding(
+        release.lock.display,
+        release.pin.line,
+        f"{release.spec} has no wheel for {_target(release.deploy.target)}: pip builds it from its sdist, which is "
+        "pure Python (no C, C++, Cython or Rust sources, no ext_modules, no build requirement that compiles), so "
+        "it builds without a compiler; each deploy runs its setup code",
+        "nothing is needed; a wheel would make installs faster (`pip wheel` it into a folder of your own, or ask "
+        "its authors to publish one)",
+        severity="info",
     )
 
 

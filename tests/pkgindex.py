@@ -47,6 +47,9 @@ class Dist:
     metadata_file: bool = False
     # Publish an sdist next to the wheel.
     with_sdist: bool = False
+    # Further files inside the sdist (path under its top folder -> text), e.g. {"src/fast.c": "..."} or a
+    # pyproject.toml whose build-system requires Cython.
+    sdist_files: dict[str, str] | None = None
 
     @property
     def wheel_name(self) -> str:
@@ -106,7 +109,7 @@ def write_sdist(dist: Dist, folder: Path) -> Path:
     import tarfile
 
     stem = f"{dist.name.replace('-', '_')}-{dist.version}"
-    files = {"setup.py": dist.setup_py or "", "PKG-INFO": dist.metadata()}
+    files = {"setup.py": dist.setup_py or "", "PKG-INFO": dist.metadata(), **(dist.sdist_files or {})}
     path = folder / f"{stem}.tar.gz"
     with tarfile.open(path, "w:gz") as tar:
         for name, text in files.items():

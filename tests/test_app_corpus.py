@@ -18,7 +18,8 @@ judged right for it. Every case is a folder under tests/data/app-corpus/<case>/ 
     requires_python = ">=3.8"            # optional
     tag = "cp39-cp39-manylinux2014_x86_64"  # optional; the whole wheel tag
     sdist_only = true                    # optional: publish only an sdist
-    sdist_files = ["src/fast.c"]         # optional: extra files inside that sdist
+    sdist_files = ["src/fast.c"]         # optional: extra (empty) files inside that sdist, or a table
+                                         # {"pyproject.toml" = "..."} of path -> text
 
 All distributions of all cases share one index (first declaration of a name and version wins).
 `python tests/test_app_corpus.py` is not a thing: run `pytest tests/test_app_corpus.py -q`; the summary
@@ -76,7 +77,15 @@ def _dist(entry: dict) -> Dist:
         setup_py=setup_py,
         with_sdist=bool(entry.get("with_sdist")),
         yanked=entry.get("yanked"),
+        sdist_files=_sdist_files(entry.get("sdist_files")),
     )
+
+
+def _sdist_files(value: object) -> dict[str, str] | None:
+    """`sdist_files`: a list of paths (empty files), or a table of path -> text (a pyproject.toml, a setup.py)."""
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()} or None
+    return {str(path): "" for path in value or []} or None  # type: ignore[attr-defined]
 
 
 def app_corpus_dists() -> list[Dist]:

@@ -17,6 +17,7 @@ given file hash and are kept forever. Writes are atomic; an entry that does not 
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import hashlib
 import json
 import threading
@@ -26,16 +27,28 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name, canonicalize_version
 from packaging.version import InvalidVersion, Version
 
 from deploycheck.cache import write_atomic
 from deploycheck.index import pagestore
 from deploycheck.index.daemonpool import DaemonPool
+from deploycheck.index.findlinks import folder_links
 from deploycheck.index.http import DEADLINE, Fetcher, IndexUnavailable, NotFound
 from deploycheck.index.lazywheel import FULL_DOWNLOAD_CAP, RangeUnsupported, read_wheel
 from deploycheck.index.pagestore import Page
-from deploycheck.index.simpleapi import ACCEPT, DistFile, Entry, PageError, parse_page, to_file
+from deploycheck.index.sdistfiles import SdistFacts, UnreadableSdist, read_sdist
+from deploycheck.index.simpleapi import (
+    ACCEPT,
+    DistFile,
+    Entry,
+    PageError,
+    parse_links,
+    parse_page,
+    to_file,
+    url_allowed,
+)
 
 PAGE_LIMIT = 32_000_000  # the largest real project pages (JSON, thousands of files) are a few MB
 METADATA_LIMIT = 2_000_000
@@ -49,6 +62,8 @@ class ProjectPage:
     pages: list[Page] = field(default_factory=list)  # one per index that lists it
     found_on: list[str] = field(default_factory=list)  # those indexes' URLs
     unavailable: list[IndexUnavailable] = field(default_factory=list)
+    _keys: dict[str, list[tuple[Page, str]]] | None = field(default=None, repr=False, compare=False)
+    _keyed_pages: int = field(default=0, repr=False, compare=False)
 
     @property
     def complete(self) -> bool:
@@ -66,15 +81,41 @@ class ProjectPage:
         return [e for page in self.pages for e in page.all_entries()]
 
     def versions(self) -> list[Version]:
-        return sorted(Version(v) for v in {v for page in self.pages for v in page.versions()})
+        parsed = (_parsed(v) for v in {v for page in self.pages for v in page.versions()})
+        return sorted(v for v in parsed if v is not None)
+
+    def _by_key(self) -> dict[str, list[tuple[Page, str]]]:
+        """Each page's version strings by their PEP 440 equality key (3.3 and 3.3.0 share one), built once."""
+        if self._keys is None or self._keyed_pages != len(self.pages):
+            keys: dict[str, list[tuple[Page, str]]] = {}
+            for page in self.pages:
+                for text in page.versions():
+                    keys.setdefault(_key(text), []).append((page, text))
+            self._keys, self._keyed_pages = keys, len(self.pages)
+        return self._keys
 
     def release(self, version: str | Version) -> list[DistFile]:
+        """The files of the release equal to `version` as PEP 440 compares them: 3.3 is 3.3.0 (zero padding),
+        and 1.0 is not 1.0+cpu (a local label is another release; `==1.0` matching it is `matching`'s)."""
         try:
-            wanted = str(Version(str(version)))
+            wanted = Version(str(version))
         except InvalidVersion:
             return []
-        files = (to_file(e) for page in self.pages for e in page.entries(wanted))
+        found = ((page, v) for page, v in self._by_key().get(_key(str(wanted)), []) if _equal(v, wanted))
+        files = (to_file(e) for page, v in found for e in page.entries(v))
         return [f for f in files if f is not None]
+
+    def matching(self, specifier: SpecifierSet) -> list[Version]:
+        """The versions `specifier` admits, newest first, compared as pip does: zero padding, `==1.0` admits
+        1.0+cpu, `===` is string identity with the published version, `==1.*` a prefix; pre-releases only when
+        the specifier names one."""
+        specs = list(specifier)
+        if len(specs) == 1 and specs[0].operator in ("==", "===") and not specs[0].version.endswith(".*"):
+            # The usual pin: only versions of its key can match; a page of thousands is not walked.
+            rows = self._by_key().get(_key(specs[0].version), [])
+            candidates = sorted({v for v in (_parsed(text) for _, text in rows) if v is not None}, reverse=True)
+            return [v for v in candidates if specifier.contains(v)]
+        return [v for v in reversed(self.versions()) if specifier.contains(v)]
 
     def releases(self) -> dict[Version, list[DistFile]]:
         """Every release's files (parses every filename: for the rarer "which version has a wheel")."""
@@ -89,7 +130,7 @@ class ProjectPage:
 @dataclass(frozen=True)
 class ImportNames:
     names: tuple[str, ...]  # dotted: "yaml", "google.cloud.storage"
-    source: str  # "RECORD", "top_level.txt", or "name" (guessed from the distribution name)
+    source: str  # "RECORD", "top_level.txt", "sdist" (its file list), or "name" (guessed from the distribution name)
     note: str = ""  # why the name was guessed
 
 
@@ -107,8 +148,13 @@ class Index:
         trusted_hosts: Sequence[str] = (),
         page_limit: int = PAGE_LIMIT,
         full_download_cap: int = FULL_DOWNLOAD_CAP,
+        find_links: Sequence[str] = (),
     ) -> None:
         self.page_limit = page_limit
+        # pip's --find-links: http(s) pages of links, or folders (absolute paths the caller has checked are
+        # inside the repository); their files join every index's, as pip merges them.
+        self.find_links = list(dict.fromkeys(find_links))
+        self._links: dict[str, concurrent.futures.Future[dict[NormalizedName, list[Entry]]]] = {}
         self.full_download_cap = full_download_cap
         self.urls = [u if u.endswith("/") else u + "/" for u in urls]
         self.cache_dir = cache_dir
@@ -142,6 +188,8 @@ class Index:
         wanted = list(dict.fromkeys(canonicalize_name(n) for n in names))
         futures = {(name, url): self._page(url, name) for name in wanted for url in self.urls}
         out = {name: ProjectPage(name) for name in wanted}
+        for location in self.find_links:
+            self._add_links(location, out)
         for (name, url), future in futures.items():
             project = out[name]
             try:
@@ -153,6 +201,33 @@ class Index:
                 project.found_on.append(url)
                 project.pages.append(page)
         return out
+
+    def _add_links(self, location: str, projects: dict[NormalizedName, ProjectPage]) -> None:
+        with self._lock:
+            if location not in self._links:
+                self._links[location] = self._pool.submit(self._load_links, location)
+        try:
+            found = self._links[location].result()
+        except IndexUnavailable as e:
+            for project in projects.values():
+                project.unavailable.append(e)
+            return
+        for name, project in projects.items():
+            if found.get(name):
+                project.found_on.append(location)
+                project.pages.append(Page.from_entries(found[name]))
+
+    def _load_links(self, location: str) -> dict[NormalizedName, list[Entry]]:
+        """One find-links location, read once per run: a page (a 404 is pip's warning, no files) or a folder."""
+        if not url_allowed(location):
+            return folder_links(Path(location))
+        try:
+            response = self.fetcher.get(
+                location, headers={"Accept": "text/html"}, limit=self.page_limit, what="a find-links page"
+            )
+        except NotFound:
+            return {}
+        return parse_links(response.body.decode("utf-8", errors="replace"), response.url)
 
     def project(self, name: str) -> ProjectPage:
         return self.projects([name])[canonicalize_name(name)]
@@ -215,6 +290,10 @@ class Index:
 
         sdists (and wheels that cannot be read) fall back to the distribution's name, and say so.
         """
+        if file.kind == "sdist":
+            sdist = self.sdist_facts(file)
+            if isinstance(sdist, SdistFacts) and sdist.modules:
+                return ImportNames(sdist.modules, "sdist")  # its file list: no build needed
         facts = self._wheel_facts(file)
         if isinstance(facts, str):
             return ImportNames((guess_module(file.name),), "name", facts)
@@ -276,6 +355,28 @@ class Index:
         self._write_cache(path, data)
         return data
 
+    def sdist_facts(self, file: DistFile) -> SdistFacts | str:
+        """Whether an sdist needs a compiler (deploycheck.index.sdistfiles), or why that could not be read."""
+        key = _file_key(file)
+        path = self._cache_path("files", f"{key}\0sdist") if key else None
+        cached = self._read_cache(path)
+        if isinstance(cached, dict) and isinstance(cached.get("evidence"), list):
+            modules = cached.get("modules")
+            return SdistFacts(
+                tuple(str(e) for e in cached["evidence"]),
+                tuple(str(m) for m in modules) if isinstance(modules, list) else (),
+            )
+        try:
+            facts = read_sdist(self.fetcher, file.url, file.filename, cap=self.full_download_cap)
+        except (UnreadableSdist, RangeUnsupported, IndexUnavailable, NotFound) as e:
+            return f"its sdist could not be read ({e})"
+        self._write_cache(path, {"evidence": list(facts.evidence), "modules": list(facts.modules)})
+        return facts
+
+    def sdist_facts_many(self, files: Iterable[DistFile]) -> dict[str, SdistFacts | str]:
+        files = list(files)
+        return dict(zip((f.filename for f in files), self._pool.map(self.sdist_facts, files)))
+
     # The cache folder
 
     def _cache_path(self, kind: str, key: str) -> Path | None:
@@ -310,6 +411,28 @@ def _file_key(file: DistFile) -> str | None:
         if alg in file.hashes:
             return f"{alg}:{file.hashes[alg]}"
     return None
+
+
+@functools.lru_cache(maxsize=65536)
+def _parsed(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+@functools.lru_cache(maxsize=65536)
+def _key(text: str) -> str:
+    """Equal versions share this key (trailing zeros of the release dropped, local label too: `==1.0` admits
+    1.0+cpu); unequal ones share it as well, and `_equal` or the specifier decides."""
+    return canonicalize_version(text.split("+", 1)[0], strip_trailing_zero=True)
+
+
+def _equal(text: str, wanted: Version) -> bool:
+    """A page's version string against a version, PEP 440 equality (the strings are normalised already)."""
+    if text == str(wanted):
+        return True
+    return _parsed(text) == wanted
 
 
 def guess_module(name: str) -> str:

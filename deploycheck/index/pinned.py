@@ -17,21 +17,24 @@ from __future__ import annotations
 import re
 import urllib.parse
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
 
 from deploycheck import cache
+from deploycheck.index import targettags
 from deploycheck.index.daemonpool import DaemonPool
-from deploycheck.index.simpleapi import DistFile
+from deploycheck.index.simpleapi import DistFile, url_allowed
 from deploycheck.index.targettags import Target
 from deploycheck.locks import markers
-from deploycheck.locks.indexes import FIND_LINKS, NO_INDEX, PYPI, IndexSources
+from deploycheck.locks.indexes import FIND_LINKS, NO_INDEX, PYPI, IndexSources, Said
 from deploycheck.locks.model import Lock, Pin
 from deploycheck.project.apps import App, Project
+from deploycheck.repo import safefs
 from deploycheck.report.model import Problem
 from deploycheck.runtime import platforms
 from deploycheck.settings import Settings
@@ -39,6 +42,7 @@ from deploycheck.settings import Settings
 if TYPE_CHECKING:  # the HTTP client is imported when a lookup runs: most runs' start-up never needs it
     from deploycheck.index.client import ProjectPage
     from deploycheck.index.http import IndexUnavailable
+    from deploycheck.index.sdistfiles import SdistFacts
 
 __all__ = ["PYPI"]
 TIMEOUT = 15.0  # per socket read; a request has a total deadline too (index.http.DEADLINE), the run --timeout
@@ -79,14 +83,34 @@ class PinnedRelease:
     deploy: Deploy
     sources: IndexSources  # as the run sees them (its --index-url replaces them)
     project: ProjectPage = field(repr=False)
+    # The releases the pin admits as pip compares versions (PEP 440), newest first; `version` is the one pip
+    # installs among them, or the pinned version itself when the index has none.
+    admitted: list[Version] = field(default_factory=list)
+
+    @property
+    def ranged(self) -> bool:
+        """A range line of a plain file (`tensorflow<2.14`), not a pin: only "nothing it admits installs" counts."""
+        return self.pin.version is None and _prefix(self.pin.specifier) is None
 
     @property
     def files(self) -> list[DistFile]:
-        return self.project.release(self.version)
+        return self.project.release(self.version) if self.admitted else []
+
+    @property
+    def admitted_files(self) -> list[DistFile]:
+        """Every admitted release's files: with hashes, pip keeps the candidates whose hash matches."""
+        return [f for version in self.admitted[: targettags.MAX_CANDIDATES] for f in self.project.release(version)]
 
     @property
     def spec(self) -> str:
-        return f"{self.pin.name}=={self.version}"
+        """The pin as written (`nltk==3.3`), and the release it found when that reads differently."""
+        if self.ranged:
+            written = f"{self.pin.name}{self.pin.specifier}"
+        else:
+            written = f"{self.pin.name}{self.pin.specifier or f'=={self.version}'}"
+        if self.admitted and written != f"{self.pin.name}=={self.version}":
+            return f"{written} ({self.version} on the index)"
+        return written
 
 
 @dataclass
@@ -139,24 +163,84 @@ def marker_environment(target: Target) -> dict[str, str]:
     return markers.environment(str(target.version), "linux")
 
 
-def exact_pins(lock: Lock, deploy: Deploy) -> Iterator[tuple[Pin, Version]]:
-    """`name==version` lines the target installs; URLs, editables and ranges are not releases to look up."""
+def exact_pins(lock: Lock, deploy: Deploy, *, ranges: bool = False) -> Iterator[tuple[Pin, Version]]:
+    """`name==version` (`===`, `==1.*`) lines the target installs, with the version they name (`1` for
+    `==1.*`); URLs and editables are not releases to look up. With `ranges`, the other lines too (`pandas`,
+    `tensorflow<2.14`), named as version 0: pip picks among the releases they admit."""
     env = marker_environment(deploy.target)
     for pin in lock.installed(env, every_line=True):  # every line: a name's lines under other markers too
-        if pin.url or pin.editable or pin.version is None:
+        if pin.url or pin.editable:
+            continue
+        named = pin.version if pin.version is not None else _prefix(pin.specifier)
+        if named is None and ranges:
+            named = RANGE
+        if named is None:
             continue
         try:
-            yield pin, Version(pin.version)
+            yield pin, Version(named)
         except InvalidVersion:
             continue  # `===` with a legacy version: no release on a modern index matches it either
+
+
+RANGE = "0"  # the version a range line is looked up as: PinnedRelease.ranged tells it from a pin
+
+
+def _prefix(specifier: str) -> str | None:
+    """`1.2` of a lone `==1.2.*` (a prefix pin, which pip resolves to the newest matching release)."""
+    if specifier.startswith("==") and specifier.endswith(".*") and "," not in specifier:
+        return specifier[2:-2]
+    return None
+
+
+def pin_specifier(pin: Pin, version: Version) -> SpecifierSet:
+    if pin.version is None and _prefix(pin.specifier) is None:
+        try:
+            return SpecifierSet(pin.specifier)  # a range line, or none at all: every release it admits
+        except InvalidSpecifier:
+            return SpecifierSet("==0")  # pip refuses the line: DC350 says so
+    try:
+        return SpecifierSet(pin.specifier or f"=={version}")
+    except InvalidSpecifier:
+        return SpecifierSet(f"=={version}")
 
 
 _UNREAD_WHY = {NO_INDEX: NO_INDEX, FIND_LINKS: f"{FIND_LINKS} (a folder or page of files)"}
 
 
 def sources(lock: Lock, settings: Settings) -> IndexSources:
-    """The lock's indexes as the run sees them: the run's --index-url replaces them, its extras add to them."""
-    return lock.indexes.within(settings.indexes)
+    """The lock's indexes as the run sees them: the run's --index-url replaces them, its extras add to them.
+    Its --find-links stay: they are files, not an index, and pip merges them with whatever index it reads."""
+    src = lock.indexes.within(settings.indexes)
+    if lock.indexes.find_links and not src.find_links:
+        links = tuple(o for o in lock.indexes.options if o.name == FIND_LINKS)
+        src = replace(src, find_links=lock.indexes.find_links, options=src.options + links)
+    return src
+
+
+MAX_FIND_LINKS = 8
+
+
+def find_links(app: App, lock: Lock, src: IndexSources) -> tuple[Said, ...] | None:
+    """The file's --find-links as locations the index client reads: http(s) pages, and folders inside the
+    repository (relative to the file, as pip takes them, else to the repository's root), resolved. None
+    when one of them cannot be read (another scheme, a folder outside the repository or missing)."""
+    found = []
+    for said in src.find_links[:MAX_FIND_LINKS]:
+        value = said.value.strip()
+        if url_allowed(value):
+            found.append(Said(value, said.origin))
+            continue
+        local = value.removeprefix("file://") if value.startswith("file://") else value
+        if "://" in local or not local:
+            return None
+        for base in (lock.path.parent, app.root):
+            folder = base / local
+            if safefs.inside(folder, app.repo.boundary) and folder.is_dir():
+                found.append(Said(str(safefs.resolve(folder)), said.origin))
+                break
+        else:
+            return None
+    return tuple(found) if len(src.find_links) <= MAX_FIND_LINKS else None
 
 
 def _index_of(error: IndexUnavailable, urls: list[str]) -> str:
@@ -164,14 +248,14 @@ def _index_of(error: IndexUnavailable, urls: list[str]) -> str:
 
 
 def _fetch(
-    urls: tuple[str, ...], trusted: tuple[str, ...], names: list[NormalizedName]
+    urls: tuple[str, ...], trusted: tuple[str, ...], links: tuple[str, ...], names: list[NormalizedName]
 ) -> dict[NormalizedName, ProjectPage]:
     """Every project's pages, concurrently. One page is asked first: an index that does not answer it
     at all is not asked for the others, so a blocked network costs one timeout, not one per pin."""
     from deploycheck.index.client import Index, ProjectPage
 
     folder = cache.folder() / "index"
-    with Index(urls, cache_dir=folder, timeout=TIMEOUT, trusted_hosts=trusted) as index:
+    with Index(urls, cache_dir=folder, timeout=TIMEOUT, trusted_hosts=trusted, find_links=links) as index:
         probe = index.projects(names[:1])[names[0]]
         down = {
             _index_of(e, index.urls): e
@@ -182,7 +266,7 @@ def _fetch(
             return index.projects(names)
         live = [u for u in index.urls if u not in down]
     if live:
-        with Index(live, cache_dir=folder, timeout=TIMEOUT, trusted_hosts=trusted) as rest:
+        with Index(live, cache_dir=folder, timeout=TIMEOUT, trusted_hosts=trusted, find_links=links) as rest:
             found = rest.projects(names)
     else:
         found = {name: ProjectPage(name) for name in names}
@@ -192,11 +276,11 @@ def _fetch(
 
 
 _Wanted = tuple[App, Lock, Pin, Version, Deploy, IndexSources]
-_Key = tuple[tuple[str, ...], tuple[str, ...]]  # (index URLs, trusted hosts)
+_Key = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]  # (index URLs, trusted hosts, find-links)
 
 
 def _key(src: IndexSources) -> _Key:
-    return src.urls, src.trusted
+    return src.urls, src.trusted, tuple(s.value for s in src.find_links)
 
 
 def _wanted(project: Project, settings: Settings, out: Lookup) -> list[_Wanted]:
@@ -210,12 +294,22 @@ def _wanted(project: Project, settings: Settings, out: Lookup) -> list[_Wanted]:
         for lock in app.requirement_files():
             src = sources(lock, settings)
             unread = src.unread
-            if unread is not None:
+            links = find_links(app, lock, src) if unread is not None else ()
+            if unread is not None and (links is None or not (links or src.urls)):
                 if any(True for _ in exact_pins(lock, deploy)):
                     out.skipped.append((lock, unread.origin.line, _UNREAD_WHY[unread.name]))
                 continue
-            wanted += [(app, lock, pin, version, deploy, src) for pin, version in exact_pins(lock, deploy)]
+            src = replace(src, find_links=links or ())
+            # A plain file's range lines too: pip installs them from the same index (a lock pins every line).
+            lines = exact_pins(lock, deploy, ranges=not lock.locked and _installed(app, lock))
+            wanted += [(app, lock, pin, version, deploy, src) for pin, version in lines]
     return wanted
+
+
+def _installed(app: App, lock: Lock) -> bool:
+    """The file the platform installs (its best guess too): a requirements-dev.txt's ranges are not the deploy's."""
+    chosen = app.installs.file if app.installs is not None else None
+    return chosen is not None and safefs.resolve(app.root / chosen) == safefs.resolve(lock.path)
 
 
 def _lookup(project: Project, settings: Settings) -> Lookup:
@@ -244,7 +338,8 @@ def _lookup(project: Project, settings: Settings) -> Lookup:
     for app, lock, pin, version, deploy, src in wanted:
         found = fetched[_key(src)][pin.name]
         if found.complete:
-            out.pins.append(PinnedRelease(app, lock, pin, version, deploy, src, found))
+            chosen, admitted = targettags.choose(found, pin_specifier(pin, version), deploy.target)
+            out.pins.append(PinnedRelease(app, lock, pin, chosen or version, deploy, src, found, admitted))
             continue
         for error in found.unavailable:
             url = _index_of(error, [u if u.endswith("/") else u + "/" for u in src.urls])
@@ -278,6 +373,25 @@ def lookup(project: Project, settings: Settings) -> Lookup:
         return _last[0][2]
     found = _lookup(project, settings)
     _last[:] = [(project, key, found)]
+    return found
+
+
+MAX_SDISTS = 40  # sdists read per run to tell pure Python from compiled code; the rest stay "may need a compiler"
+
+
+def sdist_facts(releases: list[PinnedRelease]) -> dict[str, SdistFacts | str]:
+    """Whether each release's sdist needs a compiler, by sdist filename (read concurrently, cached forever)."""
+    from deploycheck.index.client import Index
+
+    by_key: dict[_Key, list[DistFile]] = {}
+    for release in releases[:MAX_SDISTS]:
+        sdist = next((f for f in release.files if f.kind == "sdist"), None)
+        if sdist is not None:
+            by_key.setdefault(_key(release.sources), []).append(sdist)
+    found: dict[str, SdistFacts | str] = {}
+    for (urls, trusted, _links), files in by_key.items():
+        with Index(urls, cache_dir=cache.folder() / "index", timeout=TIMEOUT, trusted_hosts=trusted) as index:
+            found.update(index.sdist_facts_many(files))
     return found
 
 

@@ -81,8 +81,12 @@ def _pick(project: ProjectPage, pin: Pin | None, spec: str, minor: str) -> list[
 
     target = targettags.Target(minor)
     if pin is not None and pin.version:
-        files = project.release(pin.version)
-        return list(files)
+        # As pip compares versions: `==3.3` installs 3.3.0, `==1.0` may install 1.0+cpu.
+        try:
+            chosen, _ = targettags.choose(project, SpecifierSet(pin.specifier or f"=={pin.version}"), target)
+        except InvalidSpecifier:
+            chosen = None
+        return project.release(chosen) if chosen is not None else []
     try:
         wanted = SpecifierSet(spec)
     except InvalidSpecifier:

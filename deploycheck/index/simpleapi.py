@@ -240,6 +240,51 @@ def parse_html(text: str, project: str, page_url: str) -> list[Entry]:
     return entries
 
 
+def project_of(filename: str) -> NormalizedName | None:
+    """The project a distribution's filename names (a wheel's first part, an sdist's name before its version)."""
+    lower = filename.lower()
+    if lower.endswith(".whl"):
+        name = filename.split("-", 1)[0] if filename.count("-") >= 4 else ""
+    else:
+        suffix = next((s for s in SDIST_SUFFIXES if lower.endswith(s)), None)
+        name = filename[: -len(suffix)].rpartition("-")[0] if suffix else ""
+    return _canonical(name) if name and len(name) <= 200 else None  # type: ignore[return-value]
+
+
+def parse_links(text: str, page_url: str) -> dict[NormalizedName, list[Entry]]:
+    """A find-links page (any HTML page of links to distribution files), read once for every project on it."""
+    out: dict[NormalizedName, list[Entry]] = {}
+    base, anchors = page_url, 0
+    for tag, a in _tags(text):
+        if tag == "base":
+            continue  # pip joins find-links hrefs with the page's own URL
+        anchors += 1
+        href = a.get("href")
+        if anchors > MAX_FILES:
+            break
+        if not href or len(href) > MAX_URL:
+            continue
+        url = urllib.parse.urldefrag(urllib.parse.urljoin(base, href.strip()))[0]
+        project = project_of(urllib.parse.unquote(url.partition("?")[0].rsplit("/", 1)[-1]))
+        if project is None:
+            continue
+        yanked: Any = (a["data-yanked"] or True) if "data-yanked" in a else None
+        metadata = _core_metadata_attr(a.get("data-core-metadata", a.get("data-dist-info-metadata")))
+        entry = _entry(project, base, href, {}, a.get("data-requires-python"), yanked, metadata)
+        if entry:
+            out.setdefault(project, []).append(entry)
+    return out
+
+
+def folder_entry(filename: str, url: str, hashes: dict[str, str]) -> Entry | None:
+    """A file of a local find-links folder, as a page row (no Requires-Python, no yank: pip reads neither)."""
+    project = project_of(filename)
+    found = classify(filename, project) if project else None
+    if found is None:
+        return None
+    return Entry(filename, url, hashes, None, False, None, False, *found)
+
+
 def parse_json(body: bytes, project: str, page_url: str) -> list[Entry]:
     try:
         page = json.loads(body)

@@ -10,12 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.version import InvalidVersion, Version
 
 from deploycheck.index.simpleapi import DistFile
+
+if TYPE_CHECKING:
+    from deploycheck.index.client import ProjectPage
 
 # glibc of the newest images deploy platforms run (Ubuntu 24.04: 2.39; Debian 12 slim: 2.36),
 # musl of Alpine 3.x (1.2). A wheel newer than the image's libc is rare; a warning for it would be noise.
@@ -169,3 +173,23 @@ def parse_version(text: str) -> Version | None:
         return Version(text)
     except InvalidVersion:
         return None
+
+
+MAX_CANDIDATES = 60  # matching releases tried, newest first, for a `==1.*` pin (a real one matches a few dozen)
+
+
+def choose(project: ProjectPage, specifier: SpecifierSet, target: Target) -> tuple[Version | None, list[Version]]:
+    """(the release pip installs for `specifier` on the target, every release the specifier admits).
+
+    pip takes the newest admitted release with a file for the target, a yanked one only when nothing else
+    is left; with none, the newest admitted release is the one to judge (and report). None: nothing admitted.
+    """
+    admitted = project.matching(specifier)
+    tried = admitted[:MAX_CANDIDATES]
+    if len(tried) > 1:
+        fitting = {v: installable(project.release(v), target) for v in tried}
+        for allow_yanked in (False, True):
+            found = next((v for v in tried if any(allow_yanked or not f.yanked for f in fitting[v])), None)
+            if found is not None:
+                return found, admitted
+    return (admitted[0] if admitted else None), admitted

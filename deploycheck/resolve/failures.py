@@ -149,6 +149,47 @@ def failure(
             "check the package names; if they come from another index than PyPI, pass it with --index-url "
             "(uv writes no index into its header)"
         )
-    return Problem(
-        f"the requirements cannot be resolved for Python {python} ({compiled.tool} says):\n{text}", display, None, fix
-    )
+    return Problem(f"{UNRESOLVABLE} for Python {python} ({compiled.tool} says):\n{text}", display, None, fix)
+
+
+UNRESOLVABLE = "the requirements cannot be resolved"
+
+
+def unresolvable(problem: Problem) -> bool:
+    """The resolver ran to its end and found no solution (not a timeout, network, OS or only-binary failure)."""
+    return problem.message.startswith(UNRESOLVABLE)
+
+
+# Class 10 of #17: what pip and uv say when a requirement has no release for the running Python or platform
+# (Requires-Python, or only wheels for other targets and no sdist). The index confirms it before any finding
+# (deploycheck.index.nearest): the same words also come from a name that is not on the index at all.
+_NAME = r"([A-Za-z0-9][A-Za-z0-9._-]{0,200})"
+_SPEC = r"((?:\[[^\]\s]{0,200}\])?[<>=!~][^\s()]{0,300})?"
+_TARGET_MISS = (
+    # pip: "Could not find a version that satisfies the requirement tflike<2.14 (from appdep) (from versions: 2.16.1)"
+    re.compile(r"Could not find a version that satisfies the requirement " + _NAME + _SPEC + r"[ (]"),
+    # uv: "Because tflike==2.13.0 has no wheels with a matching Python ABI tag (e.g., `cp312`)"
+    re.compile(_NAME + r"(?:[=<>!~][^\s]{0,300})? has no (?:usable )?wheels with a matching (?:Python|platform)"),
+    # uv: "Because the current Python version (3.12.1) does not satisfy Python<3.12 and rplike==1.0 depends on ..."
+    re.compile(
+        r"does not satisfy Python[^\s]{0,100} and (?:all versions of )?" + _NAME + _SPEC + r" depends? on Python"
+    ),
+    re.compile(r"only found wheels for `" + _NAME + r"`"),
+)
+MAX_MISSES = 10  # requirements named; a resolver message never names more in one failure
+
+
+def target_misses(message: str) -> list[tuple[str, str]]:
+    """(name, specifier or "") of each requirement the resolver says has no release for this Python or
+    platform, in the order named; empty when the failure is of another kind (conflict, build, network)."""
+    found: dict[str, str] = {}
+    for pattern in _TARGET_MISS:
+        for match in pattern.finditer(message[:200_000]):
+            name = match.group(1)
+            spec = match.group(2) if pattern.groups > 1 else None
+            spec = (spec or "").split("]")[-1]  # extras are not a version
+            if name not in found or (spec and not found[name]):
+                found[name] = spec
+            if len(found) >= MAX_MISSES:
+                return list(found.items())
+    return list(found.items())

@@ -70,3 +70,65 @@ def test_a_malformed_in_is_could_not_check_naming_its_line(app):
     error = report["lockfiles"][0]["error"]
     assert "requirements.in:2" in error["message"]
     assert not found(report, "DC350")  # the deploy does not read the .in
+
+
+# Class 11 of #17: versions old pip read as legacy versions and pip >= 24.1, uv and packaging >= 22 reject.
+LEGACY = {
+    "trailing dot": ("supervision==0.18.0.", "0.18.0.", "supervision==0.18.0"),
+    "wildcard on >=": ("pandas>=1.5.*", "1.5.*", "pandas>=1.5"),
+    "trailing dot with a marker": (
+        'numpy==1.26.4. ; python_version >= "3.9"',
+        "1.26.4.",
+        'numpy==1.26.4 ; python_version >= "3.9"',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LEGACY))
+def test_a_legacy_version_names_the_strict_parser_and_the_spelling_that_works(tmp_path, case):
+    line, version, fixed = LEGACY[case]
+    folder = write(tmp_path / "app", {"requirements.txt": f"streamlit==1.40.0\n{line}\n", ".python-version": "3.12\n"})
+    code, report = run_check(folder, "--select", "DC3")
+    assert code == 1 and found(report, "DC350") == [("requirements.txt", 2)]
+    (finding,) = [f for f in report["findings"] if f["code"] == "DC350"]
+    assert f"`{version}` is not a PEP 440 version" in finding["message"] and "pip 24.1" in finding["message"]
+    assert f"`{fixed}`" in finding["fix"]
+
+
+def test_a_legacy_version_in_an_included_file_is_found_at_its_line(tmp_path):
+    """`pip install -r requirements.txt` reads base.txt too: its line fails the deploy the same way."""
+    folder = write(
+        tmp_path / "app",
+        {
+            "requirements.txt": "-r common/base.txt\nstreamlit==1.40.0\n",
+            "common/base.txt": "# shared\nsupervision==0.18.0.\n",
+            ".python-version": "3.12\n",
+        },
+    )
+    code, report = run_check(folder, "--select", "DC3")
+    assert code == 1 and found(report, "DC350") == [("common/base.txt", 2)]
+
+
+def test_a_legacy_version_in_pyproject_dependencies(tmp_path):
+    pyproject = '[project]\nname = "app"\nversion = "1.0"\n'
+    pyproject += 'dependencies = [\n  "streamlit==1.40.0",\n  "supervision==0.18.0.",\n]\n'
+    folder = write(tmp_path / "app", {"pyproject.toml": pyproject, ".python-version": "3.12\n", "app.py": ""})
+    code, report = run_check(folder, "--select", "DC350")
+    assert code == 1 and found(report, "DC350") == [("pyproject.toml", 6)]
+    assert "`supervision==0.18.0`" in report["findings"][0]["fix"]
+
+
+def test_strict_versions_do_not_fire(tmp_path):
+    text = "supervision==0.18.0\npandas>=1.5,<3\nfoo==1.0.*\nbar===weird.\nbaz==v1.0\n"
+    folder = write(tmp_path / "app", {"requirements.txt": text, ".python-version": "3.12\n"})
+    code, report = run_check(folder, "--select", "DC350")
+    assert (code, found(report, "DC350")) == (0, [])
+
+
+def test_a_legacy_version_in_a_pipfile_the_platform_installs(tmp_path):
+    pipfile = '[[source]]\nurl = "https://pypi.org/simple"\nname = "pypi"\n\n[packages]\nflask = "*"\n'
+    pipfile += 'supervision = "==0.18.0."\n'
+    folder = write(tmp_path / "app", {"Pipfile": pipfile, ".python-version": "3.12\n", "app.py": ""})
+    code, report = run_check(folder, "--select", "DC350", "--platform", "heroku")
+    assert code == 1 and found(report, "DC350") == [("Pipfile", 7)]
+    assert "`supervision==0.18.0`" in report["findings"][0]["fix"]

@@ -414,3 +414,83 @@ def test_real_index_pages_yanks_and_wheel_modules(tmp_path):
         assert index.import_names(yaml_wheel).names == ("_yaml", "yaml")
         assert index.import_names(bs4_wheel).names == ("bs4",)
         assert index.fetcher.bytes_received - before < 400_000  # two wheels of ~900 KB and ~150 KB
+
+
+# Reading an sdist's file list (#17 class 6): bounded however the archive is built.
+
+
+def _tar_gz(members: dict[str, bytes]) -> bytes:
+    import io
+    import tarfile
+
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
+def test_sdist_file_lists_tar_and_zip(tmp_path):
+    from deploycheck.index.sdistfiles import read_sdist
+
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "c-1.0.tar.gz").write_bytes(_tar_gz({"c-1.0/setup.py": b"", "c-1.0/src/x.c": b""}))
+    (tmp_path / "files" / "p-1.0.zip").write_bytes(_zip({"p-1.0/setup.py": b"", "p-1.0/p/__init__.py": b""}))
+    rust = b'[build-system]\nrequires = ["maturin>=1,<2"]\nbuild-backend = "maturin"\n'
+    (tmp_path / "files" / "r-1.0.zip").write_bytes(_zip({"r-1.0/pyproject.toml": rust}))
+    with IndexServer(tmp_path) as server:
+        fetcher = Fetcher(timeout=10)
+        assert read_sdist(fetcher, f"{server.url}/files/c-1.0.tar.gz", "c-1.0.tar.gz").evidence == ("src/x.c",)
+        pure = read_sdist(fetcher, f"{server.url}/files/p-1.0.zip", "p-1.0.zip")
+        assert (pure.evidence, pure.modules) == ((), ("p",))  # its import names, from the file list
+        assert read_sdist(fetcher, f"{server.url}/files/r-1.0.zip", "r-1.0.zip").evidence == (
+            "build requirement maturin",
+        )
+
+
+def test_sdist_reading_is_bounded(tmp_path, monkeypatch):
+    """A gzip bomb stops at the unpacking budget; an sdist over the download cap is not downloaded whole."""
+    from deploycheck.index import sdistfiles
+
+    (tmp_path / "files").mkdir()
+    bomb = _tar_gz({"b-1.0/setup.py": b"", "b-1.0/zeros.bin": bytes(8_000_000), "b-1.0/late.c": b""})
+    (tmp_path / "files" / "b-1.0.tar.gz").write_bytes(bomb)
+    monkeypatch.setattr(sdistfiles, "UNPACKED_BUDGET", 1_000_000)
+    with IndexServer(tmp_path) as server:
+        url = f"{server.url}/files/b-1.0.tar.gz"
+        with pytest.raises(sdistfiles.UnreadableSdist, match="unpacks to more than"):
+            sdistfiles.read_sdist(Fetcher(timeout=10), url, "b-1.0.tar.gz")
+        with pytest.raises(IndexUnavailable):
+            sdistfiles.read_sdist(Fetcher(timeout=10), url, "b-1.0.tar.gz", cap=len(bomb) // 2)
+        assert server.requests()[-1].sent <= len(bomb) // 2 + 65536  # the answer was cut at the cap
+
+
+def test_a_find_links_page_like_pytorchs_is_read_once_for_every_project():
+    """download.pytorch.org's pages: relative hrefs, `+` escaped as %2B, linux_x86_64 tags, hash fragments."""
+    from deploycheck.index.simpleapi import parse_links
+
+    page = (
+        '<a href="cpu/torch-2.1.0%2Bcpu-cp311-cp311-linux_x86_64.whl#sha256=' + "a" * 64 + '">torch</a>\n'
+        '<a href="cpu/torchvision-0.16.0%2Bcpu-cp311-cp311-linux_x86_64.whl">tv</a>\n'
+        '<a href="cu118/torch-2.1.0%2Bcu118-cp311-cp311-win_amd64.whl">torch</a>\n'
+        '<a href="javascript:alert(1)">x</a><a href="README.txt">readme</a>\n'
+    )
+    found = parse_links(page, "https://download.pytorch.org/whl/torch_stable.html")
+    assert sorted(found) == ["torch", "torchvision"]
+    first = found["torch"][0]
+    assert first.url == "https://download.pytorch.org/whl/cpu/torch-2.1.0%2Bcpu-cp311-cp311-linux_x86_64.whl"
+    assert (first.version, first.hashes) == ("2.1.0+cpu", {"sha256": "a" * 64})
+    assert [e.version for e in found["torch"]] == ["2.1.0+cpu", "2.1.0+cu118"]

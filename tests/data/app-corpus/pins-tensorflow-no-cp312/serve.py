@@ -1,0 +1,5 @@
+import os
+
+import tensorflow as tf
+
+print(tf.__name__, os.environ.get("PORT"))
