@@ -9,6 +9,7 @@ Which indexes they install from (`indexes`): each file's own, as the pins check 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
@@ -164,6 +165,11 @@ def requirements(app: App, minor: str) -> Requirements:
         for pin in file.installed(env):
             reqs.pins[pin.name] = pin
             reqs.declared.add(pin.name)
+    for file in [*plain, *(p.lock for p in locks)]:
+        for pin in _unparsed(file):  # DC350 says the line is wrong; the import is still declared (#17 class 2)
+            if pin.name not in reqs.pins:
+                reqs.pins[pin.name] = pin
+                reqs.declared.add(pin.name)
     for other in others:
         # Their readers mark the pins pyproject.toml declares (`via pyproject.toml`); the rest name parents.
         reqs.fix_target = reqs.declared_in = "pyproject.toml"
@@ -174,7 +180,41 @@ def requirements(app: App, minor: str) -> Requirements:
                 reqs.declared.add(pin.name)
             else:
                 reqs.parents[pin.name] = list(pin.via)
+    _platform_installs(app, reqs)
     return reqs
+
+
+_LEADING_NAME = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]{0,200}[A-Za-z0-9])?)")
+
+
+def _unparsed(file: Lock) -> list[Pin]:
+    """The names of requirement lines pip cannot parse (`supervision==0.18.0.`): declared, under their own name."""
+    lines = file.text.splitlines()
+    found = []
+    for issue in file.issues:
+        if issue.kind != "syntax" or issue.line is None or not 0 < issue.line <= len(lines):
+            continue
+        raw = lines[issue.line - 1]
+        match = _LEADING_NAME.match(raw)
+        if match and not raw.lstrip().startswith(("-", "#")):
+            found.append(Pin(canonicalize_name(match[1]), issue.line, raw, file=file.display))
+    return found
+
+
+# Streamlit Community Cloud runs every app with streamlit and its dependencies installed, whatever the dependency
+# files say: "If you deploy an app without a requirements.txt file, your app will run in an environment with just
+# streamlit (and its dependencies) installed" (docs.streamlit.io, deploy/concepts/dependencies, read 2026-12-04).
+_PLATFORM_INSTALLS = {"streamlit-cloud": ("streamlit", "Streamlit Community Cloud")}
+
+
+def _platform_installs(app: App, reqs: Requirements) -> None:
+    given = _PLATFORM_INSTALLS.get(app.platform or "")
+    if given is None or canonicalize_name(given[0]) in reqs.pins:
+        return
+    name = canonicalize_name(given[0])
+    reqs.pins[name] = Pin(name, 0, given[0], via=[f"installed by {given[1]}"])
+    reqs.declared.add(name)
+    reqs.locked = False  # pip installs it on top of the files: its dependencies are looked up too
 
 
 @dataclass(frozen=True)
