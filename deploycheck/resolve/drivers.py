@@ -81,6 +81,9 @@ class Job:
     universal_floor: str | None = None  # a --universal lock's lowest Python: resolved for all, from there up
     workspace: tuple[str, str] | None = None  # (the temporary copy's root, its path as the user sees it)
     paths: dict[str, str] = field(default_factory=dict)  # absolute paths in the copy -> the repository's, as written
+    # The committed lock, when the command compiles the lock from itself (`uv pip compile requirements.txt -o
+    # requirements.txt`): a fresh compile must not delete its only source.
+    own_source: str | None = None
 
 
 @dataclass
@@ -116,7 +119,9 @@ def _finish(job: Job, done: Run, tool: str) -> Compiled:
 def _prepare(job: Job, preference: str | None) -> None:
     """The committed lock in place as the output file keeps its pins as preferences; absent, it is fresh."""
     out = job.cwd / job.output
-    if preference is None:
+    if preference is None and job.own_source is not None:
+        sandbox.write_into(out, job.own_source.encode("utf-8"))  # the source: fresh means no other preferences
+    elif preference is None:
         sandbox.remove_from(out)
     else:
         sandbox.write_into(out, preference.encode("utf-8"))

@@ -10,6 +10,7 @@ backtrack are caught by a fresh compile (DC105).
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from collections.abc import Callable
@@ -59,9 +60,11 @@ def job_for(
 ) -> Job:
     cmd = pair.command
     mapped: dict[str, str] = {}
+    output = Path(pair.path).relative_to(pair.cwd).as_posix() if pair.cwd in pair.path.parents else pair.path.name
+    own = any(os.path.normpath(source) == os.path.normpath(output) for source in cmd.sources)
     return Job(
         cwd=ws.path(pair.cwd),
-        output=Path(pair.path).relative_to(pair.cwd).as_posix() if pair.cwd in pair.path.parents else pair.path.name,
+        output=output,
         sources=cmd.sources,
         options=ws.into_copy(cmd.options, mapped),
         index_options=ws.into_copy(settings.index_options() or cmd.index_options or _lock_indexes(pair), mapped),
@@ -77,6 +80,7 @@ def job_for(
         universal_floor=_floor(pair, python) if cmd.universal else None,
         workspace=(str(ws.root), rel(ws.source_root, settings.root)),
         paths=mapped,
+        own_source=pair.lock.text if own else None,
     )
 
 

@@ -75,7 +75,7 @@ def test_a_self_referential_lock_keeps_its_source_for_a_fresh_compile(tmp_path, 
     lock itself, which must still be there (it was deleted as a stale output: 'File not found')."""
     folder = self_referential_lock(tmp_path, index, "webapp-core\nnewonly\n", deploy="3.9")
     assert "newonly==2.0" in (folder / "requirements.txt").read_text()
-    code, report = run_check(folder, "--index-url", index)
+    _, report = run_check(folder, "--index-url", index)
     (lock,) = report["lockfiles"]
     message = lock["error"]["message"]
     assert "File not found" not in message and "newonly" in message, message
