@@ -1,0 +1,133 @@
+"""setuptools-scm projects (#17 class 15): a lock compiled from the project's own pyproject.toml or setup.py,
+whose version comes from git tags. pip-compile and uv read static `[project] dependencies` without a build, so
+the cases here are the ones that build: dynamic dependencies, and setup.py. The workspace copy has no .git
+(never copied), so the build is given a version the way setuptools-scm documents for builds without one
+(SETUPTOOLS_SCM_PRETEND_VERSION_FOR_<NAME>), and only for the project itself: a dependency's sdist keeps its own.
+
+The build backend is real: setuptools, setuptools-scm and their dependencies are the published wheels
+(tests/data/wheels), served with the usual test distributions by a local index of this file's own."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import UNIVERSE, pip_compile, run_check, uv_compile, write
+from packaging.utils import canonicalize_name
+from pkgindex import IndexServer, build_index
+
+WHEELS = Path(__file__).parents[1] / "data" / "wheels"
+
+
+def _publish(wheel: Path, root: Path) -> None:
+    """A real wheel as the only file of its project on the index (HTML and JSON pages, as build_index writes)."""
+    shutil.copy(wheel, root / "files" / wheel.name)
+    sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    project = canonicalize_name(wheel.name.split("-")[0])
+    folder = root / "simple" / project
+    folder.mkdir(parents=True, exist_ok=True)
+    link = f'<a href="../../files/{html.escape(wheel.name)}#sha256={sha}">{html.escape(wheel.name)}</a>'
+    (folder / "index.html").write_text(f"<!DOCTYPE html><html><body>\n{link}\n</body></html>\n")
+    row = {"filename": wheel.name, "url": f"../../files/{wheel.name}", "hashes": {"sha256": sha}, "yanked": False}
+    (folder / "index.json").write_text(json.dumps({"meta": {"api-version": "1.1"}, "name": project, "files": [row]}))
+    listing = root / "simple" / "index.html"
+    listing.write_text(listing.read_text().replace("</body>", f'<a href="{project}/">{project}</a><br>\n</body>'))
+
+
+@pytest.fixture(scope="module")
+def scm_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("scm-index")
+    real = {canonicalize_name(w.name.split("-")[0]) for w in WHEELS.glob("*.whl")}
+    build_index([d for d in UNIVERSE if canonicalize_name(d.name) not in real], root)
+    for wheel in sorted(WHEELS.glob("*.whl")):
+        _publish(wheel, root)
+    with IndexServer(root) as server:
+        yield f"{server.url}/simple/"
+
+
+PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=64", "setuptools-scm>=8"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "Scm.App"
+dynamic = ["version", "dependencies"]
+
+[tool.setuptools.dynamic]
+dependencies = {file = ["deps.in"]}
+
+[tool.setuptools_scm]
+"""
+
+SETUP_PY = """\
+from setuptools import setup
+
+setup(
+    name="legacy-scm-app",
+    use_scm_version=True,
+    setup_requires=["setuptools-scm"],
+    py_modules=["app"],
+    install_requires=["webapp-core"],
+)
+"""
+
+
+GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"]
+
+
+def scm_project(tmp_path: Path, files: dict[str, str]) -> Path:
+    """The repository as its author has it: committed and tagged, which is where the version comes from."""
+    folder = write(tmp_path / "author", {"app.py": "import webapp_core\n", ".python-version": "3.11\n", **files})
+    folder.joinpath(".gitignore").write_text("*.egg-info/\n")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "app"], ["tag", "v1.4.0"]):
+        subprocess.run([*GIT, *args], cwd=folder, check=True, capture_output=True)
+    return folder
+
+
+def checkout(author: Path) -> Path:
+    """What the action sees: a clone, without the author's build leftovers (the .egg-info a compile writes holds
+    the version, and hid the failure)."""
+    subprocess.run([*GIT, "add", "-A"], cwd=author, check=True, capture_output=True)
+    subprocess.run([*GIT, "commit", "-qm", "lock"], cwd=author, check=True, capture_output=True)
+    clone = author.parent / "app"
+    subprocess.run([*GIT, "clone", "-q", str(author), str(clone)], check=True, capture_output=True)
+    return clone
+
+
+@pytest.mark.parametrize("tool", ["pip-compile", "uv"])
+def test_a_lock_compiled_from_a_setuptools_scm_pyproject_is_checked(tmp_path, scm_index, tool):
+    folder = scm_project(tmp_path, {"pyproject.toml": PYPROJECT, "deps.in": "webapp-core\n"})
+    if tool == "pip-compile":
+        pip_compile(folder, "3.11", "pyproject.toml", index_url=scm_index)
+    else:
+        uv_compile(folder, "3.11", "pyproject.toml", "-o", "requirements.txt", index_url=scm_index)
+    assert "webapp-core==2.0" in (folder / "requirements.txt").read_text()
+    code, report = run_check(checkout(folder), "--index-url", scm_index)
+    (lock,) = report["lockfiles"]
+    assert lock["error"] is None, lock["error"]
+    assert code == 0 and lock["status"] == "in-sync", lock
+
+
+def test_stale_setuptools_scm_lock_is_drift(tmp_path, scm_index):
+    folder = scm_project(tmp_path, {"pyproject.toml": PYPROJECT, "deps.in": "webapp-core\n"})
+    pip_compile(folder, "3.11", "pyproject.toml", index_url=scm_index)
+    (folder / "deps.in").write_text("webapp-core\nfancy\n")
+    code, report = run_check(checkout(folder), "--index-url", scm_index)
+    (lock,) = report["lockfiles"]
+    assert code == 1 and lock["status"] == "drift", lock
+    assert [c["name"] for c in lock["changes"]] == ["fancy"]
+
+
+def test_a_setup_py_with_use_scm_version(tmp_path, scm_index):
+    folder = scm_project(tmp_path, {"setup.py": SETUP_PY})
+    pip_compile(folder, "3.11", "setup.py", index_url=scm_index)
+    code, report = run_check(checkout(folder), "--index-url", scm_index)
+    (lock,) = report["lockfiles"]
+    assert code == 0 and lock["status"] == "in-sync", lock
