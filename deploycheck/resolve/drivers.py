@@ -84,6 +84,7 @@ class Job:
     # The committed lock, when the command compiles the lock from itself (`uv pip compile requirements.txt -o
     # requirements.txt`): a fresh compile must not delete its only source.
     own_source: str | None = None
+    build_env: dict[str, str] = field(default_factory=dict)  # for the builds of the project itself (scmversion)
 
 
 @dataclass
@@ -140,7 +141,7 @@ def pip_compile(job: Job, preference: str | None) -> Compiled:
         argv += ["--pip-args", shlex.join(pip_args)]
     argv += job.sources
     extra = {"CUSTOM_COMPILE_COMMAND": job.original} if job.header and job.original else {}
-    done = run(argv, cwd=job.cwd, env=clean_env(extra), timeout=job.timeout, merge=True)
+    done = run(argv, cwd=job.cwd, env=clean_env({**job.build_env, **extra}), timeout=job.timeout, merge=True)
     compiled = _finish(job, done, "pip-compile")
     if job.only_binary and compiled.text is not None and not _ONLY_BINARY_LINE.search(preference or ""):
         # pip-compile writes the pip option deploycheck added into the lock: it is ours, not the user's.
@@ -168,7 +169,7 @@ def uv_compile(job: Job, preference: str | None) -> Compiled:
     if job.header and job.original:
         argv += ["--custom-compile-command", job.original]
     argv += [*_binary_only(job), *job.sources]
-    return _finish(job, run(argv, cwd=job.cwd, env=clean_env(), timeout=job.timeout), "uv")
+    return _finish(job, run(argv, cwd=job.cwd, env=clean_env(job.build_env), timeout=job.timeout), "uv")
 
 
 def uv_equivalent(options: list[str]) -> list[str] | None:
@@ -218,7 +219,7 @@ def uv_fast_pass(job: Job, preference: str) -> Compiled | None:
         *job.sources,
     ]
     argv[3:3] = _binary_only(job)
-    return _finish(job, run(argv, cwd=job.cwd, env=clean_env(), timeout=job.timeout), "uv")
+    return _finish(job, run(argv, cwd=job.cwd, env=clean_env(job.build_env), timeout=job.timeout), "uv")
 
 
 def universal_markers(job: Job, lowest_python: str) -> dict[NormalizedName, str]:
@@ -241,7 +242,7 @@ def universal_markers(job: Job, lowest_python: str) -> dict[NormalizedName, str]
         "-o",
         "-",
     ]
-    done = run(argv, cwd=job.cwd, env=clean_env(), timeout=job.timeout)
+    done = run(argv, cwd=job.cwd, env=clean_env(job.build_env), timeout=job.timeout)
     markers: dict[NormalizedName, list[str]] = {}
     for line in done.stdout.splitlines() if done.ok else []:
         if not line or line[0] in "# -":

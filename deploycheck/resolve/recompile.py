@@ -29,7 +29,7 @@ from deploycheck.locks.requirements import reqfile
 from deploycheck.locks.tools import PIP_COMPILE, PIP_TOOLS, UV, command_prefix
 from deploycheck.project.records import LockPair, cd_prefix, rel
 from deploycheck.report.model import Problem
-from deploycheck.resolve import drivers, interpreters, toolchain
+from deploycheck.resolve import drivers, interpreters, scmversion, toolchain
 from deploycheck.resolve.drivers import Compiled, Job
 from deploycheck.resolve.failures import failure
 from deploycheck.resolve.workspace import Workspace
@@ -81,6 +81,7 @@ def job_for(
         workspace=(str(ws.root), rel(ws.source_root, settings.root)),
         paths=mapped,
         own_source=pair.lock.text if own else None,
+        build_env=scmversion.build_env(pair.lock, pair.cwd, ws.path),
     )
 
 
@@ -220,6 +221,7 @@ def recompile(pair: LockPair, ws: Workspace, python: str, settings: Settings) ->
         verdict.problem = local
         return verdict
     job = verdict.job = job_for(pair, ws, python, interp, settings)
+    verdict.notes += scmversion.notes(job.build_env)
     try:
         _resolve(pair, job, settings, verdict)
     except CheckError as exc:

@@ -18,9 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import UNIVERSE, pip_compile, run_check, uv_compile, write
+from conftest import UNIVERSE, interp, pip_compile, run_check, uv_compile, write
 from packaging.utils import canonicalize_name
 from pkgindex import IndexServer, build_index
+
+from deploycheck.resolve import resolver
 
 WHEELS = Path(__file__).parents[1] / "data" / "wheels"
 
@@ -131,3 +133,70 @@ def test_a_setup_py_with_use_scm_version(tmp_path, scm_index):
     code, report = run_check(checkout(folder), "--index-url", scm_index)
     (lock,) = report["lockfiles"]
     assert code == 0 and lock["status"] == "in-sync", lock
+
+
+def test_the_note_names_the_variable(tmp_path, scm_index):
+    folder = scm_project(tmp_path, {"setup.py": SETUP_PY})
+    pip_compile(folder, "3.11", "setup.py", index_url=scm_index)
+    _, report = run_check(checkout(folder), "--index-url", scm_index)
+    (lock,) = report["lockfiles"]
+    assert any("SETUPTOOLS_SCM_PRETEND_VERSION_FOR_LEGACY_SCM_APP" in note for note in lock["notes"]), lock["notes"]
+
+
+@pytest.mark.parametrize(
+    ("files", "env"),
+    [
+        # The per-distribution variable only: a dependency's sdist built with setuptools-scm keeps its version.
+        ({"pyproject.toml": PYPROJECT}, {"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_SCM_APP": "0.0.0"}),
+        ({"setup.py": SETUP_PY}, {"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_LEGACY_SCM_APP": "0.0.0"}),
+        (
+            {
+                "setup.py": "from setuptools import setup\nsetup(use_scm_version=True)\n",
+                "setup.cfg": "[metadata]\nname = cfg.app\n",
+            },
+            {"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_CFG_APP": "0.0.0"},
+        ),
+        # hatch-vcs does not pass the name to setuptools-scm: only the generic variable reaches it.
+        (
+            {
+                "pyproject.toml": '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\n'
+                'build-backend = "hatchling.build"\n[project]\nname = "hv"\ndynamic = ["version"]\n'
+                '[tool.hatch.version]\nsource = "vcs"\n'
+            },
+            {"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_HV": "0.0.0", "SETUPTOOLS_SCM_PRETEND_VERSION": "0.0.0"},
+        ),
+        # No name to read: the generic one.
+        (
+            {"setup.py": "import setuptools\nsetuptools.setup(use_scm_version=True)\n"},
+            {"SETUPTOOLS_SCM_PRETEND_VERSION": "0.0.0"},
+        ),
+        # Versioned otherwise: nothing.
+        ({"pyproject.toml": '[project]\nname = "plain"\nversion = "1.0"\n'}, {}),
+        ({"setup.py": "from setuptools import setup\nsetup(name='x', version='1.0')\n"}, {}),
+        # A name that is no distribution name never becomes a variable's name.
+        (
+            {"pyproject.toml": '[project]\nname = "a b=c"\n[tool.setuptools_scm]\n'},
+            {"SETUPTOOLS_SCM_PRETEND_VERSION": "0.0.0"},
+        ),
+        ({"pyproject.toml": "[tool.setuptools_scm\n"}, {}),  # unreadable: the build says what is wrong
+    ],
+)
+def test_which_variables(tmp_path, files, env):
+    from deploycheck.resolve import scmversion
+
+    assert scmversion.project_env(write(tmp_path, files)) == env
+
+
+def test_a_uv_project_versioned_from_git(tmp_path, scm_index):
+    """uv.lock of a setuptools-scm project with dynamic dependencies: `uv lock --locked` builds it too."""
+    uv_index = f'\n[[tool.uv.index]]\nurl = "{scm_index}"\ndefault = true\n'
+    folder = scm_project(tmp_path, {"pyproject.toml": PYPROJECT + uv_index, "deps.in": "webapp-core\n"})
+    env = resolver.clean_env()
+    env.pop("UV_NO_CONFIG")  # the project's [tool.uv] index is read, as a user's uv reads it
+    argv = [resolver.uv_binary(), "lock", "--python", interp("3.11").path]
+    done = subprocess.run(argv, cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    code, report = run_check(checkout(folder), "--ignore", "DC4,DC5")
+    (lock,) = [r for r in report["lockfiles"] if r["path"] == "uv.lock"]
+    assert lock["error"] is None and lock["status"] == "in-sync", lock
+    assert code == 0
