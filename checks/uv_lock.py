@@ -5,7 +5,8 @@
   marker environment, and the difference pin by pin, with what in pyproject.toml changed.
 - requirements.txt whose header says `uv export`: exported again from the copy's uv.lock (--frozen) with
   the recorded options and compared; uv.lock itself is checked as above.
-- pylock.toml: exported again when uv export wrote it; otherwise it cannot be verified against a source.
+- pylock.toml: exported again when uv export wrote it, compiled again (resolve/pylockcompile) when `uv pip
+  compile -o pylock.toml` did; otherwise it cannot be verified against a source.
   Its `environments` must admit the deploy, and every package it installs there needs a wheel whose tags the
   deploy's CPython on Linux accepts (index/targettags), or something to build from.
 [tool.uv] settings that would make uv read or write outside the repository stop the run (DC121).
@@ -42,7 +43,7 @@ from deploycheck.locks.requirements import header
 from deploycheck.project.apps import App, Project
 from deploycheck.report.model import Finding, LockResult, Problem
 from deploycheck.report.rules import Outcome, Rule, sh
-from deploycheck.resolve import interpreters, resolver, sandbox, uvproject
+from deploycheck.resolve import interpreters, pylockcompile, resolver, sandbox, uvproject
 from deploycheck.resolve.workspace import Workspace
 from deploycheck.settings import Settings
 
@@ -121,7 +122,40 @@ def _check_app(app: App, project: Project, settings: Settings, ws: Workspace, ou
     if uv_lock is not None:
         out.lockfiles.append(_freshness(app, uv_lock, cwd, ws, python, settings, out.findings))
     for lock in [*_exported(app), *_pylock_regen(app)]:
-        out.lockfiles.append(_reexport(app, lock, cwd, ws, settings, out.findings))
+        if pylockcompile.is_compiled(lock):
+            out.lockfiles.append(_recompile(app, lock, project, ws, settings, out.findings))
+        else:
+            out.lockfiles.append(_reexport(app, lock, cwd, ws, settings, out.findings))
+
+
+def _recompile(
+    app: App, lock: Lock, project: Project, ws: Workspace, settings: Settings, findings: list[Finding]
+) -> LockResult:
+    """A pylock.toml from `uv pip compile`: re-created with its recorded command for the deploy, and compared."""
+    python = app.runtime.python
+    made = pylockcompile.recreate(lock, ws, python, settings, project.root, app.repo.boundary)
+    result = _result(app, lock, made.resolver)
+    result.fix_command, result.notes = made.fix, made.notes
+    if made.problem is not None or made.text is None:
+        result.error = made.problem
+        return result
+    sandbox_write(ws, lock)  # the copy holds the committed file again for the checks after this one
+    after = pylock.read(made.text.encode("utf-8"), lock.path, lock.display)
+    result.changes = lockdiff.installed_changes(lock, after, markers.environment(python)) + _hash_changes(lock, after)
+    result.status = "drift" if result.changes else "in-sync"
+    if result.changes:
+        result.proposed = made.text
+        summary = ", ".join(f"{c.name} {c.kind}" for c in result.changes[:6])
+        findings.append(
+            PYLOCK_STALE.finding(
+                lock.display,
+                min((c.line for c in result.changes if c.line), default=None),
+                f"{lock.display} is not what its recorded command writes for the deploy's Python {python} on "
+                f"Linux ({summary}): its sources changed and it was not compiled again, or it was edited by hand",
+                made.fix,
+            )
+        )
+    return result
 
 
 def _unverified(lock: Lock) -> list[Finding]:

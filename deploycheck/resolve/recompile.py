@@ -26,6 +26,7 @@ from deploycheck.locks import markers
 from deploycheck.locks.change import Change
 from deploycheck.locks.indexes import EXTRA_INDEX_URL, FILE, INDEX_URL, NO_INDEX
 from deploycheck.locks.requirements import reqfile
+from deploycheck.locks.requirements.compilecmd import CompileCommand
 from deploycheck.locks.tools import PIP_COMPILE, PIP_TOOLS, UV, command_prefix
 from deploycheck.project.records import LockPair, cd_prefix, rel
 from deploycheck.report.model import Problem
@@ -175,7 +176,11 @@ def _uses_markers(pair: LockPair) -> bool:
 def universal_floor(pair: LockPair) -> str | None:
     """The lowest Python a --universal lock says it was resolved for (its header's --python-version). Without
     one, uv took the Python it ran with, which the header does not record."""
-    args = pair.file.header.argv  # as written: the command keeps no --python-version for a recompile
+    return floor_of(pair.file.header.argv)  # as written: the command keeps no --python-version for a recompile
+
+
+def floor_of(args: list[str]) -> str | None:
+    """The --python-version (X.Y) in a uv command's words, if any."""
     for i, arg in enumerate(args):
         name, _, value = arg.partition("=")
         if name in ("--python-version", "-p") and not value and i + 1 < len(args):
@@ -186,10 +191,13 @@ def universal_floor(pair: LockPair) -> str | None:
 
 
 def _floor(pair: LockPair, python: str) -> str:
+    return deploy_floor(universal_floor(pair), python)
+
+
+def deploy_floor(declared: str | None, python: str) -> str:
     """Recompile a universal lock from the lower of its own floor and the deploy's Python, so that a lock that
     does not cover the deploy shows what the deploy would need."""
     minor = ".".join(python.split(".")[:2])
-    declared = universal_floor(pair)
     key = lambda v: tuple(int(x) for x in v.split("."))  # noqa: E731
     return min(declared, minor, key=key) if declared else minor
 
@@ -229,15 +237,21 @@ def recompile(pair: LockPair, ws: Workspace, python: str, settings: Settings) ->
     return verdict
 
 
+def label(job: Job) -> str:
+    """How uv resolved a job, for the report."""
+    if job.universal_floor:
+        return f"uv --universal (every platform, Python {job.universal_floor} and newer)"
+    if job.interpreter is None:
+        return f"uv --python-version {job.python} (no interpreter)"
+    return UV
+
+
 def _resolve(pair: LockPair, job: Job, settings: Settings, verdict: Verdict) -> None:
     reference = _reference(pair, job, settings)
     compile_: Compile = drivers.pip_compile if reference == PIP_COMPILE else drivers.uv_compile
-    label = toolchain.pip_tools_version() if reference == PIP_COMPILE else UV
-    if job.universal_floor:
-        label = f"uv --universal (every platform, Python {job.universal_floor} and newer)"
-    elif job.interpreter is None:
-        label = f"uv --python-version {job.python} (no interpreter)"
-    verdict.resolver = label  # named even when the run fails: the report says what could not check
+    verdict.resolver = (
+        toolchain.pip_tools_version() if reference == PIP_COMPILE else label(job)
+    )  # named even when the run fails: the report says what could not check
     # --strict counts cosmetic differences, which only the lock's own tool can show.
     if (
         reference == PIP_COMPILE
@@ -320,17 +334,7 @@ def fix_command(pair: LockPair, root: Path, python: str, *, fresh: bool) -> str:
     cmd = pair.command
     upgrade = " --upgrade" if fresh else ""
     if cmd.tool == UV:
-        prefix = " ".join(command_prefix(UV))
-        original = (
-            cmd.command_line()
-            if cmd.command_line().startswith(prefix)
-            else f"{prefix} " + " ".join([*cmd.options, *cmd.sources, "-o", pair.path.name])
-        )
-        rest = original[len(prefix) :]
-        return (
-            f"{cd_prefix(pair.cwd, root)}uv pip compile --python-version {python} "
-            f"--python-platform linux{upgrade}{rest}"
-        )
+        return uv_fix(cmd, pair.cwd, root, python, output=pair.path.name, upgrade=fresh)
     original = (
         cmd.command_line()
         if cmd.command_line().startswith(PIP_COMPILE)
@@ -341,3 +345,17 @@ def fix_command(pair: LockPair, root: Path, python: str, *, fresh: bool) -> str:
     pin = toolchain.pip_tools_version().replace("pip-tools ", "pip-tools==")
     inner = shlex.quote(f"pip install -q {pin} && {original}{upgrade}")
     return f'{cd_prefix(pair.cwd, root)}docker run --rm -v "$PWD":/src -w /src {image} sh -c {inner}'
+
+
+def uv_fix(cmd: CompileCommand, cwd: Path, root: Path, python: str, *, output: str, upgrade: bool = False) -> str:
+    """`uv pip compile` for the deploy (Linux, its Python), with the header's own arguments, from the checked root."""
+    prefix = " ".join(command_prefix(UV))
+    line = cmd.command_line()
+    original = (
+        line if line.startswith(prefix) else f"{prefix} " + shlex.join([*cmd.options, *cmd.sources, "-o", output])
+    )
+    rest = original[len(prefix) :]
+    return (
+        f"{cd_prefix(cwd, root)}uv pip compile --python-version {python} "
+        f"--python-platform linux{' --upgrade' if upgrade else ''}{rest}"
+    )

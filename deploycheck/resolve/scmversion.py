@@ -114,10 +114,15 @@ def _local_projects(lock: Lock, cwd: Path) -> list[Path]:
 
 
 def build_env(lock: Lock, cwd: Path, to_copy: Callable[[Path], Path]) -> dict[str, str]:
-    """The variables for a compile in the copy. `to_copy` maps a repository path to the copy's (Workspace.path);
-    only folders inside the copy are read."""
+    """The variables for a compile of this lock in the copy."""
+    return env_for(_local_projects(lock, cwd), to_copy)
+
+
+def env_for(folders: list[Path], to_copy: Callable[[Path], Path]) -> dict[str, str]:
+    """The variables for builds of these project folders. `to_copy` maps a repository path to the copy's
+    (Workspace.path); only folders inside the copy are read."""
     env: dict[str, str] = {}
-    for folder in _local_projects(lock, cwd):
+    for folder in folders:
         try:
             copy = to_copy(folder)
         except ValueError:  # outside the copied folder: the scan reports it
