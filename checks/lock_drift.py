@@ -14,7 +14,7 @@ from packaging.utils import NormalizedName
 from deploycheck.locks import diff as lockdiff
 from deploycheck.locks import explain
 from deploycheck.locks.requirements import header
-from deploycheck.locks.tools import PIP_TOOLS
+from deploycheck.locks.tools import PIP_TOOLS, UV
 from deploycheck.project.apps import App, Project, app_of
 from deploycheck.project.records import LockPair, rel
 from deploycheck.report.model import Finding, LockResult, Problem
@@ -92,6 +92,8 @@ def _check_lock(
         return result
     _explain(pair, verdict, rt.minor)
     findings += _drift(pair, result, rt.python)
+    if pair.command.tool != UV:  # after _drift, which quotes the verdict's last note
+        result.notes.append(recompile.docker_note(pair, project.root, rt.python, fresh=verdict.fresh))
     return result
 
 

@@ -29,6 +29,7 @@ What platforms run for a uv.lock, read 2026-12-04 (so what a stale lock does the
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
@@ -264,7 +265,9 @@ def _reexport(
     recorded = header.uv_export_argv(lock.text) if lock.format != pylock.FORMAT else _pylock_argv(lock)
     options = export_options(recorded or [])
     name = Path(lock.display).name
-    result.fix_command = f"uv export {' '.join(options or [])} -o {sh(name)}".replace("  ", " ")
+    cd = "" if app.display == "." else f"cd {sh(app.display)} && "  # the command runs in the app's folder
+    export = f"uv export {shlex.join(options or [])} -o {sh(name)}".replace("  ", " ")
+    result.fix_command = cd + export
     if options is None:
         result.error = Problem(f"{lock.display}: its header's uv export options are not re-run", lock.display, 1)
         return result
@@ -289,7 +292,7 @@ def _reexport(
                 min((c.line for c in result.changes if c.line), default=None),
                 f"{lock.display} is not what uv.lock exports with its recorded options ({summary}): one of the two "
                 "files was edited without the other (a bot that bumps requirements.txt and leaves uv.lock alone)",
-                f"update the dependency in pyproject.toml, run `uv lock`, then `{result.fix_command}`",
+                f"update the dependency in pyproject.toml, then run `{cd}uv lock && {export}`",
             )
         )
     return result

@@ -50,7 +50,8 @@ def recreate(lock: Lock, ws: Workspace, python: str, settings: Settings, root: P
         out.problem = Problem(f"{lock.display}: its header's command names no source to compile", lock.display, 2)
         return out
     out.notes += cmd.notes
-    out.fix = recompile.uv_fix(cmd, folder, root, python, output=lock.path.name)
+    floor = recompile.floor_of(compilecmd.split_command(lock.command)[0])
+    out.fix = recompile.uv_fix(cmd, folder, root, python, output=lock.path.name, floor=floor)
     outside = [s for s in cmd.sources + [v for _, v in cmd.path_options()] if not safefs.inside(folder / s, boundary)]
     if outside or cmd.refused:
         why = f"it names {compilecmd.short(outside[0])}, outside the repository" if outside else cmd.refused[0]

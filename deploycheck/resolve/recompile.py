@@ -330,32 +330,74 @@ def prefer_fresh(
 
 
 def fix_command(pair: LockPair, root: Path, python: str, *, fresh: bool) -> str:
-    """The command that regenerates the lock the way the deploy sees it (Linux, the deploy's Python)."""
+    """The command that regenerates the lock the way the deploy sees it (its Python; Linux where the tool can
+    target it), runnable anywhere uv is installed, from the checked root."""
     cmd = pair.command
-    upgrade = " --upgrade" if fresh else ""
     if cmd.tool == UV:
-        return uv_fix(cmd, pair.cwd, root, python, output=pair.path.name, upgrade=fresh)
-    original = (
-        cmd.command_line()
-        if cmd.command_line().startswith(PIP_COMPILE)
-        else f"{PIP_COMPILE} "
-        + " ".join([*cmd.options, *cmd.index_options, "--output-file", pair.path.name, *cmd.sources])
+        floor = universal_floor(pair)
+        return uv_fix(cmd, pair.cwd, root, python, output=pair.path.name, upgrade=fresh, floor=floor)
+    # uvx runs the pinned pip-tools in a Python of the deploy's version (uv finds or installs it): no Docker,
+    # no root-owned files.
+    return (
+        f"{cd_prefix(pair.cwd, root)}uvx --python {python} --from {_pip_tools_pin()} {_pip_compile_line(pair, fresh)}"
     )
-    image = f"python:{python}-slim"
-    pin = toolchain.pip_tools_version().replace("pip-tools ", "pip-tools==")
-    inner = shlex.quote(f"pip install -q {pin} && {original}{upgrade}")
-    return f'{cd_prefix(pair.cwd, root)}docker run --rm -v "$PWD":/src -w /src {image} sh -c {inner}'
 
 
-def uv_fix(cmd: CompileCommand, cwd: Path, root: Path, python: str, *, output: str, upgrade: bool = False) -> str:
-    """`uv pip compile` for the deploy (Linux, its Python), with the header's own arguments, from the checked root."""
+def docker_note(pair: LockPair, root: Path, python: str, *, fresh: bool) -> str:
+    """The alternative for a pip-compile lock: pip-compile resolves for the system it runs on and has no target
+    option, so a lock made on macOS or Windows is made for that system. Docker gives the deploy's Linux; as the
+    user, so that the lock it writes is not root's."""
+    venv = "/tmp/pip-tools"
+    inner = shlex.quote(
+        f"python -m venv {venv} && {venv}/bin/pip install -q {_pip_tools_pin()} && "
+        f"{venv}/bin/{_pip_compile_line(pair, fresh)}"
+    )
+    docker = (
+        f'{cd_prefix(pair.cwd, root)}docker run --rm --user "$(id -u):$(id -g)" -e HOME=/tmp -v "$PWD":/src '
+        f"-w /src python:{python}-slim sh -c {inner}"
+    )
+    return (
+        "pip-compile resolves for the system it runs on: on macOS or Windows, run it for the deploy's Linux in "
+        f"Docker instead: {docker}"
+    )
+
+
+def _pip_tools_pin() -> str:
+    return toolchain.pip_tools_version().replace("pip-tools ", "pip-tools==")
+
+
+def _pip_compile_line(pair: LockPair, fresh: bool) -> str:
+    """The header's pip-compile command, rebuilt from parsed words and quoted (the words come from the PR)."""
+    cmd = pair.command
+    line = cmd.command_line()
+    if not line.startswith(PIP_COMPILE):
+        words = [*cmd.options, *cmd.index_options, "--output-file", pair.path.name, *cmd.sources]
+        line = f"{PIP_COMPILE} {shlex.join(words)}"
+    return line + (" --upgrade" if fresh else "")
+
+
+def uv_fix(
+    cmd: CompileCommand,
+    cwd: Path,
+    root: Path,
+    python: str,
+    *,
+    output: str,
+    upgrade: bool = False,
+    floor: str | None = None,
+) -> str:
+    """`uv pip compile` for the deploy (Linux, its Python), with the header's own arguments, from the checked root.
+    A --universal lock is for every platform (uv refuses --python-platform beside it), from the lower of its own
+    floor and the deploy's Python."""
     prefix = " ".join(command_prefix(UV))
     line = cmd.command_line()
     original = (
         line if line.startswith(prefix) else f"{prefix} " + shlex.join([*cmd.options, *cmd.sources, "-o", output])
     )
     rest = original[len(prefix) :]
-    return (
-        f"{cd_prefix(cwd, root)}uv pip compile --python-version {python} "
-        f"--python-platform linux{' --upgrade' if upgrade else ''}{rest}"
+    target = (
+        f"--python-version {deploy_floor(floor, python)}"
+        if cmd.universal
+        else f"--python-version {python} --python-platform linux"
     )
+    return f"{cd_prefix(cwd, root)}uv pip compile {target}{' --upgrade' if upgrade else ''}{rest}"
