@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deploycheck.locks import pylock
 from deploycheck.locks.indexes import EXTRA_INDEX_URL, FILE, INDEX_URL
 from deploycheck.locks.model import Lock
 from deploycheck.locks.requirements import compilecmd
@@ -30,7 +31,7 @@ _PROJECT = (".toml", ".py", ".cfg")  # a source that is a project: it is built t
 
 def is_compiled(lock: Lock) -> bool:
     """The header records a `uv pip compile` command (not `uv export`, which checks/uv_lock exports again)."""
-    return tuple(lock.command.split()[:3]) == PREFIX
+    return lock.format == pylock.FORMAT and tuple(lock.command.split()[:3]) == PREFIX
 
 
 @dataclass
