@@ -9,10 +9,6 @@ The build backend is real: setuptools, setuptools-scm and their dependencies are
 
 from __future__ import annotations
 
-import hashlib
-import html
-import json
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,26 +16,11 @@ from pathlib import Path
 import pytest
 from conftest import UNIVERSE, interp, pip_compile, run_check, uv_compile, write
 from packaging.utils import canonicalize_name
-from pkgindex import IndexServer, build_index
+from pkgindex import IndexServer, build_index, publish_wheel
 
 from deploycheck.resolve import resolver
 
 WHEELS = Path(__file__).parents[1] / "data" / "wheels"
-
-
-def _publish(wheel: Path, root: Path) -> None:
-    """A real wheel as the only file of its project on the index (HTML and JSON pages, as build_index writes)."""
-    shutil.copy(wheel, root / "files" / wheel.name)
-    sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
-    project = canonicalize_name(wheel.name.split("-")[0])
-    folder = root / "simple" / project
-    folder.mkdir(parents=True, exist_ok=True)
-    link = f'<a href="../../files/{html.escape(wheel.name)}#sha256={sha}">{html.escape(wheel.name)}</a>'
-    (folder / "index.html").write_text(f"<!DOCTYPE html><html><body>\n{link}\n</body></html>\n")
-    row = {"filename": wheel.name, "url": f"../../files/{wheel.name}", "hashes": {"sha256": sha}, "yanked": False}
-    (folder / "index.json").write_text(json.dumps({"meta": {"api-version": "1.1"}, "name": project, "files": [row]}))
-    listing = root / "simple" / "index.html"
-    listing.write_text(listing.read_text().replace("</body>", f'<a href="{project}/">{project}</a><br>\n</body>'))
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +29,7 @@ def scm_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     real = {canonicalize_name(w.name.split("-")[0]) for w in WHEELS.glob("*.whl")}
     build_index([d for d in UNIVERSE if canonicalize_name(d.name) not in real], root)
     for wheel in sorted(WHEELS.glob("*.whl")):
-        _publish(wheel, root)
+        publish_wheel(wheel, root)
     with IndexServer(root) as server:
         yield f"{server.url}/simple/"
 
