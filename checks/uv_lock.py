@@ -168,7 +168,8 @@ def _unverified(lock: Lock) -> list[Finding]:
             1,
             f"{lock.display} does not say which command wrote it (created-by alone names no options): it cannot be "
             "re-created and compared; its pins are still checked against the index",
-            "write it with `uv export --format pylock.toml -o pylock.toml` so that it can be verified",
+            "write it with `uv export --format pylock.toml -o pylock.toml` or `uv pip compile requirements.in -o "
+            "pylock.toml` so that it can be verified",
         )
     ]
 
