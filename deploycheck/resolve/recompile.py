@@ -338,9 +338,9 @@ def fix_command(pair: LockPair, root: Path, python: str, *, fresh: bool) -> str:
         return uv_fix(cmd, pair.cwd, root, python, output=pair.path.name, upgrade=fresh, floor=floor)
     # uvx runs the pinned pip-tools in a Python of the deploy's version (uv finds or installs it): no Docker,
     # no root-owned files.
-    return (
-        f"{cd_prefix(pair.cwd, root)}uvx --python {python} --from {_pip_tools_pin()} {_pip_compile_line(pair, fresh)}"
-    )
+    version = shlex.quote(python)  # from the repository's declarations: quoted, though they are checked versions
+    line = _pip_compile_line(pair, fresh)
+    return f"{cd_prefix(pair.cwd, root)}uvx --python {version} --from {_pip_tools_pin()} {line}"
 
 
 def docker_note(pair: LockPair, root: Path, python: str, *, fresh: bool) -> str:
@@ -354,7 +354,7 @@ def docker_note(pair: LockPair, root: Path, python: str, *, fresh: bool) -> str:
     )
     docker = (
         f'{cd_prefix(pair.cwd, root)}docker run --rm --user "$(id -u):$(id -g)" -e HOME=/tmp -v "$PWD":/src '
-        f"-w /src python:{python}-slim sh -c {inner}"
+        f"-w /src {shlex.quote(f'python:{python}-slim')} sh -c {inner}"
     )
     return (
         "pip-compile resolves for the system it runs on: on macOS or Windows, run it for the deploy's Linux in "
@@ -395,9 +395,6 @@ def uv_fix(
         line if line.startswith(prefix) else f"{prefix} " + shlex.join([*cmd.options, *cmd.sources, "-o", output])
     )
     rest = original[len(prefix) :]
-    target = (
-        f"--python-version {deploy_floor(floor, python)}"
-        if cmd.universal
-        else f"--python-version {python} --python-platform linux"
-    )
+    version = shlex.quote(deploy_floor(floor, python) if cmd.universal else python)
+    target = f"--python-version {version}" + ("" if cmd.universal else " --python-platform linux")
     return f"{cd_prefix(cwd, root)}uv pip compile {target}{' --upgrade' if upgrade else ''}{rest}"
