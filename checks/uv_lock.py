@@ -182,7 +182,7 @@ def _freshness(
     app: App, lock: Lock, cwd: Path, ws: Workspace, python: str | None, settings: Settings, findings: list[Finding]
 ) -> LockResult:
     result = _result(app, lock, "uv lock --locked")
-    fix = "uv lock" if app.display == "." else f"cd {sh(app.display)} && uv lock"
+    fix = f"{_cd(app)}uv lock"
     result.fix_command = fix
     timeout, binary = settings.timeout, settings.only_binary
     done = uvproject.lock_check(cwd, ws.root, python=python, timeout=timeout, only_binary=binary)
@@ -190,7 +190,7 @@ def _freshness(
         result.status = "in-sync"
         return result
     if done.timed_out or done.returncode != uvproject.STALE or uvproject.STALE_TEXT not in done.stderr:
-        result.error = _could_not_check(done, lock, binary)
+        result.error = _could_not_check(done, lock, binary, _cd(app))
         return result
     _, text = uvproject.relock(cwd, ws.root, python=python, timeout=timeout, only_binary=binary)
     result.status = "drift"
@@ -224,7 +224,12 @@ _NO_BUILD = re.compile(
 )
 
 
-def _could_not_check(done: resolver.Run, lock: Lock, only_binary: bool) -> Problem:
+def _cd(app: App) -> str:
+    """`cd web && ` before a command for an app in web/ (commands are given from the checked folder)."""
+    return "" if app.display == "." else f"cd {sh(app.display)} && "
+
+
+def _could_not_check(done: resolver.Run, lock: Lock, only_binary: bool, cd: str = "") -> Problem:
     names = sorted({m.group(1) for m in _NO_BUILD.finditer(done.stderr)}) if only_binary else []
     if names and not done.timed_out:
         return Problem(
@@ -234,7 +239,7 @@ def _could_not_check(done: resolver.Run, lock: Lock, only_binary: bool) -> Probl
             None,
             "check this lock without only-binary in a job that has no secrets",
         )
-    return Problem(_uv_said(done.stderr), lock.display, None, "run `uv lock --locked` and read its error")
+    return Problem(_uv_said(done.stderr), lock.display, None, f"run `{cd}uv lock --locked` and read its error")
 
 
 def _uv_said(stderr: str) -> str:
@@ -266,17 +271,17 @@ def _reexport(
     recorded = header.uv_export_argv(lock.text) if lock.format != pylock.FORMAT else _pylock_argv(lock)
     options = export_options(recorded or [])
     name = Path(lock.display).name
-    cd = "" if app.display == "." else f"cd {sh(app.display)} && "  # the command runs in the app's folder
+    if options is not None and lock.format == pylock.FORMAT and "--format" not in options:
+        options += ["--format", "pylock.toml"]
+    cd = _cd(app)
     export = f"uv export {shlex.join(options or [])} -o {sh(name)}".replace("  ", " ")
     result.fix_command = cd + export
     if options is None:
         result.error = Problem(f"{lock.display}: its header's uv export options are not re-run", lock.display, 1)
         return result
-    if lock.format == pylock.FORMAT and "--format" not in options:
-        options += ["--format", "pylock.toml"]
     done, text = uvproject.export(cwd, ws.root, options, name, timeout=settings.timeout)
     if text is None:
-        result.error = Problem(_uv_said(done.stderr), lock.display, None, "run `uv export` and read its error")
+        result.error = Problem(_uv_said(done.stderr), lock.display, None, f"run `{cd}{export}` and read its error")
         return result
     reader = pylock.read if lock.format == pylock.FORMAT else _requirements_read
     after = reader(text.encode("utf-8"), lock.path, lock.display)

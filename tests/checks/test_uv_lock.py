@@ -349,3 +349,16 @@ def test_universal_pylock_from_uv_pip_compile(tmp_path: Path, index: str) -> Non
     result = _result(report, "pylock.toml")
     assert result["status"] == "in-sync" and "--universal" in result["resolver"], result
     assert code == 0
+
+
+def test_fix_commands_of_a_uv_project_in_a_subfolder_cd_into_it(tmp_path: Path, index: str) -> None:
+    """#18 item 10: commands are given from the checked folder, so an app in api/ needs `cd api && `."""
+    app = _project(tmp_path / "repo" / "api", index, '"webapp-core>=1"')
+    _uv(app, "export", "--frozen", "--no-hashes", "-o", "requirements.txt")
+    text = (app / "requirements.txt").read_text()
+    (app / "requirements.txt").write_text(text.replace("helperlib==2.1", "helperlib==2.0"))
+    _, report = run_check(app.parent, "--ignore", "DC4,DC5")
+    exported = _result(report, "api/requirements.txt")
+    assert exported["fix_command"] == "cd api && uv export --no-hashes -o requirements.txt"
+    (finding,) = [f for f in report["findings"] if f["code"] == "DC122"]
+    assert "`cd api && uv lock && uv export --no-hashes -o requirements.txt`" in finding["fix"]
