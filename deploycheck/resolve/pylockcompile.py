@@ -20,7 +20,7 @@ from deploycheck.locks.requirements import compilecmd
 from deploycheck.project.records import rel
 from deploycheck.repo import safefs
 from deploycheck.report.model import Problem
-from deploycheck.resolve import drivers, interpreters, recompile, scmversion
+from deploycheck.resolve import drivers, fixcmd, interpreters, recompile, scmversion
 from deploycheck.resolve.failures import failure
 from deploycheck.resolve.workspace import Workspace
 from deploycheck.settings import Settings
@@ -52,7 +52,7 @@ def recreate(lock: Lock, ws: Workspace, python: str, settings: Settings, root: P
         return out
     out.notes += cmd.notes
     floor = recompile.floor_of(compilecmd.split_command(lock.command)[0])
-    out.fix = recompile.uv_fix(cmd, folder, root, python, output=lock.path.name, floor=floor)
+    out.fix = fixcmd.uv_fix(cmd, folder, root, python, output=lock.path.name, floor=floor)
     outside = [s for s in cmd.sources + [v for _, v in cmd.path_options()] if not safefs.inside(folder / s, boundary)]
     if outside or cmd.refused:
         why = f"it names {compilecmd.short(outside[0])}, outside the repository" if outside else cmd.refused[0]
@@ -67,7 +67,11 @@ def recreate(lock: Lock, ws: Workspace, python: str, settings: Settings, root: P
             "restore that file, or compile the pylock.toml again from the file that now holds the requirements",
         )
         return out
-    job = _job(lock, cmd, ws, python, settings, root)
+    try:
+        job = _job(lock, cmd, ws, python, settings, root)
+    except ValueError:  # its folder is not in the copy (the scan copies what the app's checks read)
+        out.problem = Problem(f"{lock.display}: its folder was not copied for the recompile", lock.display, None)
+        return out
     out.resolver = recompile.label(job)
     out.notes += scmversion.notes(job.build_env)
     compiled = drivers.uv_compile(job, lock.text)
