@@ -181,3 +181,14 @@ def test_a_uv_project_versioned_from_git(tmp_path, scm_index):
     (lock,) = [r for r in report["lockfiles"] if r["path"] == "uv.lock"]
     assert lock["error"] is None and lock["status"] == "in-sync", lock
     assert code == 0
+
+
+def test_an_editable_install_of_the_project_in_requirements_in(tmp_path, scm_index):
+    """`-e .` in requirements.in: the project is built as a local requirement of the .in file."""
+    folder = scm_project(tmp_path, {"setup.py": SETUP_PY, "requirements.in": "-e .\n"})
+    pip_compile(folder, "3.11", "requirements.in", index_url=scm_index)
+    assert "webapp-core==2.0" in (folder / "requirements.txt").read_text()
+    code, report = run_check(checkout(folder), "--index-url", scm_index)
+    (lock,) = report["lockfiles"]
+    assert lock["error"] is None, lock["error"]
+    assert code == 0 and lock["status"] == "in-sync", lock
