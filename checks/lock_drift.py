@@ -16,12 +16,12 @@ from deploycheck.locks import diff as lockdiff
 from deploycheck.locks import explain
 from deploycheck.locks.indexes import COMMAND, IndexSources, Origin
 from deploycheck.locks.requirements import header
-from deploycheck.locks.tools import PIP_TOOLS
+from deploycheck.locks.tools import PIP_TOOLS, UV
 from deploycheck.project.apps import App, Project, app_of
 from deploycheck.project.records import LockPair, rel
 from deploycheck.report.model import Finding, LockResult, Problem
 from deploycheck.report.rules import Outcome, Rule
-from deploycheck.resolve import drivers, failures, interpreters, recompile, sandbox
+from deploycheck.resolve import drivers, failures, fixcmd, interpreters, recompile, sandbox
 from deploycheck.resolve.workspace import Workspace
 from deploycheck.settings import Settings
 
@@ -90,12 +90,14 @@ def _check_lock(
     result.proposed = verdict.proposed
     result.fresh = verdict.fresh
     result.notes += verdict.notes
-    result.fix_command = recompile.fix_command(pair, project.root, rt.python, fresh=verdict.fresh)
+    result.fix_command = fixcmd.fix_command(pair, project.root, rt.python, fresh=verdict.fresh)
     if result.status == "in-sync":
         findings += _cosmetic(pair, result, settings)
         return result
     _explain(pair, verdict, rt.minor)
     findings += _drift(pair, result, rt.python)
+    if pair.command.tool != UV:  # after _drift, which quotes the verdict's last note
+        result.notes.append(fixcmd.docker_note(pair, project.root, rt.python, fresh=verdict.fresh))
     return result
 
 
@@ -149,7 +151,7 @@ def _python_findings(pair: LockPair, project: Project, app: App) -> list[Finding
                 1,
                 f"the lock was compiled with Python {made}, but the app deploys on Python {rt.python} ({rt.source})",
                 f"recompile it with Python {rt.python}: "
-                + recompile.fix_command(pair, project.root, rt.python, fresh=False),
+                + fixcmd.fix_command(pair, project.root, rt.python, fresh=False),
             )
         )
     floor = recompile.universal_floor(pair) if pair.command.universal else None

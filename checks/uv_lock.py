@@ -5,7 +5,8 @@
   marker environment, and the difference pin by pin, with what in pyproject.toml changed.
 - requirements.txt whose header says `uv export`: exported again from the copy's uv.lock (--frozen) with
   the recorded options and compared; uv.lock itself is checked as above.
-- pylock.toml: exported again when uv export wrote it; otherwise it cannot be verified against a source.
+- pylock.toml: exported again when uv export wrote it, compiled again (resolve/pylockcompile) when `uv pip
+  compile -o pylock.toml` did; otherwise it cannot be verified against a source.
   Its `environments` must admit the deploy, and every package it installs there needs a wheel whose tags the
   deploy's CPython on Linux accepts (index/targettags), or something to build from.
 [tool.uv] settings that would make uv read or write outside the repository stop the run (DC121).
@@ -28,6 +29,7 @@ What platforms run for a uv.lock, read 2026-12-04 (so what a stale lock does the
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
@@ -42,7 +44,7 @@ from deploycheck.locks.requirements import header
 from deploycheck.project.apps import App, Project
 from deploycheck.report.model import Finding, LockResult, Problem
 from deploycheck.report.rules import Outcome, Rule, sh
-from deploycheck.resolve import interpreters, resolver, sandbox, uvproject
+from deploycheck.resolve import interpreters, pylockcompile, resolver, sandbox, uvproject
 from deploycheck.resolve.workspace import Workspace
 from deploycheck.settings import Settings
 
@@ -121,7 +123,40 @@ def _check_app(app: App, project: Project, settings: Settings, ws: Workspace, ou
     if uv_lock is not None:
         out.lockfiles.append(_freshness(app, uv_lock, cwd, ws, python, settings, out.findings))
     for lock in [*_exported(app), *_pylock_regen(app)]:
-        out.lockfiles.append(_reexport(app, lock, cwd, ws, settings, out.findings))
+        if pylockcompile.is_compiled(lock):
+            out.lockfiles.append(_recompile(app, lock, project, ws, settings, out.findings))
+        else:
+            out.lockfiles.append(_reexport(app, lock, cwd, ws, settings, out.findings))
+
+
+def _recompile(
+    app: App, lock: Lock, project: Project, ws: Workspace, settings: Settings, findings: list[Finding]
+) -> LockResult:
+    """A pylock.toml from `uv pip compile`: re-created with its recorded command for the deploy, and compared."""
+    python = app.runtime.python
+    made = pylockcompile.recreate(lock, ws, python, settings, project.root, app.repo.boundary)
+    result = _result(app, lock, made.resolver)
+    result.fix_command, result.notes = made.fix, made.notes
+    if made.problem is not None or made.text is None:
+        result.error = made.problem
+        return result
+    sandbox_write(ws, lock)  # the copy holds the committed file again for the checks after this one
+    after = pylock.read(made.text.encode("utf-8"), lock.path, lock.display)
+    result.changes = lockdiff.installed_changes(lock, after, markers.environment(python)) + _hash_changes(lock, after)
+    result.status = "drift" if result.changes else "in-sync"
+    if result.changes:
+        result.proposed = made.text
+        summary = ", ".join(f"{c.name} {c.kind}" for c in result.changes[:6])
+        findings.append(
+            PYLOCK_STALE.finding(
+                lock.display,
+                min((c.line for c in result.changes if c.line), default=None),
+                f"{lock.display} is not what its recorded command writes for the deploy's Python {python} on "
+                f"Linux ({summary}): its sources changed and it was not compiled again, or it was edited by hand",
+                made.fix,
+            )
+        )
+    return result
 
 
 def _unverified(lock: Lock) -> list[Finding]:
@@ -133,7 +168,8 @@ def _unverified(lock: Lock) -> list[Finding]:
             1,
             f"{lock.display} does not say which command wrote it (created-by alone names no options): it cannot be "
             "re-created and compared; its pins are still checked against the index",
-            "write it with `uv export --format pylock.toml -o pylock.toml` so that it can be verified",
+            "write it with `uv export --format pylock.toml -o pylock.toml` or `uv pip compile requirements.in -o "
+            "pylock.toml` so that it can be verified",
         )
     ]
 
@@ -146,7 +182,7 @@ def _freshness(
     app: App, lock: Lock, cwd: Path, ws: Workspace, python: str | None, settings: Settings, findings: list[Finding]
 ) -> LockResult:
     result = _result(app, lock, "uv lock --locked")
-    fix = "uv lock" if app.display == "." else f"cd {sh(app.display)} && uv lock"
+    fix = f"{_cd(app)}uv lock"
     result.fix_command = fix
     timeout, binary = settings.timeout, settings.only_binary
     done = uvproject.lock_check(cwd, ws.root, python=python, timeout=timeout, only_binary=binary)
@@ -154,7 +190,7 @@ def _freshness(
         result.status = "in-sync"
         return result
     if done.timed_out or done.returncode != uvproject.STALE or uvproject.STALE_TEXT not in done.stderr:
-        result.error = _could_not_check(done, lock, binary)
+        result.error = _could_not_check(done, lock, binary, _cd(app))
         return result
     _, text = uvproject.relock(cwd, ws.root, python=python, timeout=timeout, only_binary=binary)
     result.status = "drift"
@@ -188,7 +224,12 @@ _NO_BUILD = re.compile(
 )
 
 
-def _could_not_check(done: resolver.Run, lock: Lock, only_binary: bool) -> Problem:
+def _cd(app: App) -> str:
+    """`cd web && ` before a command for an app in web/ (commands are given from the checked folder)."""
+    return "" if app.display == "." else f"cd {sh(app.display)} && "
+
+
+def _could_not_check(done: resolver.Run, lock: Lock, only_binary: bool, cd: str = "") -> Problem:
     names = sorted({m.group(1) for m in _NO_BUILD.finditer(done.stderr)}) if only_binary else []
     if names and not done.timed_out:
         return Problem(
@@ -198,7 +239,7 @@ def _could_not_check(done: resolver.Run, lock: Lock, only_binary: bool) -> Probl
             None,
             "check this lock without only-binary in a job that has no secrets",
         )
-    return Problem(_uv_said(done.stderr), lock.display, None, "run `uv lock --locked` and read its error")
+    return Problem(_uv_said(done.stderr), lock.display, None, f"run `{cd}uv lock --locked` and read its error")
 
 
 def _uv_said(stderr: str) -> str:
@@ -230,15 +271,17 @@ def _reexport(
     recorded = header.uv_export_argv(lock.text) if lock.format != pylock.FORMAT else _pylock_argv(lock)
     options = export_options(recorded or [])
     name = Path(lock.display).name
-    result.fix_command = f"uv export {' '.join(options or [])} -o {sh(name)}".replace("  ", " ")
+    if options is not None and lock.format == pylock.FORMAT and "--format" not in options:
+        options += ["--format", "pylock.toml"]
+    cd = _cd(app)
+    export = f"uv export {shlex.join(options or [])} -o {sh(name)}".replace("  ", " ")
+    result.fix_command = cd + export
     if options is None:
         result.error = Problem(f"{lock.display}: its header's uv export options are not re-run", lock.display, 1)
         return result
-    if lock.format == pylock.FORMAT and "--format" not in options:
-        options += ["--format", "pylock.toml"]
     done, text = uvproject.export(cwd, ws.root, options, name, timeout=settings.timeout)
     if text is None:
-        result.error = Problem(_uv_said(done.stderr), lock.display, None, "run `uv export` and read its error")
+        result.error = Problem(_uv_said(done.stderr), lock.display, None, f"run `{cd}{export}` and read its error")
         return result
     reader = pylock.read if lock.format == pylock.FORMAT else _requirements_read
     after = reader(text.encode("utf-8"), lock.path, lock.display)
@@ -255,7 +298,7 @@ def _reexport(
                 min((c.line for c in result.changes if c.line), default=None),
                 f"{lock.display} is not what uv.lock exports with its recorded options ({summary}): one of the two "
                 "files was edited without the other (a bot that bumps requirements.txt and leaves uv.lock alone)",
-                f"update the dependency in pyproject.toml, run `uv lock`, then `{result.fix_command}`",
+                f"update the dependency in pyproject.toml, then run `{cd}uv lock && {export}`",
             )
         )
     return result

@@ -15,6 +15,7 @@ import http.server
 import json
 import os
 import re
+import shutil
 import threading
 import zipfile
 from dataclasses import dataclass, field
@@ -174,6 +175,22 @@ def build_index(dists: list[Dist], root: Path) -> Path:
     listing = "".join(f'<a href="{p}/">{p}</a><br>\n' for p in sorted(by_project))
     (simple / "index.html").write_text(f"<!DOCTYPE html><html><body>\n{listing}</body></html>\n")
     return simple
+
+
+def publish_wheel(wheel: Path, root: Path) -> None:
+    """A real wheel (tests/data/wheels) as the only file of its project on an index build_index wrote (HTML and
+    JSON pages, as build_index writes them)."""
+    shutil.copy(wheel, root / "files" / wheel.name)
+    sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    project = canonicalize_name(wheel.name.split("-")[0])
+    folder = root / "simple" / project
+    folder.mkdir(parents=True, exist_ok=True)
+    link = f'<a href="../../files/{html.escape(wheel.name)}#sha256={sha}">{html.escape(wheel.name)}</a>'
+    (folder / "index.html").write_text(f"<!DOCTYPE html><html><body>\n{link}\n</body></html>\n")
+    row = {"filename": wheel.name, "url": f"../../files/{wheel.name}", "hashes": {"sha256": sha}, "yanked": False}
+    (folder / "index.json").write_text(json.dumps({"meta": {"api-version": "1.1"}, "name": project, "files": [row]}))
+    listing = root / "simple" / "index.html"
+    listing.write_text(listing.read_text().replace("</body>", f'<a href="{project}/">{project}</a><br>\n</body>'))
 
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"

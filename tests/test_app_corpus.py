@@ -9,7 +9,17 @@ judged right for it. Every case is a folder under tests/data/app-corpus/<case>/ 
     present = ["DC309"]                  # codes that must appear, at any severity (optional)
     absent = ["DC202"]                   # codes that must not appear (optional)
     lock = "pip-compile"                 # compile requirements.in into requirements.txt first (optional;
-                                         # "pip-compile" or "uv"), with the app's .python-version
+                                         # "pip-compile" or "uv"; "uv-pylock" writes pylock.toml), with
+                                         # the app's .python-version
+    lock_dir = "web"                     # where that requirements.in is (optional; default the case's top)
+    lock_args = ["setup.py"]             # what to compile instead of requirements.in (optional)
+    git_tag = "v1.4.0"                   # commit and tag the case first, and after the compile keep only what
+                                         # a fresh clone holds (git clean -X): versions from git tags (optional)
+    fix_contains = ["cd web && "]        # strings that some finding's fix must contain (optional)
+    wheels = ["setuptools_scm-10.3.4-py3-none-any.whl"]  # real wheels from tests/data/wheels on the case's
+                                         # own index (optional; they replace distributions of those names)
+    [after_lock]                         # files written after the compile: a lock gone stale (optional)
+    "web/requirements.in" = "flask\npython-dotenv\n"
     [[dist]]                             # distributions the case needs on the index, besides the shared
     name = "ultralytics"                 # import corpus's (tests/data/import-metadata.json)
     version = "8.0"
@@ -29,13 +39,15 @@ line printed at the end gives how many error findings were right and how many ex
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import tomllib
 from conftest import pip_compile, run_check, uv_compile
-from pkgindex import Dist, IndexServer, build_index
+from packaging.utils import canonicalize_name
+from pkgindex import Dist, IndexServer, build_index, publish_wheel
 
 CORPUS = Path(__file__).parent / "data" / "app-corpus"
 
@@ -114,18 +126,58 @@ def _prepare(case: str, expected: dict, tmp_path: Path, index_url: str) -> Path:
     folder = shutil.copytree(CORPUS / case, tmp_path / case, ignore=shutil.ignore_patterns("expected.toml"))
     tool = expected.get("lock")
     if tool:
-        version_file = folder / ".python-version"
+        where = folder / expected.get("lock_dir", ".")
+        version_file = where / ".python-version"
         python = version_file.read_text().strip() if version_file.is_file() else "3.11"
-        args = ("requirements.in",) if tool == "pip-compile" else ("requirements.in", "-o", "requirements.txt")
-        (pip_compile if tool == "pip-compile" else uv_compile)(folder, python, *args, index_url=index_url)
+        output = "pylock.toml" if tool == "uv-pylock" else "requirements.txt"
+        sources = tuple(expected.get("lock_args", ["requirements.in"]))
+        args = sources if tool == "pip-compile" else (*sources, "-o", output)
+        if expected.get("git_tag"):
+            _git(folder, ["init", "-q"], ["add", "-A"], ["commit", "-qm", "app"], ["tag", expected["git_tag"]])
+        (pip_compile if tool == "pip-compile" else uv_compile)(where, python, *args, index_url=index_url)
+        if expected.get("git_tag"):
+            _git(folder, ["clean", "-fdXq"])  # build leftovers (.egg-info) a clone does not have
+    for name, text in expected.get("after_lock", {}).items():
+        (folder / name).write_text(text)
     return folder
 
 
+WHEELS = Path(__file__).parent / "data" / "wheels"
+
+
+def _git(folder: Path, *commands: list[str]) -> None:
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"]
+    for args in commands:
+        subprocess.run([*git, *args], cwd=folder, check=True, capture_output=True)
+
+
+@pytest.fixture
+def own_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[list[str]], str]]:
+    """An index for a case that needs real wheels (a real build backend): the corpus's distributions, with
+    those names served from the real wheels instead."""
+    servers: list[IndexServer] = []
+
+    def make(wheels: list[str]) -> str:
+        root = tmp_path_factory.mktemp("app-corpus-own-index")
+        real = [WHEELS / name for name in wheels]
+        names = {canonicalize_name(w.name.split("-")[0]) for w in real}
+        build_index([d for d in app_corpus_dists() if canonicalize_name(d.name) not in names], root)
+        for wheel in real:
+            publish_wheel(wheel, root)
+        servers.append(IndexServer(root).__enter__())
+        return f"{servers[-1].url}/simple/"
+
+    yield make
+    for server in servers:
+        server.__exit__()
+
+
 @pytest.mark.parametrize("case", CASES)
-def test_app(case: str, app_index: str, tmp_path: Path) -> None:
+def test_app(case: str, app_index: str, own_index: Callable[[list[str]], str], tmp_path: Path) -> None:
     expected = _expected(case)
-    folder = _prepare(case, expected, tmp_path, app_index)
-    code, report = run_check(folder, "--index-url", app_index, *expected.get("args", []))
+    index = own_index(expected["wheels"]) if expected.get("wheels") else app_index
+    folder = _prepare(case, expected, tmp_path, index)
+    code, report = run_check(folder, "--index-url", index, *expected.get("args", []))
     findings = report["findings"]
     errors = sorted({f["code"] for f in findings if f["severity"] == "error"})
     codes = {f["code"] for f in findings}
@@ -139,6 +191,8 @@ def test_app(case: str, app_index: str, tmp_path: Path) -> None:
     assert code == expected["exit"], (summary, report.get("problems"))
     assert not set(expected.get("present", [])) - codes, summary
     assert not set(expected.get("absent", [])) & codes, summary
+    fixes = [f.get("fix") or "" for f in findings]
+    assert all(any(want in fix for fix in fixes) for want in expected.get("fix_contains", [])), fixes
 
 
 def test_zz_score(capsys: pytest.CaptureFixture[str]) -> None:

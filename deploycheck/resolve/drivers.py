@@ -82,6 +82,10 @@ class Job:
     universal_floor: str | None = None  # a --universal lock's lowest Python: resolved for all, from there up
     workspace: tuple[str, str] | None = None  # (the temporary copy's root, its path as the user sees it)
     paths: dict[str, str] = field(default_factory=dict)  # absolute paths in the copy -> the repository's, as written
+    # The committed lock, when the command compiles the lock from itself (`uv pip compile requirements.txt -o
+    # requirements.txt`): a fresh compile must not delete its only source.
+    own_source: str | None = None
+    build_env: dict[str, str] = field(default_factory=dict)  # for the builds of the project itself (scmversion)
 
 
 @dataclass
@@ -124,7 +128,9 @@ def _finish(job: Job, done: Run, tool: str) -> Compiled:
 def _prepare(job: Job, preference: str | None) -> None:
     """The committed lock in place as the output file keeps its pins as preferences; absent, it is fresh."""
     out = job.cwd / job.output
-    if preference is None:
+    if preference is None and job.own_source is not None:
+        sandbox.write_into(out, job.own_source.encode("utf-8"))  # the source: fresh means no other preferences
+    elif preference is None:
         sandbox.remove_from(out)
     else:
         sandbox.write_into(out, preference.encode("utf-8"))
@@ -144,7 +150,7 @@ def pip_compile(job: Job, preference: str | None) -> Compiled:
     argv += job.sources
     extra = {"CUSTOM_COMPILE_COMMAND": job.original} if job.header and job.original else {}
     with progress.step(_label(job, "pip-compile", preference)):
-        done = run(argv, cwd=job.cwd, env=clean_env(extra), timeout=job.timeout, merge=True)
+        done = run(argv, cwd=job.cwd, env=clean_env({**job.build_env, **extra}), timeout=job.timeout, merge=True)
     compiled = _finish(job, done, "pip-compile")
     if job.only_binary and compiled.text is not None and not _ONLY_BINARY_LINE.search(preference or ""):
         # pip-compile writes the pip option deploycheck added into the lock: it is ours, not the user's.
@@ -173,7 +179,7 @@ def uv_compile(job: Job, preference: str | None) -> Compiled:
         argv += ["--custom-compile-command", job.original]
     argv += [*_binary_only(job), *job.sources]
     with progress.step(_label(job, "uv pip compile", preference)):
-        return _finish(job, run(argv, cwd=job.cwd, env=clean_env(), timeout=job.timeout), "uv")
+        return _finish(job, run(argv, cwd=job.cwd, env=clean_env(job.build_env), timeout=job.timeout), "uv")
 
 
 def uv_equivalent(options: list[str]) -> list[str] | None:
@@ -224,7 +230,7 @@ def uv_fast_pass(job: Job, preference: str) -> Compiled | None:
     ]
     argv[3:3] = _binary_only(job)
     with progress.step(_label(job, "uv pip compile (fast pass)", preference)):
-        return _finish(job, run(argv, cwd=job.cwd, env=clean_env(), timeout=job.timeout), "uv")
+        return _finish(job, run(argv, cwd=job.cwd, env=clean_env(job.build_env), timeout=job.timeout), "uv")
 
 
 def universal_markers(job: Job, lowest_python: str) -> dict[NormalizedName, str]:
@@ -247,7 +253,7 @@ def universal_markers(job: Job, lowest_python: str) -> dict[NormalizedName, str]
         "-o",
         "-",
     ]
-    done = run(argv, cwd=job.cwd, env=clean_env(), timeout=job.timeout)
+    done = run(argv, cwd=job.cwd, env=clean_env(job.build_env), timeout=job.timeout)
     markers: dict[NormalizedName, list[str]] = {}
     for line in done.stdout.splitlines() if done.ok else []:
         if not line or line[0] in "# -":

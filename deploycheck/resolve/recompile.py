@@ -10,8 +10,8 @@ backtrack are caught by a fresh compile (DC105).
 
 from __future__ import annotations
 
+import os
 import re
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,10 +25,10 @@ from deploycheck.locks import markers
 from deploycheck.locks.change import Change
 from deploycheck.locks.indexes import EXTRA_INDEX_URL, FILE, INDEX_URL, NO_INDEX
 from deploycheck.locks.requirements import reqfile
-from deploycheck.locks.tools import PIP_COMPILE, PIP_TOOLS, UV, command_prefix
-from deploycheck.project.records import LockPair, cd_prefix, rel
+from deploycheck.locks.tools import PIP_COMPILE, PIP_TOOLS, UV
+from deploycheck.project.records import LockPair, rel
 from deploycheck.report.model import Problem
-from deploycheck.resolve import drivers, interpreters, toolchain
+from deploycheck.resolve import drivers, interpreters, scmversion, toolchain
 from deploycheck.resolve.drivers import Compiled, Job
 from deploycheck.resolve.failures import failure
 from deploycheck.resolve.workspace import Workspace
@@ -59,9 +59,11 @@ def job_for(
 ) -> Job:
     cmd = pair.command
     mapped: dict[str, str] = {}
+    output = Path(pair.path).relative_to(pair.cwd).as_posix() if pair.cwd in pair.path.parents else pair.path.name
+    own = any(os.path.normpath(source) == os.path.normpath(output) for source in cmd.sources)
     return Job(
         cwd=ws.path(pair.cwd),
-        output=Path(pair.path).relative_to(pair.cwd).as_posix() if pair.cwd in pair.path.parents else pair.path.name,
+        output=output,
         sources=cmd.sources,
         options=ws.into_copy(cmd.options, mapped),
         index_options=ws.into_copy(settings.index_options() or cmd.index_options or _lock_indexes(pair), mapped),
@@ -77,6 +79,8 @@ def job_for(
         universal_floor=_floor(pair, python) if cmd.universal else None,
         workspace=(str(ws.root), rel(ws.source_root, settings.root)),
         paths=mapped,
+        own_source=pair.lock.text if own else None,
+        build_env=scmversion.build_env(pair.lock, pair.cwd, ws.path),
     )
 
 
@@ -170,7 +174,11 @@ def _uses_markers(pair: LockPair) -> bool:
 def universal_floor(pair: LockPair) -> str | None:
     """The lowest Python a --universal lock says it was resolved for (its header's --python-version). Without
     one, uv took the Python it ran with, which the header does not record."""
-    args = pair.file.header.argv  # as written: the command keeps no --python-version for a recompile
+    return floor_of(pair.file.header.argv)  # as written: the command keeps no --python-version for a recompile
+
+
+def floor_of(args: list[str]) -> str | None:
+    """The --python-version (X.Y) in a uv command's words, if any."""
     for i, arg in enumerate(args):
         name, _, value = arg.partition("=")
         if name in ("--python-version", "-p") and not value and i + 1 < len(args):
@@ -181,10 +189,13 @@ def universal_floor(pair: LockPair) -> str | None:
 
 
 def _floor(pair: LockPair, python: str) -> str:
+    return deploy_floor(universal_floor(pair), python)
+
+
+def deploy_floor(declared: str | None, python: str) -> str:
     """Recompile a universal lock from the lower of its own floor and the deploy's Python, so that a lock that
     does not cover the deploy shows what the deploy would need."""
     minor = ".".join(python.split(".")[:2])
-    declared = universal_floor(pair)
     key = lambda v: tuple(int(x) for x in v.split("."))  # noqa: E731
     return min(declared, minor, key=key) if declared else minor
 
@@ -216,6 +227,7 @@ def recompile(pair: LockPair, ws: Workspace, python: str, settings: Settings) ->
         verdict.problem = local
         return verdict
     job = verdict.job = job_for(pair, ws, python, interp, settings)
+    verdict.notes += scmversion.notes(job.build_env)
     try:
         _resolve(pair, job, settings, verdict)
     except CheckError as exc:
@@ -223,15 +235,21 @@ def recompile(pair: LockPair, ws: Workspace, python: str, settings: Settings) ->
     return verdict
 
 
+def label(job: Job) -> str:
+    """How uv resolved a job, for the report."""
+    if job.universal_floor:
+        return f"uv --universal (every platform, Python {job.universal_floor} and newer)"
+    if job.interpreter is None:
+        return f"uv --python-version {job.python} (no interpreter)"
+    return UV
+
+
 def _resolve(pair: LockPair, job: Job, settings: Settings, verdict: Verdict) -> None:
     reference = _reference(pair, job, settings)
     compile_: Compile = drivers.pip_compile if reference == PIP_COMPILE else drivers.uv_compile
-    label = toolchain.pip_tools_version() if reference == PIP_COMPILE else UV
-    if job.universal_floor:
-        label = f"uv --universal (every platform, Python {job.universal_floor} and newer)"
-    elif job.interpreter is None:
-        label = f"uv --python-version {job.python} (no interpreter)"
-    verdict.resolver = label  # named even when the run fails: the report says what could not check
+    verdict.resolver = (
+        toolchain.pip_tools_version() if reference == PIP_COMPILE else label(job)
+    )  # named even when the run fails: the report says what could not check
     # --strict counts cosmetic differences, which only the lock's own tool can show.
     if (
         reference == PIP_COMPILE
@@ -307,31 +325,3 @@ def prefer_fresh(
         f"({', '.join(higher)} in a fresh compile); the proposed lock is the fresh compile for Python {job.python}"
     )
     return fresh, compare(pair, fresh, job.python)
-
-
-def fix_command(pair: LockPair, root: Path, python: str, *, fresh: bool) -> str:
-    """The command that regenerates the lock the way the deploy sees it (Linux, the deploy's Python)."""
-    cmd = pair.command
-    upgrade = " --upgrade" if fresh else ""
-    if cmd.tool == UV:
-        prefix = " ".join(command_prefix(UV))
-        original = (
-            cmd.command_line()
-            if cmd.command_line().startswith(prefix)
-            else f"{prefix} " + " ".join([*cmd.options, *cmd.sources, "-o", pair.path.name])
-        )
-        rest = original[len(prefix) :]
-        return (
-            f"{cd_prefix(pair.cwd, root)}uv pip compile --python-version {python} "
-            f"--python-platform linux{upgrade}{rest}"
-        )
-    original = (
-        cmd.command_line()
-        if cmd.command_line().startswith(PIP_COMPILE)
-        else f"{PIP_COMPILE} "
-        + " ".join([*cmd.options, *cmd.index_options, "--output-file", pair.path.name, *cmd.sources])
-    )
-    image = f"python:{python}-slim"
-    pin = toolchain.pip_tools_version().replace("pip-tools ", "pip-tools==")
-    inner = shlex.quote(f"pip install -q {pin} && {original}{upgrade}")
-    return f'{cd_prefix(pair.cwd, root)}docker run --rm -v "$PWD":/src -w /src {image} sh -c {inner}'

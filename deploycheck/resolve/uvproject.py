@@ -13,16 +13,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deploycheck.resolve import resolver, sandbox
+from deploycheck.resolve import resolver, sandbox, scmversion
 
 # Exit codes of `uv lock --locked` (uv 0.13): 0 fresh, 1 the lock needs updating, 2 uv could not decide.
 FRESH, STALE = 0, 1
 STALE_TEXT = "needs to be updated"
 
 
-def project_env(workspace_root: Path) -> dict[str, str]:
-    """clean_env for uv project commands: the project's configuration read, nobody else's."""
-    env = resolver.clean_env()
+def project_env(workspace_root: Path, project: Path | None = None) -> dict[str, str]:
+    """clean_env for uv project commands: the project's configuration read, nobody else's; a project versioned
+    from git gets its version from the environment (scmversion: the copy has no .git)."""
+    env = resolver.clean_env(scmversion.project_env(project) if project else None)
     env.pop("UV_NO_CONFIG", None)
     nothing = str(workspace_root.parent / "no-uv-config")  # never created: no user or system uv.toml
     env.update({"XDG_CONFIG_HOME": nothing, "XDG_CONFIG_DIRS": nothing})
@@ -38,7 +39,7 @@ def lock_check(
 ) -> resolver.Run:
     """`uv lock --locked` in the copy: exit 0 fresh, 1 stale, 2 (or a timeout) could not check."""
     argv = [resolver.uv_binary(), "lock", "--locked", *_common(python, only_binary)]
-    return resolver.run(argv, cwd=cwd, env=project_env(workspace_root), timeout=timeout)
+    return resolver.run(argv, cwd=cwd, env=project_env(workspace_root, cwd), timeout=timeout)
 
 
 def relock(
@@ -46,7 +47,7 @@ def relock(
 ) -> tuple[resolver.Run, str | None]:
     """`uv lock` in the copy (it rewrites the copy's uv.lock, never the repository's), and the lock it wrote."""
     argv = [resolver.uv_binary(), "lock", *_common(python, only_binary)]
-    done = resolver.run(argv, cwd=cwd, env=project_env(workspace_root), timeout=timeout)
+    done = resolver.run(argv, cwd=cwd, env=project_env(workspace_root, cwd), timeout=timeout)
     text = sandbox.read_produced(cwd / "uv.lock").decode("utf-8") if done.ok else None
     return done, text
 
@@ -58,6 +59,6 @@ def export(
     `output` in the copy; the text it wrote."""
     sandbox.remove_from(cwd / output)
     argv = [resolver.uv_binary(), "export", "--frozen", *options, "-o", output]
-    done = resolver.run(argv, cwd=cwd, env=project_env(workspace_root), timeout=timeout)
+    done = resolver.run(argv, cwd=cwd, env=project_env(workspace_root, cwd), timeout=timeout)
     text = sandbox.read_produced(cwd / output).decode("utf-8") if done.ok else None
     return done, text

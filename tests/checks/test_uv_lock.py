@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from conftest import interp, run_check, write
+from conftest import interp, run_check, uv_compile, write
 
 from deploycheck.locks import formats, markers, pylock, uvlock
 from deploycheck.locks.requirements import header
@@ -311,3 +311,54 @@ def test_pylock_package_with_no_file_for_the_deploy(tmp_path: Path) -> None:
         'hashes = { sha256 = "ee" } }\n'))  # fmt: skip
     _, report = run_check(app, "--select", "DC12")
     assert "DC126" not in _codes(report)
+
+
+def _compiled_pylock(folder: Path, index: str, requirements: str, *args: str) -> Path:
+    """`uv pip compile requirements.in -o pylock.toml`, as a user with Python 3.11 runs it (#15 part 3)."""
+    write(folder, {"requirements.in": requirements, ".python-version": "3.11\n", "main.py": "import webapp_core\n"})
+    uv_compile(folder, "3.11", *args, "requirements.in", "-o", "pylock.toml", index_url=index)
+    assert "uv pip compile" in (folder / "pylock.toml").read_text()
+    return folder
+
+
+def test_pylock_from_uv_pip_compile_in_sync(tmp_path: Path, index: str) -> None:
+    app = _compiled_pylock(tmp_path / "app", index, "webapp-core\n")
+    code, report = run_check(app, "--index-url", index, "--ignore", "DC4,DC5")
+    result = _result(report, "pylock.toml")
+    assert result["status"] == "in-sync" and result["error"] is None, result
+    assert "DC123" not in _codes(report) and code == 0
+
+
+def test_pylock_from_uv_pip_compile_stale(tmp_path: Path, index: str) -> None:
+    app = _compiled_pylock(tmp_path / "repo" / "web", index, "webapp-core\n")
+    (app / "requirements.in").write_text("webapp-core\nfancy\n")
+    code, report = run_check(app.parent, "--lockfile", "web/pylock.toml", "--index-url", index, "--ignore", "DC4,DC5")
+    result = _result(report, "web/pylock.toml")
+    assert result["status"] == "drift", result
+    assert [(c["name"], c["kind"]) for c in result["changes"]] == [("fancy", "added")]
+    (finding,) = [f for f in report["findings"] if f["code"] == "DC123"]
+    assert finding["severity"] == "error" and code == 1
+    assert finding["fix"].startswith("cd web && uv pip compile --python-version 3.11 --python-platform linux")
+    assert "requirements.in -o pylock.toml" in finding["fix"]
+
+
+def test_universal_pylock_from_uv_pip_compile(tmp_path: Path, index: str) -> None:
+    app = _compiled_pylock(tmp_path / "app", index, "webapp-core\n", "--universal", "--python-version", "3.9")
+    assert "sys_platform == 'win32'" in (app / "pylock.toml").read_text()
+    code, report = run_check(app, "--index-url", index, "--ignore", "DC4,DC5")
+    result = _result(report, "pylock.toml")
+    assert result["status"] == "in-sync" and "--universal" in result["resolver"], result
+    assert code == 0
+
+
+def test_fix_commands_of_a_uv_project_in_a_subfolder_cd_into_it(tmp_path: Path, index: str) -> None:
+    """#18 item 10: commands are given from the checked folder, so an app in api/ needs `cd api && `."""
+    app = _project(tmp_path / "repo" / "api", index, '"webapp-core>=1"')
+    _uv(app, "export", "--frozen", "--no-hashes", "-o", "requirements.txt")
+    text = (app / "requirements.txt").read_text()
+    (app / "requirements.txt").write_text(text.replace("helperlib==2.1", "helperlib==2.0"))
+    _, report = run_check(app.parent, "--ignore", "DC4,DC5")
+    exported = _result(report, "api/requirements.txt")
+    assert exported["fix_command"] == "cd api && uv export --no-hashes -o requirements.txt"
+    (finding,) = [f for f in report["findings"] if f["code"] == "DC122"]
+    assert "`cd api && uv lock && uv export --no-hashes -o requirements.txt`" in finding["fix"]

@@ -284,3 +284,15 @@ def test_editable_vcs_checkout_happens_in_the_temporary_copy(tmp_path, index):
         assert report["lockfiles"][0]["status"] == "in-sync"
         assert not shared_src.exists(), "pip checked the editable requirement out into the shared toolchain"
         check()
+
+
+def test_a_command_whose_source_is_its_output_however_spelled() -> None:
+    for line in (
+        "uv pip compile requirements.txt --universal --output-file requirements.txt",
+        "uv pip compile ./requirements.txt --universal -o requirements.txt",
+        "uv pip compile requirements.txt -o ./requirements.txt",
+    ):
+        cmd = compilecmd.parse(line)
+        assert cmd is not None and cmd.self_output, line
+    other = compilecmd.parse("uv pip compile requirements.in -o requirements.txt")
+    assert other is not None and not other.self_output

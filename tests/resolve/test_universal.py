@@ -51,3 +51,31 @@ def test_a_missing_pin_is_drift_with_no_machine_to_blame(tmp_path, index):
     (change,) = report["lockfiles"][0]["changes"]
     assert change["name"] == "macwatch" and change["kind"] == "added"
     assert "compiled on" not in change["cause"]
+
+
+def self_referential_lock(tmp_path, index, requirements: str, *, deploy: str, sub: str = "") -> object:
+    """`uv pip compile requirements.txt --universal --output-file requirements.txt`: the lock is its own source,
+    as in public repositories (#17 class 14)."""
+    folder = write(tmp_path / "app", {f"{sub}requirements.txt": requirements, f"{sub}.python-version": f"{deploy}\n"})
+    args = ("--universal", "requirements.txt", "--output-file", "requirements.txt")
+    uv_compile(folder / sub, "3.11", *args, index_url=index)
+    return folder
+
+
+def test_a_self_referential_universal_lock_is_in_sync(tmp_path, index):
+    folder = self_referential_lock(tmp_path, index, "webapp-core\n", deploy="3.11", sub="web/")
+    code, report = run_check(folder, "--index-url", index)
+    (lock,) = report["lockfiles"]
+    assert code == 0 and lock["status"] == "in-sync", lock
+    assert lock["fix_command"].startswith("cd web && ")
+
+
+def test_a_self_referential_lock_keeps_its_source_for_a_fresh_compile(tmp_path, index):
+    """The pins cannot resolve together on the deploy's Python, so deploycheck compiles afresh: the source is the
+    lock itself, which must still be there (it was deleted as a stale output: 'File not found')."""
+    folder = self_referential_lock(tmp_path, index, "webapp-core\nnewonly\n", deploy="3.9")
+    assert "newonly==2.0" in (folder / "requirements.txt").read_text()
+    _, report = run_check(folder, "--index-url", index)
+    (lock,) = report["lockfiles"]
+    message = lock["error"]["message"]
+    assert "File not found" not in message and "newonly" in message, message

@@ -7,6 +7,7 @@ are read how is cmdoptions' table.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -65,7 +66,8 @@ class CompileCommand:
     @property
     def self_output(self) -> bool:
         """`uv pip compile requirements.txt -o requirements.txt`: the committed lock is its own source."""
-        return self.output_file is not None and self.output_file in self.sources
+        out = self.output_file
+        return out is not None and any(posixpath.normpath(s) == posixpath.normpath(out) for s in self.sources)
 
     def indexes(self, lock_display: str | None = None) -> IndexSources:
         """The command's own index options (--index-url, --no-index, uv's --index ...), read as pip reads them."""
