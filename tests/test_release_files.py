@@ -110,3 +110,19 @@ def test_licence_and_changelog() -> None:
     assert re.search(r'^license = (\{ text = )?"MIT"', (ROOT / "pyproject.toml").read_text(), re.M)
     changelog = (ROOT / "CHANGELOG.md").read_text()
     assert "Keep a Changelog" in changelog and "## [Unreleased]" in changelog
+
+
+def test_actionlint_passes_the_workflows_and_catches_a_retired_runtime(tmp_path: Path) -> None:
+    """.ci/run lints the workflows with actionlint; an action on the retired node20 runtime fails it."""
+    actionlint = Path(sys.executable).with_name("actionlint")
+    argv = [str(actionlint), "-shellcheck=", "-pyflakes=", "-no-color"]
+    ours = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
+    done = subprocess.run([*argv, *ours], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    old = (ROOT / ".github" / "workflows" / "ci.yml").read_text().replace("checkout@v5", "checkout@v4")
+    (repo / ".github" / "workflows" / "ci.yml").write_text(old)
+    done = subprocess.run([*argv, ".github/workflows/ci.yml"], cwd=repo, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and 'runtime "node20" is deprecated' in done.stdout, done.stdout
