@@ -242,7 +242,7 @@ def fresh_index(index_server: IndexServer) -> Iterator[IndexServer]:
     index_server.requests(clear=True)
     yield index_server
     index_server.serve_json, index_server.ranges, index_server.fail, index_server.gate = True, True, None, None
-    index_server.peak = 0
+    index_server.peak, index_server.validators = 0, True
     index_server.requests(clear=True)
 
 

@@ -42,6 +42,14 @@ class ResponseTooLarge(IndexUnavailable):
     """The answer is over the byte limit for its kind."""
 
 
+class NotModified(Exception):
+    """304: the page is the one whose validators (ETag, Last-Modified) the conditional GET sent."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
+
+
 class NotFound(Exception):
     """404 or 410: the index answered that it has no such page."""
 
@@ -182,6 +190,8 @@ class Fetcher:
             e.close()
             if e.code in (404, 410):
                 raise NotFound(url) from None
+            if e.code == 304:
+                raise NotModified(url) from None
             raise IndexUnavailable(url, f"HTTP {e.code} {e.reason}") from None
         except urllib.error.URLError as e:
             raise IndexUnavailable(url, _reason(e.reason, deadline)) from None
