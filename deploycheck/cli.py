@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from deploycheck import pipeline
+from deploycheck import verdicts
 from deploycheck.errors import CheckError
 from deploycheck.report import outputs, render
 from deploycheck.report.inert import visible
@@ -45,6 +45,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fix-dir", type=Path, metavar="DIR", help="write the recompiled locks and deploycheck.patch (git apply) here"
     )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="run every check even when an identical earlier run's verdict is cached (docs/cache.md)",
+    )
     return p
 
 
@@ -59,9 +64,13 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def settings_from(argv: list[str]) -> Settings:
+    return _parsed(argv)[0]
+
+
+def _parsed(argv: list[str]) -> tuple[Settings, argparse.Namespace]:
     args = parser().parse_args(argv)
     root = Path(args.path)
-    return build(_given(args), root=root, format=args.format, output=args.output, fix_dir=args.fix_dir)
+    return build(_given(args), root=root, format=args.format, output=args.output, fix_dir=args.fix_dir), args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,7 +90,7 @@ def _main(argv: list[str]) -> int:
 
         return action.run()
     try:
-        settings = settings_from(argv)
+        settings, args = _parsed(argv)
     except CheckError as exc:
         print(f"deploycheck: error: {visible(exc, lines=True)}", file=sys.stderr)
         return USAGE_EXIT
@@ -90,8 +99,8 @@ def _main(argv: list[str]) -> int:
         print(f"deploycheck: error: {visible(refused)}", file=sys.stderr)
         return USAGE_EXIT
     try:
-        report = pipeline.run(settings, guard=lambda project: outputs.guard(settings, project))
-    except pipeline.Refused as exc:
+        report = verdicts.run(settings, lambda project: outputs.guard(settings, project), use=not args.no_cache)
+    except verdicts.Refused as exc:
         print(f"deploycheck: error: {visible(outputs.one_line(exc.error))}", file=sys.stderr)
         return USAGE_EXIT
     return emit(report, settings)

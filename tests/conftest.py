@@ -69,7 +69,11 @@ def deploycheck_cache() -> Iterator[Path]:
     folder.chmod(0o755)
     old = os.environ.get("DEPLOYCHECK_CACHE_DIR")
     os.environ["DEPLOYCHECK_CACHE_DIR"] = str(folder)
+    # No verdict cache: tests run the same inputs against changed indexes and tools and expect fresh verdicts.
+    # tests/test_verdicts.py turns it on.
+    os.environ["DEPLOYCHECK_NO_CACHE"] = "1"
     yield folder
+    os.environ.pop("DEPLOYCHECK_NO_CACHE", None)
     if old is None:
         os.environ.pop("DEPLOYCHECK_CACHE_DIR", None)
     else:

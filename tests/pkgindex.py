@@ -188,6 +188,9 @@ class Request:
 
 class _IndexHTTPServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a client with more connections at once (uv opens dozens)
+    # has the rest of its SYNs dropped and retried a second later, a stall no real index has.
+    request_queue_size = 128
     serve_json = True
     ranges = True
     fail: int | None = None

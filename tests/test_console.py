@@ -32,7 +32,7 @@ def test_version_imports_neither_the_cli_nor_the_pipeline():
     )
     done = run("-c", probe)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "['deploycheck.console'] 0"
+    assert done.stdout.splitlines()[-1] == "['deploycheck.console', 'deploycheck.pins'] 0"
 
 
 def test_python_dash_m_runs_the_command_line(tmp_path):
