@@ -3,8 +3,8 @@
 The key, computed before any work, covers what decides a verdict: deploycheck's own files (its code, the
 toolchain pins), the uv it runs, the machine (OS, architecture, the Pythons it can run, whether it is root),
 the run's settings (all but where the report goes), the environment the resolvers and the index client read,
-and the bytes of every file of the repository that deploycheck's walks read (.git, virtualenvs and the like
-are left out, as every scan leaves them out; the git index is kept).
+the bytes of every file of the repository that deploycheck's walks read (.git, virtualenvs and the like are
+left out, as every scan leaves them out), and which of them git tracks.
 
 An entry, written after a run that checked everything it meant to (no "could not check", no lock in error),
 holds the report, the sha256 of every file the scan read (an include outside the walk too), and the index
@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from deploycheck import __version__, cache, pins
+from deploycheck.repo import gitindex
 from deploycheck.repo.repository import SKIP_DIRS, Repository
 from deploycheck.report.model import Report
 from deploycheck.settings import Settings
@@ -41,7 +42,9 @@ MAX_ENTRIES = 256
 ENTRY_LIMIT = 8 * 1024 * 1024
 MAX_FILES = 50_000  # a repository with more is not worth keying: it runs uncached
 HASHED_BYTES = 256 * 1024 * 1024  # content read for the key in all; past it, the run is uncached
-BIG_FILE = 1024 * 1024  # larger files are keyed by size and mtime (a data file is not a dependency file)
+# Past every cap deploycheck reads a file with (32 MiB for a lock), a file is "too big" whatever it holds: keyed
+# by its size and first MiB. Never by mtime: a CI checkout gives every file a new one.
+BIG_FILE = 64 * 1024 * 1024
 MAX_PAGES = 5_000
 FRESH = 600.0  # seconds: the index client's page_ttl, how long a page read from an index is trusted unasked
 _ENV_PREFIXES = ("PIP_", "UV_", "PYENV", "DEPLOYCHECK_", "PYTHON")
@@ -127,6 +130,11 @@ def key_of(settings: Settings) -> str | None:
     for name in sorted(os.environ):
         if name.startswith(_ENV_PREFIXES) or name in _ENV_NAMES:
             h.update(f"{name}={os.environ[name]}\0".encode("utf-8", "surrogateescape"))
+    # What git tracks (a check tells committed files from others), not the index's bytes: those hold every
+    # file's checkout time, new in each CI run.
+    for place in dict.fromkeys((repo.root, repo.boundary)):
+        tracked = gitindex.tracked(place)
+        h.update(repr(sorted(tracked) if tracked is not None else None).encode("utf-8", "surrogateescape"))
     skip = {p for p in (settings.output, folder()) if p is not None}
     if not _tree(h, repo.boundary, {os.path.realpath(p) for p in skip}):
         return None
@@ -201,23 +209,22 @@ def _tree(h: Any, top: Path, skip: set[str]) -> bool:
         rel = os.path.relpath(path, top).encode("utf-8", "surrogateescape")
         if stat.S_ISLNK(entry_stat.st_mode):
             h.update(b"L" + rel + b"\0" + os.fsencode(os.readlink(path)) + b"\0")
-        elif entry_stat.st_size > BIG_FILE:
-            h.update(b"B" + rel + f"\0{entry_stat.st_size} {entry_stat.st_mtime_ns}\0".encode())
         else:
-            hashed += entry_stat.st_size
+            big = entry_stat.st_size > BIG_FILE
+            hashed += 1024 * 1024 if big else entry_stat.st_size
             if hashed > HASHED_BYTES:
                 return False
             try:
                 with open(path, "rb") as f:
-                    h.update(b"F" + rel + b"\0" + hashlib.sha256(f.read()).digest())
+                    data = f.read(1024 * 1024) if big else f.read()
+                h.update(b"F" + rel + f"\0{entry_stat.st_size}\0".encode() + hashlib.sha256(data).digest())
             except OSError:
                 h.update(b"U" + rel + b"\0")  # unreadable: deploycheck cannot read it either
     return True
 
 
 def _walk(top: str, skip: set[str]) -> Iterator[tuple[str, os.stat_result]]:
-    """Files and links under top, sorted, not following links; the folders every scan skips are left out,
-    but a repository's git index (what is tracked) is kept."""
+    """Files and links under top, sorted, not following links; the folders every scan skips are left out."""
     stack = [top]
     while stack:
         here = stack.pop()
@@ -231,11 +238,7 @@ def _walk(top: str, skip: set[str]) -> Iterator[tuple[str, os.stat_result]]:
                 continue
             st = entry.stat(follow_symlinks=False)
             if stat.S_ISDIR(st.st_mode):
-                if entry.name == ".git":
-                    index = os.path.join(entry.path, "index")
-                    if os.path.isfile(index):
-                        yield index, os.stat(index)
-                elif entry.name not in SKIP_DIRS and not os.path.lexists(os.path.join(entry.path, "pyvenv.cfg")):
+                if entry.name not in SKIP_DIRS and not os.path.lexists(os.path.join(entry.path, "pyvenv.cfg")):
                     stack.append(entry.path)
             elif stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode):
                 yield entry.path, st

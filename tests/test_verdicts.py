@@ -314,3 +314,20 @@ def test_the_folder_is_bounded_and_the_oldest_entry_goes(tmp_path, cached, monke
     assert [p.stem[0] for p in entries(cached)] == ["b", "c"]
     assert oct(cached.stat().st_mode & 0o777) == "0o755"
     assert all(oct(p.stat().st_mode & 0o777) == "0o644" for p in entries(cached))
+
+
+def test_what_git_tracks_invalidates_but_a_fresh_checkout_does_not(tmp_path, server, cached, runs):
+    app = make_repo(tmp_path, server)
+    repo = app.parent
+    check(app, server)
+    # A CI checkout: the same bytes, every file with a new mtime, the git index written anew.
+    for path in repo.rglob("*"):
+        if ".git" not in path.parts:
+            os.utime(path, (1_000_000, 1_000_000))
+    (repo / ".git" / "index").unlink()
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    check(app, server)
+    assert len(runs) == 1
+    subprocess.run(["git", "-C", str(repo), "rm", "-q", "--cached", "app/main.py"], check=True)
+    check(app, server)
+    assert len(runs) == 2
