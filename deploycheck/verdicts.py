@@ -28,6 +28,7 @@ import stat
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -141,26 +142,14 @@ def key_of(settings: Settings) -> str | None:
     return h.hexdigest()
 
 
-def _settings_part(settings: Settings, repo: Repository) -> tuple[Any, ...]:
-    # Everything but format and output: one verdict, rendered as each run asks.
-    return (
-        str(repo.root),
-        str(repo.boundary),
-        settings.python_version,
-        settings.platform,
-        settings.resolver,
-        settings.lockfiles,
-        settings.select,
-        settings.ignore,
-        sorted(settings.per_file_ignores.items()),
-        settings.strict,
-        settings.fail_on,
-        settings.index_url,
-        settings.extra_index_urls,
-        settings.only_binary,
-        settings.config_file,
-        repr(settings.config),
-    )
+# Where the report goes, and the run's own bounds: one verdict, rendered as each run asks. Every other field, one
+# added later included, is part of the key (at worst a needless miss, never a stale verdict).
+_NOT_THE_VERDICTS = frozenset({"root", "boundary", "format", "output", "fix_dir", "timeout"})
+
+
+def _settings_part(settings: Settings, repo: Repository) -> list[Any]:
+    chosen = [(f.name, getattr(settings, f.name)) for f in fields(settings) if f.name not in _NOT_THE_VERDICTS]
+    return [str(repo.root), str(repo.boundary), *chosen]
 
 
 def _own_files(h: Any) -> None:
