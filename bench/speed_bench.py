@@ -17,7 +17,10 @@ Rows, each timed as a new process, as a user runs it:
   repeat run whose entry is past the page freshness (one conditional GET per index page);
 - a uv project of ~100 packages (bench/uvlock_bench.py's): raw `uv lock --locked`, deploycheck's first run
   (default checks) and its cached repeat.
-Warm: every command runs once untimed first. The machine is shared: compare ratios, read min and max.
+Warm: every command runs once untimed first. The machine is shared: compare ratios, read min and max. An
+older checkout (`git archive REV | tar -x -C DIR`, then `--deploycheck 'python DIR/entrypoint.py'` with
+PYTHONPATH=DIR) needs `python -m compileall DIR` first when PYTHONDONTWRITEBYTECODE is set, or every row of it
+pays for compiling deploycheck.
 """
 
 from __future__ import annotations

@@ -331,3 +331,27 @@ def test_what_git_tracks_invalidates_but_a_fresh_checkout_does_not(tmp_path, ser
     subprocess.run(["git", "-C", str(repo), "rm", "-q", "--cached", "app/main.py"], check=True)
     check(app, server)
     assert len(runs) == 2
+
+
+def test_a_cached_run_imports_neither_the_pipeline_nor_a_check(tmp_path, server, cached):
+    """The lean start: answered from the cache, the command imports no check, resolver or lock model."""
+    import sys
+
+    app = make_repo(tmp_path, server)
+    argv = [sys.executable, "-X", "importtime", "-m", "deploycheck", str(app), "--index-url", f"{server.url}/simple/"]
+    first = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    again = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert first.returncode == again.returncode == 0 and first.stdout == again.stdout
+
+    def imported(done: subprocess.CompletedProcess[str]) -> set[str]:
+        return {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.count("|") == 2}
+
+    assert {"deploycheck.pipeline", "deploycheck.checks"} <= imported(first)
+    heavy = {
+        m
+        for m in imported(again)
+        if m.startswith(
+            ("deploycheck.pipeline", "deploycheck.checks", "deploycheck.resolve", "deploycheck.locks.model")
+        )
+    }
+    assert heavy == set()
