@@ -128,6 +128,7 @@ def main() -> None:
     default_root = Path("/opt/pypi") if Path("/opt/pypi/simple/streamlit").is_dir() else None
     parser.add_argument("--index-root", type=Path, default=default_root)
     parser.add_argument("--uvlock-packages", type=int, default=100)
+    parser.add_argument("--only-uvlock", action="store_true", help="start-up and the uv.lock rows only")
     parser.add_argument("--deploycheck", default=str(Path(sys.executable).parent / "deploycheck"))
     args = parser.parse_args()
     dc = shlex.split(args.deploycheck)
@@ -145,7 +146,7 @@ def main() -> None:
     }
     servers = []
     try:
-        if args.index_root:
+        if args.index_root and not args.only_uvlock:
             server = IndexServer(args.index_root).__enter__()
             servers.append(server)
             rows.update(streamlit_rows(dc, args.python, f"{server.url}/simple/", work, cached))

@@ -355,3 +355,13 @@ def test_a_cached_run_imports_neither_the_pipeline_nor_a_check(tmp_path, server,
         )
     }
     assert heavy == set()
+
+
+def test_a_cached_verdict_never_lets_output_overwrite_an_input(tmp_path, server, cached, capsys):
+    app = make_repo(tmp_path, server)
+    check(app, server)
+    lock = app / "requirements.txt"
+    before = lock.read_bytes()
+    code = cli.main([str(app), "--index-url", f"{server.url}/simple/", "--output", str(lock)])
+    assert code == 2 and "--output would overwrite a file that deploycheck reads as input" in capsys.readouterr().err
+    assert lock.read_bytes() == before
