@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from deploycheck import __version__, cache, pins
 from deploycheck.repo import gitindex
@@ -310,6 +311,14 @@ def _sha256_of(path: str) -> str | None:
         return None
 
 
+def _public(url: str) -> str:
+    """The URL without user and password: an entry is readable by every local user (actions/cache saves it).
+    (The index client reads no index that needs credentials today; a page of one would fail to revalidate, a
+    miss, never a password on disk.)"""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def _pages_unchanged(pages: dict[str, Any]) -> bool:
     """One conditional GET per page, concurrently: every page unchanged (304 or the same body, or still a 404)."""
     if not pages:
@@ -350,7 +359,11 @@ def store(where: Path, key: str, report: Report, pages: dict[str, Any]) -> bool:
     if None in inputs.values():
         return False
     body = json.dumps(
-        {"report": report.to_json(), "inputs": inputs, "pages": {u: v and v.to_json() for u, v in pages.items()}},
+        {
+            "report": report.to_json(),
+            "inputs": inputs,
+            "pages": {_public(u): v and v.to_json() for u, v in pages.items()},
+        },
         separators=(",", ":"),
     ).encode()
     if len(body) > ENTRY_LIMIT - 200:

@@ -365,3 +365,12 @@ def test_a_cached_verdict_never_lets_output_overwrite_an_input(tmp_path, server,
     code = cli.main([str(app), "--index-url", f"{server.url}/simple/", "--output", str(lock)])
     assert code == 2 and "--output would overwrite a file that deploycheck reads as input" in capsys.readouterr().err
     assert lock.read_bytes() == before
+
+
+def test_an_index_password_is_never_written_into_the_cache(tmp_path, server, cached):
+    app = make_repo(tmp_path, server)
+    url = f"{server.url}/simple/".replace("http://", "http://deploy:s3cret-token@")
+    for args in ([], ["--ignore", "DC4,DC5"]):
+        cli.main([str(app), "--index-url", url, "--format", "json", "--output", str(tmp_path / "r.json"), *args])
+    assert not any("s3cret-token" in p.read_text() for p in cached.rglob("*") if p.is_file())
+    assert verdicts._public(url) == f"{server.url}/simple/"
