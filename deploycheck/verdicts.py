@@ -9,13 +9,15 @@ left out, as every scan leaves them out), and which of them git tracks.
 An entry, written after a run that checked everything it meant to (no "could not check", no lock in error),
 holds the report, the sha256 of every file the scan read (an include outside the walk too), and the index
 pages the run read with their validators. It is reused only when it parses and matches its schema and
-checksum, every input still has its sha256, and every page answers 304 to a conditional GET (or serves the
-same body): a yanked or removed release changes its page, so a verdict lives exactly as long as its pins.
+checksum, every input still has its sha256, and every page is unchanged: within FRESH of the entry's last
+confirmation it is trusted as the index client trusts a page it fetched; past it, each page must answer 304 to
+a conditional GET (or serve the same body). A yanked or removed release changes its page, so a verdict lives
+as long as its pins.
 
 Safety: an entry is data (JSON read by the report's own schema check), never code. The folder and its files
 must belong to deploycheck's user (or, when deploycheck is root, to an ordinary account, e.g. the runner's
 after actions/cache restored them) and be writable by nobody else: package code runs as a sandbox uid that
-cannot write them. Bounded: MAX_ENTRIES files (the least recently used go first), each at most ENTRY_LIMIT.
+cannot write them. Bounded: MAX_ENTRIES files (the least recently confirmed go first), each at most ENTRY_LIMIT.
 """
 
 from __future__ import annotations
