@@ -5,9 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,6 +23,8 @@ def folder() -> Path:
 
 def write_atomic(path: Path, text: str) -> None:
     """Concurrent runs (pytest-xdist, matrix jobs on one runner) must never see half a file."""
+    import tempfile  # here, as shutil and secrets below: a run answered from the verdict cache writes nothing
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
     with os.fdopen(fd, "w") as f:
         f.write(text)
@@ -55,6 +54,8 @@ def _start_time(pid: int) -> int | None:
 
 
 def staging(home: Path) -> Path:
+    import secrets
+
     pid = os.getpid()
     path = home / f".new-{pid}-{_start_time(pid) or 0}-{secrets.token_hex(4)}"
     path.mkdir(mode=0o700)
@@ -63,6 +64,8 @@ def staging(home: Path) -> Path:
 
 def remove_abandoned(home: Path) -> list[Path]:
     """Remove the staging folders of builders that are no longer running (killed mid-build)."""
+    import shutil
+
     removed = []
     for entry in home.glob(".new-*"):
         m = _STAGING.match(entry.name)

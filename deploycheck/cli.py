@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from deploycheck import pipeline, progress, term
+from deploycheck import progress, term, verdicts
 from deploycheck.errors import CheckError
 from deploycheck.report import outputs, render
 from deploycheck.report.inert import visible
@@ -24,7 +24,7 @@ FORMATS = {
 }
 # Options of the command line only: everything else is an Option of deploycheck.settings, which pyproject.toml
 # and the action's inputs take under the same name. The epilog names these, so its claim stays true.
-CLI_ONLY = ("--format", "--output", "--fix-dir", "--quiet", "--verbose", "--color")
+CLI_ONLY = ("--format", "--output", "--fix-dir", "--quiet", "--verbose", "--color", "--no-cache")
 
 
 def _option_help(option: Option) -> str:
@@ -77,6 +77,11 @@ def parser() -> argparse.ArgumentParser:
         default="auto",
         help="colour the verdict, severities and changes; auto: on a terminal, unless NO_COLOR is set or "
         "FORCE_COLOR asks for it (default: auto)",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="run every check even when an identical earlier run's verdict is cached (docs/cache.md)",
     )
     return p
 
@@ -133,8 +138,8 @@ def _main(argv: list[str]) -> int:
     progress.listen(listener)
     try:
         with progress.step("the whole run"):
-            report = pipeline.run(settings, guard=lambda project: outputs.guard(settings, project))
-    except pipeline.Refused as exc:
+            report = verdicts.run(settings, lambda project: outputs.guard(settings, project), use=not args.no_cache)
+    except verdicts.Refused as exc:
         print(f"deploycheck: error: {visible(outputs.one_line(exc.error))}", file=sys.stderr)
         return USAGE_EXIT
     finally:

@@ -69,7 +69,11 @@ def deploycheck_cache() -> Iterator[Path]:
     folder.chmod(0o755)
     old = os.environ.get("DEPLOYCHECK_CACHE_DIR")
     os.environ["DEPLOYCHECK_CACHE_DIR"] = str(folder)
+    # No verdict cache: tests run the same inputs against changed indexes and tools and expect fresh verdicts.
+    # tests/test_verdicts.py turns it on.
+    os.environ["DEPLOYCHECK_NO_CACHE"] = "1"
     yield folder
+    os.environ.pop("DEPLOYCHECK_NO_CACHE", None)
     if old is None:
         os.environ.pop("DEPLOYCHECK_CACHE_DIR", None)
     else:
@@ -242,7 +246,7 @@ def fresh_index(index_server: IndexServer) -> Iterator[IndexServer]:
     index_server.requests(clear=True)
     yield index_server
     index_server.serve_json, index_server.ranges, index_server.fail, index_server.gate = True, True, None, None
-    index_server.peak = 0
+    index_server.peak, index_server.validators = 0, True
     index_server.requests(clear=True)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import email.utils
 import hashlib
 import html
 import http.server
@@ -207,10 +208,14 @@ class Request:
 
 class _IndexHTTPServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a client with more connections at once (uv opens dozens)
+    # has the rest of its SYNs dropped and retried a second later, a stall no real index has.
+    request_queue_size = 128
     serve_json = True
     ranges = True
     fail: int | None = None
     gate: threading.Barrier | None = None
+    validators = True  # ETag and Last-Modified on every answer, 304 to a conditional GET that matches
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -250,6 +255,23 @@ class _IndexHandler(http.server.SimpleHTTPRequestHandler):
                 srv.log.append(Request(self.path, self.headers.get("Range"), status, sent))
                 srv.lock.notify_all()
 
+    def _not_modified(self, data: bytes, mtime: float) -> bool:
+        """A conditional GET (RFC 9110 13.1): If-None-Match decides when given, else If-Modified-Since."""
+        tags = self.headers.get("If-None-Match")
+        if tags is not None:
+            fresh = _etag(data) in [t.strip() for t in tags.split(",")] or tags.strip() == "*"
+        else:
+            since = self.headers.get("If-Modified-Since")
+            try:
+                fresh = since is not None and int(mtime) <= email.utils.parsedate_to_datetime(since).timestamp()
+            except (TypeError, ValueError):
+                fresh = False
+        if fresh:
+            self.send_response(304)
+            self.send_header("ETag", _etag(data))
+            self.end_headers()
+        return fresh
+
     def _answer(self) -> tuple[int, int]:
         if self.server.fail:
             self.send_error(self.server.fail)
@@ -274,6 +296,8 @@ class _IndexHandler(http.server.SimpleHTTPRequestHandler):
         with open(path, "rb") as f:
             data = f.read()
         content_type = content_type or self.guess_type(path)
+        if self.server.validators and self._not_modified(data, os.path.getmtime(path)):
+            return 304, 0
         total = len(data)
         found = _RANGE.fullmatch(self.headers.get("Range", "").strip()) if self.server.ranges else None
         if found and (found.group(1) or found.group(2)):
@@ -296,6 +320,9 @@ class _IndexHandler(http.server.SimpleHTTPRequestHandler):
             self.send_response(200)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        if self.server.validators:
+            self.send_header("ETag", _etag(data))
+            self.send_header("Last-Modified", email.utils.formatdate(os.path.getmtime(path), usegmt=True))
         if self.server.ranges:
             self.send_header("Accept-Ranges", "bytes")
         self.end_headers()
@@ -306,12 +333,17 @@ class _IndexHandler(http.server.SimpleHTTPRequestHandler):
         return status, len(body)
 
 
+def _etag(data: bytes) -> str:
+    return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+
+
 class IndexServer:
     """Serves a folder on 127.0.0.1 on a free port, in a daemon thread, until stopped.
 
     Switches, for tests (set between requests): `serve_json` (False: HTML only, like this machine's
     mirror), `ranges` (False: ignore Range), `fail` (answer every request with this status), `gate`
-    (a Barrier the simple/ requests wait on). `log`, `peak`: what was asked, and the most at once.
+    (a Barrier the simple/ requests wait on), `validators` (False: no ETag, Last-Modified or 304).
+    `log`, `peak`: what was asked, and the most at once.
     """
 
     def __init__(self, root: Path) -> None:
@@ -320,12 +352,12 @@ class IndexServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __getattr__(self, name: str) -> object:
-        if name in ("serve_json", "ranges", "fail", "gate", "log", "peak"):
+        if name in ("serve_json", "ranges", "fail", "gate", "log", "peak", "validators"):
             return getattr(self.httpd, name)
         raise AttributeError(name)
 
     def __setattr__(self, name: str, value: object) -> None:
-        if name in ("serve_json", "ranges", "fail", "gate", "peak"):
+        if name in ("serve_json", "ranges", "fail", "gate", "peak", "validators"):
             setattr(self.httpd, name, value)
         else:
             super().__setattr__(name, value)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deploycheck import credentials, pipeline
+from deploycheck import credentials, verdicts
 from deploycheck.credentials import redact
 from deploycheck.errors import CheckError
 from deploycheck.github import runner_files, workflowlog
@@ -261,7 +261,7 @@ def _run(env: dict[str, str], log: CommandLog) -> int:
         # A sandbox user of this run's own (the notice for a normal user is the CLI's). .git is closed to it
         # while package code runs, and reopened only once no process of it is left.
         with sandbox.scope(notice=False), sandbox.sealed(Path(workspace) / ".git"):
-            report = pipeline.run(inputs.settings)
+            report = verdicts.run(inputs.settings)
     relayed = provenance(event, env, inputs.report_file) if inputs.report_file else ""
     _write_runner_files(env, inputs, report, run_url, relayed, log)
     if token and env.get("GITHUB_REPOSITORY"):

@@ -10,7 +10,8 @@ that list it. A 404 means "not on this index"; an index that does not answer is 
 ProjectPage (`unavailable`) so that a missing release is only called missing when every index answered.
 
 Disk cache: project pages, reduced to Entry rows, are fresh for `page_ttl` seconds (yanks and new
-releases change them); facts read from one file (its modules, its METADATA) never change for a
+releases change them), then asked again with the ETag/Last-Modified the index gave (a 304 keeps the rows);
+facts read from one file (its modules, its METADATA) never change for a
 given file hash and are kept forever. Writes are atomic; an entry that does not parse is ignored.
 """
 
@@ -35,7 +36,7 @@ from deploycheck.cache import write_atomic
 from deploycheck.index import pagestore
 from deploycheck.index.daemonpool import DaemonPool
 from deploycheck.index.findlinks import folder_links
-from deploycheck.index.http import DEADLINE, Fetcher, IndexUnavailable, NotFound
+from deploycheck.index.http import DEADLINE, Fetcher, IndexUnavailable, NotFound, NotModified
 from deploycheck.index.lazywheel import FULL_DOWNLOAD_CAP, RangeUnsupported, read_wheel
 from deploycheck.index.pagestore import Page
 from deploycheck.index.sdistfiles import SdistFacts, UnreadableSdist, read_sdist
@@ -243,36 +244,46 @@ class Index:
     def _load_page(self, index_url: str, name: str) -> Page | None:
         """The project's page on one index, None for a 404; raises IndexUnavailable."""
         path = self._cache_path("pages", f"{index_url}\0{name}")
-        cached = self._read_page_cache(path)
-        if cached is not None:
-            return cached[0]
         page_url = f"{index_url}{name}/"
+        cached = self._read_page_cache(path)
+        if cached is not None and 0 <= time.time() - cached.fetched_at < self.page_ttl:
+            pagestore.CONSULTED.add(page_url, cached.validators if cached.page is not None else None)
+            return cached.page
+        # Stale (yanks and new releases change a page): asked again, conditionally when the index gave validators.
+        stale = cached if cached is not None and cached.page is not None else None
+        conditional = stale.validators.headers() if stale is not None else {}
         try:
             response = self.fetcher.get(
-                page_url, headers={"Accept": ACCEPT}, limit=self.page_limit, what="a project page"
+                page_url, headers={"Accept": ACCEPT, **conditional}, limit=self.page_limit, what="a project page"
             )
         except NotFound:
             self._write_bytes(path, pagestore.encode_absent(time.time()))
+            pagestore.CONSULTED.add(page_url, None)
             return None
+        except NotModified:
+            if stale is None or stale.page is None:  # no conditional was sent: a 304 answers nothing
+                raise IndexUnavailable(page_url, "HTTP 304 to an unconditional request") from None
+            self._write_bytes(path, stale.page.encode(time.time(), stale.validators))
+            pagestore.CONSULTED.add(page_url, stale.validators)
+            return stale.page
         try:
             entries = parse_page(response.body, response.headers.get("Content-Type", ""), name, response.url)
         except PageError as e:
             raise IndexUnavailable(page_url, f"the project page is not a simple API page ({e})") from None
         page = Page.from_entries(entries)
-        self._write_bytes(path, page.encode(time.time()))
+        validators = pagestore.Validators.served(response.headers, response.body)
+        self._write_bytes(path, page.encode(time.time(), validators))
+        pagestore.CONSULTED.add(page_url, validators)
         return page
 
-    def _read_page_cache(self, path: Path | None) -> tuple[Page | None] | None:
+    def _read_page_cache(self, path: Path | None) -> pagestore.Cached | None:
         if path is None:
             return None
         try:
             data = path.read_bytes()
         except OSError:
             return None
-        decoded = pagestore.decode(data)
-        if decoded is None or not 0 <= time.time() - decoded[0] < self.page_ttl:
-            return None  # corrupt, or stale: yanks and new releases change a page
-        return (decoded[1],)
+        return pagestore.decode_cached(data)  # None when corrupt
 
     def _write_bytes(self, path: Path | None, data: bytes) -> None:
         if path is None:

@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
 from typing import Any, cast
@@ -40,6 +41,14 @@ class IndexUnavailable(Exception):
 
 class ResponseTooLarge(IndexUnavailable):
     """The answer is over the byte limit for its kind."""
+
+
+class NotModified(Exception):
+    """304: the page is the one whose validators (ETag, Last-Modified) the conditional GET sent."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
 
 
 class NotFound(Exception):
@@ -81,7 +90,7 @@ class _SafeRedirect(urllib.request.HTTPRedirectHandler):
     http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
-def _handlers(context: ssl.SSLContext, lookups: Lookups) -> list[urllib.request.BaseHandler]:
+def _handlers(context: Callable[[], ssl.SSLContext], lookups: Lookups) -> list[urllib.request.BaseHandler]:
     class HTTP(DeadlineConnection, http.client.HTTPConnection):
         pass
 
@@ -95,12 +104,12 @@ def _handlers(context: ssl.SSLContext, lookups: Lookups) -> list[urllib.request.
     class HTTPSHandler(urllib.request.HTTPSHandler):
         def https_open(self, req: Any) -> Any:
             https = functools.partial(HTTPS, deadline=req.deadline, connector=lookups.connect)
-            return self.do_open(https, req, context=context)
+            return self.do_open(https, req, context=context())
 
-    return [HTTPHandler(), HTTPSHandler(context=context)]
+    return [HTTPHandler(), HTTPSHandler()]
 
 
-def _opener(context: ssl.SSLContext, lookups: Lookups) -> urllib.request.OpenerDirector:
+def _opener(context: Callable[[], ssl.SSLContext], lookups: Lookups) -> urllib.request.OpenerDirector:
     # Built by hand so that no file:, ftp: or data: handler exists at all; ProxyHandler() reads
     # HTTPS_PROXY/HTTP_PROXY and honours NO_PROXY, as pip does.
     opener = urllib.request.OpenerDirector()
@@ -143,6 +152,7 @@ class Fetcher:
         self.retries = retries
         self.trusted_hosts = {h.split(":")[0].lower() for h in trusted_hosts}
         self._openers: dict[bool, urllib.request.OpenerDirector] = {}
+        self._contexts: dict[bool, ssl.SSLContext] = {}
         self._lookups = Lookups()
         self._lock = threading.Lock()
         self.requests = 0
@@ -155,15 +165,22 @@ class Fetcher:
             self.requests += 1
 
     def _opener(self, *, verify: bool) -> urllib.request.OpenerDirector:
-        # Made on first use: loading the CA bundle takes 0.1 s, which a warm run (no requests) never needs.
         with self._lock:
             if verify not in self._openers:
+                self._openers[verify] = _opener(functools.partial(self._context, verify), self._lookups)
+            return self._openers[verify]
+
+    def _context(self, verify: bool) -> ssl.SSLContext:
+        # Made on the first https request: loading the CA bundle takes 0.1 s, which a warm run (no requests)
+        # or an index on plain http (a local mirror, the verdict cache's revalidation of one) never needs.
+        with self._lock:
+            if verify not in self._contexts:
                 context = ssl.create_default_context(cafile=ca_bundle())
                 if not verify:  # --trusted-host, as pip: no certificate check for that host
                     context.check_hostname = False
                     context.verify_mode = ssl.CERT_NONE
-                self._openers[verify] = _opener(context, self._lookups)
-            return self._openers[verify]
+                self._contexts[verify] = context
+            return self._contexts[verify]
 
     def open(self, url: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
         """One request, no retry; the caller reads (bounded) and closes. Raises NotFound or IndexUnavailable."""
@@ -182,6 +199,8 @@ class Fetcher:
             e.close()
             if e.code in (404, 410):
                 raise NotFound(url) from None
+            if e.code == 304:
+                raise NotModified(url) from None
             raise IndexUnavailable(url, f"HTTP {e.code} {e.reason}") from None
         except urllib.error.URLError as e:
             raise IndexUnavailable(url, _reason(e.reason, deadline)) from None

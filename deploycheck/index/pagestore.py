@@ -4,17 +4,65 @@ Real pages are large (numpy lists 4,000 files; a 120-pin lock's pages reduce to 
 and a pin check needs one release of each. So the cache file is a small JSON header (fetch time, a
 checksum, each version's byte range) followed by one JSON array of rows per version: a warm run reads
 the bytes, checks the checksum, and parses only the versions asked for.
+
+The header also keeps what the index said to revalidate the page (ETag, Last-Modified) and the sha256 of
+the body it served: a stale page is asked for again with a conditional GET (304: the rows stand), and the
+verdict cache (deploycheck.verdicts) asks every page a verdict read once, with the same validators.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
 import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass
+from email.message import Message
 
 from deploycheck.index.simpleapi import Entry, entry_from_json
 
-FORMAT = 2
+FORMAT = 3
+
+
+@dataclass(frozen=True)
+class Validators:
+    """How to ask the index whether a page changed: its ETag and Last-Modified as served (each may be
+    missing), and the sha256 of the body (a 200 with the same body is the same page)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    sha256: str | None = None
+
+    @classmethod
+    def served(cls, headers: Message, body: bytes) -> Validators:
+        """The validators of one answer; a header that is not short printable text is dropped (it would only
+        be sent back to the index, but it is the index's input to a request of ours)."""
+
+        def kept(value: str | None) -> str | None:
+            return value if value and len(value) < 300 and value.isprintable() else None
+
+        return cls(kept(headers.get("ETag")), kept(headers.get("Last-Modified")), hashlib.sha256(body).hexdigest())
+
+    def headers(self) -> dict[str, str]:
+        out = {}
+        if self.etag:
+            out["If-None-Match"] = self.etag
+        if self.last_modified:
+            out["If-Modified-Since"] = self.last_modified
+        return out
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"etag": self.etag, "lm": self.last_modified, "sha": self.sha256}
+
+    @classmethod
+    def from_json(cls, data: object) -> Validators | None:
+        if not isinstance(data, dict):
+            return None
+        values = [data.get(k) for k in ("etag", "lm", "sha")]
+        if not all(v is None or (isinstance(v, str) and len(v) < 300 and v.isprintable()) for v in values):
+            return None
+        return cls(*values)
 
 
 class Page:
@@ -43,7 +91,7 @@ class Page:
     def all_entries(self) -> list[Entry]:
         return [e for v in self.versions() for e in self.entries(v)]
 
-    def encode(self, fetched_at: float) -> bytes:
+    def encode(self, fetched_at: float, validators: Validators | None = None) -> bytes:
         # ASCII JSON, so that byte offsets are character offsets and the file is text.
         parts, ranges, at = [], {}, 0
         for version in self.versions():
@@ -53,6 +101,7 @@ class Page:
             at += len(chunk)
         body = b"".join(parts)
         header = {"v": FORMAT, "at": fetched_at, "found": True, "crc": zlib.crc32(body), "ranges": ranges}
+        header["validators"] = (validators or Validators()).to_json()
         return json.dumps(header, separators=(",", ":")).encode() + b"\n" + body
 
 
@@ -61,8 +110,21 @@ def encode_absent(fetched_at: float) -> bytes:
     return json.dumps({"v": FORMAT, "at": fetched_at, "found": False}).encode() + b"\n"
 
 
+@dataclass
+class Cached:
+    fetched_at: float
+    page: Page | None  # None: a remembered 404
+    validators: Validators
+
+
 def decode(data: bytes) -> tuple[float, Page | None] | None:
     """(fetched_at, page or None for a remembered 404), or None if the file is not a sound cache entry."""
+    cached = decode_cached(data)
+    return None if cached is None else (cached.fetched_at, cached.page)
+
+
+def decode_cached(data: bytes) -> Cached | None:
+    """The cache file with its validators, or None if it is not a sound cache entry."""
     head, sep, body = data.partition(b"\n")
     try:
         header = json.loads(head)
@@ -74,9 +136,10 @@ def decode(data: bytes) -> tuple[float, Page | None] | None:
     if not isinstance(at, (int, float)):
         return None
     if header.get("found") is False:
-        return float(at), None
+        return Cached(float(at), None, Validators())
     ranges = header.get("ranges")
-    if header.get("crc") != zlib.crc32(body) or not isinstance(ranges, dict):
+    validators = Validators.from_json(header.get("validators"))
+    if header.get("crc") != zlib.crc32(body) or not isinstance(ranges, dict) or validators is None:
         return None
     page = Page()
     for version, span in ranges.items():
@@ -84,4 +147,28 @@ def decode(data: bytes) -> tuple[float, Page | None] | None:
             return None
         page._ranges[version] = (span[0], span[1])
     page._blob = body
-    return float(at), page
+    return Cached(float(at), page, validators)
+
+
+class Consulted:
+    """The pages one run read (page URL -> validators, None for a 404), from whichever thread read them:
+    the verdict cache keeps them with the verdict, to ask each again before it reuses the verdict."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pages: dict[str, Validators | None] = {}
+
+    def add(self, url: str, validators: Validators | None) -> None:
+        with self._lock:
+            self._pages[url] = validators
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
+    def pages(self) -> dict[str, Validators | None]:
+        with self._lock:
+            return dict(self._pages)
+
+
+CONSULTED = Consulted()

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deploycheck.errors import CheckError
-from deploycheck.project import records
 from deploycheck.project.candidates import given_lockfile
 from deploycheck.repo import safefs
 from deploycheck.repo.repository import Repository
 from deploycheck.settings import Settings
+
+if TYPE_CHECKING:  # the scanned project's model (locks, requirement files): 30 ms a run from the cache never needs
+    from deploycheck.project import records
 
 
 def one_line(exc: CheckError) -> str:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from deploycheck.locks.diff import Change
 from deploycheck.report.inert import md_code, md_fence, md_prose, md_text, visible
 from deploycheck.report.model import Finding, LockResult, Problem, Report
 from deploycheck.runtime.platforms import PLATFORMS
+
+if TYPE_CHECKING:  # a type only: the lock model behind it is 20 ms that rendering a cached report never needs
+    from deploycheck.locks.diff import Change
 
 VERDICT = {"ready": "ready to deploy", "not-ready": "NOT ready to deploy", "error": "could not check"}
 VERDICT_ICON = {"ready": "✅", "not-ready": "❌", "error": "⚠️"}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import interp
-from pkgindex import IndexServer
+from pkgindex import Dist, IndexServer, build_index
 
 from deploycheck.index.client import Index
 from deploycheck.index.http import Fetcher, IndexUnavailable, url_allowed
@@ -494,3 +494,38 @@ def test_a_find_links_page_like_pytorchs_is_read_once_for_every_project():
     assert first.url == "https://download.pytorch.org/whl/cpu/torch-2.1.0%2Bcpu-cp311-cp311-linux_x86_64.whl"
     assert (first.version, first.hashes) == ("2.1.0+cpu", {"sha256": "a" * 64})
     assert [e.version for e in found["torch"]] == ["2.1.0+cpu", "2.1.0+cu118"]
+
+
+# Revalidation: a stale page is asked for with the validators the index gave (pagestore keeps them)
+
+
+def test_a_stale_page_is_revalidated_and_a_304_keeps_its_rows(tmp_path):
+    build_index([Dist("revalidated", "1.0"), Dist("revalidated", "1.1")], tmp_path / "idx")
+    with IndexServer(tmp_path / "idx") as server:
+        with make_index(server, tmp_path) as index:
+            assert [str(v) for v in index.project("revalidated").versions()] == ["1.0", "1.1"]
+        (first,) = server.requests(clear=True)
+        assert first.status == 200
+        with make_index(server, tmp_path, page_ttl=0) as index:  # stale at once: asked again, conditionally
+            assert [str(v) for v in index.project("revalidated").versions()] == ["1.0", "1.1"]
+        (again,) = server.requests(clear=True)
+        assert (again.status, again.sent) == (304, 0)
+        with make_index(server, tmp_path) as index:  # the 304 made the page fresh again: no request
+            index.project("revalidated")
+        assert server.requests(clear=True) == []
+        # A release yanked on the index: its page changed, the conditional GET gets the new page.
+        build_index([Dist("revalidated", "1.0"), Dist("revalidated", "1.1", yanked="bad")], tmp_path / "idx")
+        with make_index(server, tmp_path, page_ttl=0) as index:
+            (row,) = index.project("revalidated").release("1.1")
+            assert row.yanked
+        assert [r.status for r in server.requests(clear=True)] == [200]
+
+
+def test_without_validators_a_stale_page_is_fetched_whole(tmp_path):
+    build_index([Dist("plainpage", "1.0")], tmp_path / "idx")
+    with IndexServer(tmp_path / "idx") as server:
+        server.validators = False
+        for _ in range(2):
+            with make_index(server, tmp_path, page_ttl=0) as index:
+                assert index.project("plainpage").release("1.0")
+        assert [(r.status, r.sent > 0) for r in server.requests()] == [(200, True), (200, True)]
