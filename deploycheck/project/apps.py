@@ -161,7 +161,8 @@ def build(scanned: Scanned, settings: Settings) -> Project:
         app.other_locks = _other_locks(folder, repo)
         app.has_python = installs.has_python(folder, repo)
         shown = tuple(f.display for f in app.requirement_files())
-        app.installs = installs.decide(folder, repo, app.platform_of or platforms.GENERIC, shown)
+        alternatives = [platforms.get(p) for p in rt.platform_alternatives]  # a guess: only what all would do
+        app.installs = installs.decide(folder, repo, app.platform_of or platforms.GENERIC, shown, alternatives)
         apps.append(app)
     for app in apps:
         # Every folder with dependency files of its own is another app, checked or not (--lockfile).
