@@ -233,3 +233,16 @@ def test_range_findings_fix_with_the_recommended_version(tmp_path, code, files, 
 
 def _finding_message(report: dict, code: str) -> str:
     return next(f["message"] for f in report["findings"] if f["code"] == code)
+
+
+def test_a_docker_variant_from_the_repository_is_kept_only_when_it_is_a_tag_word(tmp_path):
+    """The FROM line's variant (`-slim-bookworm`) is repository text: a crafted one (backticks, Markdown, an
+    @-mention) is not copied into the fix, which then says `-slim`."""
+    hostile = "FROM python:3.8-a`<img/src=x>[x](https://evil.example)@octocat\n"
+    folder = write(tmp_path / "app", {"Dockerfile": hostile, "requirements.txt": "flask\n"})
+    _, report = run_check(folder, "--platform", "docker", "--select", "DC205")
+    (finding,) = report["findings"]
+    assert re.search(r"`python:3\.\d+-slim`", finding["fix"]) and "evil" not in finding["fix"], finding["fix"]
+    kept = write(tmp_path / "kept", {"Dockerfile": "FROM python:3.8-slim-bookworm\n", "requirements.txt": "flask\n"})
+    _, report = run_check(kept, "--platform", "docker", "--select", "DC205")
+    assert re.search(r"`python:3\.\d+-slim-bookworm`", report["findings"][0]["fix"])
