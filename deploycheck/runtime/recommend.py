@@ -15,6 +15,7 @@ its platform reads is pointed at where it is.
 from __future__ import annotations
 
 import datetime
+import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ from deploycheck.runtime.versions import Declaration
 # belong to pipenv's own workflow, so a recommendation never starts there.
 _EDITABLE = (".python-version", "Dockerfile", "Containerfile", "app.yaml", "render.yaml", "README.md", ".tool-versions")
 _NOT_A_DECLARATION = ("default", "the lock's header", "--python-version")
+_VARIANT = re.compile(r"-[a-z0-9][a-z0-9.-]{0,39}")  # an image variant: -slim, -slim-bookworm, -alpine3.20
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,8 @@ def _action(name: str, shown: str, version: str, current: Declaration | None) ->
         variant = ""
         if current is not None and current.image and "-" in current.image:
             variant = "-" + current.image.split("-", 1)[1]
+        if not _VARIANT.fullmatch(variant):  # repository text: only a tag word is copied into the fix
+            variant = ""
         return f"make {shown}'s `FROM` say `python:{version}{variant or '-slim'}`"
     if name == "app.yaml":
         return f"set `runtime: python{version.replace('.', '')}` in {shown}"
