@@ -285,6 +285,18 @@ HOSTILE_DECLARATIONS = {
         "Pipfile",
     ),
     "app.yaml with a huge runtime": ({"app.yaml": "runtime: python399999999999\n"}, "app.yaml"),
+    "a Space's python_version with a huge minor": (
+        {"README.md": f'---\nsdk: gradio\npython_version: "{_HUGE}"\n---\n'},
+        "README.md",
+    ),
+    "render.yaml PYTHON_VERSION with a huge minor": (
+        {"render.yaml": f"services:\n- type: web\n  envVars:\n  - key: PYTHON_VERSION\n    value: {_HUGE}.1\n"},
+        "render.yaml",
+    ),
+    "a Dockerfile ARG with a huge minor": (
+        {"fly.toml": "app = 'x'\n", "Dockerfile": f"ARG V={_HUGE}\nFROM python:${{V}}\n"},
+        "Dockerfile",
+    ),
 }
 
 
