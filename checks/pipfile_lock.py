@@ -138,6 +138,7 @@ def _python(app: App, lock: Lock | None, manifest: Lock | None) -> list[Finding]
             continue
         rec = recommend.of(rt, app.platform_of, app.folder, app.repo)
         pipfile_shown = manifest.display if manifest is not None else "the Pipfile"
+        pipenv_files = [f.path for f in (lock, manifest) if f is not None]  # `pipenv lock` rewrites both
         admitted = not full and cpython.minor_of(version) == rec.version
         widen = f'set [requires] python_version = "{rec.version}" in {pipfile_shown} and run `pipenv lock`'
         return [
@@ -147,7 +148,7 @@ def _python(app: App, lock: Lock | None, manifest: Lock | None) -> list[Finding]
                 f"{file.display} requires Python {version}, but the deploy runs Python {rt.python} ({rt.source}); "
                 "`pipenv install --deploy` refuses to install on a Python other than the Pipfile's"
                 + recommend.said(rec),
-                recommend.range_fix(rt, rec, app.repo, app.platform_of, admitted, widen, file.path),
+                recommend.range_fix(rt, rec, app.repo, app.platform_of, admitted, widen, pipenv_files),
             )
         ]
     return []

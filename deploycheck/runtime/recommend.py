@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import re
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -215,17 +216,17 @@ def recommend(
     return Recommendation(version, why, where, action, in_file)
 
 
-def stale(rt: Runtime, rec: Recommendation, repo: Repository, besides: Path | None = None) -> list[Declaration]:
+def stale(rt: Runtime, rec: Recommendation, repo: Repository, besides: Sequence[Path] = ()) -> list[Declaration]:
     """The app's declarations that would still contradict the recommendation once it is declared (but the one
-    in `besides`, a file the finding's own fix rewrites)."""
+    in `besides`, files the finding's own fix rewrites)."""
     out = [rt.declaration] if rt.declaration is not None and rt.source not in _NOT_A_DECLARATION else []
     out += rt.conflicts
-    skip = {rec.where} | ({repo.display(besides)} if besides is not None else set())
+    skip = {rec.where} | {repo.display(p) for p in besides}
     return [d for d in out if d.minor != rec.version and repo.display(d.path) not in skip]
 
 
 def declare(
-    rt: Runtime, rec: Recommendation, repo: Repository, plat: platforms.Platform | None, besides: Path | None = None
+    rt: Runtime, rec: Recommendation, repo: Repository, plat: platforms.Platform | None, besides: Sequence[Path] = ()
 ) -> str:
     """The one fix every runtime finding gives: declare the recommended version where the platform reads it,
     and clear the declarations that would contradict it."""
@@ -257,13 +258,14 @@ def range_fix(
     plat: platforms.Platform | None,
     admitted: bool,
     widen: str,
-    at: Path | None = None,
+    at: Sequence[Path] = (),
 ) -> str:
     """The fix of a finding whose cause is a constraint that excludes the deploy's Python (requires-python,
     Poetry's python, a Pipfile's [requires]): declare the recommended version where the platform reads it
     (unless the deploy already runs it, declared), and `widen` the constraint too when it excludes that
-    version as well. The constraint's own versions are never named: only the recommended one is. `at` is the
-    constraint's file, which `widen` rewrites: the declaration part does not ask for it again."""
+    version as well. The constraint's own versions are never named: only the recommended one is. `at`: the
+    constraint's files, which `widen` rewrites (a Pipfile and its lock): the declaration part does not ask for
+    them again."""
     steps = []
     undeclared = rt.source in ("default", "the lock's header")  # --python-version was said on purpose
     if rec.version != rt.minor or undeclared or stale(rt, rec, repo, at):
