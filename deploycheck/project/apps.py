@@ -164,7 +164,10 @@ def build(scanned: Scanned, settings: Settings) -> Project:
         alternatives = [platforms.get(p) for p in rt.platform_alternatives]  # a guess: only what all would do
         app.installs = installs.decide(folder, repo, app.platform_of or platforms.GENERIC, shown, alternatives)
         apps.append(app)
-    aside = {path for app in apps if _no_python_deploy(app, settings) for path in _set_aside(app)}
+    aside: set[Path] = set()
+    for app in apps:
+        if _no_python_deploy(app, settings):
+            aside.update(_set_aside(app))
     for app in apps:
         # Every folder with dependency files of its own is another app, checked or not (--lockfile).
         app.nested = sorted({f for f in [*others, *(a.folder for a in apps)] if app.folder in f.parents})
@@ -190,7 +193,8 @@ def _set_aside(app: App) -> list[Path]:
     files = [*(p.lock for p in app.locks), *app.plain, *app.other_locks]
     if not files:
         return []
-    shown = ", ".join(f.display for f in files)
+    more = f" and {len(files) - 5} more" if len(files) > 5 else ""
+    shown = ", ".join(f.display for f in files[:5]) + more
     one = len(files) == 1
     app.runtime.notes.append(
         f"{shown} {'is' if one else 'are'} not checked: the deploy never installs {'it' if one else 'them'} "
