@@ -36,6 +36,7 @@ from deploycheck.report.model import Finding, LockResult
 from deploycheck.report.rules import Outcome, Rule, sh
 from deploycheck.resolve import interpreters, poetrylock
 from deploycheck.resolve.workspace import Workspace
+from deploycheck.runtime import recommend
 from deploycheck.settings import Settings
 
 if sys.version_info >= (3, 11):
@@ -175,27 +176,51 @@ def _deploy_version(app: App) -> str:
 
 def _python(app: App, lock: Lock, pyproject: dict[str, Any]) -> list[Finding]:
     version = _deploy_version(app)
-    said: list[tuple[str, bool | None]] = []
+    rec = recommend.of(app.runtime, app.platform_of, app.folder, app.repo)
+    target = f"{rec.version}.99"  # as the deploy's: the newest patch of the recommended minor
+    said: list[tuple[str, str, bool | None, bool | None]] = []  # (what it says, its key, deploy, recommended)
     requires = tomllock.table(pyproject.get("project")).get("requires-python")
     if isinstance(requires, str) and "uv.lock" not in app.files:  # with uv.lock, DC208 judges requires-python
         with contextlib.suppress(InvalidSpecifier):
-            said.append((f"requires-python = {requires!r}", SpecifierSet(requires).contains(version, prereleases=True)))
+            spec = SpecifierSet(requires)
+            said.append(
+                (
+                    f"requires-python = {requires!r}",
+                    "requires-python",
+                    spec.contains(version, prereleases=True),
+                    spec.contains(target, prereleases=True),
+                )
+            )
     tool_poetry = tomllock.table(tomllock.table(pyproject.get("tool")).get("poetry"))
     poetry_python = tomllock.table(tool_poetry.get("dependencies"))
     if lock.format == poetry.FORMAT and isinstance(poetry_python.get("python"), str):
         constraint = poetry_python["python"]
-        said.append((f"[tool.poetry.dependencies] python = {constraint!r}", poetry.python_admits(constraint, version)))
+        said.append(
+            (
+                f"[tool.poetry.dependencies] python = {constraint!r}",
+                "[tool.poetry.dependencies] python",
+                poetry.python_admits(constraint, version),
+                poetry.python_admits(constraint, target),
+            )
+        )
     shown = str(PurePosixPath(lock.display).parent / "pyproject.toml")
     return [
         PYTHON_EXCLUDED.finding(
             shown,
             None,
             f"{shown} says {what}, which excludes Python {app.runtime.python}, the deploy's "
-            f"({app.runtime.source}): {lock.tool} refuses to install the project on it and the build fails",
-            f"widen the constraint to admit {app.runtime.minor} and re-lock (`{_cd(lock)}{lock.command}`), or "
-            "deploy on a Python it admits",
+            f"({app.runtime.source}): {lock.tool} refuses to install the project on it and the build "
+            f"fails{recommend.said(rec)}",
+            recommend.range_fix(
+                app.runtime,
+                rec,
+                app.repo,
+                app.platform_of,
+                fits is not False,
+                f"widen {key} in {shown} to admit {rec.version} and re-lock (`{_cd(lock)}{lock.command}`)",
+            ),
         )
-        for what, admits in said
+        for what, key, admits, fits in said
         if admits is False
     ]
 

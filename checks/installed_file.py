@@ -130,5 +130,8 @@ def check(app: App, settings: Settings) -> list[Finding]:
     for pid in app.runtime.platform_alternatives:  # the platform is a guess: what each other one would do
         other = platforms.get(pid)
         others.append(_no_file(app, installs.decide(app.folder, app.repo, other, shown), other))
-    found = which_platform.settle(_no_file(app, install, plat), others, app.runtime.platform_doubt)
+    # On a guess app.installs holds only what every candidate would do: the guessed platform's own verdict is
+    # asked again, and settled like any finding.
+    own = installs.decide(app.folder, app.repo, plat, shown) if others else install
+    found = which_platform.settle(_no_file(app, own, plat), others, app.runtime.platform_doubt)
     return _not_checked(app, install, plat) + found

@@ -16,7 +16,7 @@ from deploycheck.locks.model import Lock
 from deploycheck.project.apps import App
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule
-from deploycheck.runtime import cpython
+from deploycheck.runtime import cpython, recommend
 from deploycheck.settings import Settings
 
 STALE = Rule("DC140", "error", "Pipfile.lock is out of date with the Pipfile")
@@ -136,14 +136,19 @@ def _python(app: App, lock: Lock | None, manifest: Lock | None) -> list[Finding]
         full = version.count(".") >= 2
         if (version == rt.python) if full else (cpython.minor_of(version) == rt.minor):
             continue
+        rec = recommend.of(rt, app.platform_of, app.folder, app.repo)
+        pipfile_shown = manifest.display if manifest is not None else "the Pipfile"
+        pipenv_files = [f.path for f in (lock, manifest) if f is not None]  # `pipenv lock` rewrites both
+        admitted = not full and cpython.minor_of(version) == rec.version
+        widen = f'set [requires] python_version = "{rec.version}" in {pipfile_shown} and run `pipenv lock`'
         return [
             PYTHON.finding(
                 file.display,
                 line,
                 f"{file.display} requires Python {version}, but the deploy runs Python {rt.python} ({rt.source}); "
-                "`pipenv install --deploy` refuses to install on a Python other than the Pipfile's",
-                f'set [requires] python_version = "{rt.minor}" in the Pipfile and run `pipenv lock`, or deploy '
-                f"on Python {version}",
+                "`pipenv install --deploy` refuses to install on a Python other than the Pipfile's"
+                + recommend.said(rec),
+                recommend.range_fix(rt, rec, app.repo, app.platform_of, admitted, widen, pipenv_files),
             )
         ]
     return []

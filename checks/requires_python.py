@@ -9,12 +9,15 @@ comparison is the platform's: a declared X.Y is the newest X.Y.Z the platform in
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from deploycheck.locks import uvsettings
 from deploycheck.project.apps import App
 from deploycheck.report.model import Finding
-from deploycheck.report.rules import Rule
+from deploycheck.report.rules import Rule, sh
+from deploycheck.runtime import recommend
 from deploycheck.settings import Settings
 
 EXCLUDED = Rule("DC208", "error", "the project's requires-python excludes the deploy's Python")
@@ -38,12 +41,17 @@ def check(app: App, settings: Settings) -> list[Finding]:
     version = python if python.count(".") == 2 else f"{python}.{LATEST_PATCH}"
     if spec.contains(version, prereleases=True):
         return []
+    rec = recommend.of(app.runtime, app.platform_of, app.folder, app.repo)
+    folder = str(PurePosixPath(display).parent)
+    cd = "" if folder == "." else f"cd {sh(folder)} && "
+    widen = f"widen requires-python in {display} to admit {rec.version} and run `{cd}uv lock`"
+    admitted = spec.contains(f"{rec.version}.{LATEST_PATCH}", prereleases=True)
     return [
         EXCLUDED.finding(
             display,
             line,
             f"requires-python = {text!r} does not admit Python {python} ({app.runtime.source}), which the app deploys "
-            "on: uv refuses to install the project, and the deploy fails",
-            f"deploy on a Python that {text!r} admits (.python-version), or widen requires-python and run `uv lock`",
+            f"on: uv refuses to install the project, and the deploy fails{recommend.said(rec)}",
+            recommend.range_fix(app.runtime, rec, app.repo, app.platform_of, admitted, widen),
         )
     ]

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -255,3 +256,102 @@ def test_a_malformed_lock_of_any_format_is_reported_never_a_crash(tmp_path, case
     assert not [p for p in report["problems"] if "bug in deploycheck" in p["fix"]], report["problems"]
     # Bounded: a run takes seconds here; the 3,000-step marker chain used to run for minutes.
     assert not [p for p in report["problems"] if "did not finish within --timeout" in p["message"]]
+
+
+# Runtime declarations and committed secrets (#17.5, #17.7, #17.17), reviewed as hostile input: each odd value
+# is a finding naming the file (and line) or is ignored, never a traceback, and the work is bounded.
+_HEROKU_APP = {"app.py": "import six\n", "requirements.txt": "six==1.16.0\n", "Procfile": "web: python app.py\n"}
+_HUGE = "3.99999999999"
+HOSTILE_DECLARATIONS = {
+    "runtime.txt of 10,000 lines": ({"runtime.txt": "python-3.12\n" * 10_000}, None),
+    "runtime.txt of 10,000 junk lines": ({"runtime.txt": "".join(f"junk{i}\n" for i in range(10_000))}, "runtime.txt"),
+    "runtime.txt with a NUL byte": ({"runtime.txt": "python-3.12\x00\n"}, "runtime.txt"),
+    "runtime.txt with a huge minor": ({"runtime.txt": f"python-{_HUGE}\n"}, "runtime.txt"),
+    "runtime.txt with a huge patch": ({"runtime.txt": "python-3.12.99999999999999999999\n"}, "runtime.txt"),
+    "runtime.txt python-3.": ({"runtime.txt": "python-3.\n"}, "runtime.txt"),
+    ".python-version with a huge minor": ({".python-version": f"{_HUGE}\n"}, ".python-version"),
+    ".python-version of 100,000 digits": ({".python-version": "3." + "1" * 100_000 + "\n"}, ".python-version"),
+    ".python-version of NUL bytes": ({".python-version": "\x00" * 1000}, ".python-version"),
+    "requires-python with a huge minor": (
+        {"pyproject.toml": f'[project]\nname="a"\nversion="0"\nrequires-python=">={_HUGE}"\ndependencies=["six"]\n'},
+        "pyproject.toml",
+    ),
+    "Poetry python with a huge minor": (
+        {"pyproject.toml": f'[tool.poetry]\nname="a"\n[tool.poetry.dependencies]\npython="^{_HUGE}"\nsix="*"\n'},
+        "pyproject.toml",
+    ),
+    "Pipfile with a huge minor": (
+        {"Pipfile": f'[packages]\nsix="*"\n[requires]\npython_version="{_HUGE}"\n'},
+        "Pipfile",
+    ),
+    "app.yaml with a huge runtime": ({"app.yaml": "runtime: python399999999999\n"}, "app.yaml"),
+    "a Space's python_version with a huge minor": (
+        {"README.md": f'---\nsdk: gradio\npython_version: "{_HUGE}"\n---\n'},
+        "README.md",
+    ),
+    "render.yaml PYTHON_VERSION with a huge minor": (
+        {"render.yaml": f"services:\n- type: web\n  envVars:\n  - key: PYTHON_VERSION\n    value: {_HUGE}.1\n"},
+        "render.yaml",
+    ),
+    "a Dockerfile ARG with a huge minor": (
+        {"fly.toml": "app = 'x'\n", "Dockerfile": f"ARG V={_HUGE}\nFROM python:${{V}}\n"},
+        "Dockerfile",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_DECLARATIONS))
+def test_an_odd_runtime_declaration_is_a_finding_or_ignored_never_a_crash(tmp_path, case):
+    files, named = HOSTILE_DECLARATIONS[case]
+    folder = write(tmp_path / "app", {**_HEROKU_APP, **files})
+    code, report = run_check(folder, "--select", "DC2,DC3", "--timeout", "60")
+    assert code in (0, 1) and not report["problems"], report["problems"]
+    if named is not None:
+        assert [f for f in report["findings"] if f["path"] == named and f["severity"] == "error"], report["findings"]
+    recommended = report["runtime"]["recommended"]["python"]
+    assert recommended in ("3.11", "3.12", "3.13", "3.14"), recommended  # never the odd value
+
+
+def test_a_dockerfile_of_blank_lines_is_read_in_linear_time(tmp_path):
+    """60,000 blank lines between `FROM golang` and `EXPOSE`: the no-Python test split FROM lines with a MULTILINE
+    `^\\s*FROM` pattern, which backtracked quadratically (half a minute here); now a fraction of a second."""
+    dockerfile = "FROM golang:1.22\n" + "\n" * 60_000 + "EXPOSE 80\n"
+    folder = write(tmp_path / "site", {"Dockerfile": dockerfile, "requirements.txt": "six\n"})
+    started = time.monotonic()
+    code, report = run_check(folder, "--select", "DC2", "--platform", "docker")
+    assert time.monotonic() - started < 10 and code == 0
+    assert "installs no Python" in report["runtime"].get("no_python", "")
+
+
+_KEYS = "key" * 33_000  # a query parameter name of 99,000 characters (values over 100,000 are not judged)
+HOSTILE_SECRETS = {
+    ".env with URL parameters built to backtrack": (".env", f"A=http://x?{_KEYS}\nB=https://y?{_KEYS}\n"),
+    "secrets.toml with URL parameters built to backtrack": (
+        ".streamlit/secrets.toml",
+        f'a = "http://x?{_KEYS}"\nb = "http://y?{_KEYS}"\n',
+    ),
+    "secrets.toml with 8,000 secrets": (
+        ".streamlit/secrets.toml",
+        "".join(f'k{i}="sk-{i:06d}abcdefghijklmn"\n' for i in range(8000)),  # just under the 256 KB cap
+    ),
+    "secrets.toml with a key 3,000 tables deep": (".streamlit/secrets.toml", "a" + ".a" * 3000 + ' = "x"\n'),
+    "secrets.toml of 1 MB": (".streamlit/secrets.toml", f'k = "{"ab1" * 350_000}"\n'),
+    ".env with NUL bytes": (".env", "TOKEN=\x00\x00ghp_" + "a" * 36 + "\n"),
+    ".env of one 250,000-character line": (".env", "API_KEY=" + " " * 250_000 + "x\n"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_SECRETS))
+def test_a_hostile_secrets_file_is_judged_in_bounded_time_never_a_crash(tmp_path, case):
+    """The value regexes of DC307 on values built to backtrack, and files of many or deep keys: the check runs in
+    linear time and reports the file (or nothing), never a crash, and never prints a value."""
+    name, text = HOSTILE_SECRETS[case]
+    folder = write(tmp_path / "app", {"streamlit_app.py": "import streamlit\n", "requirements.txt": "streamlit\n"})
+    (folder / name).parent.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text)
+    started = time.monotonic()
+    code, report = run_check(folder, "--select", "DC307", "--platform", "streamlit-cloud")
+    assert time.monotonic() - started < 10, case
+    assert code in (0, 1) and not report["problems"], report["problems"]
+    assert all(f["path"] == name for f in report["findings"])
+    assert "abcdefghijklmn" not in json.dumps(report) and "ab1ab1ab1" not in json.dumps(report)

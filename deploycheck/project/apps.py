@@ -161,13 +161,54 @@ def build(scanned: Scanned, settings: Settings) -> Project:
         app.other_locks = _other_locks(folder, repo)
         app.has_python = installs.has_python(folder, repo)
         shown = tuple(f.display for f in app.requirement_files())
-        app.installs = installs.decide(folder, repo, app.platform_of or platforms.GENERIC, shown)
+        alternatives = [platforms.get(p) for p in rt.platform_alternatives]  # a guess: only what all would do
+        app.installs = installs.decide(folder, repo, app.platform_of or platforms.GENERIC, shown, alternatives)
         apps.append(app)
+    aside: set[Path] = set()
+    for app in apps:
+        if _no_python_deploy(app, settings):
+            aside.update(_set_aside(app))
     for app in apps:
         # Every folder with dependency files of its own is another app, checked or not (--lockfile).
         app.nested = sorted({f for f in [*others, *(a.folder for a in apps)] if app.folder in f.parents})
     built = sorted(apps, key=lambda a: (a.display != ".", a.display))
-    return Project(**{f.name: getattr(scanned, f.name) for f in fields(scanned)}, apps=built)
+    kept = {f.name: getattr(scanned, f.name) for f in fields(scanned)}
+    kept["locks"] = [p for p in scanned.locks if p.path not in aside]
+    kept["plain"] = [f for f in scanned.plain if f.path not in aside]
+    kept["foreign"] = [f for f in scanned.foreign if f.path not in aside]
+    return Project(**kept, apps=built)
+
+
+def _no_python_deploy(app: App, settings: Settings) -> bool:
+    """The app's image installs no Python (a Dockerfile building a Go or Node image), and no --lockfile asks
+    for its files anyway."""
+    return bool(app.runtime.no_python) and not settings.lockfiles
+
+
+def _set_aside(app: App) -> list[Path]:
+    """An image that installs no Python never installs the app's Python dependency files (a helper script's
+    requirements.txt beside a Go site, #17.7): their drift, pins and resolution are not the deploy's, so no
+    check judges them (a resolve of a stray file could only block the merge or make the run "could not
+    check"), and the report says so. Returns the files set aside."""
+    files = [*(p.lock for p in app.locks), *app.plain, *app.other_locks]
+    if not files:
+        return []
+    more = f" and {len(files) - 5} more" if len(files) > 5 else ""
+    shown = ", ".join(f.display for f in files[:5]) + more
+    one = len(files) == 1
+    app.runtime.notes.append(
+        f"{shown} {'is' if one else 'are'} not checked: the deploy never installs {'it' if one else 'them'} "
+        f"({app.runtime.no_python})"
+    )
+    app.installs = installs.Install(
+        None,
+        f"{app.runtime.no_python}, so the deploy installs none of the app's Python dependency files",
+        dockerfile=True,
+        files=[installs.DepFile(f.display, installs.kind_of(f.path.name), ignored=True) for f in files],
+    )
+    paths = [p.path for p in app.locks] + [f.path for f in (*app.plain, *app.other_locks)]
+    app.locks, app.plain, app.other_locks = [], [], []
+    return paths
 
 
 def _other_locks(folder: Path, repo: Repository) -> list[Lock]:

@@ -202,14 +202,50 @@ def _unknown_platform(place: tuple[Path, list[str]], repo: Repository, extra: tu
     return Install(None, platforms.GENERIC.without_dependency_file, certain=False)
 
 
-def decide(folder: Path, repo: Repository, plat: platforms.Platform, extra: tuple[str, ...] = ()) -> Install:
-    """The app's Install, with every dependency file of its folder classified. `extra`: other files of the
-    app that a format reads (requirements files in a requirements/ folder), as shown."""
-    found = present(folder, repo)
+def _folders(
+    folder: Path, repo: Repository, plat: platforms.Platform, found: list[str]
+) -> list[tuple[Path, list[str]]]:
     folders = [(folder, found)]
     if plat.reads_root_too and folder != repo.root:
         folders.append((repo.root, present(repo.root, repo)))
-    install = _decide(plat, folders, repo, extra)
+    return folders
+
+
+def _settle(plat: platforms.Platform, install: Install, others: list[tuple[platforms.Platform, Install]]) -> Install:
+    """The guessed platform's Install when every other platform the evidence fits would do the same (issue
+    #17.8, as which_platform.settle does for findings); otherwise a best guess, not certain and refusing
+    nothing, whose why says what each candidate would do. The file named is the first candidate's that
+    installs one: a refusal that holds on one platform only does not say the deploy installs nothing."""
+    same = all(
+        (o.file, o.refused, o.dockerfile) == (install.file, install.refused, install.dockerfile) for _, o in others
+    )
+    if same:
+        return install
+    said = [f"{plat.called}: {_what(install)}"] + [f"{p.called}: {_what(o)}" for p, o in others]
+    chosen = next((i.file for i in (install, *(o for _, o in others)) if i.file is not None), None)
+    why = "the platform is a guess, and its candidates differ (" + "; ".join(said) + ")"
+    return Install(chosen, why, certain=False)
+
+
+def _what(install: Install) -> str:
+    return f"installs {install.file}" if install.file else install.why
+
+
+def decide(
+    folder: Path,
+    repo: Repository,
+    plat: platforms.Platform,
+    extra: tuple[str, ...] = (),
+    alternatives: Sequence[platforms.Platform] = (),
+) -> Install:
+    """The app's Install, with every dependency file of its folder classified. `extra`: other files of the
+    app that a format reads (requirements files in a requirements/ folder), as shown. `alternatives`: other
+    platforms the evidence fits, when `plat` is a guess: what they would all do is certain, nothing else."""
+    found = present(folder, repo)
+    install = _decide(plat, _folders(folder, repo, plat, found), repo, extra)
+    if alternatives and plat.known:
+        others = [(alt, _decide(alt, _folders(folder, repo, alt, found), repo, extra)) for alt in alternatives]
+        install = _settle(plat, install, others)
     shown = [_display(repo, folder, n) for n in found]
     shown += [e for e in extra if e not in shown]
     considered = {*plat.dependency_files, *plat.locks_beside_pyproject, *KNOWN}

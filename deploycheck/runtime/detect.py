@@ -98,23 +98,54 @@ def detect(
     if lock is not None:
         rt.lock_python = lock_python(lock)
         _note_lock(rt, lock)
+    if plat is not None and plat.builds_from_dockerfile and rt.declaration is None:
+        rt.no_python = _builds_no_python(app_folder, repo)
     rt.recommended = recommend.recommend(rt, plat, app_folder, repo)
-    if rt.recommended.version != rt.minor and rt.source != "--python-version":
+    if rt.recommended.version != rt.minor and rt.source != "--python-version" and not rt.no_python:
         # The one version every runtime fix names, said once where the report shows the runtime.
         rec = rt.recommended
         rt.notes.append(
             f"recommended: Python {rec.version} ({rec.why}); to declare it: {recommend.declare(rt, rec, repo, plat)}"
         )
-    if plat is not None and plat.builds_from_dockerfile and rt.declaration is None:
-        rt.no_python = _builds_no_python(app_folder, repo)
-        if rt.no_python:
-            rt.notes.append(f"{rt.no_python}: the deploy runs no Python, so its Python version is not judged")
+    if rt.no_python:  # no recommendation either: there is no Python to declare
+        rt.notes.append(f"{rt.no_python}: the deploy runs no Python, so its Python version is not judged")
     return rt
 
 
 # Any of these words in a Dockerfile means Python may be installed or run: then the image is judged as Python's.
-_PYTHON_WORDS = re.compile(r"python|pip|conda|mamba|micromamba|\buv\b|poetry|pipenv|pdm|gunicorn|uvicorn|django|flask")
-_FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)", re.IGNORECASE | re.MULTILINE)
+_PYTHON_WORDS = re.compile(
+    r"python|pip|conda|mamba|micromamba|\buv\b|poetry|pipenv|pdm|gunicorn|uvicorn|django|flask|requirements"
+)
+_OFFICIAL = ("docker.io/library/", "library/")  # Docker Hub's official images, whose names say what they hold
+
+
+def _froms(text: str) -> tuple[list[str], set[str]]:
+    """The images of a Dockerfile's FROM lines and the stage names they give (`FROM golang AS build`), split
+    per line: a pattern over the whole text (`^\\s*FROM` with MULTILINE) backtracks quadratically over a file of
+    blank lines."""
+    images: list[str] = []
+    stages: set[str] = set()
+    for line in text.splitlines():
+        words = line.split()
+        if not words or words[0].lower() != "from":
+            continue
+        rest = words[1:]
+        while rest and rest[0].startswith("--"):  # --platform=...
+            rest = rest[1:]
+        if rest:
+            images.append(rest[0])
+            if len(rest) >= 3 and rest[1].lower() == "as":
+                stages.add(rest[2].lower())
+    return images, stages
+
+
+def _known_image(image: str, stages: set[str]) -> bool:
+    """An image whose name says what it holds: an earlier stage, or an official image (`golang`, `nginx`,
+    `node`). An organisation's image (`myorg/base`) or one chosen by a build argument may be a Python image."""
+    name = image.lower()
+    for prefix in _OFFICIAL:
+        name = name.removeprefix(prefix)
+    return name in stages or name == "scratch" or ("/" not in name and "$" not in name)
 
 
 def _builds_no_python(app_folder: Path, repo: Repository) -> str:
@@ -126,8 +157,8 @@ def _builds_no_python(app_folder: Path, repo: Repository) -> str:
             text = repo.text(folder / name)
             if text is None:
                 continue
-            images = _FROM.findall(text)
-            if not images or _PYTHON_WORDS.search(text.lower()):
+            images, stages = _froms(text)
+            if not images or _PYTHON_WORDS.search(text.lower()) or not all(_known_image(i, stages) for i in images):
                 return ""
             shown = repo.display(folder / name)
             named = [image[:60] for image in dict.fromkeys(images)][:3]

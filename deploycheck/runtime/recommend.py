@@ -15,7 +15,9 @@ its platform reads is pointed at where it is.
 from __future__ import annotations
 
 import datetime
+import re
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +32,7 @@ from deploycheck.runtime.versions import Declaration
 # belong to pipenv's own workflow, so a recommendation never starts there.
 _EDITABLE = (".python-version", "Dockerfile", "Containerfile", "app.yaml", "render.yaml", "README.md", ".tool-versions")
 _NOT_A_DECLARATION = ("default", "the lock's header", "--python-version")
+_VARIANT = re.compile(r"-[a-z0-9][a-z0-9.-]{0,39}")  # an image variant: -slim, -slim-bookworm, -alpine3.20
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,8 @@ def _action(name: str, shown: str, version: str, current: Declaration | None) ->
         variant = ""
         if current is not None and current.image and "-" in current.image:
             variant = "-" + current.image.split("-", 1)[1]
+        if not _VARIANT.fullmatch(variant):  # repository text: only a tag word is copied into the fix
+            variant = ""
         return f"make {shown}'s `FROM` say `python:{version}{variant or '-slim'}`"
     if name == "app.yaml":
         return f"set `runtime: python{version.replace('.', '')}` in {shown}"
@@ -211,18 +216,22 @@ def recommend(
     return Recommendation(version, why, where, action, in_file)
 
 
-def stale(rt: Runtime, rec: Recommendation, repo: Repository) -> list[Declaration]:
-    """The app's declarations that would still contradict the recommendation once it is declared."""
+def stale(rt: Runtime, rec: Recommendation, repo: Repository, besides: Sequence[Path] = ()) -> list[Declaration]:
+    """The app's declarations that would still contradict the recommendation once it is declared (but the one
+    in `besides`, files the finding's own fix rewrites)."""
     out = [rt.declaration] if rt.declaration is not None and rt.source not in _NOT_A_DECLARATION else []
     out += rt.conflicts
-    return [d for d in out if d.minor != rec.version and repo.display(d.path) != rec.where]
+    skip = {rec.where} | {repo.display(p) for p in besides}
+    return [d for d in out if d.minor != rec.version and repo.display(d.path) not in skip]
 
 
-def declare(rt: Runtime, rec: Recommendation, repo: Repository, plat: platforms.Platform | None) -> str:
+def declare(
+    rt: Runtime, rec: Recommendation, repo: Repository, plat: platforms.Platform | None, besides: Sequence[Path] = ()
+) -> str:
     """The one fix every runtime finding gives: declare the recommended version where the platform reads it,
     and clear the declarations that would contradict it."""
     text = rec.action
-    for decl in stale(rt, rec, repo):
+    for decl in stale(rt, rec, repo, besides):
         shown = repo.display(decl.path)
         deprecated = decl.path.name == "runtime.txt" and plat is not None and plat.runtime_txt_deprecated
         if deprecated:
@@ -230,3 +239,37 @@ def declare(rt: Runtime, rec: Recommendation, repo: Repository, plat: platforms.
         else:
             text += f", make {shown}:{decl.line} say {rec.version} (or delete it)"
     return text
+
+
+def of(rt: Runtime, plat: platforms.Platform | None, app_folder: Path, repo: Repository) -> Recommendation:
+    """The app's recommendation: the one detect() made, or one made now from the same facts."""
+    return rt.recommended if rt.recommended is not None else recommend(rt, plat, app_folder, repo)
+
+
+def said(rec: Recommendation) -> str:
+    """Appended to a finding's message, so that the fix's version comes with its reason."""
+    return f"; recommended: Python {rec.version} ({rec.why})"
+
+
+def range_fix(
+    rt: Runtime,
+    rec: Recommendation,
+    repo: Repository,
+    plat: platforms.Platform | None,
+    admitted: bool,
+    widen: str,
+    at: Sequence[Path] = (),
+) -> str:
+    """The fix of a finding whose cause is a constraint that excludes the deploy's Python (requires-python,
+    Poetry's python, a Pipfile's [requires]): declare the recommended version where the platform reads it
+    (unless the deploy already runs it, declared), and `widen` the constraint too when it excludes that
+    version as well. The constraint's own versions are never named: only the recommended one is. `at`: the
+    constraint's files, which `widen` rewrites (a Pipfile and its lock): the declaration part does not ask for
+    them again."""
+    steps = []
+    undeclared = rt.source in ("default", "the lock's header")  # --python-version was said on purpose
+    if rec.version != rt.minor or undeclared or stale(rt, rec, repo, at):
+        steps.append(declare(rt, rec, repo, plat, at))
+    if not admitted or not steps:
+        steps.append(widen)
+    return "; ".join(steps)

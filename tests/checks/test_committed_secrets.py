@@ -176,6 +176,8 @@ HOOK = "https://hooks.slack.com/" + "services/T0123ABCD/B0456EFGH/Zx9Yw8Vu7Ts6Rq
         ("weights", "models/yolov8n.pt"),
         ("cache", "~/.cache/app"),
         ("api_url", "https://api.example.com/v1/predict"),
+        ("feed_url", "https://example.net/feed?page=12345678&sort=newest"),
+        ("search_url", "https://example.net/?keywords=a"),  # a key-ish name, a short value
         ("database_url", "postgresql://postgres:postgres@localhost:5432/app"),  # a local dev database
         ("database_url", "postgresql://app:${DB_PASSWORD}@db.internal/app"),
         ("OPENAI_API_KEY", "sk-your-key-here"),
@@ -214,6 +216,8 @@ def test_values_that_are_not_secrets_do_not_fire(tmp_path, key, value, where):
         ("SECRET_KEY", "9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c"),  # high entropy under a secret's name
         ("DB_PASSWORD", "Tr0ub4dor&3x"),
         ("database_url", f"postgresql://app:{PASSWORD}@db.example.net/app"),
+        ("feed_url", "https://api.example.net/v1/feed?format=json&api_key=Zx9Yw8Vu7Ts6Rq5P"),
+        ("blob_url", "https://acct.blob.core.windows.net/c/f.csv?sv=2022&sig=Zx9Yw8Vu7Ts6Rq5P"),
     ],
 )
 @pytest.mark.parametrize("where", [".streamlit/secrets.toml", ".env"])

@@ -156,6 +156,9 @@ def test_python_version_mismatch(tmp_path: Path, pipenv_bin: Path, local_index: 
     found = codes(report)
     assert code == 1 and "DC140" not in found
     assert {f["path"] for f in found["DC210"]} == {"Pipfile.lock"} and "3.10" in found["DC210"][0]["message"]
+    # The fix names the recommended 3.12 (declared, offered, maintained) once: `pipenv lock` rewrites both files.
+    fix = found["DC210"][0]["fix"]
+    assert fix == 'set [requires] python_version = "3.12" in Pipfile and run `pipenv lock`', fix
 
 
 ENVIRONMENT = """name: app

@@ -99,3 +99,30 @@ def test_each_candidate_platform_reads_its_own_declaration(tmp_path):
     assert finding["severity"] == "warning" and code == 0 and "--platform railway" in finding["message"]
     code, report = run_check(folder, "--select", "DC206", "--platform", "heroku")
     assert _by_code(report, "DC206")[0]["severity"] == "error" and code == 1
+
+
+def _installs(report: dict) -> dict:
+    (app,) = report["apps"]
+    return app["installs"]
+
+
+def test_the_install_record_does_not_take_heroku_s_refusal_for_a_fact_on_a_guess(tmp_path):
+    """requirements.txt beside poetry.lock in a Procfile app: Heroku would refuse the build, Railpack installs
+    requirements.txt. On the guess the record says neither for certain (no "installs no dependency file"
+    stated as fact); `--platform heroku` makes the refusal certain again."""
+    folder = write(tmp_path / "app", TWO_MANAGERS)
+    _, report = run_check(folder, "--select", "DC303")
+    installs = _installs(report)
+    assert not installs["refused"] and not installs["certain"], installs
+    assert installs["file"] == "requirements.txt"
+    assert "Heroku" in installs["why"] and "Railway" in installs["why"] and "guess" in installs["why"]
+    _, report = run_check(folder, "--select", "DC303", "--platform", "heroku")
+    installs = _installs(report)
+    assert installs["refused"] and installs["certain"] and installs["file"] is None
+
+
+def test_the_install_record_keeps_what_every_candidate_platform_agrees_on(tmp_path):
+    folder = write(tmp_path / "app", PROCFILE_APP)
+    _, report = run_check(folder, "--select", "DC303")
+    installs = _installs(report)
+    assert installs["certain"] and installs["file"] == "requirements.txt" and not installs["refused"]

@@ -174,3 +174,75 @@ def test_heroku_s_uv_refusals_name_the_same_version_as_the_runtime_findings(tmp_
     named = set().union(*(_versions(fix) for fix in fixes.values()))
     assert len(named) == 1 and int(named.pop().split(".")[1]) >= 12, fixes
     assert "git rm runtime.txt" in fixes["DC303"] and ".python-version" in fixes["DC303"]
+
+
+_CORPUS_POETRY = "data/app-corpus/runtime-procfile-could-be-railway"
+
+
+def _poetry_files(constraint: str) -> dict[str, str]:
+    from pathlib import Path
+
+    folder = Path(__file__).parent.parent / _CORPUS_POETRY
+    pyproject = (folder / "pyproject.toml").read_text().replace('python = "^3.11"', f'python = "{constraint}"')
+    return {"poetry.lock": (folder / "poetry.lock").read_text(), "pyproject.toml": pyproject}
+
+
+def _uv_files(requires: str) -> dict[str, str]:
+    return {
+        "uv.lock": f'version = 1\nrequires-python = "{requires}"\n',
+        "pyproject.toml": f'[project]\nname = "a"\nversion = "0"\nrequires-python = "{requires}"\n',
+    }
+
+
+def _pipfile(version: str) -> dict[str, str]:
+    return {"Pipfile": f'[packages]\nflask = "*"\n\n[requires]\npython_version = "{version}"\n'}
+
+
+PROCFILE = {"Procfile": "web: gunicorn app:app\n", "app.py": "import flask\n"}
+
+
+@pytest.mark.parametrize(
+    ("code", "files", "deploys", "says"),
+    [
+        # the deploy's 3.9 is past its end of life; requires-python admits 3.12 up: declare 3.12
+        ("DC208", _uv_files(">=3.12"), "3.9", "`echo 3.12 > .python-version`"),
+        # the declared 3.13 is offered and maintained, requires-python stops at 3.11: widen it for 3.13
+        ("DC208", _uv_files(">=3.9,<3.12"), "3.13", "requires-python in pyproject.toml to admit 3.13"),
+        ("DC209", _poetry_files("^3.11"), "3.9", "`echo 3.11 > .python-version`"),
+        ("DC209", _poetry_files("~3.11"), "3.13", "python in pyproject.toml to admit 3.13"),
+        # the Pipfile's 3.8 is past its end of life: the Pipfile is to say the deploy's 3.12, not the other way
+        ("DC210", {**_pipfile("3.8"), "requirements.txt": "flask\n"}, "3.12", 'python_version = "3.12"'),
+        # the Pipfile's 3.13 is the recommended one (the deploy's 3.9 is past its end of life): declare it
+        ("DC210", {**_pipfile("3.13"), "requirements.txt": "flask\n"}, "3.9", "`echo 3.13 > .python-version`"),
+    ],
+)
+def test_range_findings_fix_with_the_recommended_version(tmp_path, code, files, deploys, says):
+    """DC208-DC210 (a project range or a Pipfile that excludes the deploy's Python) fix with the app's one
+    recommended version, where the platform reads it, never with the deploy's end-of-life version or the one
+    the range happens to name."""
+    folder = write(tmp_path / "app", {**PROCFILE, **files, ".python-version": f"{deploys}\n"})
+    _, report = run_check(folder, "--platform", "heroku", "--select", ",".join((*RUNTIME_CODES, code)))
+    rec = report["runtime"]["recommended"]["python"]
+    fixes = {f["code"]: f["fix"] for f in report["findings"] if f["code"] in (*RUNTIME_CODES, code)}
+    assert code in fixes, report["findings"]
+    assert says in fixes[code] and f"recommended: Python {rec}" in _finding_message(report, code)
+    named = set().union(*(_versions(fix) for fix in fixes.values()))
+    assert named == {rec}, fixes
+    assert platforms.HEROKU.offers(rec) and not cpython.eol(rec) and cpython.released(rec)
+
+
+def _finding_message(report: dict, code: str) -> str:
+    return next(f["message"] for f in report["findings"] if f["code"] == code)
+
+
+def test_a_docker_variant_from_the_repository_is_kept_only_when_it_is_a_tag_word(tmp_path):
+    """The FROM line's variant (`-slim-bookworm`) is repository text: a crafted one (backticks, Markdown, an
+    @-mention) is not copied into the fix, which then says `-slim`."""
+    hostile = "FROM python:3.8-a`<img/src=x>[x](https://evil.example)@octocat\n"
+    folder = write(tmp_path / "app", {"Dockerfile": hostile, "requirements.txt": "flask\n"})
+    _, report = run_check(folder, "--platform", "docker", "--select", "DC205")
+    (finding,) = report["findings"]
+    assert re.search(r"`python:3\.\d+-slim`", finding["fix"]) and "evil" not in finding["fix"], finding["fix"]
+    kept = write(tmp_path / "kept", {"Dockerfile": "FROM python:3.8-slim-bookworm\n", "requirements.txt": "flask\n"})
+    _, report = run_check(kept, "--platform", "docker", "--select", "DC205")
+    assert re.search(r"`python:3\.\d+-slim-bookworm`", report["findings"][0]["fix"])
