@@ -201,20 +201,16 @@ def _unparsed(file: Lock) -> list[Pin]:
     return found
 
 
-# Streamlit Community Cloud runs every app with streamlit and its dependencies installed, whatever the dependency
-# files say: "If you deploy an app without a requirements.txt file, your app will run in an environment with just
-# streamlit (and its dependencies) installed" (docs.streamlit.io, deploy/concepts/dependencies, read 2026-12-04).
-_PLATFORM_INSTALLS = {"streamlit-cloud": ("streamlit", "Streamlit Community Cloud")}
-
-
 def _platform_installs(app: App, reqs: Requirements) -> None:
-    given = _PLATFORM_INSTALLS.get(app.platform or "")
-    if given is None or canonicalize_name(given[0]) in reqs.pins:
-        return
-    name = canonicalize_name(given[0])
-    reqs.pins[name] = Pin(name, 0, given[0], via=[f"installed by {given[1]}"])
-    reqs.declared.add(name)
-    reqs.locked = False  # pip installs it on top of the files: its dependencies are looked up too
+    """What the platform installs for every app (Streamlit Community Cloud: streamlit), beside the files."""
+    table = app.platform_of
+    for given in table.preinstalled if table else ():
+        name = canonicalize_name(given)
+        if name in reqs.pins:
+            continue
+        reqs.pins[name] = Pin(name, 0, given, via=[f"installed by {table.name if table else 'the platform'}"])
+        reqs.declared.add(name)
+        reqs.locked = False  # pip installs it on top of the files: its dependencies are looked up too
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from deploycheck.project.startcommands import (
     split,
 )
 from deploycheck.repo.repository import Repository
+from deploycheck.runtime import platforms
 from deploycheck.runtime.which_platform import front_matter_value, space_sdk
 
 __all__ = ["Entry", "Entrypoints", "find"]
@@ -65,7 +66,8 @@ def find(app_folder: Path, repo: Repository, platform: str | None = None) -> Ent
     _space(app_folder, repo, found)
     # A platform file at the root may start other apps too (render.yaml's services): this app's files only.
     found.entries = [e for e in found.entries if e.path.parent == app_folder or app_folder in e.path.parents]
-    if platform == "streamlit-cloud" and not found.entries:
+    table = platforms.get(platform) if platform else None
+    if table is not None and table.main_file_from_dialog and not found.entries:
         found.streamlit_main = True
     found.entries = list({e.path: e for e in found.entries}.values())
     return found

@@ -57,6 +57,9 @@ class Platform:
     locks_beside_pyproject: tuple[str, ...] = ()  # when pyproject.toml is first: the lock installed with it, if any
     without_dependency_file: str = ""  # what it does with Python code and no dependency file it reads
     secrets_store: str = "set them as environment variables in your platform's secret settings"
+    # Distributions every app gets whatever its dependency files say (their dependencies too).
+    preinstalled: tuple[str, ...] = ()
+    main_file_from_dialog: bool = False  # the file it runs is chosen in the deploy dialog, not in a repository file
     note: str = ""
 
     @property
@@ -108,6 +111,10 @@ STREAMLIT = Platform(
     ignores=("runtime.txt",),
     root_only=("packages.txt", ".streamlit/config.toml"),
     python_from_dialog=True,
+    # "If you deploy an app without a requirements.txt file, your app will run in an environment with just
+    # streamlit (and its dependencies) installed" (docs.streamlit.io/deploy/concepts/dependencies, read 2026-12-04).
+    preinstalled=("streamlit",),
+    main_file_from_dialog=True,
     reads_packages_txt=True,
     secrets_store="paste them into the app's Settings > Secrets on share.streamlit.io (same TOML format)",
     reads_root_too=True,
