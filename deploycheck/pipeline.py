@@ -119,6 +119,13 @@ def run(settings: Settings, guard: Guard | None = None) -> Report:
         return report
 
 
+def project(settings: Settings) -> Project:
+    """The apps the scan finds, built once, without running any check, resolver or request (`deploycheck
+    apps`). CheckError when the folder cannot be read."""
+    repo = Repository.at(settings.root, settings.boundary)
+    return apps.build(_scan(repo, settings), settings)
+
+
 def _run(settings: Settings, guard: Guard | None) -> Report:
     report = _empty_report(settings)
     try:
