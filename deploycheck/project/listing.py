@@ -27,6 +27,7 @@ MATRIX_JOBS = 256
 OUTPUT_BYTES = 1_000_000
 NAME_CHARS = 80  # a job name / context / header derived from a folder: long enough to tell apps apart
 _UNSAFE = re.compile(r"[^A-Za-z0-9._/-]+")
+_SPLITS = re.compile(r"[\s,]")
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,17 @@ def _relative(app: App, shown: str) -> str:
     return shown[len(prefix) :] if prefix and shown.startswith(prefix) else shown
 
 
+def _lockfiles_input(app: App, files: list[str], nested: list[str]) -> str:
+    """The action's `lockfiles` input: empty (everything in the folder, as a plain run) unless other apps sit
+    inside this folder; then only this app's own files, so that its job does not check theirs again. The input
+    splits on spaces and commas: a name holding one cannot be passed, and the job checks the whole folder
+    (more than its own files, never fewer)."""
+    own = [_relative(app, f) for f in files]
+    if not nested or not own or any(_SPLITS.search(name) for name in own):
+        return ""
+    return " ".join(own)
+
+
 def entries(project: Project, context: str = "deploycheck") -> list[dict[str, object]]:
     """One matrix entry per app, in the folders' order (deterministic whatever the file system's order)."""
     apps = sorted(project.apps, key=lambda a: (a.display != ".", a.display))
@@ -99,9 +111,7 @@ def entries(project: Project, context: str = "deploycheck") -> list[dict[str, ob
                 "name": name,
                 "status_context": f"{context}/{name}" if context else "",
                 "comment_header": name,
-                # The action's `lockfiles` input: empty (everything in the folder) unless other apps sit inside
-                # this folder; then only this app's own files, so that its job does not check theirs again.
-                "lockfiles": " ".join(_relative(app, f) for f in files) if nested and files else "",
+                "lockfiles": _lockfiles_input(app, files, nested),
                 "files": files,
                 "nested": nested,
                 "python": app.runtime.python,
