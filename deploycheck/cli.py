@@ -45,7 +45,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fix-dir", type=Path, metavar="DIR", help="write the recompiled locks and deploycheck.patch (git apply) here"
     )
+    p.add_argument(
+        "--jobs",
+        type=_jobs,
+        metavar="N",
+        help="check up to N apps' locks at once (default: the CPU count, at most 8; as root only: each runs as "
+        "a sandbox user of its own)",
+    )
     return p
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of jobs from 1 to 64")
+    return int(text)
 
 
 def _given(args: argparse.Namespace) -> dict[str, Any]:
@@ -61,7 +74,7 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
 def settings_from(argv: list[str]) -> Settings:
     args = parser().parse_args(argv)
     root = Path(args.path)
-    return build(_given(args), root=root, format=args.format, output=args.output, fix_dir=args.fix_dir)
+    return build(_given(args), root=root, format=args.format, output=args.output, fix_dir=args.fix_dir, jobs=args.jobs)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType, ModuleType
 
+from deploycheck import parallel
 from deploycheck.checks import CHECKS, all_codes, name_of
 from deploycheck.errors import CheckError
 from deploycheck.locks import formats
@@ -171,7 +172,18 @@ def _run(settings: Settings, guard: Guard | None) -> Report:
     background = [m for m in chosen if getattr(m, "BACKGROUND", False)]
     worker = threading.Thread(target=lambda: _run_all(background, project, settings, outcomes), daemon=True)
     worker.start()
-    _run_all([m for m in chosen if m not in background], project, settings, outcomes)
+    foreground = [m for m in chosen if m not in background]
+    fanned = [m for m in foreground if name_of(m) in parallel.PER_APP]
+    groups = parallel.groups(project)
+    jobs = parallel.default_jobs() if settings.jobs is None else settings.jobs
+    with sandbox.workers(min(jobs, len(groups)) if fanned else 0) as runs:
+        if runs:  # the resolver checks, one group of apps at a time in each worker: see deploycheck/parallel.py
+            foreground = [m for m in foreground if m not in fanned]
+            with parallel.Fan(runs, fanned, groups, settings, _run_check, _empty_report) as fan:
+                _run_all(foreground, project, settings, outcomes)
+            outcomes.update(fan.outcomes)
+        else:
+            _run_all(foreground, project, settings, outcomes)
     worker.join()
     _merge(report, chosen, outcomes, project, selection, lines, settings)
     return report
