@@ -133,6 +133,8 @@ def test_sigterm_stops_every_worker_and_removes_their_copies(tmp_path, concurren
     index, drop = concurrent
     repo = _repo(tmp_path / "repo", index, ["hang-a", "hang-b"])
     argv = [sys.executable, str(ROOT / "entrypoint.py"), str(repo), "--jobs", "2", "--select", "DC1"]
+    for name in ("hang-a", "hang-b"):
+        (drop / name).unlink(missing_ok=True)
     proc = subprocess.Popen([*argv, "--index-url", index], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         end = time.monotonic() + 300
@@ -205,3 +207,21 @@ def test_a_bad_jobs_value_is_a_usage_error(jobs):
         [sys.executable, str(ROOT / "entrypoint.py"), ".", "--jobs", jobs], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2 and "--jobs" in done.stderr
+
+
+@root_only
+def test_the_timeout_stops_every_worker_and_removes_their_copies(tmp_path, concurrent):
+    index, drop = concurrent
+    repo = _repo(tmp_path / "repo", index, ["hang-a", "hang-b"])
+    for name in ("hang-a", "hang-b"):
+        (drop / name).unlink(missing_ok=True)
+    argv = [sys.executable, str(ROOT / "entrypoint.py"), str(repo), "--jobs", "2", "--select", "DC1"]
+    done = subprocess.run([*argv, "--index-url", index, "--timeout", "60"], capture_output=True, text=True, timeout=400)
+    assert done.returncode == 2 and "did not finish within --timeout 60s" in done.stdout, done.stdout + done.stderr
+    started = [name for name in ("hang-a", "hang-b") if (drop / name).exists()]
+    assert started, "no build started within the timeout"
+    for name in started:
+        pid, uid, cwd = _marker(drop, name)
+        assert _gone(pid) and not reaper.owned_by(uid), name
+        copy = Path(cwd.split("/src/", 1)[0]) if "/src/" in cwd else Path(cwd)
+        assert not copy.exists(), f"{name}'s temporary copy {copy} was left behind"
