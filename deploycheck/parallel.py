@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import queue
+import sysconfig
 import threading
 import time
 from collections.abc import Callable
@@ -103,6 +104,10 @@ class Fan:
         for i in range(len(parts)):
             self.todo.put(i)
         self.threads = [threading.Thread(target=self._work, args=(run,), daemon=True) for run in runs]
+        # sysconfig fills its variables lazily and not thread-safely: two workers finding uv at once saw
+        # get_config_var("EXE") return None (found by bench/monorepo_bench.py). Filled here, before any worker.
+        sysconfig.get_config_vars()
+        resolver.uv_binary()
 
     def __enter__(self) -> Fan:
         for thread in self.threads:
