@@ -169,3 +169,29 @@ def test_the_subcommand_leaves_the_default_check_alone(tmp_path, capsys, monkeyp
     code = cli.main(["./apps", "--select", "DC3", "--format", "json"])
     report = json.loads(capsys.readouterr().out)
     assert code in (0, 1) and [a["path"] for a in report["apps"]] == ["app-000"]
+
+
+def test_each_entry_is_what_the_action_takes_as_inputs(tmp_path, capsys):
+    """What a matrix job passes through `with:` (docs/monorepo.md) is read by the action as that app's folder,
+    its own files, its own status context and comment header."""
+    from deploycheck.github import action
+
+    repo = monorepo(tmp_path / "repo", 2, root_app=True)
+    write(repo / "apps" / "a b", {"requirements.txt": "six==1.16.0\n", "app.py": ""})
+    code, out, err = listed(str(repo), "--format", "json", capsys=capsys)
+    assert code == 0, err
+    markers = set()
+    for row in json.loads(out)["matrix"]["include"]:
+        env = {
+            "GITHUB_WORKSPACE": str(repo),
+            "INPUT_WORKING-DIRECTORY": row["folder"],
+            "INPUT_LOCKFILES": row["lockfiles"],
+            "INPUT_STATUS-CONTEXT": row["status_context"],
+            "INPUT_COMMENT-HEADER": row["comment_header"],
+        }
+        inputs = action.read_inputs(env)
+        assert inputs.settings.root.resolve() == (repo / row["folder"]).resolve()
+        assert inputs.settings.lockfiles == row["lockfiles"].split()
+        assert inputs.status_context == row["status_context"] and inputs.comment_header == row["comment_header"]
+        markers.add(action.marker(inputs.comment_header))
+    assert len(markers) == 4  # one sticky comment per app
