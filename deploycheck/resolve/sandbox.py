@@ -422,6 +422,10 @@ def sealed(folder: Path) -> Iterator[None]:
         yield
     finally:
         survivors = reaper.stop_uid(who.uid, who.gid)
+        with _drawn_lock:  # workers' users (--jobs) whose processes outlived their close: still not done
+            lingering = sorted(_drawn - {who.uid})
+        for uid in lingering:
+            survivors += reaper.stop_uid(uid, uid)
         if survivors:
             print(
                 f"deploycheck: {folder} stays closed to other users: package code ({who}) could not be stopped",
