@@ -30,18 +30,30 @@ RUN /usr/sbin/groupadd --gid 64123 deploycheck \
        --shell /usr/sbin/nologin deploycheck
 
 # deploycheck's own dependencies, from the lock compiled by pip-compile (the action checks it in its CI).
+# What only installing needs goes in the same layer (a later layer cannot shrink an earlier one): pip and
+# setuptools, and pip-tools with its own dependencies (build, click, pyproject-hooks, wheel). deploycheck
+# runs pip-compile from the toolchain venvs made below (toolchain.txt), never from its own venv, and
+# installs with uv. Byte code stays: it is what makes `deploycheck` start without compiling its imports.
 COPY requirements.txt /opt/deploycheck/src/requirements.txt
 RUN python3 -m venv /opt/deploycheck/venv \
-    && /opt/deploycheck/venv/bin/pip install -q -r /opt/deploycheck/src/requirements.txt
+    && /opt/deploycheck/venv/bin/pip install -q -r /opt/deploycheck/src/requirements.txt \
+    && /opt/deploycheck/venv/bin/pip uninstall -q -y pip-tools build click pyproject-hooks wheel setuptools pip \
+    && rm -rf /root/.cache
 
-RUN for v in $PYTHONS; do command -v "python$v" >/dev/null || /opt/deploycheck/venv/bin/uv python install "$v"; done
+# CPythons the base lacks, without what no resolver runs: the test suite, IDLE and turtle demos.
+RUN for v in $PYTHONS; do command -v "python$v" >/dev/null || /opt/deploycheck/venv/bin/uv python install "$v"; done \
+    && rm -rf /opt/python/*/lib/python3*/test /opt/python/*/lib/python3*/idlelib \
+       /opt/python/*/lib/python3*/turtledemo /root/.cache
 
 COPY pyproject.toml README.md entrypoint.py /opt/deploycheck/src/
 COPY deploycheck /opt/deploycheck/src/deploycheck
 COPY checks /opt/deploycheck/src/checks
 # deploycheck/report/codes.md links to it: the rule documentation the package installs (pyproject's package-data).
 COPY docs/codes.md /opt/deploycheck/src/docs/codes.md
-RUN /opt/deploycheck/venv/bin/pip install -q --no-deps /opt/deploycheck/src \
-    && /opt/deploycheck/venv/bin/python -m deploycheck.resolve.warm $PYTHONS
+# uv keeps its cache under /root/.cache: removed in the layer that fills it.
+RUN /opt/deploycheck/venv/bin/uv pip install -q --no-deps --compile-bytecode --python /opt/deploycheck/venv/bin/python \
+       /opt/deploycheck/src \
+    && /opt/deploycheck/venv/bin/python -m deploycheck.resolve.warm $PYTHONS \
+    && rm -rf /root/.cache
 
 ENTRYPOINT ["/opt/deploycheck/venv/bin/deploycheck", "--action"]

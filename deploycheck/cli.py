@@ -24,7 +24,7 @@ FORMATS = {
 }
 # Options of the command line only: everything else is an Option of deploycheck.settings, which pyproject.toml
 # and the action's inputs take under the same name. The epilog names these, so its claim stays true.
-CLI_ONLY = ("--format", "--output", "--fix-dir", "--quiet", "--verbose", "--color", "--no-cache")
+CLI_ONLY = ("--format", "--output", "--fix-dir", "--quiet", "--verbose", "--color", "--no-cache", "--jobs")
 
 
 def _option_help(option: Option) -> str:
@@ -83,7 +83,20 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run every check even when an identical earlier run's verdict is cached (docs/cache.md)",
     )
+    p.add_argument(
+        "--jobs",
+        type=_jobs,
+        metavar="N",
+        help="check up to N apps' locks at once (default: the CPU count, at most 8; as root only: each runs as "
+        "a sandbox user of its own)",
+    )
     return p
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of jobs from 1 to 64")
+    return int(text)
 
 
 def _given(args: argparse.Namespace) -> dict[str, Any]:
@@ -101,7 +114,9 @@ def settings_from(argv: list[str]) -> Settings:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return build(_given(args), root=Path(args.path), format=args.format, output=args.output, fix_dir=args.fix_dir)
+    return build(
+        _given(args), root=Path(args.path), format=args.format, output=args.output, fix_dir=args.fix_dir, jobs=args.jobs
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,6 +137,8 @@ def _main(argv: list[str]) -> int:
         return action.run()
     if argv[:1] == ["rule"]:  # `deploycheck rule DC101`, as `ruff rule`: a folder named rule is `./rule`
         return rule_command(argv[1:])
+    if argv[:1] == ["apps"]:
+        return apps_main(argv[1:])
     args = parser().parse_args(argv)
     try:
         settings = _settings(args)
@@ -224,3 +241,54 @@ def emit(report: Report, settings: Settings, *, paint: render.Paint = term.plain
         for path in fixes.write(report, repo, settings.fix_dir, read=report.inputs):
             print(f"wrote {visible(path)}", file=sys.stderr)
     return report.exit_code
+
+
+def apps_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="deploycheck apps",
+        description="List the apps of a repository (folder, dependency files, runtime, platform, the file the "
+        "platform installs) without resolving or fetching anything; --format json is a GitHub Actions matrix "
+        "(docs/monorepo.md).",
+        epilog="exit codes: 0 listed, 2 could not list (or more apps than one matrix may hold: use --shard). "
+        "To check a folder named apps, run: deploycheck ./apps",
+    )
+    p.add_argument("path", nargs="?", default=None, help="the repository folder (default: .)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--shard", metavar="I/N", help="list only part I of N (for more than 256 apps)")
+    p.add_argument(
+        "--context-prefix",
+        default="deploycheck",
+        metavar="TEXT",
+        help="status contexts are TEXT/<app> (default: deploycheck)",
+    )
+    for name in ("python-version", "platform"):
+        option = next(o for o in OPTIONS if o.name == name)
+        p.add_argument("--" + name, choices=option.choices or None, help=option.help)
+    return p
+
+
+def apps_main(argv: list[str]) -> int:
+    """`deploycheck apps`: the listing (deploycheck.project.listing); exit 0, or 2 when it cannot list."""
+    from deploycheck import pipeline
+    from deploycheck.project import listing
+
+    args = apps_parser().parse_args(argv)
+    if args.path is None and Path("apps").is_dir():
+        # Before this subcommand, `deploycheck apps` checked the folder ./apps: refuse rather than turn a
+        # required check into a listing that always passes.
+        print(
+            "deploycheck: error: `deploycheck apps` lists the apps; to check the folder apps, run "
+            "`deploycheck ./apps`; to list, name the repository: `deploycheck apps .`",
+            file=sys.stderr,
+        )
+        return USAGE_EXIT
+    try:
+        given = {"python-version": args.python_version, "platform": args.platform}
+        settings = build(given, root=Path(args.path or "."))
+        part = listing.Shard.parse(args.shard) if args.shard else None
+        doc = listing.document(pipeline.project(settings), part, args.context_prefix.strip())
+    except CheckError as exc:
+        print(f"deploycheck: error: {visible(exc, lines=True)}", file=sys.stderr)
+        return USAGE_EXIT
+    sys.stdout.write(listing.to_json(doc) + "\n" if args.format == "json" else listing.to_text(doc, visible))
+    return 0

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType, ModuleType
 
-from deploycheck import progress
+from deploycheck import parallel, progress
 from deploycheck.checks import CHECKS, all_codes, name_of
 from deploycheck.errors import CheckError
 from deploycheck.locks import formats
@@ -111,6 +111,13 @@ def run(settings: Settings, guard: Guard | None = None) -> Report:
         return report
 
 
+def project(settings: Settings) -> Project:
+    """The apps the scan finds, built once, without running any check, resolver or request (`deploycheck
+    apps`). CheckError when the folder cannot be read."""
+    repo = Repository.at(settings.root, settings.boundary)
+    return apps.build(_scan(repo, settings), settings)
+
+
 def _run(settings: Settings, guard: Guard | None) -> Report:
     report = _empty_report(settings)
     try:
@@ -157,7 +164,18 @@ def _run(settings: Settings, guard: Guard | None) -> Report:
     background = [m for m in chosen if getattr(m, "BACKGROUND", False)]
     worker = threading.Thread(target=lambda: _run_all(background, project, settings, outcomes), daemon=True)
     worker.start()
-    _run_all([m for m in chosen if m not in background], project, settings, outcomes)
+    foreground = [m for m in chosen if m not in background]
+    fanned = [m for m in foreground if name_of(m) in parallel.PER_APP]
+    groups = parallel.groups(project)
+    jobs = parallel.default_jobs() if settings.jobs is None else settings.jobs
+    with sandbox.workers(min(jobs, len(groups)) if fanned else 0) as runs:
+        if runs:  # the resolver checks, one group of apps at a time in each worker: see deploycheck/parallel.py
+            foreground = [m for m in foreground if m not in fanned]
+            with parallel.Fan(runs, fanned, groups, settings, _run_check, _empty_report) as fan:
+                _run_all(foreground, project, settings, outcomes)
+            outcomes.update(fan.outcomes)
+        else:
+            _run_all(foreground, project, settings, outcomes)
     worker.join()
     _merge(report, chosen, outcomes, project, selection, lines, settings)
     return report

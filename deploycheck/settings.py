@@ -117,6 +117,7 @@ class Settings:
     format: str = "text"  # text | json | markdown
     output: Path | None = None
     fix_dir: Path | None = None
+    jobs: int | None = None  # apps whose resolver checks run at once (--jobs); None: from the CPU count
     strict: bool = False
     fail_on: str = "error"  # error | warning | never
     index_url: str | None = None

@@ -55,16 +55,21 @@ def _known(uid: int) -> bool:
         return False
 
 
-def fresh() -> int | None:
-    """An id for both user and group that no account, subordinate range or process has; None when this
-    user namespace maps none of FRESH_IDS."""
+def fresh(exclude: set[int] | frozenset[int] = frozenset()) -> int | None:
+    """An id for both user and group that no account, subordinate range or process has, nor `exclude` (ids
+    this process drew and has not run anything as yet); None when this user namespace maps none of FRESH_IDS."""
     lo, hi = FRESH_IDS
     if not (_mapped("/proc/self/uid_map", lo, hi) and _mapped("/proc/self/gid_map", lo, hi)):
         return None
     taken, in_use = _subordinate(), reaper.ids_in_use()
     for _ in range(100):
         candidate = lo + secrets.randbelow(hi - lo)
-        if candidate in in_use or any(a <= candidate < b for a, b in taken) or _known(candidate):
+        if (
+            candidate in in_use
+            or candidate in exclude
+            or any(a <= candidate < b for a, b in taken)
+            or _known(candidate)
+        ):
             continue
         return candidate
     return None

@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -130,6 +131,8 @@ def _stopped(survivors: list[reaper.Proc]) -> None:
         )
 
 
+_live: set[subprocess.Popen[str]] = set()  # the steps running now, in any thread (kill_all)
+_live_lock = threading.Lock()
 POLL = 1.0  # seconds between looks at a resolver whose output stays open after it exited
 
 
@@ -160,6 +163,8 @@ def _run(
         if stop is None or who is None:
             raise
         return Run(argv, 126, "", sandbox.unreachable(argv[0], who, "the program"), time.monotonic() - start)
+    with _live_lock:
+        _live.add(proc)
     try:
         out, err, timed_out = _wait(proc, start + timeout, stop)
     except BaseException:  # interrupted (Ctrl-C, SIGTERM, the run's --timeout): nothing it started may outlive us
@@ -169,6 +174,9 @@ def _run(
             with contextlib.suppress(CheckError):  # the interruption is what the user hears of
                 stop()
         raise
+    finally:
+        with _live_lock:
+            _live.discard(proc)
     if stop is not None:
         stop()  # the step has ended: every process it started goes, before anything reads what it wrote
     code = -9 if timed_out else proc.returncode
@@ -197,6 +205,15 @@ def _wait(proc: subprocess.Popen[str], deadline: float, stop: Callable[[], None]
                         fix="pass a larger --timeout; look for a process of the resolver that survived",
                     ) from None
                 return out, err or "", True
+
+
+def kill_all() -> None:
+    """From the main thread, when the run is interrupted or times out while worker threads run steps: every
+    resolver step's process group goes (deploycheck's own toolchain installs, which run as root, included)."""
+    with _live_lock:
+        procs = list(_live)
+    for proc in procs:
+        _kill_group(proc)
 
 
 def _kill_group(proc: subprocess.Popen[str]) -> None:

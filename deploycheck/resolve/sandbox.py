@@ -26,6 +26,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,14 +51,25 @@ class User:
         return f"uid {self.uid}"
 
 
+class Cancelled(BaseException):
+    """A worker's run was cancelled (the run was interrupted or timed out in the main thread): raised where
+    the worker would start its next resolver step. A BaseException, so that no check's handling swallows it."""
+
+
 class SandboxRun:
     """One run's sandbox: its user (None unless we are root) and its private folder for HOMEs and caches."""
 
-    def __init__(self, notice: bool) -> None:
-        self.user = _allocate() if _is_root() else None
+    def __init__(self, notice: bool, user: User | None = None) -> None:
+        self.user = user or (_allocate() if _is_root() else None)
         self.notice = notice  # say once that package code runs as the user (the CLI as a normal user)
         self.noticed = False
+        self.cancelled = False
         self._folder: Path | None = None
+
+    def cancel(self) -> list[reaper.Proc]:
+        """From another thread: no further step starts (Cancelled), and every process of the user is killed."""
+        self.cancelled = True
+        return reaper.stop_uid(self.user.uid, self.user.gid) if self.user is not None else []
 
     def folder(self) -> Path:
         """Root's, 0711: the user reaches what it is given inside (cache/, a HOME per step), lists nothing."""
@@ -75,11 +87,21 @@ class SandboxRun:
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)  # fd-based on Linux: links it left are not followed
             self._folder = None
+        if self.user is not None and self.user.fresh and not survivors:
+            with _drawn_lock:
+                _drawn.discard(self.user.uid)
         return survivors
 
 
 _runs: list[SandboxRun] = []
 _process_run: SandboxRun | None = None
+# Worker threads of one run (deploycheck.pipeline, --jobs) each run package code as a user of their own:
+# ending a step kills every process of its user, so two steps at once under one user would kill each other.
+_worker = threading.local()
+# Ids drawn by this process and not yet released: two workers drawing at once must not get the same one
+# (ids.fresh sees only ids that some process already has).
+_drawn: set[int] = set()
+_drawn_lock = threading.Lock()
 
 
 def _is_root() -> bool:
@@ -103,8 +125,12 @@ def scope(notice: bool = True) -> Iterator[SandboxRun]:
 
 
 def current() -> SandboxRun:
-    """The run in progress; outside any scope (a library call), one for this process, closed at exit."""
+    """The run in progress (in a worker thread, the worker's own); outside any scope (a library call), one for
+    this process, closed at exit."""
     global _process_run
+    mine: SandboxRun | None = getattr(_worker, "run", None)
+    if mine is not None:
+        return mine
     if _runs:
         return _runs[-1]
     if _process_run is None:
@@ -118,9 +144,48 @@ def user() -> User | None:
     return current().user if _is_root() else None
 
 
+def _draw() -> int | None:
+    with _drawn_lock:
+        uid = ids.fresh(exclude=_drawn)
+        if uid is not None:
+            _drawn.add(uid)
+    return uid
+
+
 def _allocate() -> User:
-    uid = ids.fresh()
+    uid = _draw()
     return User(uid, uid, fresh=True) if uid is not None else _fixed_account()
+
+
+@contextlib.contextmanager
+def workers(count: int) -> Iterator[list[SandboxRun]]:
+    """Sandboxes for `count` worker threads, each with a fresh user of its own; [] when steps cannot run at
+    once: not root (package code then runs as ourselves, and ending a step kills every new descendant of
+    ours, whichever step started it), or no fresh id (the fixed account is one user for all). Each is closed
+    (every process of its user stopped, its folder removed) when the block ends, however it ends."""
+    made: list[SandboxRun] = []
+    try:
+        main = current().user
+        if count > 1 and _is_root() and main is not None and main.fresh:
+            for _ in range(count):
+                uid = _draw()
+                if uid is None:
+                    break
+                made.append(SandboxRun(notice=False, user=User(uid, uid, fresh=True)))
+        yield made if len(made) == count else []
+    finally:
+        for run in made:
+            run.close()
+
+
+@contextlib.contextmanager
+def working_as(run: SandboxRun) -> Iterator[None]:
+    """In a worker thread: every step started here runs as `run`'s user, in its folders."""
+    _worker.run = run
+    try:
+        yield
+    finally:
+        _worker.run = None
 
 
 _fixed_lock: int | None = None
@@ -224,6 +289,8 @@ def hand_over(folder: Path, who: User | None) -> None:
 def session(who: User) -> Iterator[dict[str, str]]:
     """Environment for one resolver step as `who`: a fresh HOME and TMPDIR, removed afterwards, and the
     caches of this run (pip's and uv's), which no other run's package code can reach."""
+    if current().cancelled:
+        raise Cancelled()
     folder = current().folder()
     home = Path(tempfile.mkdtemp(prefix="home-", dir=folder))
     try:
@@ -355,6 +422,10 @@ def sealed(folder: Path) -> Iterator[None]:
         yield
     finally:
         survivors = reaper.stop_uid(who.uid, who.gid)
+        with _drawn_lock:  # workers' users (--jobs) whose processes outlived their close: still not done
+            lingering = sorted(_drawn - {who.uid})
+        for uid in lingering:
+            survivors += reaper.stop_uid(uid, uid)
         if survivors:
             print(
                 f"deploycheck: {folder} stays closed to other users: package code ({who}) could not be stopped",

@@ -1,0 +1,3 @@
+import monoweb
+
+monoweb.serve()

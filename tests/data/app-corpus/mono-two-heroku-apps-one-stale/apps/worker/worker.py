@@ -1,0 +1,4 @@
+import monoqueue
+import monoweb
+
+monoqueue.run(monoweb.handler)
