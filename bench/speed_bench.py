@@ -1,6 +1,7 @@
 """Every ratio of issues #19 (goals 1 and 2) and #15 (the uv.lock row) in one run: medians of interleaved reps.
 
     python bench/speed_bench.py [--reps 7] [--index-root /opt/pypi] [--python 3.11] [--uvlock-packages 100]
+    python bench/speed_bench.py --monorepo-apps 20   (then the monorepo rows: bench/monorepo_bench.py)
     python bench/speed_bench.py --deploycheck 'python /old/checkout/entrypoint.py'   (an older deploycheck)
 
 Hermetic: the package index is a folder served on 127.0.0.1 (tests/pkgindex.IndexServer: ETag, Last-Modified,
@@ -130,6 +131,12 @@ def main() -> None:
     parser.add_argument("--uvlock-packages", type=int, default=100)
     parser.add_argument("--only-uvlock", action="store_true", help="start-up and the uv.lock rows only")
     parser.add_argument("--deploycheck", default=str(Path(sys.executable).parent / "deploycheck"))
+    parser.add_argument(
+        "--monorepo-apps",
+        type=int,
+        default=0,
+        help="then run bench/monorepo_bench.py with this many apps (#19 goal 3): every ratio from one command",
+    )
     args = parser.parse_args()
     dc = shlex.split(args.deploycheck)
     cached = "--no-cache" in subprocess.run([*dc, "--help"], capture_output=True, text=True).stdout
@@ -159,6 +166,9 @@ def main() -> None:
             server.__exit__()
         shutil.rmtree(work, ignore_errors=True)
     report(times, args.reps, cached)
+    if args.monorepo_apps:
+        monorepo = [sys.executable, str(ROOT / "bench" / "monorepo_bench.py"), "--apps", str(args.monorepo_apps)]
+        subprocess.run([*monorepo, "--reps", str(max(1, args.reps // 2))], check=False)
 
 
 def measure(rows: dict[str, Command], reps: int, work: Path) -> dict[str, list[float]]:
