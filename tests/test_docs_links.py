@@ -120,6 +120,24 @@ def test_pending_pages_are_still_linked() -> None:
     assert PENDING - linked == set()
 
 
+def test_every_page_is_reachable_from_the_readme() -> None:
+    """A page under docs/ that no link leads to from README.md is one a newcomer never finds."""
+    seen, todo = set(), ["README.md"]
+    while todo:
+        name = todo.pop()
+        if name in seen or not (ROOT / name).is_file():
+            continue
+        seen.add(name)
+        for link in parse(ROOT / name).links:
+            parts = urlsplit(link)
+            if not parts.scheme and not parts.netloc and parts.path.endswith(".md"):
+                todo.append(((ROOT / name).parent / unquote(parts.path)).resolve().relative_to(ROOT).as_posix())
+    assert (
+        sorted(page.relative_to(ROOT).as_posix() for page in PAGES if page.relative_to(ROOT).as_posix() not in seen)
+        == []
+    )
+
+
 def test_a_broken_link_and_a_missing_anchor_are_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     tmp_path = tmp_path.resolve()
     monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
