@@ -62,7 +62,12 @@ def parser() -> argparse.ArgumentParser:
         default="text",
         help="; ".join(f"{name}: {what}" for name, what in FORMATS.items()) + " (default: text)",
     )
-    p.add_argument("--output", type=Path, metavar="FILE", help="write the report here instead of stdout")
+    p.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write the report here; with a --format other than text, stdout still gets the text report",
+    )
     p.add_argument(
         "--fix-dir", type=Path, metavar="DIR", help="write the recompiled locks and deploycheck.patch (git apply) here"
     )
