@@ -166,8 +166,8 @@ def rule_command(argv: list[str]) -> int:
         return 0
     code = (args.code or "").upper()
     if code not in known:
-        given = visible(args.code) if args.code else "no code"
-        print(f"deploycheck rule: error: {given} is not a code; `deploycheck rule --all` lists them", file=sys.stderr)
+        said = f"{visible(args.code)} is not a code" if args.code else "name a code, e.g. `deploycheck rule DC101`"
+        print(f"deploycheck rule: error: {said}; `deploycheck rule --all` lists them", file=sys.stderr)
         return USAGE_EXIT
     text = ruledocs.entry(code) or f"## {code} {known[code][1].title} ({known[code][1].severity})\n"
     sys.stdout.write(f"{text}\nChecked by: {known[code][0]}\nOnline: {ruledocs.url(code)}\n")
