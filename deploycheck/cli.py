@@ -80,8 +80,8 @@ def parser() -> argparse.ArgumentParser:
         "--color",
         choices=("auto", "always", "never"),
         default="auto",
-        help="colour the verdict, severities and changes; auto: on a terminal, unless NO_COLOR is set or "
-        "FORCE_COLOR asks for it (default: auto)",
+        help="colour the verdict, severities and changes; auto: never with NO_COLOR set, always with "
+        "FORCE_COLOR set (not 0), else on a terminal (default: auto)",
     )
     return p
 
