@@ -62,7 +62,12 @@ def parser() -> argparse.ArgumentParser:
         default="text",
         help="; ".join(f"{name}: {what}" for name, what in FORMATS.items()) + " (default: text)",
     )
-    p.add_argument("--output", type=Path, metavar="FILE", help="write the report here instead of stdout")
+    p.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write the report here; with a --format other than text, stdout still gets the text report",
+    )
     p.add_argument(
         "--fix-dir", type=Path, metavar="DIR", help="write the recompiled locks and deploycheck.patch (git apply) here"
     )
@@ -75,8 +80,8 @@ def parser() -> argparse.ArgumentParser:
         "--color",
         choices=("auto", "always", "never"),
         default="auto",
-        help="colour the verdict, severities and changes; auto: on a terminal, unless NO_COLOR is set or "
-        "FORCE_COLOR asks for it (default: auto)",
+        help="colour the verdict, severities and changes; auto: never with NO_COLOR set, always with "
+        "FORCE_COLOR set (not 0), else on a terminal (default: auto)",
     )
     p.add_argument(
         "--no-cache",
@@ -183,8 +188,8 @@ def rule_command(argv: list[str]) -> int:
         return 0
     code = (args.code or "").upper()
     if code not in known:
-        given = visible(args.code) if args.code else "no code"
-        print(f"deploycheck rule: error: {given} is not a code; `deploycheck rule --all` lists them", file=sys.stderr)
+        said = f"{visible(args.code)} is not a code" if args.code else "name a code, e.g. `deploycheck rule DC101`"
+        print(f"deploycheck rule: error: {said}; `deploycheck rule --all` lists them", file=sys.stderr)
         return USAGE_EXIT
     text = ruledocs.entry(code) or f"## {code} {known[code][1].title} ({known[code][1].severity})\n"
     sys.stdout.write(f"{text}\nChecked by: {known[code][0]}\nOnline: {ruledocs.url(code)}\n")

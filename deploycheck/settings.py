@@ -180,8 +180,16 @@ def _convert(option: Option, value: Any, where: str) -> Any:
     text = str(value).strip()
     if option.kind == "choice" and text not in option.choices:
         raise CheckError(f"{bad} is not one of {', '.join(option.choices)}")
-    if option.name == "python-version" and not valid_python_version(text):
-        raise CheckError(f"{bad}: give X.Y or X.Y.Z, e.g. 3.12")
+    if option.name == "python-version":
+        if not valid_python_version(text):
+            raise CheckError(f"{bad}: give X.Y or X.Y.Z, e.g. 3.12")
+        # Every check that reads the standard library answers for these minors only: refused here, a typo
+        # such as 3.5 would reach them and stop two checks as if deploycheck had a bug. Imported here, not at
+        # the top: the stdlib tables are not needed to parse the rest of the command line.
+        from deploycheck.runtime.stdlib import FIRST, LAST
+
+        if not FIRST <= int(text.split(".")[1]) <= LAST:
+            raise CheckError(f"{bad}: deploycheck checks CPython 3.{FIRST} to 3.{LAST}")
     return text
 
 

@@ -14,6 +14,7 @@ from conftest import ROOT, snapshot
 from deploycheck.locks.diff import Change
 from deploycheck.report import render
 from deploycheck.report.model import Finding, LockResult, Report
+from deploycheck.runtime import stdlib
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -41,11 +42,32 @@ def test_bad_arguments_exit_2_with_a_message(args):
     assert done.returncode == 2 and "deploycheck: error:" in done.stderr
 
 
+@pytest.mark.parametrize("version", ["3.5", "3.0.1", "3.99"])
+def test_a_python_version_deploycheck_cannot_check_is_refused_up_front(version, tmp_path):
+    """A typo such as --python-version 3.5 ran every check: two of them stopped with "this is a bug in
+    deploycheck", and uv's refusal came with "relax the conflicting requirements" as its fix."""
+    (tmp_path / "app.py").write_text("import os\n")
+    done = cli(str(tmp_path), "--python-version", version)
+    known = f"3.{stdlib.FIRST} to 3.{stdlib.LAST}"
+    assert done.returncode == 2 and f"--python-version: '{version}'" in done.stderr and known in done.stderr
+    assert "bug in deploycheck" not in done.stdout + done.stderr
+    assert cli(str(tmp_path), "--python-version", f"3.{stdlib.LAST}", "--select", "DC2").returncode != 2
+
+
 def test_missing_folder_and_missing_lockfile(tmp_path):
     done = cli(str(tmp_path / "nope"))
     assert done.returncode == 2 and "no such folder" in done.stdout
     done = cli(str(tmp_path), "--lockfile", "requirements/prod.txt")
     assert done.returncode == 2 and "requirements/prod.txt: no such lockfile" in done.stdout
+
+
+def test_a_file_given_as_path_is_said_to_be_a_file(tmp_path):
+    """`deploycheck requirements.txt`, as one would run pip-compile: it said "no such folder" of a file that
+    exists."""
+    (tmp_path / "requirements.txt").write_text("flask==3.0.0\n")
+    done = cli(str(tmp_path / "requirements.txt"))
+    assert done.returncode == 2 and "no such folder" not in done.stdout
+    assert "is a file" in done.stdout and "--lockfile" in done.stdout
 
 
 def test_header_naming_a_missing_source(tmp_path):

@@ -99,3 +99,14 @@ def test_every_option_is_taken_from_pyproject_under_its_name(option, tmp_path):
     settings, attribute = build({}, root=tmp_path), option.name.replace("-", "_")
     assert list(settings.config) == [option.name]
     assert getattr(settings, attribute) != getattr(Settings(), attribute), "the value was not taken"
+
+
+def test_usage_names_every_command_line_only_option_and_format():
+    """docs/usage.md's table of command-line-only options has a row for each, and its --format row names every
+    format the parser takes (it listed text, json and markdown after github and sarif had shipped)."""
+    usage = (ROOT / "docs" / "usage.md").read_text(encoding="utf-8")
+    rows = {m.group(1): line for line in usage.splitlines() if (m := re.match(r"\| `(-{1,2}[a-z-]+)", line))}
+    for flag in cli.CLI_ONLY:
+        assert flag in rows or any(f"`{flag}`" in line for line in rows.values()), f"usage.md has no row for {flag}"
+    for name in cli.FORMATS:
+        assert name in rows["--format"], f"docs/usage.md's --format row does not name {name}"

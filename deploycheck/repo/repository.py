@@ -168,6 +168,12 @@ class Repository:
     def at(cls, root: Path, boundary: Path | None = None) -> Repository:
         """The repository holding `root`. `boundary`: GITHUB_WORKSPACE in the action; by default the git work
         tree holding root, found from the path as given (not resolved), else root itself."""
+        if root.is_file():  # `deploycheck requirements.txt`, as one runs pip-compile
+            raise CheckError(
+                "is a file, not a folder",
+                path=str(root),
+                fix="pass the app's folder; `--lockfile NAME` then checks only that dependency file",
+            )
         if not root.is_dir():
             raise CheckError("no such folder", path=str(root), fix="pass the folder of the app to check")
         top = safefs.resolve(boundary) if boundary else (safefs.git_top(root) or safefs.resolve(root))

@@ -55,13 +55,17 @@ def install(interp: Interpreter, lock_file: Path, *, name: str, label: str, time
     env = _toolchain_env()
     env.pop("VIRTUAL_ENV", None)
     target = str(staging / "venv" / "bin" / "python")
-    steps = [
-        [uv_binary(), "venv", "-q", "--python", interp.path, str(staging / "venv")],
-        [uv_binary(), "pip", "install", "-q", "--python", target, "-r", str(lock_file)],
+    once = f"for Python {interp.version} (once)"
+    steps = [  # each step its own label: -v prints one line per step
+        (
+            f"making a virtual environment for {label} {once}",
+            [uv_binary(), "venv", "-q", "--python", interp.path, str(staging / "venv")],
+        ),
+        (f"installing {label} {once}", [uv_binary(), "pip", "install", "-q", "--python", target, "-r", str(lock_file)]),
     ]
     try:
-        for argv in steps:
-            with progress.step(f"installing {label} for Python {interp.version} (once)"):
+        for step, argv in steps:
+            with progress.step(step):
                 done = run(argv, cwd=staging, env=env, timeout=timeout, trusted=True)
             if not done.ok:
                 raise CheckError(

@@ -65,6 +65,9 @@ def why_not_a_release(version: str, today: datetime.date | None = None) -> str |
         return f"{version!r} is not a CPython 3 version (3.N or 3.N.N)"
     minor = f"3.{int(m.group(1))}"
     info = MINORS.get(minor)
+    oldest = min(MINORS, key=lambda v: int(v.split(".")[1]))
+    if info is None and int(m.group(1)) < int(oldest.split(".")[1]):  # 3.0 to 3.5: released, long unsupported
+        return f"CPython {minor} is past its end of life (deploycheck knows {oldest} and newer)"
     if info is None:
         newest = max(MINORS, key=lambda v: int(v.split(".")[1]))
         if int(m.group(1)) > int(newest.split(".")[1]) + 1 or today < VERIFIED + datetime.timedelta(days=365):

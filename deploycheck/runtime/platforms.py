@@ -85,6 +85,9 @@ class Platform:
             return self.reads_packages_txt
         if name == "requirements.txt":
             return not self.builds_from_dockerfile
+        if name == "Procfile":
+            # Started from the deploy dialog's main file, the image's CMD, or a Space's app_file: no Procfile.
+            return not (self.python_from_dialog or self.builds_from_dockerfile or self.front_matter_config)
         return True
 
     def offers(self, minor: str) -> bool:

@@ -48,6 +48,19 @@ def test_package_txt_only_on_streamlit(tmp_path):
     assert run_check(folder, "--select", "DC304", "--platform", "heroku")[1]["findings"] == []
 
 
+@pytest.mark.parametrize("platform", ["streamlit-cloud", "docker", "hf-spaces"])
+def test_procfile_txt_only_where_a_procfile_starts_the_app(tmp_path, platform):
+    """Streamlit Community Cloud runs the main file chosen in its dialog, a Docker image its CMD, a Space its
+    front matter's app_file: none reads a Procfile, so a misspelled one stops nothing there (examples/troubled-app,
+    a Streamlit app, had an error saying "the platform finds no command to start the app")."""
+    folder = write(
+        tmp_path / "app",
+        {"Procfile.txt": "web: streamlit run app.py\n", "requirements.txt": "streamlit==1.40.0\n", "app.py": ""},
+    )
+    assert run_check(folder, "--select", "DC304", "--platform", platform)[1]["findings"] == []
+    assert found(run_check(folder, "--select", "DC304", "--platform", "heroku")[1]) == [("DC304", "Procfile.txt")]
+
+
 @pytest.mark.parametrize(
     "files",
     [

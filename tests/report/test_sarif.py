@@ -175,6 +175,13 @@ def test_rule_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert [line.split()[0] for line in listed] == all_codes()
 
 
+def test_rule_without_a_code_says_how_to_name_one(capsys: pytest.CaptureFixture[str]) -> None:
+    """`deploycheck rule` alone is a newcomer's first try: it said "no code is not a code"."""
+    assert cli.main(["rule"]) == 2
+    err = capsys.readouterr().err
+    assert "deploycheck rule DC101" in err and "--all" in err and "is not a code" not in err
+
+
 def test_rule_entry_keeps_fenced_headings() -> None:
     text = "## DC101 x (error)\n\n```\n# not a heading\n## nor this\n```\n\nFix: y\n\n### Next section\n"
     assert ruledocs.entry("DC101", text) == "## DC101 x (error)\n\n```\n# not a heading\n## nor this\n```\n\nFix: y\n"

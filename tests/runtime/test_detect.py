@@ -128,6 +128,9 @@ def test_more_declaration_forms(tmp_path, name, text, version):
         ("Dockerfile", "FROM python\n", 1, "no version tag"),
         ("Dockerfile", "FROM python:3-slim\n", 1, "names no minor version"),
         ("Dockerfile", "FROM python:3.99-slim\n", 1, "there is no CPython 3.99"),
+        # CPython 3.0 to 3.5 were released: older than deploycheck's tables, never "there is no CPython 3.5"
+        ("Dockerfile", "FROM python:3.5-slim\n", 1, "CPython 3.5 is past its end of life"),
+        ("runtime.txt", "python-3.4.10\n", 1, "CPython 3.4 is past its end of life"),
         ("Pipfile", '[requires\npython_version = "3.11"\n', 1, "is not valid TOML"),
         ("app.yaml", "runtime: python27\n", 1, "Python 2 runtime"),
         ("app.yaml", "runtime: [python312\n", 2, "is not valid YAML"),
