@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Points action.yml at a released image by tag and digest: `image: Dockerfile` becomes
-# `image: docker://ghcr.io/OWNER/deploycheck:vX.Y.Z@sha256:…`, so a user's run pulls exactly the image that
+# `image: docker://ghcr.io/deploycheck/deploycheck:vX.Y.Z@sha256:…`, so a user's run pulls exactly the image that
 # was built and tested for that release (the digest wins; the tag says which release it is).
 # Usage: pin-image.sh IMAGE:TAG@sha256:DIGEST [action.yml]
 set -euo pipefail
