@@ -23,8 +23,26 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, uv_compile, write
 
-# deploycheck's runtime dependencies on Python 3.11+ (requirements.txt, without the [github] extra's).
-RUNTIME = ("packaging", "PyYAML", "uv", "pip-tools", "stdlib-list", "build", "click", "pyproject_hooks", "wheel")
+
+def runtime_dependencies() -> list[str]:
+    """deploycheck's runtime dependencies here, as its installed metadata declares them (no extras), with theirs:
+    what the hook's virtualenv installs from the wheelhouse."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    seen: dict[str, str] = {}
+    todo = ["deploycheck"]
+    while todo:
+        for line in importlib.metadata.requires(todo.pop()) or []:
+            req = Requirement(line)
+            if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+                continue
+            if canonicalize_name(req.name) not in seen:
+                seen[canonicalize_name(req.name)] = req.name
+                todo.append(req.name)
+    return sorted(seen.values())
+
+
 TREE = ("pyproject.toml", "README.md", "LICENSE", ".pre-commit-hooks.yaml", "deploycheck", "checks", "docs")
 
 
@@ -72,7 +90,7 @@ def repack(name: str, into: Path) -> Path:
 @pytest.fixture(scope="module")
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("wheelhouse")
-    for name in RUNTIME:
+    for name in runtime_dependencies():
         repack(name, folder)
     import virtualenv
 
