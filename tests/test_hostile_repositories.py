@@ -255,3 +255,62 @@ def test_a_malformed_lock_of_any_format_is_reported_never_a_crash(tmp_path, case
     assert not [p for p in report["problems"] if "bug in deploycheck" in p["fix"]], report["problems"]
     # Bounded: a run takes seconds here; the 3,000-step marker chain used to run for minutes.
     assert not [p for p in report["problems"] if "did not finish within --timeout" in p["message"]]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Review of #17's platform-file readers (deploycheck.project.entrypoints, startcommands): each input is bounded in
+# a child process with a memory and time ceiling, so a regression fails the test instead of the machine.
+
+_FIND = """
+import json, resource, sys
+from pathlib import Path
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+from deploycheck.project import entrypoints
+from deploycheck.repo.repository import Repository
+repo = Repository.at(Path(sys.argv[1]))
+found = entrypoints.find(repo.root, repo)
+print(json.dumps({"entries": [repo.display(e.path) for e in found.entries], "unknown": found.unknown}))
+"""
+
+
+def _entrypoints_bounded(folder: Path, seconds: int = 60) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", _FIND, str(folder)], capture_output=True, text=True, timeout=seconds, check=False
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def test_a_dockerfile_exec_form_nested_past_the_recursion_limit_is_no_traceback(tmp_path):
+    folder = write(tmp_path / "app", {"Dockerfile": "FROM python:3.12\nCMD " + "[" * 30000 + "]" * 30000 + "\n"})
+    found = _entrypoints_bounded(folder)
+    assert found["entries"] == []
+
+
+def test_a_yaml_bomb_under_the_alias_cap_is_not_expanded(tmp_path):
+    """88 aliases, 2**45 scalars once expanded: App Engine's runtime and env_variables are read as strings."""
+    lines = ["a0: &a0 [x, x]", *(f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}]" for i in range(1, 45))]
+    text = "\n".join([*lines, "runtime: python312", "env_variables:", "  X: *a44", "entrypoint: python main.py"])
+    folder = write(tmp_path / "app", {"app.yaml": text + "\n", "main.py": ""})
+    found = _entrypoints_bounded(folder)
+    assert found["entries"] == []
+    assert found["unknown"] == ["app.yaml is not YAML deploycheck reads: too large once expanded"]
+
+
+def test_yaml_nested_thousands_deep_is_refused_before_it_is_parsed_quadratically(tmp_path):
+    folder = write(tmp_path / "app", {"render.yaml": "services: " + "[" * 30000 + "]" * 30000 + "\n"})
+    found = _entrypoints_bounded(folder, seconds=30)  # PyYAML's scanner took 48 s on this 60 kB file
+    assert found["unknown"] == ["render.yaml is not YAML deploycheck reads: nested more than 64 deep"]
+
+
+def test_a_start_script_that_calls_itself_thousands_of_times_is_bounded(tmp_path):
+    """Each `sh a.sh` was read and split again, thousands of times at each of three levels: minutes of CPU."""
+    folder = write(tmp_path / "app", {"Procfile": "web: sh a.sh\n", "a.sh": ("sh a.sh;" * 8000)[:60000] + "\n"})
+    found = _entrypoints_bounded(folder, seconds=30)
+    assert found["entries"] == [] and 1 <= len(found["unknown"]) <= 5, found["unknown"][:10]
+
+
+def test_a_procfile_of_thousands_of_cds_is_bounded(tmp_path):
+    folder = write(tmp_path / "app", {"Procfile": "web: " + "cd a && " * 7000 + "python main.py\n"})
+    found = _entrypoints_bounded(folder, seconds=30)
+    assert found["entries"] == [] and any("more than 200 commands" in u for u in found["unknown"])
