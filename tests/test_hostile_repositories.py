@@ -314,3 +314,20 @@ def test_a_procfile_of_thousands_of_cds_is_bounded(tmp_path):
     folder = write(tmp_path / "app", {"Procfile": "web: " + "cd a && " * 7000 + "python main.py\n"})
     found = _entrypoints_bounded(folder, seconds=30)
     assert found["entries"] == [] and any("more than 200 commands" in u for u in found["unknown"])
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"Dockerfile": 'FROM python:3.12\nCMD ["python", "a\\u0000.py"]\n'},
+        {"railway.json": '{"deploy": {"startCommand": ["gunicorn", "--chdir", "q\\u0000", "app:app"]}}'},
+        {"Procfile": "web: gunicorn --chdir " + "b" * 300 + " app:app\n"},
+        {"Procfile": "web: streamlit run " + "c" * 300 + ".py\n"},
+        {"Procfile": "web: " + ("cd " + "d" * 250 + " && ") * 20 + "python main.py\n"},
+    ],
+    ids=["NUL in exec form", "NUL in a JSON command", "long --chdir", "long file name", "long cd path"],
+)
+def test_a_command_naming_an_impossible_path_is_no_traceback(tmp_path, files):
+    """A NUL (JSON's \\u0000) or a name past NAME_MAX/PATH_MAX made pathlib raise ValueError/OSError."""
+    found = _entrypoints_bounded(write(tmp_path / "app", {**files, "app.py": "", "main.py": ""}))
+    assert found["entries"] == []
