@@ -329,5 +329,5 @@ def test_a_procfile_of_thousands_of_cds_is_bounded(tmp_path):
 )
 def test_a_command_naming_an_impossible_path_is_no_traceback(tmp_path, files):
     """A NUL (JSON's \\u0000) or a name past NAME_MAX/PATH_MAX made pathlib raise ValueError/OSError."""
-    found = _entrypoints_bounded(write(tmp_path / "app", {**files, "app.py": "", "main.py": ""}))
+    found = _entrypoints_bounded(write(tmp_path / "app", {**files, "main.py": ""}))
     assert found["entries"] == []
