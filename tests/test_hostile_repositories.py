@@ -331,3 +331,28 @@ def test_a_command_naming_an_impossible_path_is_no_traceback(tmp_path, files):
     """A NUL (JSON's \\u0000) or a name past NAME_MAX/PATH_MAX made pathlib raise ValueError/OSError."""
     found = _entrypoints_bounded(write(tmp_path / "app", {**files, "main.py": ""}))
     assert found["entries"] == []
+
+
+def test_sarif_of_a_finding_in_a_file_whose_name_is_not_utf8(tmp_path):
+    """A file name of raw bytes (b'\\xff' reaches Python as the surrogate '\\udcff') with an escape sequence and
+    a workflow command in it: the SARIF is written (its URI percent-encodes the name's own bytes), never a
+    traceback that exits 1 as if the app were merely not ready."""
+    import jsonschema
+
+    folder = write(tmp_path / "app", {"requirements.txt": "flask==3.0.0\n", ".python-version": "3.12\n"})
+    name = os.fsencode(folder) + b"/x\xff\x1b[31m::warning::y.py"
+    with open(name, "wb") as file:
+        file.write(b"import requests\n")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "entrypoint.py"), str(folder), "--select", "DC5", "--format", "sarif"],
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    assert b"Traceback" not in done.stderr and done.returncode == 1, done.stderr[-2000:]
+    doc = json.loads(done.stdout)
+    schema = json.loads((ROOT / "tests" / "data" / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator(schema).validate(doc)
+    (result,) = doc["runs"][0]["results"]
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "x%FF%1B%5B31m%3A%3Awarning%3A%3Ay.py" and b"\x1b" not in done.stdout
