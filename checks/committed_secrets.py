@@ -58,7 +58,10 @@ _KNOWN_FORMAT = re.compile(
 _FAKE = re.compile(r"your|example|placeholder|dummy|[-_]here\b|x{6,}|X{6,}|(.)\1{9,}", re.IGNORECASE)
 _URL_CREDENTIALS = re.compile(r"://[^/\s:@]+:([^/\s@]+)@([^/\s:?#]*)")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
-_URL_SECRET_PARAM = re.compile(r"[?&](?:[\w-]*(?:key|token|secret|sig|signature|password|auth)[\w-]*)=[^&\s]{8,}", re.I)
+# A query parameter: its name (read from each ? or &, runs that never overlap) and 8 characters of its value. One
+# regex `[?&][\w-]*(?:key|...)[\w-]*=` backtracked quadratically over a long name without `=`.
+_URL_PARAM = re.compile(r"([\w-]*)=[^&\s]{8}")
+_SECRET_PARAM_NAME = re.compile(r"key|token|secret|sig|signature|password|auth", re.I)
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1", "")
 _PATH = re.compile(r"^(?:~?/|\.{1,2}/|[A-Za-z]:[\\/]|\\\\)|^[\w.-]+(?:/[\w. -]+)*/[\w. -]*\.[A-Za-z0-9]{1,6}$")
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$", re.IGNORECASE)
@@ -94,6 +97,14 @@ def _random_looking(value: str, *, password: bool) -> bool:
     return len(value) >= 16 and kinds >= 2 and _entropy(value) >= 3.5 and " " not in value
 
 
+def _has_secret_param(value: str) -> bool:
+    for start in re.finditer(r"[?&]", value):
+        param = _URL_PARAM.match(value, start.end())
+        if param and _SECRET_PARAM_NAME.search(param.group(1)):
+            return True
+    return False
+
+
 def _is_secret(key: str, value: str, *, any_key: bool) -> bool:
     """Whether a value is a real secret, judged on the value as well as the key (#17.5): known key formats are,
     wherever they are; paths, booleans, numbers, URLs without credentials, placeholders and empty strings are
@@ -108,7 +119,7 @@ def _is_secret(key: str, value: str, *, any_key: bool) -> bool:
         password, host = credentials.groups()
         return not _PLACEHOLDER.match(password) and host.lower() not in _LOCAL_HOSTS
     if _URL.match(value):
-        return bool(_URL_SECRET_PARAM.search(value))
+        return _has_secret_param(value)
     if value.lower() in _BOOLEAN or _NUMBER.match(value) or _PATH.match(value):
         return False
     named = bool(_SECRET_KEY.search(key))
