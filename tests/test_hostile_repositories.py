@@ -356,3 +356,30 @@ def test_sarif_of_a_finding_in_a_file_whose_name_is_not_utf8(tmp_path):
     (result,) = doc["runs"][0]["results"]
     uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == "x%FF%1B%5B31m%3A%3Awarning%3A%3Ay.py" and b"\x1b" not in done.stdout
+
+
+_REACH = """
+import sys
+from pathlib import Path
+from deploycheck.imports import collect, reach
+from deploycheck.project import entrypoints
+from deploycheck.repo.repository import Repository
+repo = Repository.at(Path(sys.argv[1]))
+scan = collect.collect(repo.root, repo, python="3.12")
+found = entrypoints.find(repo.root, repo, sys.argv[2])
+print(len(reach.reach(scan, found, repo, repo.root).reached))
+"""
+
+
+def test_reaching_thousands_of_streamlit_mains_is_not_quadratic(tmp_path):
+    """5,000 files that each import streamlit (each may be Streamlit Community Cloud's main file) looked for
+    their pages/ among all 5,000 paths (minutes). A child with a ceiling: the reach is under a second now."""
+    folder = write(tmp_path / "app", {f"m{i}.py": "import streamlit\n" for i in range(5000)})
+    done = subprocess.run(
+        [sys.executable, "-c", _REACH, str(folder), "streamlit-cloud"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+    assert done.returncode == 0 and int(done.stdout) == 5000, done.stderr[-2000:]
