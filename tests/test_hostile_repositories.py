@@ -383,3 +383,16 @@ def test_reaching_thousands_of_streamlit_mains_is_not_quadratic(tmp_path):
         check=False,
     )
     assert done.returncode == 0 and int(done.stdout) == 5000, done.stderr[-2000:]
+
+
+def test_a_scripts_arguments_doubling_through_dollar_at_are_bounded(tmp_path):
+    """`"$@"` 7,000 times in a script given 1,000 arguments, passed on again: billions of words (MemoryError)."""
+    files = {
+        "Procfile": "web: sh a.sh " + "x " * 1000 + "\n",
+        "a.sh": "sh b.sh" + ' "$@"' * 7000 + "\n",
+        "b.sh": "sh c.sh" + ' "$@"' * 7000 + "\n",
+        "c.sh": "python main.py\n",
+        "main.py": "",
+    }
+    found = _entrypoints_bounded(write(tmp_path / "app", files), seconds=30)
+    assert found["entries"] == [] and any("more than 50000 words" in u for u in found["unknown"]), found
