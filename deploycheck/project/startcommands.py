@@ -21,6 +21,7 @@ from deploycheck.repo.repository import Repository
 CAP = 64 * 1024  # a platform file or start script larger than this is not a config file
 MAX_DEPTH = 3  # scripts calling scripts
 MAX_COMMANDS = 200  # commands followed per app
+MAX_WORDS = 50_000  # words of one command line once "$@" is expanded (a 64 kB script has fewer)
 
 _APP_REF = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?::[A-Za-z_][\w.]*(?:\(.*\))?)?$")
 _SEPARATORS = {"&&", "||", ";", "|", "&", "(", ")", ";;", "\n"}
@@ -122,7 +123,12 @@ def run_tokens(ctx: Context, tokens: list[str], cwd: Path) -> None:
     """One command line: each simple command in turn; `cd` moves the folder the next ones run in."""
     if cwd not in ctx.found.roots:
         ctx.found.roots.append(cwd)
-    # `exec "$@"` in an image's entrypoint script runs the CMD it was given.
+    # `exec "$@"` in an image's entrypoint script runs the CMD it was given; counted first, since a script's
+    # arguments passed on through many "$@" multiply at each level.
+    expanded = sum(len(ctx.args) if token in ("$@", "$*") else 1 for token in tokens)
+    if expanded > MAX_WORDS:
+        ctx.found.unknown.append(f"{ctx.source}: the command expands to more than {MAX_WORDS} words")
+        return
     tokens = [word for token in tokens for word in (ctx.args if token in ("$@", "$*") else [token])]
     for words in _segments(tokens):
         if not _spend(ctx):
