@@ -262,3 +262,13 @@ def test_url_query_secrets_are_judged_as_before(value, secret):
     from checks.committed_secrets import _is_secret
 
     assert _is_secret("URL", value, any_key=True) is secret
+
+
+def test_a_secrets_toml_nested_thousands_deep_is_not_inspected_not_a_crash(tmp_path):
+    """A dotted table header of 5,000 parts is valid TOML that tomllib builds without recursion; walking its
+    values recursed past the limit (RecursionError: a crash of the check)."""
+    deep = "[" + ".".join(["a"] * 5000) + ']\nx = "v"\n'
+    folder = write(tmp_path / "app", {"app.py": "", ".streamlit/secrets.toml": deep})
+    _, report = run_check(folder, "--select", "DC307")
+    (finding,) = report["findings"]
+    assert finding["path"] == ".streamlit/secrets.toml" and "nested too deep, so not inspected" in finding["message"]
