@@ -141,23 +141,33 @@ def _env_secrets(text: str) -> list[tuple[int, str]]:
     return found
 
 
-def _leaves(data: object, prefix: str = "") -> list[tuple[str, object]]:
+MAX_DEPTH = 64  # tables and arrays in a secrets file; tomllib builds a 5,000-part dotted header without recursing
+
+
+def _leaves(data: object, prefix: str = "", depth: int = 0) -> list[tuple[str, object]]:
+    """(dotted key, value) of every value; ValueError past MAX_DEPTH levels."""
+    if depth > MAX_DEPTH:
+        raise ValueError("nested too deep")
     if isinstance(data, dict):
-        return [leaf for key, value in data.items() for leaf in _leaves(value, f"{prefix}{key}.")]
+        return [leaf for key, value in data.items() for leaf in _leaves(value, f"{prefix}{key}.", depth + 1)]
     if isinstance(data, list):
-        return [leaf for value in data for leaf in _leaves(value, prefix)]
+        return [leaf for value in data for leaf in _leaves(value, prefix, depth + 1)]
     return [(prefix.rstrip("."), data)]
 
 
-def _toml_secrets(text: str) -> list[tuple[int, str]] | None:
-    """Keys with real values, each with its line; None when the file is not valid TOML."""
+def _toml_secrets(text: str) -> list[tuple[int, str]] | str:
+    """Keys with real values, each with its line; why not, when the file is not valid TOML or too deep."""
     try:
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError):
-        return None
+        return "not valid TOML"
+    try:
+        leaves = _leaves(data)
+    except ValueError as exc:
+        return str(exc)
     lines = text.splitlines()
     found = []
-    for key, value in _leaves(data):
+    for key, value in leaves:
         # Only strings can hold a key: TOML booleans, numbers and dates are settings.
         if not isinstance(value, str) or not _is_secret(key, value, any_key=True):
             continue
@@ -215,10 +225,8 @@ def check(project: Project, settings: Settings) -> list[Finding]:
                     findings.append(_finding(shown, None, f"{shown} is committed ({why}, so not inspected)", platform))
                 continue
             secrets = _toml_secrets(text) if toml else _env_secrets(text)
-            if secrets is None:
-                findings.append(
-                    _finding(shown, None, f"{shown} is committed (not valid TOML, so not inspected)", platform)
-                )
+            if isinstance(secrets, str):
+                findings.append(_finding(shown, None, f"{shown} is committed ({secrets}, so not inspected)", platform))
                 continue
             if not secrets:
                 continue
