@@ -58,10 +58,10 @@ _KNOWN_FORMAT = re.compile(
 _FAKE = re.compile(r"your|example|placeholder|dummy|[-_]here\b|x{6,}|X{6,}|(.)\1{9,}", re.IGNORECASE)
 _URL_CREDENTIALS = re.compile(r"://[^/\s:@]+:([^/\s@]+)@([^/\s:?#]*)")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
-# A query parameter whose name says secret, with a value of 8 or more characters; names and values are split in
-# Python, not by a pattern: `[\w-]*(?:key|...)[\w-]*=` backtracked quadratically over a long name of "keykey...".
-_SECRET_PARAM_NAME = re.compile(r"key|token|secret|sig|password|auth", re.IGNORECASE)
-_PARAM_SPLIT = re.compile(r"[?&]")
+# A query parameter: its name (read from each ? or &, runs that never overlap) and 8 characters of its value. One
+# regex `[?&][\w-]*(?:key|...)[\w-]*=` backtracked quadratically over a long name without `=`.
+_URL_PARAM = re.compile(r"([\w-]*)=[^&\s]{8}")
+_SECRET_PARAM_NAME = re.compile(r"key|token|secret|sig|signature|password|auth", re.I)
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1", "")
 _PATH = re.compile(r"^(?:~?/|\.{1,2}/|[A-Za-z]:[\\/]|\\\\)|^[\w.-]+(?:/[\w. -]+)*/[\w. -]*\.[A-Za-z0-9]{1,6}$")
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$", re.IGNORECASE)
@@ -97,6 +97,14 @@ def _random_looking(value: str, *, password: bool) -> bool:
     return len(value) >= 16 and kinds >= 2 and _entropy(value) >= 3.5 and " " not in value
 
 
+def _has_secret_param(value: str) -> bool:
+    for start in re.finditer(r"[?&]", value):
+        param = _URL_PARAM.match(value, start.end())
+        if param and _SECRET_PARAM_NAME.search(param.group(1)):
+            return True
+    return False
+
+
 def _is_secret(key: str, value: str, *, any_key: bool) -> bool:
     """Whether a value is a real secret, judged on the value as well as the key (#17.5): known key formats are,
     wherever they are; paths, booleans, numbers, URLs without credentials, placeholders and empty strings are
@@ -111,26 +119,13 @@ def _is_secret(key: str, value: str, *, any_key: bool) -> bool:
         password, host = credentials.groups()
         return not _PLACEHOLDER.match(password) and host.lower() not in _LOCAL_HOSTS
     if _URL.match(value):
-        return _secret_param(value)
+        return _has_secret_param(value)
     if value.lower() in _BOOLEAN or _NUMBER.match(value) or _PATH.match(value):
         return False
     named = bool(_SECRET_KEY.search(key))
     if not (named or any_key):
         return False
     return _random_looking(value, password=bool(re.search(r"passw|pwd", key, re.IGNORECASE)))
-
-
-def _secret_param(url: str) -> bool:
-    """A query parameter of the URL that carries a secret (`?api_key=...`, `&sig=...`)."""
-    for part in _PARAM_SPLIT.split(url)[1:]:
-        name, equals, value = part.partition("=")
-        if equals and _SECRET_PARAM_NAME.search(name) and re.fullmatch(r"[\w-]*", name) and _param_value(value):
-            return True
-    return False
-
-
-def _param_value(value: str) -> bool:
-    return len(value) >= 8 and not any(c.isspace() for c in value[:8])
 
 
 def _shown_key(key: str) -> str:
@@ -146,45 +141,40 @@ def _env_secrets(text: str) -> list[tuple[int, str]]:
     return found
 
 
-MAX_DEPTH = 64  # tables and arrays inside one another: secrets.toml files nest two or three
+MAX_DEPTH = 64  # tables and arrays in a secrets file; tomllib builds a 5,000-part dotted header without recursing
 
 
-def _leaves(data: object) -> list[tuple[str, object]]:
-    """(dotted key, value) of every leaf, walked without recursion: tomllib reads `a.a.a...` 3,000 tables deep,
-    which a recursive walk did not survive. Leaves deeper than MAX_DEPTH are not secrets files' shape: skipped."""
-    out: list[tuple[str, object]] = []
-    stack: list[tuple[tuple[str, ...], object]] = [((), data)]
-    while stack:
-        path, node = stack.pop()
-        if isinstance(node, (dict, list)) and len(path) > MAX_DEPTH:
-            continue
-        if isinstance(node, dict):
-            stack += [((*path, str(key)), value) for key, value in reversed(node.items())]
-        elif isinstance(node, list):
-            stack += [(path, value) for value in reversed(node)]
-        else:
-            out.append((".".join(path), node))
-    return out
+def _leaves(data: object, prefix: str = "", depth: int = 0) -> list[tuple[str, object]]:
+    """(dotted key, value) of every value; ValueError past MAX_DEPTH levels."""
+    if depth > MAX_DEPTH:
+        raise ValueError("nested too deep")
+    if isinstance(data, dict):
+        return [leaf for key, value in data.items() for leaf in _leaves(value, f"{prefix}{key}.", depth + 1)]
+    if isinstance(data, list):
+        return [leaf for value in data for leaf in _leaves(value, prefix, depth + 1)]
+    return [(prefix.rstrip("."), data)]
 
 
-def _toml_secrets(text: str) -> list[tuple[int, str]] | None:
-    """Keys with real values, each with its line; None when the file is not valid TOML."""
+def _toml_secrets(text: str) -> list[tuple[int, str]] | str:
+    """Keys with real values, each with its line; why not, when the file is not valid TOML or too deep."""
     try:
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError):
-        return None
-    found: list[tuple[int, str]] = []
-    for key, value in _leaves(data):
+        return "not valid TOML"
+    try:
+        leaves = _leaves(data)
+    except ValueError as exc:
+        return str(exc)
+    lines = text.splitlines()
+    found = []
+    for key, value in leaves:
         # Only strings can hold a key: TOML booleans, numbers and dates are settings.
-        if isinstance(value, str) and _is_secret(key, value, any_key=True):
-            # Only the first is named with its line (the finding says "and N more"): one pass over the lines.
-            found.append((_line_of(text, key) if not found else 0, _shown_key(key)))
+        if not isinstance(value, str) or not _is_secret(key, value, any_key=True):
+            continue
+        last = key.rsplit(".", 1)[-1]
+        number = next((n for n, line in enumerate(lines, 1) if line.lstrip().lstrip("\"'").startswith(last)), 1)
+        found.append((number, _shown_key(key)))
     return found
-
-
-def _line_of(text: str, key: str) -> int:
-    last = key.rsplit(".", 1)[-1]
-    return next((n for n, line in enumerate(text.splitlines(), 1) if line.lstrip().lstrip("\"'").startswith(last)), 1)
 
 
 def _candidates(folder: Path, repo: Repository) -> list[Path]:
@@ -235,10 +225,8 @@ def check(project: Project, settings: Settings) -> list[Finding]:
                     findings.append(_finding(shown, None, f"{shown} is committed ({why}, so not inspected)", platform))
                 continue
             secrets = _toml_secrets(text) if toml else _env_secrets(text)
-            if secrets is None:
-                findings.append(
-                    _finding(shown, None, f"{shown} is committed (not valid TOML, so not inspected)", platform)
-                )
+            if isinstance(secrets, str):
+                findings.append(_finding(shown, None, f"{shown} is committed ({secrets}, so not inspected)", platform))
                 continue
             if not secrets:
                 continue

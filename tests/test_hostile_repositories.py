@@ -355,3 +355,144 @@ def test_a_hostile_secrets_file_is_judged_in_bounded_time_never_a_crash(tmp_path
     assert code in (0, 1) and not report["problems"], report["problems"]
     assert all(f["path"] == name for f in report["findings"])
     assert "abcdefghijklmn" not in json.dumps(report) and "ab1ab1ab1" not in json.dumps(report)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Review of #17's platform-file readers (deploycheck.project.entrypoints, startcommands): each input is bounded in
+# a child process with a memory and time ceiling, so a regression fails the test instead of the machine.
+
+_FIND = """
+import json, resource, sys
+from pathlib import Path
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+from deploycheck.project import entrypoints
+from deploycheck.repo.repository import Repository
+repo = Repository.at(Path(sys.argv[1]))
+found = entrypoints.find(repo.root, repo)
+print(json.dumps({"entries": [repo.display(e.path) for e in found.entries], "unknown": found.unknown}))
+"""
+
+
+def _entrypoints_bounded(folder: Path, seconds: int = 60) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", _FIND, str(folder)], capture_output=True, text=True, timeout=seconds, check=False
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def test_a_dockerfile_exec_form_nested_past_the_recursion_limit_is_no_traceback(tmp_path):
+    folder = write(tmp_path / "app", {"Dockerfile": "FROM python:3.12\nCMD " + "[" * 30000 + "]" * 30000 + "\n"})
+    found = _entrypoints_bounded(folder)
+    assert found["entries"] == []
+
+
+def test_a_yaml_bomb_under_the_alias_cap_is_not_expanded(tmp_path):
+    """88 aliases, 2**45 scalars once expanded: App Engine's runtime and env_variables are read as strings."""
+    lines = ["a0: &a0 [x, x]", *(f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}]" for i in range(1, 45))]
+    text = "\n".join([*lines, "runtime: python312", "env_variables:", "  X: *a44", "entrypoint: python main.py"])
+    folder = write(tmp_path / "app", {"app.yaml": text + "\n", "main.py": ""})
+    found = _entrypoints_bounded(folder)
+    assert found["entries"] == []
+    assert found["unknown"] == ["app.yaml is not YAML deploycheck reads: too large once expanded"]
+
+
+def test_yaml_nested_thousands_deep_is_refused_before_it_is_parsed_quadratically(tmp_path):
+    folder = write(tmp_path / "app", {"render.yaml": "services: " + "[" * 30000 + "]" * 30000 + "\n"})
+    found = _entrypoints_bounded(folder, seconds=30)  # PyYAML's scanner took 48 s on this 60 kB file
+    assert found["unknown"] == ["render.yaml is not YAML deploycheck reads: nested more than 64 deep"]
+
+
+def test_a_start_script_that_calls_itself_thousands_of_times_is_bounded(tmp_path):
+    """Each `sh a.sh` was read and split again, thousands of times at each of three levels: minutes of CPU."""
+    folder = write(tmp_path / "app", {"Procfile": "web: sh a.sh\n", "a.sh": ("sh a.sh;" * 8000)[:60000] + "\n"})
+    found = _entrypoints_bounded(folder, seconds=30)
+    assert found["entries"] == [] and 1 <= len(found["unknown"]) <= 5, found["unknown"][:10]
+
+
+def test_a_procfile_of_thousands_of_cds_is_bounded(tmp_path):
+    folder = write(tmp_path / "app", {"Procfile": "web: " + "cd a && " * 7000 + "python main.py\n"})
+    found = _entrypoints_bounded(folder, seconds=30)
+    assert found["entries"] == [] and any("more than 200 commands" in u for u in found["unknown"])
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"Dockerfile": 'FROM python:3.12\nCMD ["python", "a\\u0000.py"]\n'},
+        {"railway.json": '{"deploy": {"startCommand": ["gunicorn", "--chdir", "q\\u0000", "app:app"]}}'},
+        {"Procfile": "web: gunicorn --chdir " + "b" * 300 + " app:app\n"},
+        {"Procfile": "web: streamlit run " + "c" * 300 + ".py\n"},
+        {"Procfile": "web: " + ("cd " + "d" * 250 + " && ") * 20 + "python main.py\n"},
+    ],
+    ids=["NUL in exec form", "NUL in a JSON command", "long --chdir", "long file name", "long cd path"],
+)
+def test_a_command_naming_an_impossible_path_is_no_traceback(tmp_path, files):
+    """A NUL (JSON's \\u0000) or a name past NAME_MAX/PATH_MAX made pathlib raise ValueError/OSError."""
+    found = _entrypoints_bounded(write(tmp_path / "app", {**files, "main.py": ""}))
+    assert found["entries"] == []
+
+
+def test_sarif_of_a_finding_in_a_file_whose_name_is_not_utf8(tmp_path):
+    """A file name of raw bytes (b'\\xff' reaches Python as the surrogate '\\udcff') with an escape sequence and
+    a workflow command in it: the SARIF is written (its URI percent-encodes the name's own bytes), never a
+    traceback that exits 1 as if the app were merely not ready."""
+    import jsonschema
+
+    folder = write(tmp_path / "app", {"requirements.txt": "flask==3.0.0\n", ".python-version": "3.12\n"})
+    name = os.fsencode(folder) + b"/x\xff\x1b[31m::warning::y.py"
+    with open(name, "wb") as file:
+        file.write(b"import requests\n")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "entrypoint.py"), str(folder), "--select", "DC5", "--format", "sarif"],
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    assert b"Traceback" not in done.stderr and done.returncode == 1, done.stderr[-2000:]
+    doc = json.loads(done.stdout)
+    schema = json.loads((ROOT / "tests" / "data" / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator(schema).validate(doc)
+    (result,) = doc["runs"][0]["results"]
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "x%FF%1B%5B31m%3A%3Awarning%3A%3Ay.py" and b"\x1b" not in done.stdout
+
+
+_REACH = """
+import sys
+from pathlib import Path
+from deploycheck.imports import collect, reach
+from deploycheck.project import entrypoints
+from deploycheck.repo.repository import Repository
+repo = Repository.at(Path(sys.argv[1]))
+scan = collect.collect(repo.root, repo, python="3.12")
+found = entrypoints.find(repo.root, repo, sys.argv[2])
+print(len(reach.reach(scan, found, repo, repo.root).reached))
+"""
+
+
+def test_reaching_thousands_of_streamlit_mains_is_not_quadratic(tmp_path):
+    """5,000 files that each import streamlit (each may be Streamlit Community Cloud's main file) looked for
+    their pages/ among all 5,000 paths (minutes). A child with a ceiling: the reach is under a second now."""
+    folder = write(tmp_path / "app", {f"m{i}.py": "import streamlit\n" for i in range(5000)})
+    done = subprocess.run(
+        [sys.executable, "-c", _REACH, str(folder), "streamlit-cloud"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+    assert done.returncode == 0 and int(done.stdout) == 5000, done.stderr[-2000:]
+
+
+def test_a_scripts_arguments_doubling_through_dollar_at_are_bounded(tmp_path):
+    """`"$@"` 7,000 times in a script given 1,000 arguments, passed on again: billions of words (MemoryError)."""
+    files = {
+        "Procfile": "web: sh a.sh " + "x " * 1000 + "\n",
+        "a.sh": "sh b.sh" + ' "$@"' * 7000 + "\n",
+        "b.sh": "sh c.sh" + ' "$@"' * 7000 + "\n",
+        "c.sh": "python main.py\n",
+        "main.py": "",
+    }
+    found = _entrypoints_bounded(write(tmp_path / "app", files), seconds=30)
+    assert found["entries"] == [] and any("more than 50000 words" in u for u in found["unknown"]), found

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -79,7 +78,10 @@ def reach(scan: ImportScan, found: Entrypoints, repo: Repository, app_folder: Pa
         app = _norm(repo.display(app_folder))
         usual = [_join(app, n) for n in STREAMLIT_MAINS if _join(app, n) in scan.paths]
         starts = {f: f"{f} (a Streamlit main file)" for f in [*usual, *_streamlit_mains(scan)]}
-        starts.update({p: why for f, why in list(starts.items()) for p in _pages(f, scan.paths)})
+        by_folder: dict[PurePosixPath, list[str]] = {}  # indexed once: every file may be a main (quadratic else)
+        for path in scan.paths:
+            by_folder.setdefault(PurePosixPath(path).parent, []).append(path)
+        starts.update({p: why for f, why in list(starts.items()) for p in _pages(f, by_folder)})
         shown = ", ".join(sorted(starts)[:3]) + (" and more" if len(starts) > 3 else "")
         result = Reach(True, entries=f"{shown}: the files that import streamlit and their pages")
     if not starts:
@@ -99,9 +101,8 @@ def _streamlit_mains(scan: ImportScan) -> list[str]:
     )
 
 
-def _pages(main: str, paths: Iterable[str]) -> list[str]:
-    folder = PurePosixPath(main).parent / "pages"
-    return [p for p in paths if PurePosixPath(p).parent == folder]
+def _pages(main: str, by_folder: dict[PurePosixPath, list[str]]) -> list[str]:
+    return by_folder.get(PurePosixPath(main).parent / "pages", [])
 
 
 class _Graph:

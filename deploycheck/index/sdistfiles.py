@@ -158,7 +158,16 @@ def _zip(fetcher: Fetcher, url: str, cap: int) -> SdistFacts:
                     with zf.open(info) as f:
                         texts[top] = f.read(MAX_BUILD_FILE).decode("utf-8", errors="replace")
             paths = [i.filename for i in infos]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as e:
+    # zipfile raises RuntimeError for an encrypted member and NotImplementedError for an unknown compression method.
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        ValueError,
+        OSError,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+    ) as e:
         raise UnreadableSdist(f"not a readable zip archive ({e})") from None
     return _facts(sources, texts, paths)
 

@@ -16,9 +16,11 @@ checks keep judging every file (deploycheck.imports.reach).
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from deploycheck.project.startcommands import (
     CAP,
@@ -123,7 +125,7 @@ def _dockerfile(ctx: Context, path: Path, text: str) -> None:
         elif word in ("COPY", "ADD") and "--from" not in rest:
             for source in (split(rest) or [])[:-1]:
                 folder = path.parent / source
-                if not source.startswith("-") and ctx.repo.inside(folder) and folder.is_dir():
+                if not source.startswith("-") and ctx.repo.inside(folder) and os.path.isdir(folder):
                     bases.append(folder)
     tokens: list[str] = []
     if entry is not None:
@@ -150,7 +152,7 @@ def _exec_form(rest: str) -> list[str]:
     if rest.startswith("["):
         try:
             value = json.loads(rest)
-        except ValueError:
+        except (ValueError, RecursionError):
             return split(rest) or []
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return list(value)
@@ -165,7 +167,7 @@ def _env_pairs(rest: str) -> dict[str, str]:
 
 
 def _app_yaml(ctx: Context, path: Path, text: str) -> None:
-    data = _yaml(text)
+    data = _yaml(ctx, text)
     if not isinstance(data, dict) or not str(data.get("runtime", "")).startswith("python"):
         return
     command = data.get("entrypoint")
@@ -204,7 +206,7 @@ def _fly_toml(ctx: Context, path: Path, text: str) -> None:
 
 
 def _render_yaml(ctx: Context, path: Path, text: str) -> None:
-    data = _yaml(text)
+    data = _yaml(ctx, text)
     services = data.get("services") if isinstance(data, dict) else None
     base = ctx.source
     for service in services if isinstance(services, list) else []:
@@ -283,16 +285,48 @@ _READERS = (
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _yaml(text: str) -> object:
-    """BaseLoader (every scalar a string), aliases counted first (a YAML bomb costs more than its size)."""
+MAX_YAML_DEPTH = 64  # a platform file is a few levels deep; PyYAML's scanner is quadratic in nesting
+MAX_YAML_NODES = 100_000  # scalars and collections once every alias is expanded (a YAML bomb costs more than its size)
+
+
+def _yaml(ctx: Context, text: str) -> object:
+    """BaseLoader (every scalar a string), after one pass over the events that stops at a nesting or an expanded
+    size no platform file has: a few aliases can stand for 2**45 scalars, which str() of a value would build."""
     import yaml  # only for apps that have YAML platform files
 
     try:
-        if sum(1 for event in yaml.parse(text) if isinstance(event, yaml.AliasEvent)) > 100:
-            return None
-        return yaml.load(text, Loader=yaml.BaseLoader)
+        why = _yaml_too_big(yaml, text)
+        if why is None:
+            return yaml.load(text, Loader=yaml.BaseLoader)
     except (yaml.YAMLError, RecursionError):
         return None
+    ctx.found.unknown.append(f"{ctx.source} is not YAML deploycheck reads: {why}")
+    return None
+
+
+def _yaml_too_big(yaml: Any, text: str) -> str | None:
+    sizes: dict[str, int] = {}  # anchor -> expanded size of its node
+    stack: list[list[Any]] = [[None, 0]]  # [anchor, expanded size so far] per open collection
+    for event in yaml.parse(text):
+        if isinstance(event, yaml.CollectionStartEvent):
+            stack.append([event.anchor, 1])
+            if len(stack) > MAX_YAML_DEPTH:
+                return f"nested more than {MAX_YAML_DEPTH} deep"
+            continue
+        if isinstance(event, yaml.CollectionEndEvent):
+            anchor, size = stack.pop()
+        elif isinstance(event, yaml.AliasEvent):
+            anchor, size = None, sizes.get(event.anchor, 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            anchor, size = event.anchor, 1
+        else:
+            continue
+        if anchor is not None:
+            sizes[anchor] = size
+        stack[-1][1] += size
+        if stack[-1][1] > MAX_YAML_NODES:
+            return "too large once expanded"
+    return None
 
 
 def _line_of(text: str, needle: str) -> int:

@@ -9,6 +9,7 @@ script) is recorded as unknown, never guessed.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from deploycheck.repo.repository import Repository
 CAP = 64 * 1024  # a platform file or start script larger than this is not a config file
 MAX_DEPTH = 3  # scripts calling scripts
 MAX_COMMANDS = 200  # commands followed per app
+MAX_WORDS = 50_000  # words of one command line once "$@" is expanded (a 64 kB script has fewer)
 
 _APP_REF = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?::[A-Za-z_][\w.]*(?:\(.*\))?)?$")
 _SEPARATORS = {"&&", "||", ";", "|", "&", "(", ")", ";;", "\n"}
@@ -119,15 +121,18 @@ def _segments(tokens: list[str]) -> Iterator[list[str]]:
 
 def run_tokens(ctx: Context, tokens: list[str], cwd: Path) -> None:
     """One command line: each simple command in turn; `cd` moves the folder the next ones run in."""
-    ctx.budget[0] -= 1
-    if ctx.budget[0] < 0:
-        ctx.found.unknown.append(f"{ctx.source}: more than {MAX_COMMANDS} commands")
-        return
     if cwd not in ctx.found.roots:
         ctx.found.roots.append(cwd)
-    # `exec "$@"` in an image's entrypoint script runs the CMD it was given.
+    # `exec "$@"` in an image's entrypoint script runs the CMD it was given; counted first, since a script's
+    # arguments passed on through many "$@" multiply at each level.
+    expanded = sum(len(ctx.args) if token in ("$@", "$*") else 1 for token in tokens)
+    if expanded > MAX_WORDS:
+        ctx.found.unknown.append(f"{ctx.source}: the command expands to more than {MAX_WORDS} words")
+        return
     tokens = [word for token in tokens for word in (ctx.args if token in ("$@", "$*") else [token])]
     for words in _segments(tokens):
+        if not _spend(ctx):
+            return
         while words and re.match(r"^[A-Za-z_]\w*=", words[0]):
             key, _, value = words.pop(0).partition("=")
             ctx.env[key] = value
@@ -145,6 +150,17 @@ def run_tokens(ctx: Context, tokens: list[str], cwd: Path) -> None:
                     ctx.found.roots.append(cwd)
             continue
         _simple(ctx, words, cwd)
+
+
+def _spend(ctx: Context) -> bool:
+    """One simple command (a `cd` too) of the app's budget: a script of thousands of `sh a.sh;` stops here."""
+    ctx.budget[0] -= 1
+    if ctx.budget[0] >= 0:
+        return True
+    message = f"{ctx.source}: more than {MAX_COMMANDS} commands"
+    if message not in ctx.found.unknown:  # every caller up the chain stops here too: say it once per file
+        ctx.found.unknown.append(message)
+    return False
 
 
 def _unwrap(words: list[str]) -> list[str]:
@@ -178,7 +194,7 @@ def _simple(ctx: Context, words: list[str], cwd: Path) -> None:
             _nested(ctx, args[1], cwd)
         elif args and not args[0].startswith("-"):
             _script(ctx, cwd / args[0], cwd, args[1:])
-    elif words[0].startswith(("./", "../")) or ("/" in words[0] and (cwd / words[0]).is_file()):
+    elif words[0].startswith(("./", "../")) or ("/" in words[0] and os.path.isfile(cwd / words[0])):
         _script(ctx, cwd / words[0], cwd, args)
     else:
         _program(ctx, program, args, cwd)
@@ -199,9 +215,13 @@ def _script(ctx: Context, path: Path, cwd: Path, args: list[str]) -> None:
     if path.suffix == ".py":
         add(ctx, path, path.name)
         return
-    text = ctx.repo.text(path, cap=CAP) if ctx.repo.inside(path) else None
-    if text is None or ctx.depth >= MAX_DEPTH:
-        ctx.found.unknown.append(f"{ctx.source}: the script {ctx.repo.display(path)} could not be read")
+    # The depth first: a script is read and split only when it will be followed.
+    text = ctx.repo.text(path, cap=CAP) if ctx.depth < MAX_DEPTH and ctx.repo.inside(path) else None
+    if text is None:
+        why = "could not be read" if ctx.depth < MAX_DEPTH else f"is nested more than {MAX_DEPTH} scripts deep"
+        message = f"{ctx.source}: the script {ctx.repo.display(path)} {why}"
+        if message not in ctx.found.unknown:  # a script naming itself thousands of times: said once
+            ctx.found.unknown.append(message)
         return
     if text.startswith("#!") and "python" in text.split("\n", 1)[0]:
         add(ctx, path, path.name)  # a Python script without the .py suffix
@@ -255,7 +275,7 @@ def _program(ctx: Context, program: str, args: list[str], cwd: Path) -> None:
     elif program == "fastapi":
         files = [p for p in positional[1:] if p.endswith(".py")] or list(_FASTAPI_DEFAULTS)
         for name in files:
-            if (cwd / name).is_file():
+            if os.path.isfile(cwd / name):
                 add(ctx, cwd / name, f"fastapi {' '.join(positional[:1])}")
                 break
     elif program == "celery":
@@ -277,7 +297,7 @@ def _server(ctx: Context, program: str, args: list[str], cwd: Path) -> None:
         value = _option(args, (name,))
         if value and value.endswith(".py"):
             add(ctx, cwd / value, f"{program} {name} {value}")
-    if program == "gunicorn" and (cwd / "gunicorn.conf.py").is_file():
+    if program == "gunicorn" and os.path.isfile(cwd / "gunicorn.conf.py"):
         add(ctx, cwd / "gunicorn.conf.py", "gunicorn (its default config file)")
     refs = [_option(args, ("--module",)) or "", *_positional(args)]
     for ref in refs:
@@ -302,7 +322,7 @@ def _flask(ctx: Context, args: list[str], cwd: Path) -> None:
             _module(ctx, name, cwd, f"flask (FLASK_APP={app})")
         return
     for name in _FLASK_DEFAULTS:
-        if (cwd / name).is_file():
+        if os.path.isfile(cwd / name):
             add(ctx, cwd / name, f"flask run ({name}, Flask's default)")
             return
 
@@ -340,23 +360,27 @@ def _module(ctx: Context, dotted: str, cwd: Path, command: str) -> bool:
     for base in dict.fromkeys([cwd, cwd / "src", ctx.app, ctx.app / "src", ctx.repo.root, ctx.repo.root / "src"]):
         folder = base.joinpath(*parts)
         for candidate in (folder.with_name(parts[-1] + ".py"), folder / "__init__.py", folder / "__main__.py"):
-            if ctx.repo.inside(candidate) and candidate.is_file():
+            if ctx.repo.inside(candidate) and os.path.isfile(candidate):
                 add(ctx, candidate, command)
-                if candidate.name == "__init__.py" and (folder / "__main__.py").is_file() and command.startswith("py"):
+                if (
+                    candidate.name == "__init__.py"
+                    and os.path.isfile(folder / "__main__.py")
+                    and command.startswith("py")
+                ):
                     add(ctx, folder / "__main__.py", command)
                 return True
     return False
 
 
 def add(ctx: Context, path: Path, command: str) -> None:
-    if path.suffix in (".py", "") and ctx.repo.inside(path) and path.is_file():
+    if path.suffix in (".py", "") and ctx.repo.inside(path) and os.path.isfile(path):
         ctx.found.entries.append(Entry(path, ctx.source, command[:120]))
 
 
 def pages(ctx: Context, main: Path, command: str) -> None:
     """Streamlit runs every .py of pages/ beside the main file as a page of the app."""
     pages = main.parent / "pages"
-    if not ctx.repo.inside(pages) or not pages.is_dir():
+    if not ctx.repo.inside(pages) or not os.path.isdir(pages):
         return
     for name, is_dir in sorted(ctx.repo.listing(pages).items())[:500]:
         if not is_dir and name.endswith(".py"):

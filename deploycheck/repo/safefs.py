@@ -55,6 +55,8 @@ def is_loop(path: Path) -> bool:
         os.stat(path)
     except OSError as exc:
         return exc.errno == errno.ELOOP
+    except ValueError:  # a NUL in the name (JSON's \u0000 in a platform file): no such file
+        return False
     return False
 
 
@@ -62,6 +64,8 @@ def inside(path: Path, boundary: Path) -> bool:
     """Whether path resolves to the boundary or below it (symlinks followed), and not into a `.git` folder:
     git's own files are not the repository's content, and `.git/config` can hold the checkout's token
     (actions/checkout's extraheader)."""
+    if "\x00" in os.fspath(path):
+        return False  # no file has a NUL in its name, and realpath raises ValueError on one
     real, top = resolve(path), resolve(boundary)
     if not (real == top or top in real.parents):
         return False

@@ -27,7 +27,8 @@ SRCROOT = "%SRCROOT%"
 
 def _uri(path: str) -> str:
     """A repository path as a relative URI reference: `svc a/req#1.txt` -> `svc%20a/req%231.txt`."""
-    return quote(path.replace("\\", "/").lstrip("/"), safe="/-._~")
+    # A name of raw bytes (b"\xff" is the surrogate "\udcff" in Python) is percent-encoded as those bytes.
+    return quote(path.replace("\\", "/").lstrip("/"), safe="/-._~", errors="surrogateescape")
 
 
 def _location(path: str | None, line: int | None, locate: Callable[[str], str]) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 from conftest import run_check, write
@@ -236,3 +237,42 @@ def test_a_secrets_toml_holding_only_a_path_is_not_an_error(tmp_path):
     )
     code, report = run_check(folder, "--select", "DC307")
     assert (code, dc307(report)) == (0, [])
+
+
+def test_a_url_value_with_a_long_query_is_judged_in_linear_time():
+    """`?` then 33,000 `key`s and no `=`: the query-parameter regex backtracked quadratically (4 s of CPU per
+    100 kB value; a .env of such lines, in every folder, multiplied it). Run in a child with a ceiling."""
+    code = (
+        "import importlib\n"
+        "judge = importlib.import_module('checks.committed_secrets')._is_secret\n"
+        "values = ['http://x?' + 'key' * 33000, 'http://x' + '?a=' * 33000, 'http://x?' + 'k-' * 49000]\n"
+        "print([judge('URL', v, any_key=True) for v in values * 8])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == str([False] * 24), done.stderr[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("value", "secret"),
+    [
+        ("https://hooks.example.net/x?token=abcdef123456", True),
+        ("https://api.example.net/x?a=b?api_key=abcdef123456", True),
+        ("https://api.example.net/x?api_key=short", False),
+        ("https://api.example.net/x?page=2&sort=name", False),
+        ("https://api.example.net/x?sig=abcdefgh&x=1", True),
+    ],
+)
+def test_url_query_secrets_are_judged_as_before(value, secret):
+    from checks.committed_secrets import _is_secret
+
+    assert _is_secret("URL", value, any_key=True) is secret
+
+
+def test_a_secrets_toml_nested_thousands_deep_is_not_inspected_not_a_crash(tmp_path):
+    """A dotted table header of 5,000 parts is valid TOML that tomllib builds without recursion; walking its
+    values recursed past the limit (RecursionError: a crash of the check)."""
+    deep = "[" + ".".join(["a"] * 5000) + ']\nx = "v"\n'
+    folder = write(tmp_path / "app", {"app.py": "", ".streamlit/secrets.toml": deep})
+    _, report = run_check(folder, "--select", "DC307")
+    (finding,) = report["findings"]
+    assert finding["path"] == ".streamlit/secrets.toml" and "nested too deep, so not inspected" in finding["message"]

@@ -529,3 +529,29 @@ def test_without_validators_a_stale_page_is_fetched_whole(tmp_path):
             with make_index(server, tmp_path, page_ttl=0) as index:
                 assert index.project("plainpage").release("1.0")
         assert [(r.status, r.sent > 0) for r in server.requests()] == [(200, True), (200, True)]
+
+
+def _patched_zip(members: dict[str, bytes], *, flags: int = 0, method: int | None = None) -> bytes:
+    """A zip whose local and central headers say what the archive's author wants: the encrypted flag, or a
+    compression method no zip reader knows (e.g. 99, WinZip's AES)."""
+    data = bytearray(_zip(members))
+    for signature, flag_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        at = data.find(signature)
+        while at != -1:
+            data[at + flag_at] |= flags
+            if method is not None:
+                data[at + method_at : at + method_at + 2] = method.to_bytes(2, "little")
+            at = data.find(signature, at + 4)
+    return bytes(data)
+
+
+@pytest.mark.parametrize(("flags", "method"), [(1, None), (0, 99)], ids=["encrypted", "unknown method"])
+def test_a_zip_sdist_whose_build_file_cannot_be_opened_is_unreadable_not_a_crash(tmp_path, flags, method):
+    """zipfile raises RuntimeError for an encrypted member and NotImplementedError for an unknown method."""
+    from deploycheck.index import sdistfiles
+
+    (tmp_path / "files").mkdir()
+    archive = _patched_zip({"e-1.0/setup.py": b"from setuptools import setup\n"}, flags=flags, method=method)
+    (tmp_path / "files" / "e-1.0.zip").write_bytes(archive)
+    with IndexServer(tmp_path) as server, pytest.raises(sdistfiles.UnreadableSdist, match="not a readable zip"):
+        sdistfiles.read_sdist(Fetcher(timeout=10), f"{server.url}/files/e-1.0.zip", "e-1.0.zip")
