@@ -10,13 +10,13 @@ import contextlib
 import hashlib
 import os
 import shutil
-import stat
 from pathlib import Path
 
 from deploycheck import cache, progress
 from deploycheck.errors import CheckError
 from deploycheck.resolve.interpreters import Interpreter
 from deploycheck.resolve.resolver import run, secret_name, uv_binary
+from deploycheck.resolve.uvtool import not_writable_by_others
 
 TOOLCHAIN_LOCK = Path(__file__).with_name("toolchain.txt")
 
@@ -29,7 +29,7 @@ def pip_tools_version() -> str:
     return "pip-tools"
 
 
-def _toolchain_env() -> dict[str, str]:
+def toolchain_env() -> dict[str, str]:
     """Installing the toolchain may use the user's mirror (it does not shape any lock), never a token."""
     return {k: v for k, v in os.environ.items() if not secret_name(k)}
 
@@ -52,7 +52,7 @@ def install(interp: Interpreter, lock_file: Path, *, name: str, label: str, time
     if python.exists():
         return python
     staging = cache.staging(home)
-    env = _toolchain_env()
+    env = toolchain_env()
     env.pop("VIRTUAL_ENV", None)
     target = str(staging / "venv" / "bin" / "python")
     steps = [
@@ -68,7 +68,7 @@ def install(interp: Interpreter, lock_file: Path, *, name: str, label: str, time
                     f"could not install {label} for Python {interp.version}: {done.stderr.strip()[-800:]}",
                     fix="check that the package index is reachable (proxy and certificate settings), then run again",
                 )
-        _not_writable_by_others(staging / "venv")
+        not_writable_by_others(staging / "venv")
         # Built aside and renamed into place so that a concurrent run never uses half a venv. The scripts in
         # bin/ keep the staging path in their shebangs; deploycheck runs only `python -m <tool>`.
         with contextlib.suppress(OSError):  # another run won the race; its venv is as good as ours
@@ -76,17 +76,6 @@ def install(interp: Interpreter, lock_file: Path, *, name: str, label: str, time
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return python
-
-
-def _not_writable_by_others(folder: Path) -> None:
-    """uv leaves its venv's `.lock` writable by everyone (0666): package code runs as another user and may
-    hold or write nothing of the toolchain's."""
-    for top, dirs, files in os.walk(folder):
-        for name in dirs + files:
-            path = os.path.join(top, name)
-            mode = os.lstat(path).st_mode
-            if not stat.S_ISLNK(mode) and mode & 0o022:
-                os.chmod(path, stat.S_IMODE(mode) & ~0o022)
 
 
 def piptools_argv(python: Path) -> list[str]:
