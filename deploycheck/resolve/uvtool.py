@@ -93,15 +93,18 @@ def _build(runner: Runner, home: Path, lock_file: Path, version: str, timeout: f
     staging = cache.staging(home)
     venv = staging / "venv"
     python, lock = str(venv / "bin" / "python"), str(lock_file)
+    instead = f"or install uv=={version} beside deploycheck (the same venv)"
     steps = [
-        [sys.executable, "-m", "venv", str(venv)],
+        ([sys.executable, "-m", "venv", str(venv)], f"install Python's venv module (Debian: python3-venv) {instead}"),
         # Only the pinned wheel, checked against the lock's hashes: no build code, no other package.
-        [python, "-m", "pip", "install", "-q", "--require-hashes", "--no-deps", "--only-binary=:all:", "-r", lock],
+        (
+            [python, "-m", "pip", "install", "-q", "--require-hashes", "--no-deps", "--only-binary=:all:", "-r", lock],
+            f"check that the package index is reachable (proxy and certificate settings), then run again, {instead}",
+        ),
     ]
-    fix = "check that the package index is reachable (proxy and certificate settings), then run again"
     try:
         with progress.step(f"installing uv {version} (once)"):
-            for argv in steps:
+            for argv, fix in steps:
                 ok, output = runner(argv, staging, timeout)
                 if not ok:
                     raise CheckError(f"could not install uv {version}: {output.strip()[-800:]}", fix=fix)
