@@ -29,7 +29,7 @@ def pip_tools_version() -> str:
     return "pip-tools"
 
 
-def toolchain_env() -> dict[str, str]:
+def _toolchain_env() -> dict[str, str]:
     """Installing the toolchain may use the user's mirror (it does not shape any lock), never a token."""
     return {k: v for k, v in os.environ.items() if not secret_name(k)}
 
@@ -52,7 +52,7 @@ def install(interp: Interpreter, lock_file: Path, *, name: str, label: str, time
     if python.exists():
         return python
     staging = cache.staging(home)
-    env = toolchain_env()
+    env = _toolchain_env()
     env.pop("VIRTUAL_ENV", None)
     target = str(staging / "venv" / "bin" / "python")
     steps = [

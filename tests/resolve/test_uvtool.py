@@ -193,3 +193,15 @@ def test_the_shipped_lock_pins_one_uv_by_hash_and_version_names_it():
     assert [line.split()[0] for line in text.splitlines() if line[:1].isalpha()] == [f"uv=={VERSION}"]
     assert f"uv {VERSION})" in pins.version_text()
     assert pins.uv_version() == VERSION
+
+
+def test_the_install_steps_see_the_users_mirror_but_no_token(monkeypatch, tmp_path):
+    """uvtool runs its steps through resolver's trusted runner: a real `env`, run as the install steps are."""
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_secretvalue")
+    monkeypatch.setenv("PIP_INDEX_URL", "https://mirror.example/simple/")
+    monkeypatch.setenv("VIRTUAL_ENV", "/somewhere/else")
+    ok, output = resolver._trusted_step(["/usr/bin/env"], tmp_path, 30)
+    assert ok
+    assert "ghs_secretvalue" not in output and "GITHUB_TOKEN" not in output
+    assert "PIP_INDEX_URL=https://mirror.example/simple/" in output.splitlines()
+    assert not any(line.startswith("VIRTUAL_ENV=") for line in output.splitlines())
