@@ -97,10 +97,12 @@ print(resolver.uv_binary())
 """
 
 
-def _uv_binary_in_fresh_python(lock: Path, cache: Path, index_url: str, fake_bin: Path) -> subprocess.CompletedProcess:
+def _uv_binary_in_fresh_python(
+    lock: Path, cache: Path, index_url: str, fake_bin: Path, beside: Path | None = None
+) -> subprocess.CompletedProcess:
     env = {
         "PATH": f"{fake_bin}:/usr/bin:/bin",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": os.pathsep.join([str(ROOT), *([str(beside)] if beside else [])]),
         "DEPLOYCHECK_CACHE_DIR": str(cache),
         "PIP_CONFIG_FILE": os.devnull,
         "PIP_INDEX_URL": index_url,
@@ -145,6 +147,22 @@ def test_a_uv_of_another_version_on_path_is_never_used_the_pinned_one_is_install
     again = _uv_binary_in_fresh_python(lock, empty_cache, f"{server.url}/simple/", wrong_uv_on_path)
     assert again.returncode == 0 and again.stdout == done.stdout, again.stderr[-3000:]
     assert server.requests() == []
+
+
+def test_a_uv_package_of_another_version_beside_deploycheck_is_not_used(
+    uv_index, empty_cache, wrong_uv_on_path, tmp_path
+):
+    """A user's venv with a newer `uv` package beside deploycheck: its binary says another version."""
+    server, lock = uv_index
+    (tmp_path / "site" / "uv").mkdir(parents=True)
+    (tmp_path / "site" / "uv" / "__init__.py").write_text(
+        f"def find_uv_bin():\n    return {str(wrong_uv_on_path / 'uv')!r}\n"
+    )
+    done = _uv_binary_in_fresh_python(
+        lock, empty_cache, f"{server.url}/simple/", wrong_uv_on_path, beside=tmp_path / "site"
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert Path(done.stdout.strip()) == empty_cache / "toolchains" / f"uv-{VERSION}" / "bin" / "uv"
 
 
 def test_two_first_runs_at_once_install_once(uv_index, empty_cache, wrong_uv_on_path):
