@@ -209,6 +209,9 @@ def test_the_shipped_lock_pins_one_uv_by_hash_and_version_names_it():
     text = UV_LOCK.read_text()
     assert text.count("--hash=sha256:") >= 10  # every platform's wheel
     assert [line.split()[0] for line in text.splitlines() if line[:1].isalpha()] == [f"uv=={VERSION}"]
+    assert not [line for line in text.splitlines() if line.startswith("-")]  # no index or find-links lines
+    # The dev venv holds the same uv beside deploycheck (requirements-dev.in), so tests use it as the image does.
+    assert f"uv=={VERSION}\n" in (ROOT / "requirements-dev.in").read_text()
     assert f"uv {VERSION})" in pins.version_text()
     assert pins.uv_version() == VERSION
 
