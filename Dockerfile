@@ -34,9 +34,14 @@ RUN /usr/sbin/groupadd --gid 64123 deploycheck \
 # setuptools, and pip-tools with its own dependencies (build, click, pyproject-hooks, wheel). deploycheck
 # runs pip-compile from the toolchain venvs made below (toolchain.txt), never from its own venv, and
 # installs with uv. Byte code stays: it is what makes `deploycheck` start without compiling its imports.
+# uv is no dependency of deploycheck: the uv it runs is pinned by hash in uv-toolchain.txt, installed here beside
+# deploycheck, where resolve/uvtool.py finds it (it would otherwise install that uv into its cache on first use).
 COPY requirements.txt /opt/deploycheck/src/requirements.txt
+COPY deploycheck/resolve/uv-toolchain.txt /opt/deploycheck/src/uv-toolchain.txt
 RUN python3 -m venv /opt/deploycheck/venv \
     && /opt/deploycheck/venv/bin/pip install -q -r /opt/deploycheck/src/requirements.txt \
+    && /opt/deploycheck/venv/bin/pip install -q --require-hashes --no-deps --only-binary=:all: \
+       -r /opt/deploycheck/src/uv-toolchain.txt \
     && /opt/deploycheck/venv/bin/pip uninstall -q -y pip-tools build click pyproject-hooks wheel setuptools pip \
     && rm -rf /root/.cache
 

@@ -5,14 +5,9 @@ Read without importing the resolvers: `deploycheck --version` must stay a few mi
 
 from __future__ import annotations
 
-import os
-import re
-import sys
 from pathlib import Path
 
 from deploycheck import __version__
-
-_UV_DIST_INFO = re.compile(r"^uv-([0-9][^-]*)\.dist-info$")
 
 
 def pinned(lock: str, package: str) -> str | None:
@@ -28,23 +23,13 @@ def pinned(lock: str, package: str) -> str | None:
 
 
 def uv_version() -> str | None:
-    """The uv deploycheck runs: the `uv` distribution beside it (resolve.resolver.uv_binary's first choice).
-    Read from its dist-info folder's name: importlib.metadata alone costs 40 ms of imports."""
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for name in names:
-            found = _UV_DIST_INFO.match(name)
-            if found:
-                return found.group(1)
-    return None  # uv from PATH: its version is whatever that binary says
+    """The uv deploycheck runs: the one pinned in resolve/uv-toolchain.txt (resolve.uvtool never runs another)."""
+    return pinned("uv-toolchain.txt", "uv")
 
 
 def version_text() -> str:
     tools = [
         f"pip-tools {pinned('toolchain.txt', 'pip-tools') or '(unpinned)'}",
-        f"uv {uv_version() or '(from PATH)'}",
+        f"uv {uv_version() or '(unpinned)'}",
     ]
     return f"deploycheck {__version__} ({', '.join(tools)})\n"

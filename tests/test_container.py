@@ -15,6 +15,8 @@ from fakegithub import FakeGitHub
 from test_action import EVENTS, HEAD_SHA, TOKEN, parse_outputs
 from test_isolation import OTHER_SECRET, _workspace, hostile_fixture  # noqa: F401  (the fixture `hostile`)
 
+from deploycheck import pins
+
 pytestmark = pytest.mark.container
 BASE = "deploycheck-test-base:local"
 IMAGE = "deploycheck:test"
@@ -186,3 +188,5 @@ def test_image_carries_the_pythons_and_toolchains(image):
     for version in PYTHONS.split():
         assert f"Python {version}." in done.stdout
     assert "pip-tools" not in done.stderr
+    # The pinned uv is the one installed beside deploycheck (by hash, from uv-toolchain.txt): none in the cache.
+    assert f"uv {pins.uv_version()}: /opt/deploycheck/venv/bin/uv\n" in done.stdout, done.stdout

@@ -74,7 +74,9 @@ def test_one_version_and_only_what_the_cli_imports_or_runs(dist):
     assert metadata["Version"] == deploycheck.__version__
     requires = [r.split(";")[0].strip() for r in metadata.get_all("Requires-Dist") or [] if "extra ==" not in r]
     names = {r.split(">")[0].split("<")[0].split("=")[0].strip().lower() for r in requires}
-    assert names == {"packaging", "pyyaml", "tomli", "uv", "stdlib-list"}
+    # Not uv: deploycheck runs the uv pinned in resolve/uv-toolchain.txt, installed into its own cache when the
+    # uv beside it is another version, so a user's newer uv never clashes with a pin of deploycheck's.
+    assert names == {"packaging", "pyyaml", "tomli", "stdlib-list"}
 
 
 def test_the_wheel_holds_every_file_the_package_reads(dist):
@@ -90,6 +92,7 @@ def test_the_wheel_holds_every_file_the_package_reads(dist):
         held = {n for n in wheel.namelist() if n.startswith("deploycheck/")}
     assert wanted <= held, sorted(wanted - held)
     assert "deploycheck/report/codes.md" in held and "deploycheck/resolve/toolchain.txt" in held
+    assert "deploycheck/resolve/uv-toolchain.txt" in held
     (sdist,) = dist.glob("deploycheck-*.tar.gz")
     with tarfile.open(sdist) as tar:
         members = {m.name.split("/", 1)[1]: m for m in tar.getmembers() if "/" in m.name}

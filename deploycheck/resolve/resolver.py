@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import threading
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from deploycheck.errors import CheckError
-from deploycheck.resolve import reaper, sandbox
+from deploycheck.resolve import reaper, sandbox, uvtool
 
 KEPT = (
     "PATH",
@@ -73,15 +72,19 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def uv_binary() -> str:
-    try:
-        from uv import find_uv_bin
+    """The pinned uv (uv-toolchain.txt): never a uv of another version from PATH (resolve/uvtool.py)."""
+    return uvtool.binary(_trusted_step)
 
-        return find_uv_bin()
-    except (ImportError, FileNotFoundError):
-        found = shutil.which("uv")
-        if not found:
-            raise CheckError("uv is not installed", fix="pip install uv (deploycheck pins it)") from None
-        return found
+
+def _trusted_step(argv: list[str], cwd: Path, timeout: float) -> tuple[bool, str]:
+    """deploycheck's own step (installing or asking the pinned uv): the user's mirror and proxy, never a token."""
+    env = {k: v for k, v in os.environ.items() if not secret_name(k) and k != "VIRTUAL_ENV"}
+    env.update(PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
+    try:
+        done = run(argv, cwd=cwd, env=env, timeout=timeout, merge=True, trusted=True)
+    except OSError as e:  # not executable, or no such interpreter
+        return False, str(e)
+    return done.ok, done.stdout + (f"\n(timed out after {timeout:.0f} s)" if done.timed_out else "")
 
 
 @dataclass

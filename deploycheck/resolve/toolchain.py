@@ -10,13 +10,13 @@ import contextlib
 import hashlib
 import os
 import shutil
-import stat
 from pathlib import Path
 
 from deploycheck import cache, progress
 from deploycheck.errors import CheckError
 from deploycheck.resolve.interpreters import Interpreter
 from deploycheck.resolve.resolver import run, secret_name, uv_binary
+from deploycheck.resolve.uvtool import not_writable_by_others
 
 TOOLCHAIN_LOCK = Path(__file__).with_name("toolchain.txt")
 
@@ -72,7 +72,7 @@ def install(interp: Interpreter, lock_file: Path, *, name: str, label: str, time
                     f"could not install {label} for Python {interp.version}: {done.stderr.strip()[-800:]}",
                     fix="check that the package index is reachable (proxy and certificate settings), then run again",
                 )
-        _not_writable_by_others(staging / "venv")
+        not_writable_by_others(staging / "venv")
         # Built aside and renamed into place so that a concurrent run never uses half a venv. The scripts in
         # bin/ keep the staging path in their shebangs; deploycheck runs only `python -m <tool>`.
         with contextlib.suppress(OSError):  # another run won the race; its venv is as good as ours
@@ -80,17 +80,6 @@ def install(interp: Interpreter, lock_file: Path, *, name: str, label: str, time
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return python
-
-
-def _not_writable_by_others(folder: Path) -> None:
-    """uv leaves its venv's `.lock` writable by everyone (0666): package code runs as another user and may
-    hold or write nothing of the toolchain's."""
-    for top, dirs, files in os.walk(folder):
-        for name in dirs + files:
-            path = os.path.join(top, name)
-            mode = os.lstat(path).st_mode
-            if not stat.S_ISLNK(mode) and mode & 0o022:
-                os.chmod(path, stat.S_IMODE(mode) & ~0o022)
 
 
 def piptools_argv(python: Path) -> list[str]:

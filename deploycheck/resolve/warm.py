@@ -1,4 +1,4 @@
-"""Image build step: make the pip-tools toolchain of every interpreter now, not on the first run.
+"""Image build step: make the pinned uv and the pip-tools toolchain of every interpreter now, not on the first run.
 
 python -m deploycheck.resolve.warm 3.9 3.10 3.11 3.12 3.13
 """
@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import sys
 
-from deploycheck.resolve import interpreters, toolchain
+from deploycheck import pins
+from deploycheck.resolve import interpreters, resolver, toolchain
 
 
 def main(versions: list[str]) -> int:
+    # The uv beside deploycheck when it is the pinned one (the image installs it so), else installed into the cache.
+    print(f"uv {pins.uv_version()}: {resolver.uv_binary()}")
     for version in versions:
         interp = interpreters.find(version)
         if interp is None:
