@@ -132,7 +132,28 @@ def main(argv: list[str] | None = None) -> int:
 
     if argv is None and sys.argv[1:2] == ["--action"]:
         credentials.leave_environment()
-    return interrupt.run(lambda: _main(sys.argv[1:] if argv is None else argv))
+    try:
+        return interrupt.run(lambda: _main(sys.argv[1:] if argv is None else argv))
+    except Exception as exc:  # a bug of deploycheck's own: "could not check" (2), never "not ready" (1)
+        return _crashed(exc)
+
+
+def _crashed(exc: Exception) -> int:
+    """One line naming the error, no traceback (DEPLOYCHECK_TRACEBACK=1 prints it, for a bug report)."""
+    import os
+    import traceback
+
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    place = f" at {os.path.basename(where.filename)}:{where.lineno}" if where else ""
+    said = " ".join(f"{type(exc).__name__}{place}: {str(exc)[:300]}".split())
+    print(
+        f"deploycheck: error: a bug in deploycheck stopped the run ({visible(said)}); nothing was judged. Please "
+        "report it with the output of the same command run with DEPLOYCHECK_TRACEBACK=1",
+        file=sys.stderr,
+    )
+    if os.environ.get("DEPLOYCHECK_TRACEBACK"):
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+    return USAGE_EXIT
 
 
 def _main(argv: list[str]) -> int:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, snapshot
+from conftest import ROOT, snapshot, write
 
 from deploycheck.locks.diff import Change
 from deploycheck.report import render
@@ -117,3 +117,23 @@ def test_renderings_are_of_one_report():
     assert "| `watchdog` | added |" in md and "macOS \\| really" in md and "```diff" in md
     text = render.to_text(report)
     assert "+ watchdog==6.0.0" in text and "requirements.txt:3: error DC101" in text
+
+
+def test_a_bug_in_deploycheck_is_could_not_check_without_a_traceback(tmp_path, monkeypatch, capsys):
+    """An exception nothing expected (a bug of deploycheck's own, simulated in the verdict step) exits 2, "could
+    not check", with one line naming it: never 1 ("not ready") and never a traceback, unless asked for."""
+    from deploycheck import cli, verdicts
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom\n::error::not a command")
+
+    folder = write(tmp_path / "app", {"requirements.txt": "six==1.16.0\n"})
+    monkeypatch.setattr(verdicts, "run", broken)
+    monkeypatch.delenv("DEPLOYCHECK_TRACEBACK", raising=False)
+    assert cli.main([str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "a bug in deploycheck stopped the run (RuntimeError at test_cli.py:" in err and "Traceback" not in err
+    assert "\n::error::" not in err  # the message is one line
+    monkeypatch.setenv("DEPLOYCHECK_TRACEBACK", "1")
+    assert cli.main([str(folder)]) == 2
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
