@@ -73,6 +73,8 @@ def check(app: App, settings: Settings) -> list[Finding]:
     from deploycheck.project import entrypoints
     from deploycheck.runtime import stdlib  # ast and the stdlib tables: read only when this check runs
 
+    if app.runtime.no_python:
+        return []  # the image runs no Python (a Go or Node site): no import of a helper script fails its deploy
     minor = app.runtime.minor
     scan = imports.collect(app.folder, app.repo, python=minor, exclude=app.nested)
     findings = [

@@ -40,6 +40,8 @@ def check(app: App, settings: Settings) -> list[Finding]:
     from deploycheck.imports import collect, named, reach, requirements
     from deploycheck.project import entrypoints
 
+    if app.runtime.no_python:
+        return []  # the image runs no Python: nothing here is loaded at deploy
     minor = app.runtime.minor
     found: list[tuple[str, Need]] = []
     for _path, file in collect.python_files(app.folder, app.repo, exclude=app.nested):
