@@ -229,15 +229,22 @@ def _merge(
     file the platform ignores lowered, duplicates (apps sharing a declaration) once, which checks passed, and
     which installed files nothing checked."""
     ignored = {path: why for app in project.apps for path, why in app.ignored().items()}
+    # Seen findings and problems by their repr (every field): a list's `in` made thousands of findings quadratic.
+    seen = {repr(f) for f in report.findings}
+    seen_problems = {repr(p) for p in report.problems}
     for module in chosen:  # merged in the registry's order, whichever thread ran them
         parts = outcomes.get(id(module), [])
         for part in parts:
             report.lockfiles += part.lockfiles
-            report.problems += [p for p in part.problems if p not in report.problems]
+            for problem in part.problems:
+                if repr(problem) not in seen_problems:
+                    seen_problems.add(repr(problem))
+                    report.problems.append(problem)
             for finding in part.findings:
                 finding = _lowered(finding, ignored, module)
                 # Apps that share a declaration (a root .python-version) would each report it.
-                if finding not in report.findings and selection.keeps(finding, lines):
+                if repr(finding) not in seen and selection.keeps(finding, lines):
+                    seen.add(repr(finding))
                     report.findings.append(finding)
         clean = parts and not any(p.problems for p in parts)
         if clean and not failing([f for p in parts for f in p.findings], settings.fail_on):
