@@ -496,3 +496,25 @@ def test_a_scripts_arguments_doubling_through_dollar_at_are_bounded(tmp_path):
     }
     found = _entrypoints_bounded(write(tmp_path / "app", files), seconds=30)
     assert found["entries"] == [] and any("more than 50000 words" in u for u in found["unknown"]), found
+
+
+def test_deep_yaml_in_a_runtime_declaration_or_a_conda_environment_is_refused_early(tmp_path):
+    """app.yaml, render.yaml and environment.yml are read as runtime declarations and conda environments too:
+    their readers counted aliases over every event first, which PyYAML's scanner takes tens of seconds to give
+    on 40 kB of brackets (25 s for an app.yaml). The shared bounded pass (repo.yamlbound) stops at 64 levels."""
+    code = (
+        "from pathlib import Path\n"
+        "from deploycheck.runtime import declarations\n"
+        "from deploycheck.locks import conda\n"
+        "deep = 'a: ' + '[' * 20000 + ']' * 20000 + '\\n'\n"
+        "print(declarations.app_yaml(Path('app.yaml'), deep).why)\n"
+        "print(conda._compose(deep)[1].message)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=20, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == [
+        "app.yaml is not YAML deploycheck reads: nested more than 64 deep",
+        "not YAML deploycheck reads: nested more than 64 deep",
+    ]

@@ -20,6 +20,7 @@ from typing import NamedTuple
 from deploycheck.locks.model import COMPILE_AS_SOURCE, Issue, Lock
 from deploycheck.locks.requirements import lock as requirements
 from deploycheck.locks.requirements import reqfile
+from deploycheck.repo import yamlbound
 
 FORMAT = "environment.yml"
 NAMES = ("environment.yml", "environment.yaml")
@@ -59,6 +60,9 @@ def _compose(text: str) -> tuple[object, Issue | None]:
     import yaml  # only for repositories that have YAML files
 
     try:
+        why = yamlbound.too_big(text, expanded=False)  # a composed alias is one shared node
+        if why is not None:
+            return None, Issue(None, f"not YAML deploycheck reads: {why}", "write the values out", "syntax")
         return yaml.compose(text, Loader=yaml.SafeLoader), None
     except (yaml.YAMLError, RecursionError) as exc:
         mark = getattr(exc, "problem_mark", None)

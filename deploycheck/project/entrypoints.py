@@ -20,7 +20,6 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
 
 from deploycheck.project.startcommands import (
     CAP,
@@ -34,6 +33,7 @@ from deploycheck.project.startcommands import (
     run_tokens,
     split,
 )
+from deploycheck.repo import yamlbound
 from deploycheck.repo.repository import Repository
 from deploycheck.runtime import platforms
 from deploycheck.runtime.which_platform import front_matter_value, space_sdk
@@ -285,47 +285,18 @@ _READERS = (
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-MAX_YAML_DEPTH = 64  # a platform file is a few levels deep; PyYAML's scanner is quadratic in nesting
-MAX_YAML_NODES = 100_000  # scalars and collections once every alias is expanded (a YAML bomb costs more than its size)
-
-
 def _yaml(ctx: Context, text: str) -> object:
     """BaseLoader (every scalar a string), after one pass over the events that stops at a nesting or an expanded
     size no platform file has: a few aliases can stand for 2**45 scalars, which str() of a value would build."""
     import yaml  # only for apps that have YAML platform files
 
     try:
-        why = _yaml_too_big(yaml, text)
+        why = yamlbound.too_big(text)
         if why is None:
             return yaml.load(text, Loader=yaml.BaseLoader)
     except (yaml.YAMLError, RecursionError):
         return None
     ctx.found.unknown.append(f"{ctx.source} is not YAML deploycheck reads: {why}")
-    return None
-
-
-def _yaml_too_big(yaml: Any, text: str) -> str | None:
-    sizes: dict[str, int] = {}  # anchor -> expanded size of its node
-    stack: list[list[Any]] = [[None, 0]]  # [anchor, expanded size so far] per open collection
-    for event in yaml.parse(text):
-        if isinstance(event, yaml.CollectionStartEvent):
-            stack.append([event.anchor, 1])
-            if len(stack) > MAX_YAML_DEPTH:
-                return f"nested more than {MAX_YAML_DEPTH} deep"
-            continue
-        if isinstance(event, yaml.CollectionEndEvent):
-            anchor, size = stack.pop()
-        elif isinstance(event, yaml.AliasEvent):
-            anchor, size = None, sizes.get(event.anchor, 1)
-        elif isinstance(event, yaml.ScalarEvent):
-            anchor, size = event.anchor, 1
-        else:
-            continue
-        if anchor is not None:
-            sizes[anchor] = size
-        stack[-1][1] += size
-        if stack[-1][1] > MAX_YAML_NODES:
-            return "too large once expanded"
     return None
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from deploycheck.locks import poetry as poetry_python
-from deploycheck.repo import safefs
+from deploycheck.repo import safefs, yamlbound
 from deploycheck.repo.repository import Repository, decode
 from deploycheck.runtime import cpython
 from deploycheck.runtime.versions import (
@@ -126,11 +126,17 @@ def dockerfile(path: Path, text: str) -> Result:
 
 
 def _yaml(path: Path, text: str) -> tuple[object, BadDeclaration | None]:
-    """BaseLoader: no tags, every scalar a string. Aliases are counted first: expanding a YAML bomb is the
-    only way a small YAML file costs more than its size."""
+    """BaseLoader: no tags, every scalar a string. Aliases are counted first (expanding a YAML bomb is the only
+    way a small YAML file costs more than its size) and the nesting bounded (repo.yamlbound: PyYAML's scanner is
+    quadratic in it)."""
     import yaml  # a third of the start-up time: only for projects that have YAML files
 
     try:
+        why = yamlbound.too_big(text, expanded=False)  # values are read, never expanded: only the nesting
+        if why is not None:
+            return None, BadDeclaration(
+                path, None, "", f"{path.name} is not YAML deploycheck reads: {why}", "write the values out"
+            )
         aliases = sum(1 for event in yaml.parse(text) if isinstance(event, yaml.AliasEvent))
         if aliases > 100:
             return None, BadDeclaration(
