@@ -90,7 +90,7 @@ def repack(name: str, into: Path) -> Path:
 @pytest.fixture(scope="module")
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("wheelhouse")
-    for name in runtime_dependencies():
+    for name in [*runtime_dependencies(), "uv"]:  # uv: the hooks' additional_dependencies
         repack(name, folder)
     import virtualenv
 
@@ -205,3 +205,14 @@ def test_fast_hook_passes_an_in_sync_lock_and_stops_a_drifted_one(
     git(app, "add", "notes.txt")
     done = pre_commit(app, wheelhouse, home, "run", "deploycheck", "--files", "notes.txt")
     assert done.returncode == 0 and "no files to check" in done.stdout.lower(), done.stdout
+
+
+def test_the_hooks_carry_the_uv_deploycheck_pins() -> None:
+    """Each hook installs the uv of resolve/uv-toolchain.txt beside deploycheck (its fast path): a hook whose uv
+    drifted from the pin would install the pinned one into the cache on every new machine, or fail offline."""
+    import yaml
+
+    from deploycheck import pins
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert [h["additional_dependencies"] for h in hooks] == [[f"uv=={pins.uv_version()}"]] * len(hooks)
