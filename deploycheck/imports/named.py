@@ -223,20 +223,34 @@ class _Finder(ast.NodeVisitor):
     def visit_Constant(self, node: ast.Constant) -> None:
         if not isinstance(node.value, str):
             return
-        if node.value in _DJANGO_ENGINES:
-            self._add(node, _DJANGO_ENGINES[node.value])
-        elif "+" in node.value[:20] and id(node) not in self.engine_urls:
+        if "+" in node.value[:20] and id(node) not in self.engine_urls:
             self._url(node, node.value, default=False)
 
     def visit_Assign(self, node: ast.Assign) -> None:
-        """`SQLALCHEMY_DATABASE_URI = "postgresql://..."` (Flask-SQLAlchemy's config key, as a name or a key)."""
+        """`SQLALCHEMY_DATABASE_URI = "postgresql://..."` (Flask-SQLAlchemy's config key, as a name or a key), and
+        `DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"`."""
         for target in node.targets:
             key = target.slice if isinstance(target, ast.Subscript) else target
             name = _literal(key) if isinstance(key, ast.Constant) else getattr(key, "id", None)
             if name in _URI_KEYS:
                 self._url(node.value, _leading(node.value), default=True)
                 self.engine_urls.add(id(node.value))
+            elif name == "ENGINE":
+                self._django_engine(node.value)
         self.generic_visit(node)
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        """Django's DATABASES entry, `{"ENGINE": "django.db.backends.postgresql", ...}`: only as the ENGINE value
+        is the string the backend Django imports (a table of such names, as deploycheck's own, loads nothing)."""
+        for key, value in zip(node.keys, node.values):
+            if key is not None and _literal(key) == "ENGINE":
+                self._django_engine(value)
+        self.generic_visit(node)
+
+    def _django_engine(self, value: ast.expr) -> None:
+        engine = _literal(value)
+        if engine in _DJANGO_ENGINES:
+            self._add(value, _DJANGO_ENGINES[engine])
 
     def _url(self, node: ast.AST, url: str | None, *, default: bool) -> None:
         m = _URL.match(url or "")

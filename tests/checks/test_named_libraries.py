@@ -45,6 +45,11 @@ from deploycheck.imports.named import needs
             (((("psycopg",), ("psycopg2",))),),
             True,
         ),
+        ('DATABASES["default"]["ENGINE"] = "django.db.backends.mysql"', (((("MySQLdb",), ("pymysql",))),), True),
+        ('s = dict(NAME="x")\ns["ENGINE"] = "django.db.backends.oracle"', (((("oracledb",), ("cx_Oracle",))),), True),
+        # A table of backend names (deploycheck's own imports/named.py) loads nothing: only an ENGINE value does.
+        ('BACKENDS = {"django.db.backends.postgresql": "psycopg"}', (), True),
+        ('NAMES = ["django.db.backends.mysql", "django.db.backends.oracle"]', (), True),
         ('URL = "mysql+pymysql://u:p@host/db"', ((("pymysql",),),), True),
         ('URL = "postgresql+asyncpg://u@h/db"', ((("asyncpg",),),), True),
         ('URL = "postgresql://u@h/db"  # not given to SQLAlchemy here', (), True),
