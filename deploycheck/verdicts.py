@@ -192,7 +192,7 @@ def _platform() -> str:
 
 
 def _tree(h: Any, top: Path, skip: set[str]) -> bool:
-    """Feeds every file under top (names, and bytes or, for big files, size and mtime) in a stable order;
+    """Feeds every file under top (names, and bytes or, for big files, size and first MiB) in a stable order;
     False when the repository is over the caps."""
     hashed = 0
     for count, (path, entry_stat) in enumerate(_walk(str(top), skip), 1):

@@ -204,11 +204,13 @@ def _unparsed(file: Lock) -> list[Pin]:
 def _platform_installs(app: App, reqs: Requirements) -> None:
     """What the platform installs for every app (Streamlit Community Cloud: streamlit), beside the files."""
     table = app.platform_of
-    for given in table.preinstalled if table else ():
+    if table is None:
+        return
+    for given in table.preinstalled:
         name = canonicalize_name(given)
         if name in reqs.pins:
             continue
-        reqs.pins[name] = Pin(name, 0, given, via=[f"installed by {table.name if table else 'the platform'}"])
+        reqs.pins[name] = Pin(name, 0, given, via=[f"installed by {table.name}"])
         reqs.declared.add(name)
         reqs.locked = False  # pip installs it on top of the files: its dependencies are looked up too
 
