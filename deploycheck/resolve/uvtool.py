@@ -9,7 +9,9 @@ required, into a venv of its own in deploycheck's cache.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import json
 import os
 import shutil
 import stat
@@ -65,8 +67,39 @@ def _beside_uv(runner: Runner, version: str) -> str | None:
         path = find_uv_bin()
     except FileNotFoundError:
         return None
-    # find_uv_bin also looks in the user's scripts folder: the binary's own answer is what counts.
-    return path if reports_version(runner, path, version) else None
+    # find_uv_bin also looks in the user's scripts folder: the binary's own answer is what counts. Asking it
+    # costs a process start on every run, so the answer is kept for that very file: its inode, size, mtime and
+    # ctime (which no one can set back after changing the file).
+    try:
+        identity = _identity(path)
+    except OSError:
+        return None
+    record = cache.folder() / "toolchains" / "beside-uv.json"
+    if _recorded(record) == {"path": path, "id": identity, "version": version}:
+        return path
+    if not reports_version(runner, path, version):
+        return None
+    with contextlib.suppress(OSError):
+        record.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_atomic(record, json.dumps({"path": path, "id": identity, "version": version}))
+    return path
+
+
+def _identity(path: str) -> list[int]:
+    st = os.stat(path)
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _recorded(record: Path) -> object:
+    """The kept answer, when the file is ours and no one else may have written it."""
+    try:
+        with open(record, "rb") as f:
+            st = os.fstat(f.fileno())
+            if st.st_uid != os.geteuid() or st.st_mode & 0o022:
+                return None
+            return json.loads(f.read(4096))
+    except (OSError, ValueError):
+        return None
 
 
 def install(runner: Runner, lock_file: Path, version: str, *, timeout: float = 600) -> Path:

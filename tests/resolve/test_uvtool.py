@@ -226,3 +226,54 @@ def test_the_install_steps_see_the_users_mirror_but_no_token(monkeypatch, tmp_pa
     assert "ghs_secretvalue" not in output and "GITHUB_TOKEN" not in output
     assert "PIP_INDEX_URL=https://mirror.example/simple/" in output.splitlines()
     assert not any(line.startswith("VIRTUAL_ENV=") for line in output.splitlines())
+
+
+def _fake_beside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[list[str]]]:
+    """A `uv` package beside deploycheck whose binary is a file of this test's, and a runner that records what
+    it was asked (it answers as the pinned uv would)."""
+    binary = tmp_path / "bin" / "uv"
+    binary.parent.mkdir()
+    binary.write_text("#!/bin/sh\n")
+    (tmp_path / "site" / "uv").mkdir(parents=True)
+    (tmp_path / "site" / "uv" / "__init__.py").write_text(f"def find_uv_bin():\n    return {str(binary)!r}\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.delitem(sys.modules, "uv", raising=False)
+    monkeypatch.setenv("DEPLOYCHECK_CACHE_DIR", str(tmp_path / "cache"))
+    asked: list[list[str]] = []
+    return binary, asked
+
+
+def test_the_beside_uv_is_asked_its_version_once_per_file(tmp_path, monkeypatch):
+    """`uv --version` costs a process start on every run: the answer is kept for that very file (inode, size,
+    mtime, ctime), and asked again when the file changes or the kept answer could have been written by others."""
+    from deploycheck.resolve import uvtool
+
+    binary, asked = _fake_beside(tmp_path, monkeypatch)
+
+    def runner(argv: list[str], cwd: Path, timeout: float) -> tuple[bool, str]:
+        asked.append(argv)
+        return True, f"uv {VERSION}\n"
+
+    assert uvtool._beside_uv(runner, VERSION) == str(binary)
+    assert uvtool._beside_uv(runner, VERSION) == str(binary)
+    assert asked == [[str(binary), "--version"]]  # the second run read the kept answer
+    record = tmp_path / "cache" / "toolchains" / "beside-uv.json"
+    record.chmod(0o666)  # writable by others: not trusted
+    assert uvtool._beside_uv(runner, VERSION) == str(binary) and len(asked) == 2
+    binary.write_text("#!/bin/sh\n# replaced\n")  # another file's answer is not this one's
+    assert uvtool._beside_uv(runner, VERSION) == str(binary) and len(asked) == 3
+    assert uvtool._beside_uv(runner, VERSION) == str(binary) and len(asked) == 3
+
+
+def test_a_kept_answer_for_another_version_is_not_taken(tmp_path, monkeypatch):
+    from deploycheck.resolve import uvtool
+
+    binary, asked = _fake_beside(tmp_path, monkeypatch)
+
+    def runner(argv: list[str], cwd: Path, timeout: float) -> tuple[bool, str]:
+        asked.append(argv)
+        return True, "uv 0.0.1\n"
+
+    assert uvtool._beside_uv(runner, "0.0.1") == str(binary)
+    assert uvtool._beside_uv(runner, VERSION) is None  # the binary says 0.0.1: not the pinned uv
+    assert len(asked) == 2
