@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from deploycheck.errors import CheckError
-from deploycheck.resolve import reaper, sandbox, uvtool
+from deploycheck.resolve import reaper, sandbox, uvseed, uvtool
 
 KEPT = (
     "PATH",
@@ -122,8 +122,26 @@ def run(
         finally:
             reaper.adopt(False)
     with sandbox.session(who) as overrides:
+        _seed_uv_cache(argv, Path(overrides["UV_CACHE_DIR"]), who)
         options = sandbox.spawn_options(who)
         return _run(argv, cwd, {**env, **overrides}, timeout, merge, options, lambda: sandbox.stop(who))
+
+
+def _seed_uv_cache(argv: list[str], into: Path, who: sandbox.User) -> None:
+    """The run's first uv step with an interpreter starts from what uv knows of it (deploycheck.resolve.uvseed)."""
+    if "--python" not in argv[:-1] or os.path.basename(argv[0]) != "uv" or into.exists():
+        return
+    kept = uvseed.template(argv[0], argv[argv.index("--python") + 1], _seed_step)
+    if kept is not None and uvseed.seed(into, kept):
+        sandbox.hand_over(into, who)
+
+
+def _seed_step(argv: list[str], cwd: Path, env: dict[str, str]) -> bool:
+    keep = {k: os.environ[k] for k in ("HOME", "SSL_CERT_FILE", "SSL_CERT_DIR") if k in os.environ}
+    try:
+        return run(argv, cwd=cwd, env={**keep, **env}, timeout=60, merge=True, trusted=True).ok
+    except OSError:
+        return False
 
 
 def _stopped(survivors: list[reaper.Proc]) -> None:
@@ -132,6 +150,15 @@ def _stopped(survivors: list[reaper.Proc]) -> None:
             f"a process the resolver started could not be stopped (pid {', '.join(str(p.pid) for p in survivors[:5])})",
             fix="look for a process stuck in the kernel (state D)",
         )
+
+
+_started = threading.Event()  # set when a step's process has started (first_step)
+
+
+def first_step() -> threading.Event:
+    """An event, cleared now, that is set when the next resolver step's process has started."""
+    _started.clear()
+    return _started
 
 
 _live: set[subprocess.Popen[str]] = set()  # the steps running now, in any thread (kill_all)
@@ -168,6 +195,7 @@ def _run(
         return Run(argv, 126, "", sandbox.unreachable(argv[0], who, "the program"), time.monotonic() - start)
     with _live_lock:
         _live.add(proc)
+    _started.set()
     try:
         out, err, timed_out = _wait(proc, start + timeout, stop)
     except BaseException:  # interrupted (Ctrl-C, SIGTERM, the run's --timeout): nothing it started may outlive us
