@@ -11,7 +11,8 @@ from __future__ import annotations
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
-from deploycheck.index import nearest, pinned
+from deploycheck import cache
+from deploycheck.index import nearest, pinned, relay
 from deploycheck.locks import diff as lockdiff
 from deploycheck.locks import explain
 from deploycheck.locks.indexes import COMMAND, IndexSources, Origin
@@ -40,11 +41,11 @@ def check(project: Project, settings: Settings) -> Outcome:
     out = Outcome()
     if not project.locks:
         return out
-    with Workspace(project, timeout=settings.timeout) as ws:
+    with Workspace(project, timeout=settings.timeout) as ws, relay.running(cache_dir=cache.folder() / "index") as via:
         for pair in project.locks:
             if header.uv_export_argv(pair.lock.text) is not None:
                 continue  # exported from uv.lock: checks/uv_lock.py compares it with uv.lock (DC122)
-            result = _check_lock(pair, project, settings, ws, out.findings)
+            result = _check_lock(pair, project, settings, ws, out.findings, via)
             out.lockfiles.append(result)
             # Locks that include this one (-c base.txt) are compiled against what it should be.
             settled = result.proposed if result.status == "drift" and result.proposed else pair.lock.text
@@ -53,7 +54,7 @@ def check(project: Project, settings: Settings) -> Outcome:
 
 
 def _check_lock(
-    pair: LockPair, project: Project, settings: Settings, ws: Workspace, findings: list[Finding]
+    pair: LockPair, project: Project, settings: Settings, ws: Workspace, findings: list[Finding], via: relay.Relay
 ) -> LockResult:
     app = app_of(project.apps, pair)
     rt = app.runtime
@@ -77,7 +78,7 @@ def _check_lock(
             f"the platform installs {installed.name}, not this file (DC302): this result does not describe the deploy"
         )
     findings += _python_findings(pair, project, app)
-    verdict = recompile.recompile(pair, ws, rt.python, settings)
+    verdict = recompile.recompile(pair, ws, rt.python, settings, via)
     findings += _interpreter(pair, verdict, result, app, settings)
     result.resolver = verdict.resolver
     if verdict.problem:

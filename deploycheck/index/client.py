@@ -233,6 +233,10 @@ class Index:
     def project(self, name: str) -> ProjectPage:
         return self.projects([name])[canonicalize_name(name)]
 
+    def page(self, index_url: str, name: str) -> Page | None:
+        """One index's page (index_url one of `urls`), None for a 404; raises IndexUnavailable."""
+        return self._page(index_url, str(canonicalize_name(name))).result()
+
     def _page(self, index_url: str, name: str) -> concurrent.futures.Future[Page | None]:
         # One request per page per run, however many callers ask, and from however many threads.
         with self._lock:

@@ -31,6 +31,7 @@ from deploycheck.report.model import Problem
 from deploycheck.resolve import drivers, interpreters, scmversion, toolchain
 from deploycheck.resolve.drivers import Compiled, Job
 from deploycheck.resolve.failures import failure
+from deploycheck.resolve.relayed import IndexRelay, relayed
 from deploycheck.resolve.workspace import Workspace
 from deploycheck.runtime import detect as runtime
 from deploycheck.settings import Settings
@@ -208,7 +209,9 @@ def _reference(pair: LockPair, job: Job, settings: Settings) -> str:
     return {PIP_TOOLS: PIP_COMPILE, UV: UV}.get(settings.resolver, pair.command.tool)
 
 
-def recompile(pair: LockPair, ws: Workspace, python: str, settings: Settings) -> Verdict:
+def recompile(
+    pair: LockPair, ws: Workspace, python: str, settings: Settings, relay: IndexRelay | None = None
+) -> Verdict:
     # pip-tools 7.6 runs on 3.9+: the older Pythons old apps declare are resolved by uv's --python-version.
     too_old = ".".join(python.split(".")[:2]) in runtime.OLDER_THAN_PIP_TOOLS
     interp = None if too_old else interpreters.find(python)
@@ -229,7 +232,7 @@ def recompile(pair: LockPair, ws: Workspace, python: str, settings: Settings) ->
     job = verdict.job = job_for(pair, ws, python, interp, settings)
     verdict.notes += scmversion.notes(job.build_env)
     try:
-        _resolve(pair, job, settings, verdict)
+        _resolve(pair, job, settings, verdict, relay)
     except CheckError as exc:
         verdict.problem = Problem(exc.message, exc.path or pair.display, exc.line, exc.fix)
     return verdict
@@ -244,7 +247,7 @@ def label(job: Job) -> str:
     return UV
 
 
-def _resolve(pair: LockPair, job: Job, settings: Settings, verdict: Verdict) -> None:
+def _resolve(pair: LockPair, job: Job, settings: Settings, verdict: Verdict, relay: IndexRelay | None) -> None:
     reference = _reference(pair, job, settings)
     compile_: Compile = drivers.pip_compile if reference == PIP_COMPILE else drivers.uv_compile
     verdict.resolver = (
@@ -258,11 +261,16 @@ def _resolve(pair: LockPair, job: Job, settings: Settings, verdict: Verdict) -> 
         and not _uses_markers(pair)
         and _index_lines_as_commanded(pair, job)
     ):
-        fast = drivers.uv_fast_pass(job, pair.lock.text)
+        fast = _confirmed(drivers.uv_fast_pass, job, pair, relay) or drivers.uv_fast_pass(job, pair.lock.text)
         if fast and fast.text is not None and not compare(pair, fast, job.python).drift:
             verdict.resolver = "uv (fast pass, same interpreter and preferences as pip-compile)"
             verdict.status = "in-sync"
             verdict.proposed = pair.lock.text
+            return
+    elif compile_ is drivers.uv_compile and (quick := _confirmed(drivers.uv_compile, job, pair, relay)):
+        diff = compare(pair, quick, job.python)
+        if not diff.drift:  # through the relay only "in sync" is taken; a change is confirmed against the index
+            verdict.status, verdict.cosmetic, verdict.proposed = "in-sync", diff.cosmetic, quick.text
             return
     compiled = compile_(job, pair.lock.text)
     failed_with_pins = None
@@ -285,6 +293,20 @@ def _resolve(pair: LockPair, job: Job, settings: Settings, verdict: Verdict) -> 
     verdict.changes = diff.changes
     verdict.cosmetic = diff.cosmetic
     verdict.proposed = compiled.text
+
+
+def _confirmed(
+    step: Callable[[Job, str], Compiled | None], job: Job, pair: LockPair, relay: IndexRelay | None
+) -> Compiled | None:
+    """The step's run through the index relay, when the job can be relayed and the relay answered every
+    request; None otherwise (the caller runs it against the indexes)."""
+    pins: dict[str, str] = {name: pin.version for name, pin in pair.lock.pins.items() if pin.version and not pin.url}
+    through = relayed(job, relay, pins)
+    if through is None or relay is None:
+        return None
+    before = len(relay.failures)
+    done = step(through, pair.lock.text)
+    return done if done is not None and done.text is not None and len(relay.failures) == before else None
 
 
 def _version(text: str | None) -> Version | None:

@@ -1,0 +1,260 @@
+"""The index relay (deploycheck/index/relay.py): what uv is served, and that a run through it only ever confirms.
+
+The relay is exercised over real HTTP against a local index, and in real drift checks (pip-compile and uv
+locks, real uv runs): a lock in sync is confirmed through it; drift, a pinned release the index no longer has,
+or a relay that cannot answer always end in the verdict of a run against the index itself, the same verdict as
+with the relay switched off (DEPLOYCHECK_INDEX_RELAY=0)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import pip_compile, run_check, uv_compile, write
+from pkgindex import JSON_TYPE, Dist, IndexServer, build_index
+
+from deploycheck.index import relay
+from deploycheck.resolve.drivers import Job
+from deploycheck.resolve.relayed import relayed
+
+DISTS = [
+    Dist("ra", "1.0", ["rb"], with_sdist=True),
+    Dist("ra", "2.0", ["rb>=2"]),
+    Dist("rb", "1.0"),
+    Dist("rb", "2.0", requires_python=">=3.8"),
+    Dist("rc", "1.0"),
+    Dist("rc", "2.0rc1"),
+    Dist("ry", "0.9"),
+    Dist("ry", "1.0", yanked="broken"),
+]
+
+
+@pytest.fixture(scope="module")
+def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
+    root = tmp_path_factory.mktemp("relay-index")
+    build_index(DISTS, root)
+    with IndexServer(root) as server:
+        yield server
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[relay.Relay]:
+    with relay.running(cache_dir=tmp_path / "cache") as r:
+        yield r
+
+
+def get(url: str) -> tuple[int, dict[str, str], bytes]:
+    """One GET, redirects not followed."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    conn.request("GET", parts.path)
+    answer = conn.getresponse()
+    body = answer.read()
+    conn.close()
+    return answer.status, dict(answer.getheaders()), body
+
+
+def page(base: str, project: str) -> dict:
+    status, headers, body = get(f"{base}/{project}/")
+    assert status == 200 and headers["Content-Type"] == JSON_TYPE
+    return json.loads(body)
+
+
+# ------------------------------------------------------------------------------------------- what uv is served
+
+
+def test_a_pinned_project_shows_only_its_pinned_release_with_the_index_facts(upstream, running, tmp_path):
+    base = running.url(f"{upstream.url}/simple/", {"ra": "1.0", "rb": "2.0", "ry": "1.0"})
+    files = {row["filename"]: row for row in page(base, "ra")["files"]}
+    assert set(files) == {"ra-1.0-py3-none-any.whl", "ra-1.0.tar.gz"}
+    wheel, sdist = files["ra-1.0-py3-none-any.whl"], files["ra-1.0.tar.gz"]
+    sha = wheel["hashes"]["sha256"]
+    assert wheel["url"] == f"{sha}/ra-1.0-py3-none-any.whl" and wheel["core-metadata"] is True
+    assert sdist["url"].startswith(upstream.url + "/files/")  # uv takes an sdist from the index itself
+    rb = page(base, "rb")["files"]
+    assert [(r["filename"], r.get("requires-python")) for r in rb] == [("rb-2.0-py3-none-any.whl", ">=3.8")]
+    (ry,) = page(base, "ry")["files"]
+    assert ry["yanked"] == "broken"  # a yank is served as the index said it
+
+
+def test_a_project_the_lock_does_not_pin_or_pins_to_a_pre_release_shows_every_release(upstream, running):
+    base = running.url(f"{upstream.url}/simple/", {"ra": "1.0", "rc": "2.0rc1"})
+    assert {r["filename"] for r in page(base, "rb")["files"]} == {"rb-1.0-py3-none-any.whl", "rb-2.0-py3-none-any.whl"}
+    rc = {r["filename"] for r in page(base, "rc")["files"]}
+    assert rc == {"rc-1.0-py3-none-any.whl", "rc-2.0rc1-py3-none-any.whl"}
+
+
+def test_each_lock_gets_a_view_of_its_own(upstream, running):
+    one = running.url(f"{upstream.url}/simple/", {"rb": "1.0"})
+    two = running.url(f"{upstream.url}/simple/", {"rb": "2.0"})
+    assert [r["filename"] for r in page(one, "rb")["files"]] == ["rb-1.0-py3-none-any.whl"]
+    assert [r["filename"] for r in page(two, "rb")["files"]] == ["rb-2.0-py3-none-any.whl"]
+
+
+def test_metadata_is_the_wheels_own_and_the_wheel_is_a_redirect_to_the_index(upstream, running):
+    base = running.url(f"{upstream.url}/simple/", {"ra": "2.0"})
+    (wheel,) = page(base, "ra")["files"]
+    status, _, body = get(f"{base}/ra/{wheel['url']}.metadata")
+    assert status == 200 and body.decode() == Dist("ra", "2.0", ["rb>=2"]).metadata()
+    status, headers, _ = get(f"{base}/ra/{wheel['url']}")
+    assert status == 302 and headers["Location"] == f"{upstream.url}/files/ra-2.0-py3-none-any.whl"
+    assert running.failures == []
+
+
+def test_an_unknown_path_or_secret_is_a_404_and_a_missing_project_is_the_indexs_404(upstream, running):
+    base = running.url(f"{upstream.url}/simple/", {})
+    root = base.rsplit("/", 2)[0]
+    assert get(f"{root}/wrong-secret/0/ra/")[0] == 404
+    assert get(f"{base.rsplit('/', 1)[0]}/7/ra/")[0] == 404  # no such view
+    assert get(f"{base}/no-such-project/")[0] == 404
+    assert get(f"{base}/ra/{'0' * 64}/ra-1.0-py3-none-any.whl.metadata")[0] == 404
+    assert running.failures == []
+
+
+def test_an_index_that_does_not_answer_is_a_failure_the_run_is_redone_for(running):
+    base = running.url("http://127.0.0.1:9/simple/", {"ra": "1.0"})
+    assert get(f"{base}/ra/")[0] == 502
+    assert running.failures and "127.0.0.1:9" in running.failures[0]
+
+
+def test_the_relay_answers_a_bounded_number_of_requests(upstream, running, monkeypatch):
+    monkeypatch.setattr(relay, "MAX_REQUESTS", 2)
+    base = running.url(f"{upstream.url}/simple/", {})
+    assert [get(f"{base}/rb/")[0] for _ in range(3)] == [200, 200, 503]
+    assert running.failures == ["too many requests"]
+
+
+# ------------------------------------------------------------------------------ drift checks through the relay
+
+
+@pytest.fixture
+def spied(monkeypatch) -> dict[str, list]:
+    """What every relay of the run handed out and answered."""
+    seen: dict[str, list] = {"urls": [], "relays": []}
+    real_url, real_init = relay.Relay.url, relay.Relay.__init__
+
+    def url(self, upstream, pins):
+        made = real_url(self, upstream, pins)
+        seen["urls"].append(made)
+        return made
+
+    def init(self, **kw):
+        real_init(self, **kw)
+        seen["relays"].append(self)
+
+    monkeypatch.setattr(relay.Relay, "url", url)
+    monkeypatch.setattr(relay.Relay, "__init__", init)
+    return seen
+
+
+def lock_app(tmp_path: Path, upstream: IndexServer, requirements_in: str, tool: str = "pip-compile", *args: str):
+    folder = write(tmp_path / "app", {"requirements.in": requirements_in, ".python-version": "3.11\n"})
+    index = f"{upstream.url}/simple/"
+    if tool == "pip-compile":
+        pip_compile(folder, "3.11", *args, "requirements.in", index_url=index)
+    else:
+        uv_compile(folder, "3.11", *args, "requirements.in", "-o", "requirements.txt", index_url=index)
+    return folder
+
+
+def both_ways(folder: Path, monkeypatch, *args: str) -> tuple[tuple[int, dict], tuple[int, dict]]:
+    """The check through the relay, then with the relay off."""
+    through = run_check(folder, *args)
+    monkeypatch.setenv("DEPLOYCHECK_INDEX_RELAY", "0")
+    direct = run_check(folder, *args)
+    monkeypatch.delenv("DEPLOYCHECK_INDEX_RELAY")
+    return through, direct
+
+
+def the_lock(report: dict) -> dict:
+    (entry,) = report["lockfiles"]
+    return entry
+
+
+def test_a_pip_compile_lock_in_sync_is_confirmed_through_the_relay(upstream, spied, tmp_path):
+    folder = lock_app(tmp_path, upstream, "ra<2\n")
+    code, report = run_check(folder, "--select", "DC1")
+    assert code == 0 and the_lock(report)["status"] == "in-sync"
+    assert the_lock(report)["resolver"].startswith("uv (fast pass")
+    (used,) = spied["relays"]
+    assert used.answered >= 4 and used.failures == []  # ra, rb and their metadata came through it
+
+
+def test_a_uv_lock_in_sync_is_confirmed_through_the_relay_and_never_names_it(upstream, spied, tmp_path):
+    folder = lock_app(tmp_path, upstream, "ra\n", "uv", "--emit-index-url")
+    assert "--index-url" in (folder / "requirements.txt").read_text()
+    code, report = run_check(folder, "--select", "DC1", "--index-url", f"{upstream.url}/simple/")
+    assert code == 0 and the_lock(report)["status"] == "in-sync", report
+    assert spied["relays"][0].answered >= 4
+    text = json.dumps(report)
+    assert spied["urls"] and not any(url.split("/")[3] in text for url in spied["urls"])  # no relay secret
+
+
+def test_drift_is_always_the_verdict_of_a_run_against_the_index(upstream, spied, tmp_path, monkeypatch):
+    folder = lock_app(tmp_path, upstream, "ra<2\n")
+    (folder / "requirements.in").write_text("ra<2\nrc\n")  # added, the lock not recompiled
+    (code, through), (code_direct, direct) = both_ways(folder, monkeypatch, "--select", "DC1")
+    assert code == code_direct == 1
+    assert the_lock(through)["changes"] == the_lock(direct)["changes"]
+    assert [c["name"] for c in the_lock(through)["changes"]] == ["rc"]
+    assert the_lock(through)["resolver"] == the_lock(direct)["resolver"] == "pip-tools 7.6.2"
+    assert spied["relays"][0].answered > 0  # the relay was asked, and its "changed" was not taken
+
+
+def test_a_pinned_release_the_index_no_longer_has_is_judged_against_the_index(upstream, spied, tmp_path, monkeypatch):
+    folder = lock_app(tmp_path, upstream, "ra<2\n")
+    lock = folder / "requirements.txt"
+    lock.write_text(lock.read_text().replace("rb==2.0", "rb==3.0"))
+    (code, through), (code_direct, direct) = both_ways(folder, monkeypatch, "--select", "DC1")
+    assert code == code_direct == 1
+    assert the_lock(through)["changes"] == the_lock(direct)["changes"] != []
+    assert the_lock(through)["status"] == "drift"
+
+
+def test_a_relay_that_cannot_answer_costs_time_never_the_verdict(upstream, spied, tmp_path, monkeypatch):
+    folder = lock_app(tmp_path, upstream, "ra<2\n")
+    monkeypatch.setattr(relay.Relay, "_metadata", lambda self, entry: self._fail(502, "metadata refused"))
+    code, report = run_check(folder, "--select", "DC1")
+    assert code == 0 and the_lock(report)["status"] == "in-sync"
+    assert "metadata refused" in spied["relays"][0].failures
+
+
+def _job(tmp_path: Path, *index_options: str) -> Job:
+    return Job(tmp_path, "requirements.txt", ["requirements.in"], [], list(index_options), "", True, "3.11", None, 60)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ("--index-url", "https://a.example/simple", "--extra-index-url", "https://b.example/simple"),
+        ("--index-url", "https://a.example/simple", "--index-url", "https://b.example/simple"),
+        ("--no-index", "--find-links", "./wheels"),
+        ("--index-url", "https://user:secret@a.example/simple"),
+        ("--index-url", "https://a.example/simple", "--trusted-host", "a.example"),
+        ("--index-url", "file:///srv/simple"),
+    ],
+)
+def test_a_job_the_relay_cannot_stand_in_for_runs_against_the_index(tmp_path, running, options):
+    """Several indexes (which one a project comes from depends on every page), no index, credentials, trusted
+    hosts, a local folder: not relayed."""
+    assert relayed(_job(tmp_path, *options), running, {"ra": "1.0"}) is None
+
+
+def test_a_relayed_job_keeps_its_find_links_and_maps_the_relay_back_to_the_users_index(tmp_path, running):
+    job = relayed(_job(tmp_path, "--index-url", "https://a.example/simple", "--find-links", "./wheels"), running, {})
+    assert job is not None
+    url = job.index_options[1]
+    assert job.index_options == ["--index-url", url, "--find-links", "./wheels"] and url.startswith("http://127.0.0.1:")
+    assert job.paths[url] == "https://a.example/simple"  # what the lock says, if it records its index
+    assert "127.0.0.1" in job.build_env["NO_PROXY"].split(",")
+    default = relayed(_job(tmp_path), running, {})
+    assert default is not None and default.paths[default.index_options[1]] == "https://pypi.org/simple"
+
+
+def test_the_relay_can_be_switched_off(tmp_path, running, monkeypatch):
+    monkeypatch.setenv("DEPLOYCHECK_INDEX_RELAY", "0")
+    assert relayed(_job(tmp_path, "--index-url", "https://a.example/simple"), running, {}) is None
