@@ -12,7 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from deploycheck.cli import main
+from deploycheck.cli import main  # noqa: F401  (the tests run it in-process)
+from deploycheck.console import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

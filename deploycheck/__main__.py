@@ -1,8 +1,6 @@
 """`python -m deploycheck`: the same command as the `deploycheck` console script."""
 
-import sys
-
-from deploycheck.console import main
+from deploycheck.console import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

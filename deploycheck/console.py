@@ -8,6 +8,7 @@ deploycheck.cli imports the option table, the renderers and (on a cache miss) th
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,3 +21,37 @@ def main(argv: list[str] | None = None) -> int:
     from deploycheck import cli
 
     return cli.main(argv)
+
+
+def run() -> NoReturn:
+    """The process's whole life: main, then an exit that skips the interpreter's teardown (freeing every module
+    and object one by one: 40-60 ms of a run that takes half a second). Everything a normal exit does that
+    matters happens first: non-daemon threads finish, the atexit handlers run (the sandbox's cleanup among
+    them), the output is flushed."""
+    import atexit
+    import contextlib
+    import os
+    import threading
+
+    try:
+        code = main()
+    except SystemExit as stop:  # argparse's usage errors, --help
+        code = _code(stop.code)
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`| head`): the reader wanted no more
+            stream.flush()
+    os._exit(code)
+
+
+def _code(value: object) -> int:
+    """SystemExit's code as the interpreter turns it into an exit status."""
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value & 0xFF
+    print(value, file=sys.stderr)
+    return 1

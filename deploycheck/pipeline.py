@@ -26,7 +26,7 @@ from deploycheck.report.inline import LineComments
 from deploycheck.report.model import Finding, Problem, Report, failing
 from deploycheck.report.rules import Outcome
 from deploycheck.report.selection import Selection, unknown
-from deploycheck.resolve import sandbox
+from deploycheck.resolve import resolver, sandbox
 from deploycheck.settings import Settings
 
 
@@ -162,8 +162,32 @@ def _run(settings: Settings, guard: Guard | None) -> Report:
     # subprocesses, so an interruption or --timeout here stops every one of them.
     outcomes: dict[int, list[Report]] = {}
     background = [m for m in chosen if getattr(m, "BACKGROUND", False)]
-    worker = threading.Thread(target=lambda: _run_all(background, project, settings, outcomes), daemon=True)
+    # The resolver is the run's longest step: the background checks start once it runs (or the foreground is
+    # done), so that until then they do not hold the interpreter lock the steps before it need.
+    go = resolver.first_step()
+
+    def later() -> None:
+        go.wait()
+        _run_all(background, project, settings, outcomes)
+
+    worker = threading.Thread(target=later, daemon=True)
     worker.start()
+    try:
+        _foreground(chosen, background, project, settings, outcomes)
+    finally:
+        go.set()
+    worker.join()
+    _merge(report, chosen, outcomes, project, selection, lines, settings)
+    return report
+
+
+def _foreground(
+    chosen: list[ModuleType],
+    background: list[ModuleType],
+    project: Project,
+    settings: Settings,
+    outcomes: dict[int, list[Report]],
+) -> None:
     foreground = [m for m in chosen if m not in background]
     fanned = [m for m in foreground if name_of(m) in parallel.PER_APP]
     groups = parallel.groups(project)
@@ -176,9 +200,6 @@ def _run(settings: Settings, guard: Guard | None) -> Report:
             outcomes.update(fan.outcomes)
         else:
             _run_all(foreground, project, settings, outcomes)
-    worker.join()
-    _merge(report, chosen, outcomes, project, selection, lines, settings)
-    return report
 
 
 def _lowered(finding: Finding, ignored: dict[str, str], module: ModuleType) -> Finding:

@@ -42,3 +42,28 @@ def test_python_dash_m_runs_the_command_line(tmp_path):
     assert '"DC301"' in done.stdout
     usage = run("-m", "deploycheck", "--no-such-option")
     assert usage.returncode == 2 and "unrecognized arguments" in usage.stderr
+
+
+def test_the_quick_exit_keeps_what_a_normal_exit_does(tmp_path):
+    """console.run skips the interpreter's teardown: the exit code, every atexit handler (the sandbox's
+    cleanup), non-daemon threads and the buffered output must survive that, also into a pipe."""
+    app = write(tmp_path / "app", {"requirements.txt": "math\n", ".python-version": "3.12\n", "main.py": ""})
+    marker = tmp_path / "atexit-ran"
+    probe = (
+        "import atexit, sys, threading, pathlib\n"
+        "import deploycheck.console as console\n"
+        f"atexit.register(lambda: pathlib.Path({str(marker)!r}).write_text('yes'))\n"
+        "ended, real = threading.Event(), console.main\n"
+        "console.main = lambda argv=None: (real(argv), ended.set())[0]\n"
+        # A thread that can only finish once main has returned: the exit must wait for it.
+        "threading.Thread(target=lambda: (ended.wait(), print('thread done'))).start()\n"
+        f"sys.argv = ['deploycheck', {str(app)!r}, '--select', 'DC301', '--format', 'json']\n"
+        "console.run()\n"
+    )
+    done = run("-c", probe)
+    assert done.returncode == 1, done.stderr
+    assert '"DC301"' in done.stdout and done.stdout.rstrip().endswith("thread done")
+    assert marker.read_text() == "yes"
+    for argv, code in ((["--no-such-option"], 2), (["--version"], 0)):
+        probe = f"import sys; sys.argv = ['deploycheck', *{argv!r}]; from deploycheck.console import run; run()"
+        assert run("-c", probe).returncode == code

@@ -129,7 +129,7 @@ def test_wheel_installs_one_top_level_name(tmp_path):
         zf.extractall(site)  # what an installer puts in site-packages, without resolving dependencies
     assert sorted(p.name for p in site.iterdir() if not p.name.startswith("_")) == sorted(top)
     entry_points = (site / next(t for t in top if t.endswith(".dist-info")) / "entry_points.txt").read_text()
-    assert "deploycheck = deploycheck.console:main" in entry_points
+    assert "deploycheck = deploycheck.console:run" in entry_points
 
 
 def test_action_without_pygithub_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
