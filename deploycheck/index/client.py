@@ -281,13 +281,7 @@ class Index:
         return page
 
     def _read_page_cache(self, path: Path | None) -> pagestore.Cached | None:
-        if path is None:
-            return None
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return None
-        return pagestore.decode_cached(data)  # None when corrupt
+        return None if path is None else pagestore.read(path)  # None when absent or corrupt
 
     def _write_bytes(self, path: Path | None, data: bytes) -> None:
         if path is None:

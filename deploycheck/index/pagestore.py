@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.message import Message
+from pathlib import Path
 
 from deploycheck.index.simpleapi import Entry, entry_from_json
 
@@ -148,6 +150,37 @@ def decode_cached(data: bytes) -> Cached | None:
         page._ranges[version] = (span[0], span[1])
     page._blob = body
     return Cached(float(at), page, validators)
+
+
+_decoded: dict[str, tuple[tuple[int, int, int], Cached]] = {}
+_decoded_lock = threading.Lock()
+DECODED_LIMIT = 4096  # cache files kept decoded per process
+
+
+def read(path: Path) -> Cached | None:
+    """The cache file, decoded once per process while it is unchanged (its inode, size and mtime): the pins,
+    hashes and import checks and the index relay each read the same pages in one run. None when absent or
+    not a sound entry."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+    with _decoded_lock:
+        kept = _decoded.get(str(path))
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    cached = decode_cached(data)  # read after the stat: a file replaced in between is read again next time
+    if cached is not None:
+        with _decoded_lock:
+            if len(_decoded) >= DECODED_LIMIT:
+                _decoded.clear()
+            _decoded[str(path)] = (stamp, cached)
+    return cached
 
 
 class Consulted:
