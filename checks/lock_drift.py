@@ -54,7 +54,12 @@ def check(project: Project, settings: Settings) -> Outcome:
 
 
 def _check_lock(
-    pair: LockPair, project: Project, settings: Settings, ws: Workspace, findings: list[Finding], via: relay.Relay
+    pair: LockPair,
+    project: Project,
+    settings: Settings,
+    ws: Workspace,
+    findings: list[Finding],
+    via: relay.Relay | None,
 ) -> LockResult:
     app = app_of(project.apps, pair)
     rt = app.runtime

@@ -29,6 +29,7 @@ import concurrent.futures
 import contextlib
 import http.server
 import json
+import os
 import secrets
 import socketserver
 import threading
@@ -238,8 +239,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def running(*, cache_dir: Path | None) -> Iterator[Relay]:
-    relay = Relay(cache_dir=cache_dir)
+def running(*, cache_dir: Path | None) -> Iterator[Relay | None]:
+    """A relay for one drift check; None when it is switched off (DEPLOYCHECK_INDEX_RELAY=0) or cannot listen
+    on the loopback: uv then reads the index itself, as it always may."""
+    if os.environ.get("DEPLOYCHECK_INDEX_RELAY", "1") == "0":
+        yield None
+        return
+    try:
+        relay = Relay(cache_dir=cache_dir)
+    except OSError:
+        yield None
+        return
     try:
         yield relay
     finally:

@@ -28,7 +28,7 @@ class IndexRelay(Protocol):
 def relayed(job: Job, relay: IndexRelay | None, pins: Mapping[str, str]) -> Job | None:
     """The job with its index replaced by the relay's view of it for these pins (name -> version), or None when
     it cannot be relayed."""
-    if relay is None or job.universal_floor or os.environ.get("DEPLOYCHECK_INDEX_RELAY", "1") == "0":
+    if relay is None or job.universal_floor:
         return None  # a universal lock pins several releases of one project: not one view
     opts = job.index_options
     if len(opts) % 2:

@@ -44,6 +44,7 @@ def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[relay.Relay]:
     with relay.running(cache_dir=tmp_path / "cache") as r:
+        assert r is not None
         yield r
 
 
@@ -255,6 +256,15 @@ def test_a_relayed_job_keeps_its_find_links_and_maps_the_relay_back_to_the_users
     assert default is not None and default.paths[default.index_options[1]] == "https://pypi.org/simple"
 
 
-def test_the_relay_can_be_switched_off(tmp_path, running, monkeypatch):
+def test_the_relay_can_be_switched_off_and_a_machine_without_loopback_runs_without_it(tmp_path, monkeypatch):
     monkeypatch.setenv("DEPLOYCHECK_INDEX_RELAY", "0")
-    assert relayed(_job(tmp_path, "--index-url", "https://a.example/simple"), running, {}) is None
+    with relay.running(cache_dir=tmp_path) as off:
+        assert off is None
+    monkeypatch.delenv("DEPLOYCHECK_INDEX_RELAY")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("Cannot assign requested address")
+
+    monkeypatch.setattr(relay._Server, "__init__", refuse)
+    with relay.running(cache_dir=tmp_path) as none:
+        assert none is None
