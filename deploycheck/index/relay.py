@@ -30,6 +30,7 @@ import contextlib
 import http.server
 import json
 import os
+import re
 import secrets
 import socketserver
 import threading
@@ -51,6 +52,7 @@ from deploycheck.index.simpleapi import Entry, to_file
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 MAX_REQUESTS = 20_000  # answers per relay (one check's resolves): a resolve asks each page and metadata once
 Rendered = tuple[bytes, dict[str, Entry]]  # the page as uv gets it, and the wheels it offers, by sha256
+_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")  # a canonical project name (PEP 503)
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,9 @@ class Relay:
                 parsed = Version(version)
             except InvalidVersion:
                 continue  # the whole page: uv reads the pin as the lock wrote it
-            if not parsed.is_prerelease:  # uv may take a pre-release only when nothing else is offered
-                shown[str(canonicalize_name(name))] = str(parsed)
+            project = str(canonicalize_name(name))
+            if not parsed.is_prerelease and _NAME.fullmatch(project):  # uv may take a pre-release only when
+                shown[project] = str(parsed)  # nothing else is offered: such a project shows every release
         view = View(upstream if upstream.endswith("/") else upstream + "/", shown)
         with self._lock:
             self._views.append(view)
@@ -120,6 +123,8 @@ class Relay:
         if len(parts) < 4 or parts[1] != self.secret or not parts[2].isdigit() or int(parts[2]) >= len(self._views):
             return 404, {}, b""
         which, project = int(parts[2]), str(canonicalize_name(parts[3]))
+        if not _NAME.fullmatch(project):
+            return 404, {}, b""  # not a project name: nothing to ask the index for
         rest = [p for p in parts[4:] if p]
         try:
             rendered = self._page(which, project)

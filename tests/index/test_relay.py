@@ -112,6 +112,7 @@ def test_an_unknown_path_or_secret_is_a_404_and_a_missing_project_is_the_indexs_
     assert get(f"{root}/wrong-secret/0/ra/")[0] == 404
     assert get(f"{base.rsplit('/', 1)[0]}/7/ra/")[0] == 404  # no such view
     assert get(f"{base}/no-such-project/")[0] == 404
+    assert get(f"{base}/..%2F..%2Fadmin/")[0] == 404  # not a project name: the index is not asked
     assert get(f"{base}/ra/{'0' * 64}/ra-1.0-py3-none-any.whl.metadata")[0] == 404
     assert running.failures == []
 
