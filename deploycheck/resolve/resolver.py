@@ -127,6 +127,11 @@ def run(
         return _run(argv, cwd, {**env, **overrides}, timeout, merge, options, lambda: sandbox.stop(who))
 
 
+def seed_template(python: str) -> Path | None:
+    """The uv cache a run's uv steps on this interpreter start from, made now if missing (the image build)."""
+    return uvseed.template(uv_binary(), python, _seed_step)
+
+
 def _seed_uv_cache(argv: list[str], into: Path, who: sandbox.User) -> None:
     """The run's first uv step with an interpreter starts from what uv knows of it (deploycheck.resolve.uvseed)."""
     if "--python" not in argv[:-1] or os.path.basename(argv[0]) != "uv" or into.exists():

@@ -1,4 +1,5 @@
-"""Image build step: make the pinned uv and the pip-tools toolchain of every interpreter now, not on the first run.
+"""Image build step: make the pinned uv, the pip-tools toolchain of every interpreter and the uv cache each run
+starts from (deploycheck.resolve.uvseed) now, not on the first run.
 
 python -m deploycheck.resolve.warm 3.9 3.10 3.11 3.12 3.13
 """
@@ -20,6 +21,7 @@ def main(versions: list[str]) -> int:
             print(f"no CPython {version}: {interpreters.how_to_install(version)}", file=sys.stderr)
             return 1
         print(f"Python {interp.version} ({interp.path}): {toolchain.toolchain(interp)}")
+        print(f"  uv's cache to start from: {resolver.seed_template(interp.path)}")
     return 0
 
 
