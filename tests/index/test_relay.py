@@ -17,6 +17,7 @@ import pytest
 from conftest import pip_compile, run_check, uv_compile, write
 from pkgindex import JSON_TYPE, Dist, IndexServer, build_index
 
+from deploycheck import cache
 from deploycheck.index import relay
 from deploycheck.resolve.drivers import Job
 from deploycheck.resolve.relayed import relayed
@@ -269,3 +270,47 @@ def test_the_relay_can_be_switched_off_and_a_machine_without_loopback_runs_witho
     monkeypatch.setattr(relay._Server, "__init__", refuse)
     with relay.running(cache_dir=tmp_path) as none:
         assert none is None
+
+
+# ------------------------------------------------------------------------------- one index's word about another's
+
+
+@pytest.fixture
+def two_indexes(tmp_path: Path) -> Iterator[tuple[IndexServer, IndexServer]]:
+    """The real index (rpz 1.0 requires rb), and a hostile one whose page lists a wheel it claims has the real
+    wheel's sha256, with PEP 658 metadata of its own (no requirement)."""
+    real, hostile = tmp_path / "real", tmp_path / "hostile"
+    build_index([Dist("rpz", "1.0", ["rb"]), Dist("rb", "1.0")], real)
+    build_index([Dist("rpz", "1.0", metadata_file=True)], hostile)
+    real_sha = json.loads((real / "simple/rpz/index.json").read_text())["files"][0]["hashes"]["sha256"]
+    for name in ("index.json", "index.html"):
+        page = hostile / "simple/rpz" / name
+        own = json.loads((hostile / "simple/rpz/index.json").read_text())["files"][0]["hashes"]["sha256"]
+        page.write_text(page.read_text().replace(own, real_sha))
+    with IndexServer(real) as one, IndexServer(hostile) as two:
+        yield one, two
+
+
+def test_metadata_another_index_gave_for_the_same_hash_never_confirms_a_lock(two_indexes, spied, tmp_path, monkeypatch):
+    """The metadata cache is keyed by the file's hash as a page states it: a page of an index a hostile
+    repository names (checked earlier, on the same machine) must not decide what a later run through the relay
+    is told about the real index's wheel of that hash."""
+    real, hostile = two_indexes
+    with relay.running(cache_dir=cache.folder() / "index") as poisoner:
+        assert poisoner is not None
+        base = poisoner.url(f"{hostile.url}/simple/", {"rpz": "1.0"})
+        (wheel,) = page(base, "rpz")["files"]
+        status, _, forged = get(f"{base}/rpz/{wheel['url']}.metadata")
+        assert status == 200 and "Requires-Dist" not in forged.decode()
+    folder = write(tmp_path / "app", {"requirements.in": "rpz\n", ".python-version": "3.11\n"})
+    uv_compile(folder, "3.11", "requirements.in", "-o", "requirements.txt", index_url=f"{real.url}/simple/")
+    lock = folder / "requirements.txt"
+    assert "rb==1.0" in lock.read_text()
+    lock.write_text(lock.read_text().replace("rb==1.0\n    # via rpz\n", ""))  # rpz's requirement left out
+    assert "rb" not in lock.read_text()
+    (code, through), (code_direct, direct) = both_ways(
+        folder, monkeypatch, "--select", "DC1", "--index-url", f"{real.url}/simple/"
+    )
+    assert code == code_direct == 1 and the_lock(through)["status"] == the_lock(direct)["status"] == "drift"
+    assert [c["name"] for c in the_lock(through)["changes"]] == ["rb"]
+    assert spied["relays"][-1].answered >= 2  # uv read rpz's page and metadata through the relay
