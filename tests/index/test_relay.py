@@ -314,3 +314,24 @@ def test_metadata_another_index_gave_for_the_same_hash_never_confirms_a_lock(two
     assert code == code_direct == 1 and the_lock(through)["status"] == the_lock(direct)["status"] == "drift"
     assert [c["name"] for c in the_lock(through)["changes"]] == ["rb"]
     assert spied["relays"][-1].answered >= 2  # uv read rpz's page and metadata through the relay
+
+
+def test_a_lock_whose_sources_name_their_index_is_never_confirmed_against_another(
+    upstream, spied, tmp_path, monkeypatch
+):
+    """requirements.in may name its index itself (`--index-url` inside it); the command and the lock then name
+    none. uv reads the file's line unless the command line gives an index: standing the relay in for uv's default
+    (PyPI) would resolve against another index than the one the sources name."""
+    public = tmp_path / "public"
+    build_index([Dist("ra", "1.0")], public)  # the same name elsewhere, without ra's requirement on rb
+    with IndexServer(public) as default:
+        monkeypatch.setattr("deploycheck.resolve.relayed.PYPI", f"{default.url}/simple")
+        folder = write(tmp_path / "app", {"requirements.in": f"--index-url {upstream.url}/simple/\nra<2\n"})
+        (folder / ".python-version").write_text("3.11\n")
+        uv_compile(folder, "3.11", "requirements.in", "-o", "requirements.txt", index_url=f"{upstream.url}/simple/")
+        lock = folder / "requirements.txt"
+        assert "rb==2.0" in lock.read_text() and "--index-url" not in lock.read_text()
+        lock.write_text(lock.read_text().replace("rb==2.0\n    # via ra\n", ""))  # ra's requirement left out
+        (code, through), (code_direct, direct) = both_ways(folder, monkeypatch, "--select", "DC1")
+    assert code == code_direct == 1 and the_lock(through)["status"] == the_lock(direct)["status"] == "drift"
+    assert [c["name"] for c in the_lock(through)["changes"]] == ["rb"]
