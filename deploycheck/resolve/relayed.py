@@ -67,7 +67,7 @@ def _sources_name_an_index(job: Job) -> bool:
     reads the same either way). Anything not plainly answerable (an include outside the copy or at a URL, too
     many files) counts as yes: the job then runs against the index, as it always may."""
     root = Path(job.workspace[0]) if job.workspace else job.cwd
-    todo, seen = [job.cwd / source for source in job.sources], set()
+    todo, seen = [job.cwd / source for source in job.sources], set[Path]()
     while todo:
         path = todo.pop()
         try:
