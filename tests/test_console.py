@@ -83,3 +83,20 @@ def test_output_that_cannot_be_written_fails_the_exit_as_a_normal_exit_does(tmp_
                 [sys.executable, "-c", probe], stdout=full, stderr=subprocess.PIPE, text=True, env=env
             )
         assert done.returncode == 120 and "No space left on device" in done.stderr, (entry, done)
+
+
+def test_the_quick_exit_stops_idle_thread_pools_as_a_normal_exit_does():
+    """A ThreadPoolExecutor left open has idle non-daemon workers: the normal exit tells them to stop before it
+    joins them (threading's exit hooks). Joining them without that waits forever."""
+    probe = (
+        "import sys, concurrent.futures\n"
+        "pool = concurrent.futures.ThreadPoolExecutor(2)\n"
+        "pool.submit(print, 'task')\n"
+        "sys.argv = ['deploycheck', '--version']\n"
+        "from deploycheck.console import run; run()\n"
+    )
+    try:
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("console.run never exited") from None
+    assert done.returncode == 0 and done.stdout.startswith("task\ndeploycheck "), done
