@@ -36,9 +36,9 @@ def run() -> NoReturn:
         code = main()
     except SystemExit as stop:  # argparse's usage errors, --help
         code = _code(stop.code)
-    for thread in threading.enumerate():
-        if thread is not threading.main_thread() and not thread.daemon:
-            thread.join()
+    # What the interpreter's exit does first: threading's exit hooks (an open thread pool's idle workers are told
+    # to stop), then every non-daemon thread joined. Joining alone would wait forever on such a pool.
+    threading._shutdown()  # type: ignore[attr-defined]
     atexit._run_exitfuncs()  # run once: they are unregistered as they run
     try:
         for stream in (sys.stdout, sys.stderr):
