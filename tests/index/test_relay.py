@@ -335,3 +335,23 @@ def test_a_lock_whose_sources_name_their_index_is_never_confirmed_against_anothe
         (code, through), (code_direct, direct) = both_ways(folder, monkeypatch, "--select", "DC1")
     assert code == code_direct == 1 and the_lock(through)["status"] == the_lock(direct)["status"] == "drift"
     assert [c["name"] for c in the_lock(through)["changes"]] == ["rb"]
+
+
+def test_the_relay_holds_a_bounded_number_of_connections_at_once(upstream, tmp_path, monkeypatch):
+    """Package code runs as uv's user and can read the relay's URL from uv's command line: connections it opens
+    and keeps must not take a thread and a descriptor of deploycheck's each, without bound."""
+    import socket
+
+    monkeypatch.setattr(relay, "MAX_CONNECTIONS", 2, raising=False)
+    with relay.running(cache_dir=tmp_path / "cache") as held:
+        assert held is not None
+        base = held.url(f"{upstream.url}/simple/", {})
+        port = int(base.split(":")[2].split("/")[0])
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+        try:
+            with pytest.raises((ConnectionError, http.client.HTTPException)):
+                get(f"{base}/rb/")
+            assert held.failures == ["too many connections"]  # a run through the relay then is redone
+        finally:
+            for sock in idle:
+                sock.close()
