@@ -355,3 +355,15 @@ def test_the_relay_holds_a_bounded_number_of_connections_at_once(upstream, tmp_p
         finally:
             for sock in idle:
                 sock.close()
+
+
+def test_an_index_line_in_an_included_source_or_an_include_outside_the_copy_is_not_relayed(tmp_path, running):
+    write(tmp_path, {"requirements.in": "-r sub/base.in\nra\n", "sub/base.in": "-c ../pins.txt\n", "pins.txt": ""})
+    assert relayed(_job(tmp_path), running, {}) is not None  # no index line anywhere: uv's default, relayed
+    (tmp_path / "pins.txt").write_text("--index-url https://private.example/simple\n")
+    assert relayed(_job(tmp_path), running, {}) is None
+    (tmp_path / "pins.txt").write_text("--find-links ./wheels\n")  # uv reads find-links itself either way
+    assert relayed(_job(tmp_path), running, {}) is not None
+    inner = write(tmp_path / "copy", {"requirements.in": "-r ../pins.txt\n"})
+    assert relayed(_job(inner), running, {}) is None  # not read: outside the copy
+    assert relayed(_job(tmp_path, "--index-url", "https://a.example/simple"), running, {}) is not None
