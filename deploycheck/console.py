@@ -29,7 +29,6 @@ def run() -> NoReturn:
     matters happens first: non-daemon threads finish, the atexit handlers run (the sandbox's cleanup among
     them), the output is flushed."""
     import atexit
-    import contextlib
     import os
     import threading
 
@@ -37,13 +36,17 @@ def run() -> NoReturn:
         code = main()
     except SystemExit as stop:  # argparse's usage errors, --help
         code = _code(stop.code)
-    for thread in threading.enumerate():
-        if thread is not threading.main_thread() and not thread.daemon:
-            thread.join()
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`| head`): the reader wanted no more
+    # What the interpreter's exit does first: threading's exit hooks (an open thread pool's idle workers are told
+    # to stop), then every non-daemon thread joined. Joining alone would wait forever on such a pool.
+    threading._shutdown()  # type: ignore[attr-defined]
+    atexit._run_exitfuncs()  # run once: they are unregistered as they run
+    try:
+        for stream in (sys.stdout, sys.stderr):
             stream.flush()
+    except (OSError, ValueError):
+        # Output that could not be written (a full disk, a closed pipe): the interpreter's own exit says so
+        # and exits 120, as it always did; a quick 0 would call a report nobody got "ready".
+        sys.exit(code)
     os._exit(code)
 
 

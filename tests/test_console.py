@@ -67,3 +67,36 @@ def test_the_quick_exit_keeps_what_a_normal_exit_does(tmp_path):
     for argv, code in ((["--no-such-option"], 2), (["--version"], 0)):
         probe = f"import sys; sys.argv = ['deploycheck', *{argv!r}]; from deploycheck.console import run; run()"
         assert run("-c", probe).returncode == code
+
+
+def test_output_that_cannot_be_written_fails_the_exit_as_a_normal_exit_does(tmp_path):
+    """The last buffered output is written at the exit: when that fails (a full disk, a closed pipe), the normal
+    exit reports it (status 120, "Exception ignored ... OSError"). console.run must not turn that into a clean
+    0 or 1: `deploycheck . > report.txt` on a full disk would say "ready" with no report written."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # a terminal's or a file's buffering
+    for entry in ("from deploycheck.console import run; run()", "from deploycheck.console import main; exit(main())"):
+        probe = f"import sys; sys.argv = ['deploycheck', '--version']; {entry}"
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(
+                [sys.executable, "-c", probe], stdout=full, stderr=subprocess.PIPE, text=True, env=env
+            )
+        assert done.returncode == 120 and "No space left on device" in done.stderr, (entry, done)
+
+
+def test_the_quick_exit_stops_idle_thread_pools_as_a_normal_exit_does():
+    """A ThreadPoolExecutor left open has idle non-daemon workers: the normal exit tells them to stop before it
+    joins them (threading's exit hooks). Joining them without that waits forever."""
+    probe = (
+        "import sys, concurrent.futures\n"
+        "pool = concurrent.futures.ThreadPoolExecutor(2)\n"
+        "pool.submit(print, 'task')\n"
+        "sys.argv = ['deploycheck', '--version']\n"
+        "from deploycheck.console import run; run()\n"
+    )
+    try:
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("console.run never exited") from None
+    assert done.returncode == 0 and done.stdout.startswith("task\ndeploycheck "), done

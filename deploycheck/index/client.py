@@ -341,10 +341,13 @@ class Index:
 
 
 def _file_key(file: DistFile) -> str | None:
-    """A file is its hash: without one there is no safe key for a forever-cache."""
+    """A file is its hash, as its page states it, and the URL its bytes and metadata are read from: without a
+    hash there is no safe key for a forever-cache. The hash alone is only the page's word (a range read never
+    checks it): a page of a hostile index claiming a real wheel's hash would decide what every later run is told
+    of that wheel (the index relay serves this metadata to uv)."""
     for alg in ("sha256", "sha384", "sha512", *sorted(file.hashes)):
         if alg in file.hashes:
-            return f"{alg}:{file.hashes[alg]}"
+            return f"{alg}:{file.hashes[alg]}\0{file.url}"
     return None
 
 

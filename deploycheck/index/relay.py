@@ -51,6 +51,9 @@ from deploycheck.index.simpleapi import Entry, to_file
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 MAX_REQUESTS = 20_000  # answers per relay (one check's resolves): a resolve asks each page and metadata once
+# Connections open at once, each a thread and a descriptor of deploycheck's: uv opens a few dozen (its
+# concurrent downloads, 50 by default); more, held by package code, are closed as they come (a failure).
+MAX_CONNECTIONS = 256
 Rendered = tuple[bytes, dict[str, Entry]]  # the page as uv gets it, and the wheels it offers, by sha256
 _NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")  # a canonical project name (PEP 503)
 
@@ -204,6 +207,24 @@ class _Server(http.server.ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], handler: type[_Handler], relay: Relay) -> None:
         super().__init__(address, handler)
         self.relay = relay
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(blocking=False):
+            self.relay._fail(503, "too many connections")
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()  # no thread started: its slot is free again
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def server_bind(self) -> None:
         # http.server's own asks DNS for the host's name (getfqdn): milliseconds, for a name nobody reads.

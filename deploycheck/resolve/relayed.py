@@ -3,7 +3,9 @@
 The relay is handed in by the drift check (this layer does not import the index client). A job is relayed only
 when it names one index, as a plain http(s) URL, and perhaps find-links (which uv reads itself): with several
 indexes, which one a project comes from depends on every page, not on the pinned release alone. Anything else
-(no index, trusted hosts, credentials in a URL, uv's named indexes) runs against the index as before.
+(no index, trusted hosts, credentials in a URL, uv's named indexes) runs against the index as before. So does a
+job that names no index when its sources name one (`--index-url` inside requirements.in): uv reads that line
+only when the command line names no index, so the relay standing in for uv's default would replace it.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import dataclasses
 import os
 import urllib.parse
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Protocol
 
+from deploycheck.locks.indexes import FIND_LINKS, INDEX_LIKE
+from deploycheck.locks.requirements import reqfile
 from deploycheck.resolve.drivers import Job
 
 PYPI = "https://pypi.org/simple"  # uv's default index, when the job names none
@@ -39,6 +44,8 @@ def relayed(job: Job, relay: IndexRelay | None, pins: Mapping[str, str]) -> Job 
     upstream = next((value for name, value in pairs if name == "--index-url"), PYPI)
     if sum(name == "--index-url" for name, _ in pairs) > 1 or not _plain(upstream):
         return None
+    if not any(name == "--index-url" for name, _ in pairs) and _sources_name_an_index(job):
+        return None
     url = relay.url(upstream, pins)
     out = ["--index-url", url] + [word for pair in pairs if pair[0] == "--find-links" for word in pair]
     near = ",".join(filter(None, [os.environ.get("NO_PROXY", ""), "127.0.0.1"]))
@@ -50,3 +57,39 @@ def relayed(job: Job, relay: IndexRelay | None, pins: Mapping[str, str]) -> Job 
 def _plain(url: str) -> bool:
     parts = urllib.parse.urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.hostname) and "@" not in parts.netloc and not parts.query
+
+
+MAX_SOURCES = 100  # requirements files read through -r/-c before the job is simply not relayed
+
+
+def _sources_name_an_index(job: Job) -> bool:
+    """Whether a source, or a file it includes (-r/-c), has an index line (other than --find-links, which uv
+    reads the same either way). Anything not plainly answerable (an include outside the copy or at a URL, too
+    many files) counts as yes: the job then runs against the index, as it always may."""
+    root = Path(job.workspace[0]) if job.workspace else job.cwd
+    todo, seen = [job.cwd / source for source in job.sources], set[Path]()
+    while todo:
+        path = todo.pop()
+        try:
+            path = path.resolve()
+        except (OSError, RuntimeError):
+            return True
+        if path in seen:
+            continue
+        if len(seen) >= MAX_SOURCES or not path.is_relative_to(root.resolve()):
+            return True
+        seen.add(path)
+        if path.suffix in (".py", ".toml", ".cfg") or not path.is_file():
+            continue  # a project's metadata (uv reads no index from it here), or a folder
+        try:
+            options = reqfile.read(path).options
+        except Exception:  # unreadable: uv would fail on it either way
+            return True
+        for name, value, _ in options:
+            if name in INDEX_LIKE and name != FIND_LINKS:
+                return True
+            if name in ("-r", "-c"):
+                if "://" in value:
+                    return True
+                todo.append(path.parent / value)
+    return False

@@ -134,7 +134,7 @@ def seed_template(python: str) -> Path | None:
 
 def _seed_uv_cache(argv: list[str], into: Path, who: sandbox.User) -> None:
     """The run's first uv step with an interpreter starts from what uv knows of it (deploycheck.resolve.uvseed)."""
-    if "--python" not in argv[:-1] or os.path.basename(argv[0]) != "uv" or into.exists():
+    if "--python" not in argv[:-1] or os.path.basename(argv[0]) != "uv" or os.path.lexists(into):
         return
     kept = uvseed.template(argv[0], argv[argv.index("--python") + 1], _seed_step)
     if kept is not None and uvseed.seed(into, kept):

@@ -51,8 +51,14 @@ def template(uv: str, python: str, trusted: Trusted) -> Path | None:
 
 
 def seed(into: Path, kept: Path) -> bool:
-    """Copy the kept cache into a run's uv cache that does not exist yet; False when there was one already."""
-    if into.exists():
+    """Copy the kept cache into a run's uv cache that does not exist yet; False when there was one already, or
+    anything else by that name (its folder is the sandbox user's: an earlier step's package code may have left a
+    link there, dangling or not), or the copy failed (the run's uv then starts from nothing, as before)."""
+    if os.path.lexists(into):
         return False
-    shutil.copytree(kept, into, symlinks=True)
+    try:
+        shutil.copytree(kept, into, symlinks=True)
+    except OSError:
+        shutil.rmtree(into, ignore_errors=True)  # fd-based: a link in it is removed, not followed
+        return False
     return True

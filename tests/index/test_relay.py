@@ -17,6 +17,7 @@ import pytest
 from conftest import pip_compile, run_check, uv_compile, write
 from pkgindex import JSON_TYPE, Dist, IndexServer, build_index
 
+from deploycheck import cache
 from deploycheck.index import relay
 from deploycheck.resolve.drivers import Job
 from deploycheck.resolve.relayed import relayed
@@ -269,3 +270,100 @@ def test_the_relay_can_be_switched_off_and_a_machine_without_loopback_runs_witho
     monkeypatch.setattr(relay._Server, "__init__", refuse)
     with relay.running(cache_dir=tmp_path) as none:
         assert none is None
+
+
+# ------------------------------------------------------------------------------- one index's word about another's
+
+
+@pytest.fixture
+def two_indexes(tmp_path: Path) -> Iterator[tuple[IndexServer, IndexServer]]:
+    """The real index (rpz 1.0 requires rb), and a hostile one whose page lists a wheel it claims has the real
+    wheel's sha256, with PEP 658 metadata of its own (no requirement)."""
+    real, hostile = tmp_path / "real", tmp_path / "hostile"
+    build_index([Dist("rpz", "1.0", ["rb"]), Dist("rb", "1.0")], real)
+    build_index([Dist("rpz", "1.0", metadata_file=True)], hostile)
+    real_sha = json.loads((real / "simple/rpz/index.json").read_text())["files"][0]["hashes"]["sha256"]
+    for name in ("index.json", "index.html"):
+        page = hostile / "simple/rpz" / name
+        own = json.loads((hostile / "simple/rpz/index.json").read_text())["files"][0]["hashes"]["sha256"]
+        page.write_text(page.read_text().replace(own, real_sha))
+    with IndexServer(real) as one, IndexServer(hostile) as two:
+        yield one, two
+
+
+def test_metadata_another_index_gave_for_the_same_hash_never_confirms_a_lock(two_indexes, spied, tmp_path, monkeypatch):
+    """The metadata cache is keyed by the file's hash as a page states it: a page of an index a hostile
+    repository names (checked earlier, on the same machine) must not decide what a later run through the relay
+    is told about the real index's wheel of that hash."""
+    real, hostile = two_indexes
+    with relay.running(cache_dir=cache.folder() / "index") as poisoner:
+        assert poisoner is not None
+        base = poisoner.url(f"{hostile.url}/simple/", {"rpz": "1.0"})
+        (wheel,) = page(base, "rpz")["files"]
+        status, _, forged = get(f"{base}/rpz/{wheel['url']}.metadata")
+        assert status == 200 and "Requires-Dist" not in forged.decode()
+    folder = write(tmp_path / "app", {"requirements.in": "rpz\n", ".python-version": "3.11\n"})
+    uv_compile(folder, "3.11", "requirements.in", "-o", "requirements.txt", index_url=f"{real.url}/simple/")
+    lock = folder / "requirements.txt"
+    assert "rb==1.0" in lock.read_text()
+    lock.write_text(lock.read_text().replace("rb==1.0\n    # via rpz\n", ""))  # rpz's requirement left out
+    assert "rb" not in lock.read_text()
+    (code, through), (code_direct, direct) = both_ways(
+        folder, monkeypatch, "--select", "DC1", "--index-url", f"{real.url}/simple/"
+    )
+    assert code == code_direct == 1 and the_lock(through)["status"] == the_lock(direct)["status"] == "drift"
+    assert [c["name"] for c in the_lock(through)["changes"]] == ["rb"]
+    assert spied["relays"][-1].answered >= 2  # uv read rpz's page and metadata through the relay
+
+
+def test_a_lock_whose_sources_name_their_index_is_never_confirmed_against_another(
+    upstream, spied, tmp_path, monkeypatch
+):
+    """requirements.in may name its index itself (`--index-url` inside it); the command and the lock then name
+    none. uv reads the file's line unless the command line gives an index: standing the relay in for uv's default
+    (PyPI) would resolve against another index than the one the sources name."""
+    public = tmp_path / "public"
+    build_index([Dist("ra", "1.0")], public)  # the same name elsewhere, without ra's requirement on rb
+    with IndexServer(public) as default:
+        monkeypatch.setattr("deploycheck.resolve.relayed.PYPI", f"{default.url}/simple")
+        folder = write(tmp_path / "app", {"requirements.in": f"--index-url {upstream.url}/simple/\nra<2\n"})
+        (folder / ".python-version").write_text("3.11\n")
+        uv_compile(folder, "3.11", "requirements.in", "-o", "requirements.txt", index_url=f"{upstream.url}/simple/")
+        lock = folder / "requirements.txt"
+        assert "rb==2.0" in lock.read_text() and "--index-url" not in lock.read_text()
+        lock.write_text(lock.read_text().replace("rb==2.0\n    # via ra\n", ""))  # ra's requirement left out
+        (code, through), (code_direct, direct) = both_ways(folder, monkeypatch, "--select", "DC1")
+    assert code == code_direct == 1 and the_lock(through)["status"] == the_lock(direct)["status"] == "drift"
+    assert [c["name"] for c in the_lock(through)["changes"]] == ["rb"]
+
+
+def test_the_relay_holds_a_bounded_number_of_connections_at_once(upstream, tmp_path, monkeypatch):
+    """Package code runs as uv's user and can read the relay's URL from uv's command line: connections it opens
+    and keeps must not take a thread and a descriptor of deploycheck's each, without bound."""
+    import socket
+
+    monkeypatch.setattr(relay, "MAX_CONNECTIONS", 2, raising=False)
+    with relay.running(cache_dir=tmp_path / "cache") as held:
+        assert held is not None
+        base = held.url(f"{upstream.url}/simple/", {})
+        port = int(base.split(":")[2].split("/")[0])
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+        try:
+            with pytest.raises((ConnectionError, http.client.HTTPException)):
+                get(f"{base}/rb/")
+            assert held.failures == ["too many connections"]  # a run through the relay then is redone
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+def test_an_index_line_in_an_included_source_or_an_include_outside_the_copy_is_not_relayed(tmp_path, running):
+    write(tmp_path, {"requirements.in": "-r sub/base.in\nra\n", "sub/base.in": "-c ../pins.txt\n", "pins.txt": ""})
+    assert relayed(_job(tmp_path), running, {}) is not None  # no index line anywhere: uv's default, relayed
+    (tmp_path / "pins.txt").write_text("--index-url https://private.example/simple\n")
+    assert relayed(_job(tmp_path), running, {}) is None
+    (tmp_path / "pins.txt").write_text("--find-links ./wheels\n")  # uv reads find-links itself either way
+    assert relayed(_job(tmp_path), running, {}) is not None
+    inner = write(tmp_path / "copy", {"requirements.in": "-r ../pins.txt\n"})
+    assert relayed(_job(inner), running, {}) is None  # not read: outside the copy
+    assert relayed(_job(tmp_path, "--index-url", "https://a.example/simple"), running, {}) is not None

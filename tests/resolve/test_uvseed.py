@@ -73,3 +73,16 @@ def test_a_runs_uv_cache_starts_from_the_kept_one_and_belongs_to_the_sandbox_use
     assert code == 0, report
     assert [done for _, done in seen][:1] == [True]
     assert owners and 0 not in owners  # every file of the seeded cache is the sandbox user's, none root's
+
+
+def test_a_link_package_code_left_where_the_runs_uv_cache_goes_is_not_seeded_through(tmp_path):
+    """The run's cache folder is the sandbox user's: an earlier step's package code may leave a dangling link
+    named like the uv cache. Seeding then skips (uv fails on it as that user) and never raises: an OSError here
+    made the whole drift check "could not check", the app's doing reported as deploycheck's."""
+    kept = tmp_path / "kept"
+    (kept / "interpreter-v5").mkdir(parents=True)
+    (tmp_path / "run").mkdir()
+    into = tmp_path / "run" / "uv"
+    into.symlink_to(tmp_path / "elsewhere")
+    assert not uvseed.seed(into, kept)
+    assert into.is_symlink() and not (tmp_path / "elsewhere").exists()
