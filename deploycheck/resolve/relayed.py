@@ -4,8 +4,9 @@ The relay is handed in by the drift check (this layer does not import the index 
 when it names one index, as a plain http(s) URL, and perhaps find-links (which uv reads itself): with several
 indexes, which one a project comes from depends on every page, not on the pinned release alone. Anything else
 (no index, trusted hosts, credentials in a URL, uv's named indexes) runs against the index as before. So does a
-job that names no index when its sources name one (`--index-url` inside requirements.in): uv reads that line
-only when the command line names no index, so the relay standing in for uv's default would replace it.
+job whose sources name an index (`--index-url` or `--extra-index-url` inside requirements.in, or a file it
+includes): uv reads a file's `--index-url` only when the command line names none, and its extra indexes come
+before the command's, so which index a project comes from would depend on both.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def relayed(job: Job, relay: IndexRelay | None, pins: Mapping[str, str]) -> Job 
     upstream = next((value for name, value in pairs if name == "--index-url"), PYPI)
     if sum(name == "--index-url" for name, _ in pairs) > 1 or not _plain(upstream):
         return None
-    if not any(name == "--index-url" for name, _ in pairs) and _sources_name_an_index(job):
+    if _sources_name_an_index(job):  # which index uv then reads depends on the command line and the files
         return None
     url = relay.url(upstream, pins)
     out = ["--index-url", url] + [word for pair in pairs if pair[0] == "--find-links" for word in pair]
