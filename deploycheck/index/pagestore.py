@@ -153,8 +153,10 @@ def decode_cached(data: bytes) -> Cached | None:
 
 
 _decoded: dict[str, tuple[tuple[int, int, int], Cached]] = {}
+_decoded_size = 0  # the bytes of the files in _decoded
 _decoded_lock = threading.Lock()
 DECODED_LIMIT = 4096  # cache files kept decoded per process
+DECODED_BYTES = 256_000_000  # and their bytes in all (a page of thousands of files is a few MB)
 
 
 def read(path: Path) -> Cached | None:
@@ -176,11 +178,19 @@ def read(path: Path) -> Cached | None:
         return None
     cached = decode_cached(data)  # read after the stat: a file replaced in between is read again next time
     if cached is not None:
-        with _decoded_lock:
-            if len(_decoded) >= DECODED_LIMIT:
-                _decoded.clear()
-            _decoded[str(path)] = (stamp, cached)
+        _keep(str(path), stamp, cached)
     return cached
+
+
+def _keep(path: str, stamp: tuple[int, int, int], cached: Cached) -> None:
+    global _decoded_size
+    with _decoded_lock:
+        if len(_decoded) >= DECODED_LIMIT or _decoded_size + stamp[1] > DECODED_BYTES:
+            _decoded.clear()
+            _decoded_size = 0
+        old = _decoded.get(path)
+        _decoded_size += stamp[1] - (old[0][1] if old else 0)
+        _decoded[path] = (stamp, cached)
 
 
 class Consulted:

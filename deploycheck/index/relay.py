@@ -5,12 +5,13 @@ uv alone fetches every project page again, one round trip per level of the depen
 thousands of files (numpy's is 1.7 MB), and reads each wheel's metadata with range requests when the index
 has no PEP 658 files. deploycheck's index client has read those pages for its own checks and keeps them
 (index/pagestore.py: for `page_ttl`, 600 s, the freshness PyPI itself announces), and keeps each wheel's
-METADATA for good, keyed by the file's hash.
+METADATA for good, keyed by the file's hash and URL.
 
 The relay serves uv a view of one index for one lock: the page of each project the lock pins holds only the
-pinned release's files (its hashes, Requires-Python and yank as the index gave them); a project the lock does
-not pin, or pins to a pre-release, gets its whole page. Every wheel is offered with `core-metadata`, answered
-from that cache (fetched and kept on a miss); a wheel itself is a redirect to the index's URL.
+pinned release's files (its hashes, Requires-Python and yank as the index gave them); a project pinned to a
+pre-release gets its whole page; a project the lock does not pin is not there (404). Every wheel is offered
+with `core-metadata`, answered from that cache (fetched and kept on a miss); a wheel itself is a redirect to
+the index's URL.
 
 So a run through a view can only confirm: when uv resolves the lock's own pins from the pinned releases alone
 (every requirement met, nothing missing, nothing left over), those pins are a resolution of the sources on
@@ -61,7 +62,10 @@ _NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")  # a canonical project name
 @dataclass(frozen=True)
 class View:
     base: str  # the index's simple API URL, ending in /
-    pins: Mapping[str, str]  # canonical name -> the one version (normalised) its page shows; others: all
+    # canonical name -> the one version (normalised) its page shows, None: every release. A project the lock
+    # does not pin is not served (404): uv needing it means the lock changes, which only the index may confirm;
+    # and package code cannot make the relay fetch and hold pages of its choosing.
+    pins: Mapping[str, str | None]
 
 
 class Relay:
@@ -84,15 +88,17 @@ class Relay:
     def url(self, upstream: str, pins: Mapping[str, str]) -> str:
         """The relay's URL standing in for the index at `upstream` (an http(s) simple API URL), each project in
         `pins` (name -> version, as the lock says them) showing only that release. Its pages are fetched now."""
-        shown: dict[str, str] = {}
+        shown: dict[str, str | None] = {}
         for name, version in pins.items():
-            try:
-                parsed = Version(version)
-            except InvalidVersion:
-                continue  # the whole page: uv reads the pin as the lock wrote it
             project = str(canonicalize_name(name))
-            if not parsed.is_prerelease and _NAME.fullmatch(project):  # uv may take a pre-release only when
-                shown[project] = str(parsed)  # nothing else is offered: such a project shows every release
+            if not _NAME.fullmatch(project):
+                continue
+            try:
+                parsed: Version | None = Version(version)
+            except InvalidVersion:
+                parsed = None  # the whole page: uv reads the pin as the lock wrote it
+            # uv may take a pre-release only when nothing else is offered: such a project shows every release.
+            shown[project] = None if parsed is None or parsed.is_prerelease else str(parsed)
         view = View(upstream if upstream.endswith("/") else upstream + "/", shown)
         with self._lock:
             self._views.append(view)
@@ -164,8 +170,8 @@ class Relay:
         if mine:
             try:
                 view = self._views[which]
-                page = self.index.page(view.base, project)
-                future.set_result(None if page is None else render(project, page, view.pins.get(project)))
+                page = self.index.page(view.base, project) if project in view.pins else None
+                future.set_result(None if page is None else render(project, page, view.pins[project]))
             except BaseException as e:
                 future.set_exception(e)
         return future.result()

@@ -39,3 +39,15 @@ def test_a_file_changed_in_place_or_removed_is_not_served_from_memory(tmp_path):
     assert pagestore.read(path) is None
     path.unlink()
     assert pagestore.read(path) is None
+
+
+def test_the_decoded_files_kept_are_bounded_in_bytes(tmp_path, monkeypatch):
+    monkeypatch.setattr(pagestore, "_decoded", {})
+    monkeypatch.setattr(pagestore, "_decoded_size", 0)
+    one = _page("1.0").encode(100.0)
+    monkeypatch.setattr(pagestore, "DECODED_BYTES", len(one) * 2)
+    paths = [tmp_path / f"page{i}.json" for i in range(3)]
+    for path in paths:
+        path.write_bytes(one)
+        assert pagestore.read(path) is not None
+    assert len(pagestore._decoded) == 1 and pagestore._decoded_size == len(one)  # the third cleared the rest
