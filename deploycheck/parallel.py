@@ -79,7 +79,10 @@ def groups(project: Project) -> list[Project]:
     out = []
     for t in order:
         mine = {id(pair) for app in members[t] for pair in app.locks}
-        out.append(Project(**{**base, "locks": [p for p in project.locks if id(p) in mine]}, apps=members[t]))
+        locks = [p for p in project.locks if id(p) in mine]
+        # Each group's copy holds its own locks' files, not the whole repository's once per group.
+        needed = set().union(*(p.needed for p in locks)) if locks and all(p.needed for p in locks) else None
+        out.append(Project(**{**base, "locks": locks, "needed": needed or base["needed"]}, apps=members[t]))
     return out
 
 

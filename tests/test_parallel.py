@@ -199,6 +199,12 @@ def test_groups_keep_apps_whose_locks_include_each_other_together(tmp_path):
         ["apps/c/requirements.txt"],
     ]
     assert isinstance(parts[0], apps.Project)
+    # Each group's copy holds its own locks' files (the includes among them), not the whole repository.
+    root = tmp_path.resolve()
+    shown = [sorted(str(p.relative_to(root)) for p in part.needed) for part in parts]
+    assert "apps/a/requirements.txt" in shown[0] and "apps/b/requirements.in" in shown[0]
+    assert shown[1] == ["apps/c", "apps/c/requirements.in", "apps/c/requirements.txt"]
+    assert project.needed >= set().union(*(part.needed for part in parts))
 
 
 @pytest.mark.parametrize("jobs", ["0", "-1", "x", "65"])

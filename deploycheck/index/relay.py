@@ -33,6 +33,8 @@ import json
 import os
 import re
 import secrets
+import selectors
+import socket
 import socketserver
 import threading
 import urllib.parse
@@ -80,8 +82,8 @@ class Relay:
         self._rendered: dict[tuple[int, str], concurrent.futures.Future[Rendered | None]] = {}
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _Handler, self)
-        # A short poll: close() waits for the loop to notice, and every run pays that wait.
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
+        self._wake_r, self._wake_w = socket.socketpair()  # close() wakes the loop: no poll interval to wait out
+        self._thread = threading.Thread(target=self._serve, daemon=True)
         self._warmers = DaemonPool(4, thread_name_prefix="relay")
         self._thread.start()
 
@@ -107,9 +109,19 @@ class Relay:
             self._warmers.submit(self._quietly, which, name)
         return f"http://127.0.0.1:{self._server.server_address[1]}/{self.secret}/{which}"
 
+    def _serve(self) -> None:
+        with selectors.DefaultSelector() as ready:
+            ready.register(self._server, selectors.EVENT_READ)
+            ready.register(self._wake_r, selectors.EVENT_READ)
+            while not any(key.fileobj is self._wake_r for key, _ in ready.select()):
+                self._server.handle_request()  # a connection is waiting: accepted at once, answered in a thread
+
     def close(self) -> None:
-        self._server.shutdown()
+        self._wake_w.send(b"x")
+        self._thread.join()
         self._server.server_close()
+        self._wake_r.close()
+        self._wake_w.close()
         self._warmers.shutdown(wait=True, cancel_futures=True)
         self.index.close()
 
@@ -209,6 +221,7 @@ def render(project: str, page: Page, only: str | None = None) -> Rendered:
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # uv opens dozens of connections at once
+    timeout = 0.5  # handle_request's own wait, should the connection it was woken for be gone
 
     def __init__(self, address: tuple[str, int], handler: type[_Handler], relay: Relay) -> None:
         super().__init__(address, handler)

@@ -258,6 +258,17 @@ class _Scan:
         return None
 
     def pair(self, path: Path, lock: ReqFile) -> LockPair:
+        """The lock's recompile plan; what it reads is kept on the pair as well as in the project's `needed`
+        (a --jobs worker copies only its own locks' files)."""
+        outer, self.needed = self.needed, set()
+        try:
+            made = self._pair(path, lock)
+            made.needed = set(self.needed)
+            return made
+        finally:
+            self.needed = outer | self.needed
+
+    def _pair(self, path: Path, lock: ReqFile) -> LockPair:
         display = lock.display
         command, notes = self.command_for(path, lock, display)
         line = _command_line(lock)
