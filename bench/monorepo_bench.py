@@ -89,7 +89,9 @@ def main() -> None:
                 timed(raw, folder, uv_env)
             raws = [sum(timed(raw, f, uv_env) for f in folders) for _ in range(args.reps)]
             raw_total = statistics.median(raws)
+            # --no-cache: every run checks (the verdict cache would answer the repeats in 0.1 s)
             dc = [sys.executable, str(ROOT / "entrypoint.py"), str(Path(tmp, "repo")), "--index-url", index]
+            dc.append("--no-cache")
             rows = [(f"{args.apps} raw `uv pip compile`, one after the other", raw_total)]
             for jobs in args.jobs.split(","):
                 for label, extra in (("every check", []), ("drift only", ["--select", "DC1"])):
