@@ -19,6 +19,7 @@ import re
 import shutil
 import threading
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -386,3 +387,11 @@ class IndexServer:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+@contextlib.contextmanager
+def serving(dists: list[Dist], root: Path) -> Iterator[IndexServer]:
+    """An index of these distributions written under root and served until the block ends."""
+    build_index(dists, root)
+    with IndexServer(root) as server:
+        yield server

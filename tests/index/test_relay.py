@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import pip_compile, run_check, uv_compile, write
-from pkgindex import JSON_TYPE, Dist, IndexServer, build_index
+from pkgindex import JSON_TYPE, Dist, IndexServer, build_index, serving
 
 from deploycheck import cache
 from deploycheck.index import relay
@@ -36,9 +36,7 @@ DISTS = [
 
 @pytest.fixture(scope="module")
 def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
-    root = tmp_path_factory.mktemp("relay-index")
-    build_index(DISTS, root)
-    with IndexServer(root) as server:
+    with serving(DISTS, tmp_path_factory.mktemp("relay-index")) as server:
         yield server
 
 
