@@ -231,3 +231,31 @@ def test_the_timeout_stops_every_worker_and_removes_their_copies(tmp_path, concu
         assert _gone(pid) and not reaper.owned_by(uid), name
         copy = Path(cwd.split("/src/", 1)[0]) if "/src/" in cwd else Path(cwd)
         assert not copy.exists(), f"{name}'s temporary copy {copy} was left behind"
+
+
+def test_a_lock_of_a_pyproject_with_a_path_source_elsewhere_reads_the_same_at_once(tmp_path, index):
+    # uv pip compile pyproject.toml reads [tool.uv.sources]: a path outside the app's folder is part of the
+    # recompile, yet the scan does not follow it into the lock's `needed`. A --jobs copy must still hold it.
+    from conftest import uv_compile
+
+    repo = write(
+        tmp_path / "repo",
+        {
+            "libs/shared/pyproject.toml": '[project]\nname = "shared"\nversion = "1.0"\ndependencies = ["helperlib"]\n'
+            '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n',
+            "apps/api/.python-version": "3.11\n",
+            "apps/api/pyproject.toml": '[project]\nname = "api"\nversion = "1.0"\ndependencies = ["shared"]\n'
+            '[tool.uv.sources]\nshared = { path = "../../libs/shared" }\n',
+            "apps/shop/.python-version": "3.11\n",
+            "apps/shop/requirements.in": "helperlib\n",
+        },
+    )
+    uv_compile(repo / "apps/api", "3.11", "pyproject.toml", "-o", "requirements.txt", index_url=index)
+    uv_compile(repo / "apps/shop", "3.11", "requirements.in", "-o", "requirements.txt", index_url=index)
+    reports = []
+    for jobs in ("1", "3"):
+        code, report = run_check(repo, "--jobs", jobs, "--select", "DC1", "--index-url", index)
+        reports.append((code, json.dumps(report, sort_keys=True)))
+    assert reports[0] == reports[1]
+    statuses = [(r["path"], r["status"]) for r in json.loads(reports[0][1])["lockfiles"]]
+    assert statuses == [("apps/api/requirements.txt", "in-sync"), ("apps/shop/requirements.txt", "in-sync")]
