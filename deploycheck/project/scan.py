@@ -263,7 +263,11 @@ class _Scan:
         outer, self.needed = self.needed, set()
         try:
             made = self._pair(path, lock)
-            made.needed = set(self.needed)
+            # A build source's reads are not traced here ([tool.uv.sources] paths, setup.py's own code, a
+            # backend's direct references): such a lock's `needed` is left empty, unknown, and a --jobs
+            # worker copies what one at a time does (parallel.groups).
+            traced = not any(s.suffix in (".toml", ".py", ".cfg") for s in made.sources)
+            made.needed = set(self.needed) if traced else set()
             return made
         finally:
             self.needed = outer | self.needed
