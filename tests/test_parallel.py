@@ -290,3 +290,28 @@ def test_a_uv_project_whose_lock_pair_is_in_a_subfolder_reads_the_same_at_once(t
         reports.append((code, json.dumps(report, sort_keys=True)))
     assert reports[0] == reports[1]
     assert reports[0][0] != 2
+
+
+def test_a_local_path_that_pip_reads_from_the_working_folder_is_in_the_copy_at_once(tmp_path, index):
+    # pip reads a relative path in a requirements file from the folder it runs in, not the file's folder:
+    # `-e ../shared` in apps/x/requirements/base.in, compiled in apps/x, is apps/shared.
+    from conftest import pip_compile
+
+    repo = write(
+        tmp_path / "repo",
+        {
+            "apps/shared/setup.py": "from setuptools import setup\nsetup(name='shared', version='1.0')\n",
+            "apps/x/.python-version": "3.11\n",
+            "apps/x/requirements/base.in": "-e ../shared\nhelperlib\n",
+            "apps/y/.python-version": "3.11\n",
+            "apps/y/requirements.in": "helperlib\n",
+        },
+    )
+    pip_compile(repo / "apps/x", "3.11", "--no-build-isolation", "requirements/base.in", index_url=index)
+    pip_compile(repo / "apps/y", "3.11", "requirements.in", index_url=index)
+    reports = []
+    for jobs in ("1", "3"):
+        code, report = run_check(repo, "--jobs", jobs, "--select", "DC1", "--index-url", index)
+        reports.append((code, json.dumps(report, sort_keys=True)))
+    assert reports[0] == reports[1]
+    assert reports[0][0] != 2
