@@ -80,8 +80,11 @@ def groups(project: Project) -> list[Project]:
     for t in order:
         mine = {id(pair) for app in members[t] for pair in app.locks}
         locks = [p for p in project.locks if id(p) in mine]
-        # Each group's copy holds its own locks' files, not the whole repository's once per group.
-        needed = set().union(*(p.needed for p in locks)) if locks and all(p.needed for p in locks) else None
+        # Each group's copy holds its own locks' files (and its apps' folders, where the uv-lock check works),
+        # not the whole repository's once per group. A lock whose reads are unknown (no `needed`), or an app
+        # with a uv.lock or pylock.toml (uv reads its project's path sources and settings), gets the whole copy.
+        known = locks and all(p.needed for p in locks) and not any(a.other_locks for a in members[t])
+        needed = set().union(*(p.needed for p in locks), (a.folder for a in members[t])) if known else None
         out.append(Project(**{**base, "locks": locks, "needed": needed or base["needed"]}, apps=members[t]))
     return out
 

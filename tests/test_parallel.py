@@ -24,7 +24,7 @@ from pkgindex import Dist, IndexServer, build_index
 
 from deploycheck import parallel
 from deploycheck.project import apps
-from deploycheck.resolve import ids, reaper
+from deploycheck.resolve import ids, interpreters, reaper, resolver
 from deploycheck.settings import build
 
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="workers run at once only as root (a user each)")
@@ -231,3 +231,87 @@ def test_the_timeout_stops_every_worker_and_removes_their_copies(tmp_path, concu
         assert _gone(pid) and not reaper.owned_by(uid), name
         copy = Path(cwd.split("/src/", 1)[0]) if "/src/" in cwd else Path(cwd)
         assert not copy.exists(), f"{name}'s temporary copy {copy} was left behind"
+
+
+def test_a_lock_of_a_pyproject_with_a_path_source_elsewhere_reads_the_same_at_once(tmp_path, index):
+    # uv pip compile pyproject.toml reads [tool.uv.sources]: a path outside the app's folder is part of the
+    # recompile, yet the scan does not follow it into the lock's `needed`. A --jobs copy must still hold it.
+    from conftest import uv_compile
+
+    repo = write(
+        tmp_path / "repo",
+        {
+            "libs/shared/pyproject.toml": '[project]\nname = "shared"\nversion = "1.0"\ndependencies = ["helperlib"]\n'
+            '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n',
+            "apps/api/.python-version": "3.11\n",
+            "apps/api/pyproject.toml": '[project]\nname = "api"\nversion = "1.0"\ndependencies = ["shared"]\n'
+            '[tool.uv.sources]\nshared = { path = "../../libs/shared" }\n',
+            "apps/shop/.python-version": "3.11\n",
+            "apps/shop/requirements.in": "helperlib\n",
+        },
+    )
+    uv_compile(repo / "apps/api", "3.11", "pyproject.toml", "-o", "requirements.txt", index_url=index)
+    uv_compile(repo / "apps/shop", "3.11", "requirements.in", "-o", "requirements.txt", index_url=index)
+    reports = []
+    for jobs in ("1", "3"):
+        code, report = run_check(repo, "--jobs", jobs, "--select", "DC1", "--index-url", index)
+        reports.append((code, json.dumps(report, sort_keys=True)))
+    assert reports[0] == reports[1]
+    statuses = [(r["path"], r["status"]) for r in json.loads(reports[0][1])["lockfiles"]]
+    assert statuses == [("apps/api/requirements.txt", "in-sync"), ("apps/shop/requirements.txt", "in-sync")]
+
+
+def test_a_uv_project_whose_lock_pair_is_in_a_subfolder_reads_the_same_at_once(tmp_path, index):
+    # The app's only requirements lock is in its requirements/ folder, compiled there: that lock's files are
+    # all in requirements/, yet the uv.lock check of the same group works in the app's folder.
+    from conftest import uv_compile
+
+    repo = write(
+        tmp_path / "repo",
+        {
+            "apps/x/.python-version": "3.11\n",
+            "apps/x/pyproject.toml": '[project]\nname = "x"\nversion = "1.0"\nrequires-python = ">=3.11"\n'
+            'dependencies = ["helperlib"]\n',
+            "apps/x/requirements/dev.in": "helperlib\n",
+            "apps/y/.python-version": "3.11\n",
+            "apps/y/requirements.in": "helperlib\n",
+        },
+    )
+    env = resolver.clean_env({"UV_PYTHON": interpreters.find("3.11").path})
+    done = subprocess.run(
+        [resolver.uv_binary(), "lock", "-q", "--index-url", index], cwd=repo / "apps/x", env=env, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr
+    uv_compile(repo / "apps/x/requirements", "3.11", "dev.in", "-o", "dev.txt", index_url=index)
+    uv_compile(repo / "apps/y", "3.11", "requirements.in", "-o", "requirements.txt", index_url=index)
+    reports = []
+    for jobs in ("1", "3"):
+        code, report = run_check(repo, "--jobs", jobs, "--select", "DC1", "--index-url", index)
+        reports.append((code, json.dumps(report, sort_keys=True)))
+    assert reports[0] == reports[1]
+    assert reports[0][0] != 2
+
+
+def test_a_local_path_that_pip_reads_from_the_working_folder_is_in_the_copy_at_once(tmp_path, index):
+    # pip reads a relative path in a requirements file from the folder it runs in, not the file's folder:
+    # `-e ../shared` in apps/x/requirements/base.in, compiled in apps/x, is apps/shared.
+    from conftest import pip_compile
+
+    repo = write(
+        tmp_path / "repo",
+        {
+            "apps/shared/setup.py": "from setuptools import setup\nsetup(name='shared', version='1.0')\n",
+            "apps/x/.python-version": "3.11\n",
+            "apps/x/requirements/base.in": "-e ../shared\nhelperlib\n",
+            "apps/y/.python-version": "3.11\n",
+            "apps/y/requirements.in": "helperlib\n",
+        },
+    )
+    pip_compile(repo / "apps/x", "3.11", "--no-build-isolation", "requirements/base.in", index_url=index)
+    pip_compile(repo / "apps/y", "3.11", "requirements.in", index_url=index)
+    reports = []
+    for jobs in ("1", "3"):
+        code, report = run_check(repo, "--jobs", jobs, "--select", "DC1", "--index-url", index)
+        reports.append((code, json.dumps(report, sort_keys=True)))
+    assert reports[0] == reports[1]
+    assert reports[0][0] != 2

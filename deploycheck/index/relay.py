@@ -36,6 +36,7 @@ import secrets
 import selectors
 import socket
 import socketserver
+import sys
 import threading
 import urllib.parse
 from collections.abc import Iterator, Mapping
@@ -238,6 +239,13 @@ class _Server(http.server.ThreadingHTTPServer):
         except BaseException:
             self.slots.release()  # no thread started: its slot is free again
             raise
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # socketserver's own prints a traceback. A connection uv reset or gave up on (killed at --timeout) is
+        # no failure of the relay's answers; anything else is, and the run through it is redone.
+        kind, exc = sys.exc_info()[:2]
+        if kind is not None and not issubclass(kind, OSError):
+            self.relay._fail(500, f"{kind.__name__}: {exc}")
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:

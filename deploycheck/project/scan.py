@@ -110,8 +110,11 @@ class _Scan:
         self.violations.append(Violation(path=self.display(path), line=line, message=message))
         return message
 
-    def includes(self, source: Path, seen: set[Path], blocked: list[str], depth: int = 0) -> list[Path]:
-        """Files a requirements file pulls in with -r/-c, recursively; local path requirements are needed."""
+    def includes(
+        self, source: Path, seen: set[Path], blocked: list[str], depth: int = 0, cwd: Path | None = None
+    ) -> list[Path]:
+        """Files a requirements file pulls in with -r/-c, recursively; local path requirements are needed (from
+        the file's folder, and from `cwd`, the folder the lock is compiled in, where pip reads them)."""
         if depth > MAX_INCLUDE_DEPTH:
             raise CheckError(
                 f"-r/-c includes nested more than {MAX_INCLUDE_DEPTH} deep; deploycheck reads no further",
@@ -153,7 +156,9 @@ class _Scan:
             if opt != "--find-links":
                 self.include_at[(safefs.resolve(source), line)] = target
                 found.append(target)
-                found += self.includes(target, seen, blocked, depth + 1)
+                found += self.includes(target, seen, blocked, depth + 1, cwd)
+            else:
+                self._from_cwd(cwd, compilecmd.local_path(value))  # pip's fallback when the file's does not exist
         for pin in parsed.pins.values():
             local = pin.url.removeprefix("file:") if pin.url.startswith((".", "/", "file:")) else ""
             if not local:
@@ -165,7 +170,15 @@ class _Scan:
                 blocked.append(self.outside(source, pin.line, f"the local requirement on line {pin.line} of {display}"))
             else:
                 self.needed.add(safefs.resolve(target))
+                self._from_cwd(cwd, local.split("#", 1)[0])
         return found
+
+    def _from_cwd(self, cwd: Path | None, value: str) -> None:
+        """pip reads a relative path of a requirements file from the folder it runs in: that one is needed too
+        (a --jobs worker copies only what its locks need). Nothing is reported for it: the file's own reading
+        is the one checked against the boundary above."""
+        if cwd is not None and not value.startswith("/") and safefs.inside(cwd / value, self.boundary):
+            self.needed.add(safefs.resolve(cwd / value))
 
     def compile_cwd(self, lock_path: Path, command: CompileCommand) -> Path:
         output = command.output_file or _default_output(command.sources, command.tool)
@@ -263,7 +276,11 @@ class _Scan:
         outer, self.needed = self.needed, set()
         try:
             made = self._pair(path, lock)
-            made.needed = set(self.needed)
+            # A build source's reads are not traced here ([tool.uv.sources] paths, setup.py's own code, a
+            # backend's direct references): such a lock's `needed` is left empty, unknown, and a --jobs
+            # worker copies what one at a time does (parallel.groups).
+            traced = not any(s.suffix in (".toml", ".py", ".cfg") for s in made.sources)
+            made.needed = set(self.needed) if traced else set()
             return made
         finally:
             self.needed = outer | self.needed
@@ -318,7 +335,7 @@ class _Scan:
             if source.suffix not in (".toml", ".py", ".cfg") and source != safefs.resolve(path):
                 self.inputs.add(source)
             self.needed.add(source.parent if source.suffix in (".toml", ".py", ".cfg") else source)
-            included += self.includes(source, seen, blocked)
+            included += self.includes(source, seen, blocked, cwd=cwd)
         self.included[safefs.resolve(path)] = included
         self.needed |= {cwd, safefs.resolve(path)}
         read = [self.source(s, SOURCE) for s in sources] + [self.source(p, INCLUDE) for p in included]

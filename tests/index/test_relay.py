@@ -369,3 +369,25 @@ def test_an_index_line_in_an_included_source_or_an_include_outside_the_copy_is_n
     inner = write(tmp_path / "copy", {"requirements.in": "-r ../pins.txt\n"})
     assert relayed(_job(inner), running, {}) is None  # not read: outside the copy
     assert relayed(_job(tmp_path, "--index-url", "https://a.example/simple"), running, {}) is not None
+
+
+def test_a_client_that_resets_its_connection_leaves_no_traceback(upstream, running, capfd):
+    # uv killed at --timeout (or dropping a connection) resets it while the relay answers: no traceback on
+    # the user's terminal, and nothing the run's verdict depends on.
+    import socket
+    import struct
+    import threading
+
+    base = running.url(f"{upstream.url}/simple/", {"ra": "1.0"})
+    parts = urllib.parse.urlsplit(base)
+    for _ in range(3):
+        client = socket.create_connection((parts.hostname, parts.port), timeout=10)
+        client.sendall(f"GET {parts.path}/ra/ HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.close()  # an RST, not a FIN
+    assert get(f"{base}/ra/")[0] == 200  # the relay still answers
+    for thread in threading.enumerate():
+        if "process_request_thread" in thread.name:
+            thread.join(10)  # each connection's handler has finished
+    assert "Traceback" not in capfd.readouterr().err
+    assert running.failures == []
