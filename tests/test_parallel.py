@@ -22,7 +22,7 @@ import pytest
 from conftest import ROOT, run_check, write
 from pkgindex import Dist, IndexServer, build_index
 
-from deploycheck import parallel
+from deploycheck import parallel, pipeline
 from deploycheck.project import apps
 from deploycheck.resolve import ids, interpreters, reaper, resolver
 from deploycheck.settings import build
@@ -189,7 +189,6 @@ def test_groups_keep_apps_whose_locks_include_each_other_together(tmp_path):
             "apps/c/requirements.txt": base + "#    pip-compile\n#\nsix==1.16.0\n",
         },
     )
-    from deploycheck import pipeline
 
     project = pipeline.project(build({}, root=tmp_path))
     parts = parallel.groups(project)
@@ -315,3 +314,35 @@ def test_a_local_path_that_pip_reads_from_the_working_folder_is_in_the_copy_at_o
         reports.append((code, json.dumps(report, sort_keys=True)))
     assert reports[0] == reports[1]
     assert reports[0][0] != 2
+
+
+def test_a_local_requirement_whose_build_reads_outside_its_folder_reads_the_same_at_once(tmp_path, index):
+    """A local path requirement's setup.py may read any file of the repository (a shared VERSION at the root):
+    the scan cannot trace build code, so such a lock's group gets the whole copy, as one at a time does."""
+    from conftest import pip_compile
+
+    repo = write(
+        tmp_path / "repo",
+        {
+            "VERSION": "1.0\n",
+            "libs/shared/setup.py": (
+                "from pathlib import Path\nfrom setuptools import setup\n"
+                "setup(name='shared', version=Path(__file__).parents[2].joinpath('VERSION').read_text().strip())\n"
+            ),
+            "apps/x/.python-version": "3.11\n",
+            "apps/x/requirements.in": "-e ../../libs/shared\nhelperlib\n",
+            "apps/y/.python-version": "3.11\n",
+            "apps/y/requirements.in": "helperlib\n",
+        },
+    )
+    pip_compile(repo / "apps/x", "3.11", "--no-build-isolation", "requirements.in", index_url=index)
+    pip_compile(repo / "apps/y", "3.11", "requirements.in", index_url=index)
+    project = pipeline.project(build({}, root=repo))
+    (x,) = [p for p in project.locks if p.display == "apps/x/requirements.txt"]
+    (y,) = [p for p in project.locks if p.display == "apps/y/requirements.txt"]
+    assert x.needed == set() and y.needed  # unknown for the local build; traced for the plain lock
+    reports = []
+    for jobs in ("1", "3"):
+        code, report = run_check(repo, "--jobs", jobs, "--select", "DC1", "--index-url", index)
+        reports.append((code, json.dumps(report, sort_keys=True)))
+    assert reports[0] == reports[1] and reports[0][0] == 0, reports[0]

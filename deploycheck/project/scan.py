@@ -67,6 +67,7 @@ class _Scan:
         self.violations: list[Violation] = []
         self.inputs: set[Path] = set()
         self.needed: set[Path] = {repo.root}
+        self.builds_local = False  # the lock being read has a local path requirement (pair)
         self.foreign: list[Lock] = []
         self.included: dict[Path, list[Path]] = {}  # each lock's -r/-c files, recursively
         self.parsed: dict[Path, ReqFile] = {}  # every requirements file read, by resolved path: read once
@@ -171,6 +172,7 @@ class _Scan:
             else:
                 self.needed.add(safefs.resolve(target))
                 self._from_cwd(cwd, local.split("#", 1)[0])
+                self.builds_local = True  # its build code may read any file of the repository
         return found
 
     def _from_cwd(self, cwd: Path | None, value: str) -> None:
@@ -274,12 +276,13 @@ class _Scan:
         """The lock's recompile plan; what it reads is kept on the pair as well as in the project's `needed`
         (a --jobs worker copies only its own locks' files)."""
         outer, self.needed = self.needed, set()
+        self.builds_local = False
         try:
             made = self._pair(path, lock)
-            # A build source's reads are not traced here ([tool.uv.sources] paths, setup.py's own code, a
-            # backend's direct references): such a lock's `needed` is left empty, unknown, and a --jobs
-            # worker copies what one at a time does (parallel.groups).
-            traced = not any(s.suffix in (".toml", ".py", ".cfg") for s in made.sources)
+            # A build's reads are not traced here ([tool.uv.sources] paths, setup.py's own code reading
+            # ../VERSION, a backend's direct references): a lock compiled from a project, or with a local path
+            # requirement, keeps `needed` empty, unknown, and a --jobs worker copies what one at a time does.
+            traced = not self.builds_local and not any(s.suffix in (".toml", ".py", ".cfg") for s in made.sources)
             made.needed = set(self.needed) if traced else set()
             return made
         finally:
