@@ -293,15 +293,15 @@ def test_a_uv_project_whose_lock_pair_is_in_a_subfolder_reads_the_same_at_once(t
 
 def test_a_local_path_that_pip_reads_from_the_working_folder_is_in_the_copy_at_once(tmp_path, index):
     # pip reads a relative path in a requirements file from the folder it runs in, not the file's folder:
-    # `-e ../shared` in apps/x/requirements/base.in, compiled in apps/x, is apps/shared.
+    # `-e ../common` in apps/x/requirements/base.in, compiled in apps/x, is apps/common.
     from conftest import pip_compile
 
     repo = write(
         tmp_path / "repo",
         {
-            "apps/shared/setup.py": "from setuptools import setup\nsetup(name='shared', version='1.0')\n",
+            "apps/common/setup.py": "from setuptools import setup\nsetup(name='common', version='1.0')\n",
             "apps/x/.python-version": "3.11\n",
-            "apps/x/requirements/base.in": "-e ../shared\nhelperlib\n",
+            "apps/x/requirements/base.in": "-e ../common\nhelperlib\n",
             "apps/y/.python-version": "3.11\n",
             "apps/y/requirements.in": "helperlib\n",
         },
@@ -327,7 +327,8 @@ def test_a_local_requirement_whose_build_reads_outside_its_folder_reads_the_same
             "VERSION": "1.0\n",
             "libs/shared/setup.py": (
                 "from pathlib import Path\nfrom setuptools import setup\n"
-                "setup(name='shared', version=Path(__file__).parents[2].joinpath('VERSION').read_text().strip())\n"
+                "top = Path(__file__).parent.parent.parent\n"
+                "setup(name='shared', version=(top / 'VERSION').read_text().strip())\n"
             ),
             "apps/x/.python-version": "3.11\n",
             "apps/x/requirements.in": "-e ../../libs/shared\nhelperlib\n",
