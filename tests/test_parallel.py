@@ -232,6 +232,13 @@ def test_the_timeout_stops_every_worker_and_removes_their_copies(tmp_path, concu
         assert not copy.exists(), f"{name}'s temporary copy {copy} was left behind"
 
 
+def _same_at_once(repo: Path, index: str) -> tuple[int, dict]:
+    """The drift check one group at a time and three at once: the same exit code and report, returned."""
+    runs = [run_check(repo, "--jobs", jobs, "--select", "DC1", "--index-url", index) for jobs in ("1", "3")]
+    assert runs[0][0] == runs[1][0] and json.dumps(runs[0][1], sort_keys=True) == json.dumps(runs[1][1], sort_keys=True)
+    return runs[0]
+
+
 def test_a_lock_of_a_pyproject_with_a_path_source_elsewhere_reads_the_same_at_once(tmp_path, index):
     # uv pip compile pyproject.toml reads [tool.uv.sources]: a path outside the app's folder is part of the
     # recompile, yet the scan does not follow it into the lock's `needed`. A --jobs copy must still hold it.
@@ -251,12 +258,8 @@ def test_a_lock_of_a_pyproject_with_a_path_source_elsewhere_reads_the_same_at_on
     )
     uv_compile(repo / "apps/api", "3.11", "pyproject.toml", "-o", "requirements.txt", index_url=index)
     uv_compile(repo / "apps/shop", "3.11", "requirements.in", "-o", "requirements.txt", index_url=index)
-    reports = []
-    for jobs in ("1", "3"):
-        code, report = run_check(repo, "--jobs", jobs, "--select", "DC1", "--index-url", index)
-        reports.append((code, json.dumps(report, sort_keys=True)))
-    assert reports[0] == reports[1]
-    statuses = [(r["path"], r["status"]) for r in json.loads(reports[0][1])["lockfiles"]]
+    _, report = _same_at_once(repo, index)
+    statuses = [(r["path"], r["status"]) for r in report["lockfiles"]]
     assert statuses == [("apps/api/requirements.txt", "in-sync"), ("apps/shop/requirements.txt", "in-sync")]
 
 
@@ -283,12 +286,7 @@ def test_a_uv_project_whose_lock_pair_is_in_a_subfolder_reads_the_same_at_once(t
     assert done.returncode == 0, done.stderr
     uv_compile(repo / "apps/x/requirements", "3.11", "dev.in", "-o", "dev.txt", index_url=index)
     uv_compile(repo / "apps/y", "3.11", "requirements.in", "-o", "requirements.txt", index_url=index)
-    reports = []
-    for jobs in ("1", "3"):
-        code, report = run_check(repo, "--jobs", jobs, "--select", "DC1", "--index-url", index)
-        reports.append((code, json.dumps(report, sort_keys=True)))
-    assert reports[0] == reports[1]
-    assert reports[0][0] != 2
+    assert _same_at_once(repo, index)[0] != 2
 
 
 def test_a_local_path_that_pip_reads_from_the_working_folder_is_in_the_copy_at_once(tmp_path, index):
@@ -308,12 +306,7 @@ def test_a_local_path_that_pip_reads_from_the_working_folder_is_in_the_copy_at_o
     )
     pip_compile(repo / "apps/x", "3.11", "--no-build-isolation", "requirements/base.in", index_url=index)
     pip_compile(repo / "apps/y", "3.11", "requirements.in", index_url=index)
-    reports = []
-    for jobs in ("1", "3"):
-        code, report = run_check(repo, "--jobs", jobs, "--select", "DC1", "--index-url", index)
-        reports.append((code, json.dumps(report, sort_keys=True)))
-    assert reports[0] == reports[1]
-    assert reports[0][0] != 2
+    assert _same_at_once(repo, index)[0] != 2
 
 
 def test_a_local_requirement_whose_build_reads_outside_its_folder_reads_the_same_at_once(tmp_path, index):
@@ -342,8 +335,5 @@ def test_a_local_requirement_whose_build_reads_outside_its_folder_reads_the_same
     (x,) = [p for p in project.locks if p.display == "apps/x/requirements.txt"]
     (y,) = [p for p in project.locks if p.display == "apps/y/requirements.txt"]
     assert x.needed == set() and y.needed  # unknown for the local build; traced for the plain lock
-    reports = []
-    for jobs in ("1", "3"):
-        code, report = run_check(repo, "--jobs", jobs, "--select", "DC1", "--index-url", index)
-        reports.append((code, json.dumps(report, sort_keys=True)))
-    assert reports[0] == reports[1] and reports[0][0] == 0, reports[0]
+    code, report = _same_at_once(repo, index)
+    assert code == 0, report
