@@ -83,7 +83,11 @@ class Relay:
         self._rendered: dict[tuple[int, str], concurrent.futures.Future[Rendered | None]] = {}
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _Handler, self)
-        self._wake_r, self._wake_w = socket.socketpair()  # close() wakes the loop: no poll interval to wait out
+        try:
+            self._wake_r, self._wake_w = socket.socketpair()  # close() wakes the loop: no poll interval to wait
+        except OSError:
+            self._server.server_close()
+            raise
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._warmers = DaemonPool(4, thread_name_prefix="relay")
         self._thread.start()

@@ -272,6 +272,13 @@ def test_the_relay_can_be_switched_off_and_a_machine_without_loopback_runs_witho
     monkeypatch.setattr(relay._Server, "__init__", refuse)
     with relay.running(cache_dir=tmp_path) as none:
         assert none is None
+    monkeypatch.undo()
+    closed: list[bool] = []
+    real_close = relay._Server.server_close
+    monkeypatch.setattr(relay._Server, "server_close", lambda self: closed.append(True) or real_close(self))
+    monkeypatch.setattr(relay.socket, "socketpair", refuse)
+    with relay.running(cache_dir=tmp_path) as none:
+        assert none is None and closed == [True]  # the listening socket it had opened is not left behind
 
 
 # ------------------------------------------------------------------------------- one index's word about another's
