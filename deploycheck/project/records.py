@@ -38,6 +38,7 @@ class LockPair:
     lock: Lock
     needs: list[Path] = field(default_factory=list)  # other locks this one's sources include (-r/-c)
     needed: set[Path] = field(default_factory=set)  # the files and folders its recompile reads
+    names_an_index: bool = False  # a source or include has an index line (or a -r/-c by URL): see resolve.relayed
     blocked: str = ""  # why this lock must not be compiled (a violation); "" when it can be
     notes: list[str] = field(default_factory=list)  # how the header was read, for the report
 

@@ -345,6 +345,8 @@ class _Scan:
         model = requirements.build(lock, command, read, self.included_file)
         pair = LockPair(safefs.resolve(path), display, lock, command, cwd, sources, model, notes=notes)
         pair.blocked = blocked[0] if blocked else ""
+        read_files = [s for s in [*sources, *included] if s.suffix not in (".toml", ".py", ".cfg")]
+        pair.names_an_index = requirements.names_an_index(self.parsed.get(s) for s in read_files)
         return pair
 
 

@@ -301,7 +301,7 @@ def _confirmed(
     """The step's run through the index relay, when the job can be relayed and the relay answered every
     request; None otherwise (the caller runs it against the indexes)."""
     pins: dict[str, str] = {name: pin.version for name, pin in pair.lock.pins.items() if pin.version and not pin.url}
-    through = relayed(job, relay, pins)
+    through = relayed(job, relay, pins, pair.names_an_index)
     if through is None or relay is None:
         return None
     before = len(relay.failures)

@@ -15,11 +15,8 @@ import dataclasses
 import os
 import urllib.parse
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Protocol
 
-from deploycheck.locks.indexes import FIND_LINKS, INDEX_LIKE
-from deploycheck.locks.requirements import reqfile
 from deploycheck.resolve.drivers import Job
 
 PYPI = "https://pypi.org/simple"  # uv's default index, when the job names none
@@ -31,10 +28,10 @@ class IndexRelay(Protocol):
     def url(self, upstream: str, pins: Mapping[str, str]) -> str: ...
 
 
-def relayed(job: Job, relay: IndexRelay | None, pins: Mapping[str, str]) -> Job | None:
+def relayed(job: Job, relay: IndexRelay | None, pins: Mapping[str, str], sources_name_an_index: bool) -> Job | None:
     """The job with its index replaced by the relay's view of it for these pins (name -> version), or None when
-    it cannot be relayed."""
-    if relay is None or job.universal_floor:
+    it cannot be relayed (the scan says whether its sources name an index: LockPair.names_an_index)."""
+    if relay is None or job.universal_floor or sources_name_an_index:
         return None  # a universal lock pins several releases of one project: not one view
     opts = job.index_options
     if len(opts) % 2:
@@ -44,8 +41,6 @@ def relayed(job: Job, relay: IndexRelay | None, pins: Mapping[str, str]) -> Job 
         return None
     upstream = next((value for name, value in pairs if name == "--index-url"), PYPI)
     if sum(name == "--index-url" for name, _ in pairs) > 1 or not _plain(upstream):
-        return None
-    if _sources_name_an_index(job):  # which index uv then reads depends on the command line and the files
         return None
     url = relay.url(upstream, pins)
     out = ["--index-url", url] + [word for pair in pairs if pair[0] == "--find-links" for word in pair]
@@ -58,39 +53,3 @@ def relayed(job: Job, relay: IndexRelay | None, pins: Mapping[str, str]) -> Job 
 def _plain(url: str) -> bool:
     parts = urllib.parse.urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.hostname) and "@" not in parts.netloc and not parts.query
-
-
-MAX_SOURCES = 100  # requirements files read through -r/-c before the job is simply not relayed
-
-
-def _sources_name_an_index(job: Job) -> bool:
-    """Whether a source, or a file it includes (-r/-c), has an index line (other than --find-links, which uv
-    reads the same either way). Anything not plainly answerable (an include outside the copy or at a URL, too
-    many files) counts as yes: the job then runs against the index, as it always may."""
-    root = Path(job.workspace[0]) if job.workspace else job.cwd
-    todo, seen = [job.cwd / source for source in job.sources], set[Path]()
-    while todo:
-        path = todo.pop()
-        try:
-            path = path.resolve()
-        except (OSError, RuntimeError):
-            return True
-        if path in seen:
-            continue
-        if len(seen) >= MAX_SOURCES or not path.is_relative_to(root.resolve()):
-            return True
-        seen.add(path)
-        if path.suffix in (".py", ".toml", ".cfg") or not path.is_file():
-            continue  # a project's metadata (uv reads no index from it here), or a folder
-        try:
-            options = reqfile.read(path).options
-        except Exception:  # unreadable: uv would fail on it either way
-            return True
-        for name, value, _ in options:
-            if name in INDEX_LIKE and name != FIND_LINKS:
-                return True
-            if name in ("-r", "-c"):
-                if "://" in value:
-                    return True
-                todo.append(path.parent / value)
-    return False

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from deploycheck.locks.indexes import FILE, OPTIONS, IndexOption, IndexSources, Origin
+from deploycheck.locks.indexes import FILE, FIND_LINKS, INDEX_LIKE, OPTIONS, IndexOption, IndexSources, Origin
 from deploycheck.locks.model import COMPILE_AS_SOURCE, RECOMPILE, Lock, Source
 from deploycheck.locks.requirements import reqfile
 from deploycheck.locks.requirements.compilecmd import CompileCommand
@@ -41,6 +41,19 @@ def file_options(file: ReqFile, included: Included | None = None) -> list[IndexO
 
     walk(file, frozenset())
     return found
+
+
+def names_an_index(files: Iterable[ReqFile | None]) -> bool:
+    """Whether any of these files (a lock's sources and includes as the scan read them; None: not read) has an
+    index line other than --find-links, or includes a file by URL, which nobody read: uv then reads an index
+    from the files as well as from its command line."""
+    for file in files:
+        if file is None:
+            return True
+        for name, value, _ in file.options:
+            if (name in INDEX_LIKE and name != FIND_LINKS) or (name in ("-r", "-c") and "://" in value):
+                return True
+    return False
 
 
 def indexes_of(file: ReqFile, command: CompileCommand | None = None, included: Included | None = None) -> IndexSources:
