@@ -110,3 +110,22 @@ def test_usage_names_every_command_line_only_option_and_format():
         assert flag in rows or any(f"`{flag}`" in line for line in rows.values()), f"usage.md has no row for {flag}"
     for name in cli.FORMATS:
         assert name in rows["--format"], f"docs/usage.md's --format row does not name {name}"
+
+
+def _action_doc_rows() -> dict[str, str]:
+    text = (ROOT / "docs" / "action.md").read_text(encoding="utf-8")
+    return {m.group(1): m.group(0) for m in re.finditer(r"^\| `([a-z-]+)` \|.*$", text, re.M)}
+
+
+def test_the_action_page_has_a_row_for_every_input_and_output_and_says_each_default():
+    """docs/action.md is the action's reference: a row per input of action.yml with the same default as the
+    command line's option (or action.yml's own default for the action-only inputs), and a row per output."""
+    rows, action = _action_doc_rows(), yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    defaults = {o.name: o.default for o in OPTIONS}
+    for name, spec in action["inputs"].items():
+        assert name in rows, f"docs/action.md has no row for the input {name}"
+        default = defaults.get(name, spec.get("default") or "empty")
+        assert re.search(rf"^\| `{name}` \| `?{re.escape(str(default))}`? \|", rows[name]), (name, rows[name])
+    for name in action["outputs"]:
+        assert name in rows, f"docs/action.md has no row for the output {name}"
+    assert set(rows) == set(action["inputs"]) | set(action["outputs"]), "a row for something action.yml lacks"
