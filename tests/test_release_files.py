@@ -126,3 +126,39 @@ def test_actionlint_passes_the_workflows_and_catches_a_retired_runtime(tmp_path:
     (repo / ".github" / "workflows" / "ci.yml").write_text(old)
     done = subprocess.run([*argv, ".github/workflows/ci.yml"], cwd=repo, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and 'runtime "node20" is deprecated' in done.stdout, done.stdout
+
+
+def _doc_yaml_blocks() -> list[tuple[str, str]]:
+    docs = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    return [
+        (p.relative_to(ROOT).as_posix(), m.group(1))
+        for p in docs
+        for m in re.finditer(r"```ya?ml\n(.*?)```", p.read_text(encoding="utf-8"), re.S)
+    ]
+
+
+def test_the_workflows_the_docs_show_pass_actionlint(tmp_path: Path) -> None:
+    """A reader copies the docs' workflows: each whole one passes actionlint as our own do, and every action a
+    fragment uses is at a version GitHub still runs (checkout@v4 and cache@v4 run on the retired node20)."""
+    blocks = _doc_yaml_blocks()
+    whole = [(name, text) for name, text in blocks if re.search(r"^jobs:", text, re.M)]
+    assert len(whole) >= 4, [name for name, _ in whole]  # README, cache.md, monorepo.md, security.md (two)
+    refs = sorted({ref for _, text in blocks for ref in re.findall(r"uses: (actions/[\w/-]+@v\d+)", text)})
+    assert "actions/cache@v5" in refs, refs
+    steps = "".join(f"      - uses: {ref}\n" for ref in refs)
+    fragments = f"name: refs\non: pull_request\njobs:\n  refs:\n    runs-on: ubuntu-latest\n    steps:\n{steps}"
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    files = []
+    for i, (name, text) in enumerate([*whole, ("every action the docs use", fragments)]):
+        path = repo / ".github" / "workflows" / f"doc{i}.yml"
+        path.write_text(text, encoding="utf-8")
+        files.append((name, path.relative_to(repo).as_posix()))
+    argv = [str(Path(sys.executable).with_name("actionlint")), "-shellcheck=", "-pyflakes=", "-no-color"]
+    for name, rel in files:
+        done = subprocess.run([*argv, rel], cwd=repo, capture_output=True, text=True, timeout=120)
+        errors = re.findall(r"^\.github/\S+:\d+:\d+: .*$", done.stdout, re.M)
+        if name == "every action the docs use":  # steps without their `with:`: only the versions are judged
+            errors = [e for e in errors if "missing input" not in e]
+        assert not errors and done.returncode in (0, 1), f"{name}: {done.stdout}{done.stderr}"
