@@ -47,26 +47,48 @@ class Proc:
         return self.state in ("Z", "X") and self.threads <= 1
 
 
+def _slurp(path: str) -> bytes:
+    # os.read, not Path.read_text: the whole table is read after every resolver step, and the text layer
+    # costs more than the read. Both files are far below one page.
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, 65536)
+    finally:
+        os.close(fd)
+
+
 def _read(entry: Path) -> Proc | None:
     try:
-        text = (entry / "status").read_text()
-        stat = (entry / "stat").read_text()
-    except (OSError, ValueError):
+        text = _slurp(f"{entry}/status")
+        stat = _slurp(f"{entry}/stat")
+    except OSError:
         return None  # gone meanwhile
-    fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
-    after_name = stat[stat.rindex(")") + 2 :].split()  # the name may hold spaces and parentheses
+    after_name = stat[stat.rindex(b")") + 2 :].split()  # the name may hold spaces and parentheses
     try:
         return Proc(
             int(entry.name),
             int(after_name[1]),
-            after_name[0],
-            tuple(int(x) for x in fields["Uid"].split()),
-            tuple(int(x) for x in fields["Gid"].split()),
+            after_name[0].decode("ascii"),
+            tuple(int(x) for x in _field(text, b"Uid").split()),
+            tuple(int(x) for x in _field(text, b"Gid").split()),
             int(after_name[19]),
-            int(fields.get("Threads", "1")),
+            int(_field(text, b"Threads", b"1")),
         )
     except (KeyError, ValueError, IndexError):
         return None
+
+
+def _field(status: bytes, name: bytes, default: bytes | None = None) -> bytes:
+    """One line's value of /proc/PID/status. The last such line: the process's name, which the process sets,
+    comes first (escaped by the kernel, so no newline of its own, but older kernels are not this one)."""
+    start = status.rfind(b"\n" + name + b":")
+    if start < 0:
+        if default is None:
+            raise KeyError(name)
+        return default
+    start += len(name) + 2
+    end = status.find(b"\n", start)
+    return status[start : end if end >= 0 else len(status)]
 
 
 def processes() -> list[Proc]:
