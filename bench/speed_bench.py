@@ -2,7 +2,8 @@
 
     python bench/speed_bench.py [--reps 7] [--index-root /opt/pypi] [--python 3.11] [--uvlock-packages 100]
     python bench/speed_bench.py --monorepo-apps 20   (then the monorepo rows: bench/monorepo_bench.py)
-    python bench/speed_bench.py --real-index   (then bench/bench.py: the same app against the machine's index)
+    python bench/speed_bench.py --real-index   (then bench/bench.py: the same app against the machine's index,
+                                                and with --monorepo-apps the monorepo rows against it too)
     python bench/speed_bench.py --deploycheck 'python /old/checkout/entrypoint.py'   (an older deploycheck)
 
 Hermetic: the package index is a folder served on 127.0.0.1 (tests/pkgindex.IndexServer: ETag, Last-Modified,
@@ -183,6 +184,8 @@ def main() -> None:
     if args.monorepo_apps:
         monorepo = [sys.executable, str(ROOT / "bench" / "monorepo_bench.py"), "--apps", str(args.monorepo_apps)]
         subprocess.run([*monorepo, "--reps", str(max(1, args.reps // 2))], check=False)
+        if args.real_index:
+            subprocess.run([*monorepo, "--reps", str(max(1, args.reps // 2)), "--real-index"], check=False)
 
 
 def measure(rows: dict[str, Command], reps: int, work: Path) -> dict[str, list[float]]:
