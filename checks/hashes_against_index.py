@@ -102,7 +102,7 @@ def judge(release: PinnedRelease, lines: dict[str, list[str]]) -> list[Finding]:
 
 def _missing(file: Lock, env: dict[str, str]) -> list[Finding]:
     """pip's hash-checking mode starts with the first hash and then wants one on every requirement."""
-    pins = file.installed(env, every_line=True)
+    pins = file.installed(env)
     hashed = [p for p in pins if p.hashes]
     if not hashed:
         return []

@@ -341,7 +341,7 @@ def _coverage(app: App, lock: Lock) -> list[Finding]:
     deploy = pinned.deploy_of(app)
     if deploy is None:
         return []
-    needed = {pin.name for pin in lock.installed(env, every_line=True)}
+    needed = {pin.name for pin in lock.installed(env)}
     findings = []
     for entry in cover.files:
         name = canonicalize_name(entry.name)

@@ -168,7 +168,7 @@ def exact_pins(lock: Lock, deploy: Deploy, *, ranges: bool = False) -> Iterator[
     `==1.*`); URLs and editables are not releases to look up. With `ranges`, the other lines too (`pandas`,
     `tensorflow<2.14`), named as version 0: pip picks among the releases they admit."""
     env = marker_environment(deploy.target)
-    for pin in lock.installed(env, every_line=True):  # every line: a name's lines under other markers too
+    for pin in lock.installed(env):  # every line: a name's lines under other markers too
         if pin.url or pin.editable:
             continue
         named = pin.version if pin.version is not None else _prefix(pin.specifier)

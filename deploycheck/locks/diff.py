@@ -60,32 +60,12 @@ def compare(
     committed: ReqFile, proposed: ReqFile, *, ignore_markers: bool = False, ignore_index_options: bool = False
 ) -> Diff:
     changes: list[Change] = []
-    for name in sorted(set(committed.pins) | set(proposed.pins)):
-        old, new = committed.pins.get(name), proposed.pins.get(name)
-        if old and not new:
-            changes.append(
-                Change(name, "removed", old.describe(), None, old.line, via=old.via, before_version=old.version)
-            )
-        elif new and not old:
-            changes.append(Change(name, "added", None, new.describe(), None, via=new.via, after_version=new.version))
-        elif old and new:
-            fields = _fields(old, new)
-            if ignore_markers and "marker" in fields:
-                fields.remove("marker")
-            if fields:
-                changes.append(
-                    Change(
-                        name,
-                        "changed",
-                        old.describe(),
-                        new.describe(),
-                        old.line,
-                        fields,
-                        via=new.via or old.via,
-                        before_version=old.version,
-                        after_version=new.version,
-                    )
-                )
+    old_lines, new_lines = _lines(committed), _lines(proposed)
+    for name in sorted(set(old_lines) | set(new_lines)):
+        for old, new in _paired(old_lines.get(name, []), new_lines.get(name, []), ignore_markers):
+            change = _change(name, old, new, ignore_markers)
+            if change is not None:
+                changes.append(change)
     old_opts = _options(committed, ignore_index_options)
     new_opts = _options(proposed, ignore_index_options)
     for opt in sorted(set(old_opts) ^ set(new_opts)):
@@ -95,6 +75,67 @@ def compare(
         else:
             changes.append(Change(text, "added", None, text, None))
     return Diff(changes, _cosmetic(committed, proposed) if not changes else [])
+
+
+def _lines(lock: ReqFile) -> dict[str, list[Pin]]:
+    """Each name's requirement lines: one, or several under other markers (uv --universal writes those)."""
+    found: dict[str, list[Pin]] = {}
+    for pin in [*lock.pins.values(), *lock.alternates]:
+        found.setdefault(pin.name, []).append(pin)
+    return found
+
+
+def _paired(olds: list[Pin], news: list[Pin], ignore_markers: bool) -> list[tuple[Pin | None, Pin | None]]:
+    """A name's committed and proposed lines, paired: one each as they are; several by their markers, then
+    what is left by version, then in order (a marker changed), the rest added or removed."""
+    if len(olds) <= 1 and len(news) <= 1:
+        return [(olds[0] if olds else None, news[0] if news else None)]
+    left = list(news)
+    pairs: list[tuple[Pin | None, Pin | None]] = []
+    unmatched: list[Pin] = []
+    for old in olds:
+        same = None if ignore_markers else next((p for p in left if _marker(p) == _marker(old)), None)
+        if same is None:
+            unmatched.append(old)
+        else:
+            left.remove(same)
+            pairs.append((old, same))
+    for same_version in (True, False):
+        for old in list(unmatched):
+            match = next((p for p in left if p.version == old.version or not same_version), None)
+            if match is not None:
+                left.remove(match)
+                unmatched.remove(old)
+                pairs.append((old, match))
+    return pairs + [(old, None) for old in unmatched] + [(None, new) for new in left]
+
+
+def _marker(pin: Pin) -> str:
+    return pin.marker.replace('"', "'")
+
+
+def _change(name: str, old: Pin | None, new: Pin | None, ignore_markers: bool) -> Change | None:
+    if old and not new:
+        return Change(name, "removed", old.describe(), None, old.line, via=old.via, before_version=old.version)
+    if new and not old:
+        return Change(name, "added", None, new.describe(), None, via=new.via, after_version=new.version)
+    assert old is not None and new is not None
+    fields = _fields(old, new)
+    if ignore_markers and "marker" in fields:
+        fields.remove("marker")
+    if not fields:
+        return None
+    return Change(
+        name,
+        "changed",
+        old.describe(),
+        new.describe(),
+        old.line,
+        fields,
+        via=new.via or old.via,
+        before_version=old.version,
+        after_version=new.version,
+    )
 
 
 def _cosmetic(committed: ReqFile, proposed: ReqFile) -> list[str]:
@@ -121,6 +162,7 @@ def _cosmetic(committed: ReqFile, proposed: ReqFile) -> list[str]:
 def without_unsafe(lock: ReqFile) -> ReqFile:
     """uv pins pip and setuptools where pip-compile, without --allow-unsafe, leaves them as comments."""
     lock.pins = {n: p for n, p in lock.pins.items() if n not in UNSAFE}
+    lock.alternates = [p for p in lock.alternates if p.name not in UNSAFE]
     return lock
 
 
@@ -139,8 +181,8 @@ def unified(before: str | None, after: str, path: str) -> str:
 def installed_changes(before: Lock, after: Lock, env: dict[str, str]) -> list[Change]:
     """What the deploy would install differently from two locks of any format: their installed sets in that
     marker environment (deploycheck.locks.markers.environment), pin by pin."""
-    old = {pin.name: pin for pin in before.installed(env, every_line=True)}
-    new = {pin.name: pin for pin in after.installed(env, every_line=True)}
+    old = {pin.name: pin for pin in before.installed(env)}
+    new = {pin.name: pin for pin in after.installed(env)}
     changes = []
     for name in sorted(set(old) | set(new)):
         a, b = old.get(name), new.get(name)

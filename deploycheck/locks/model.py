@@ -108,6 +108,9 @@ class Lock:
     python: str | None = None  # the Python the file says it was made with ("3.11")
     verify: str = COMPILE_AS_SOURCE  # how its freshness is verified: RECOMPILE | COMPILE_AS_SOURCE
     issues: list[Issue] = field(default_factory=list)
+    # Resolved for every platform and Python it allows (uv --universal, uv.lock): its markers were not chosen
+    # by the Python that made it, so they tell nothing of that Python.
+    universal: bool = False
 
     @property
     def errors(self) -> list[Issue]:
@@ -122,10 +125,11 @@ class Lock:
         """Every requirement line, a name's lines under other markers included."""
         return [*self.pins.values(), *self.alternates]
 
-    def installed(self, env: dict[str, str], *, every_line: bool = False) -> list[Pin]:
-        """The pins pip installs in that marker environment (deploycheck.locks.markers.environment)."""
-        pins = self.every_pin() if every_line else list(self.pins.values())
-        return [pin for pin in pins if markers.holds(pin.marker, env)]
+    def installed(self, env: dict[str, str]) -> list[Pin]:
+        """The pins pip installs in that marker environment (deploycheck.locks.markers.environment): every line
+        whose marker holds, a name's lines under other markers included (a universal lock's numpy for 3.12 is
+        one of those)."""
+        return [pin for pin in self.every_pin() if markers.holds(pin.marker, env)]
 
     def compiled_from(self) -> list[Source]:
         return [source for source in self.sources if source.role == SOURCE]

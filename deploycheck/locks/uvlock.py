@@ -68,7 +68,9 @@ def _line_of(message: str) -> int | None:
 
 
 def read(raw: bytes, path: Path, display: str) -> Lock:
-    lock = Lock(path=path, display=display, format=FORMAT, text="", pins={}, tool=tools.UV, verify=UV_LOCK)
+    lock = Lock(
+        path=path, display=display, format=FORMAT, text="", pins={}, tool=tools.UV, verify=UV_LOCK, universal=True
+    )
     lock.command = "uv lock"
     data, issue = load(raw, display)
     if data is None:

@@ -157,8 +157,12 @@ def compare(pair: LockPair, compiled: Compiled, python: str | None = None) -> lo
     if python and pair.command.universal:
         # A universal lock is valid for every platform and Python its markers allow: what counts is what pip
         # installs from it on the deploy (Linux, its Python), not the machine or floor it was made with.
+        # Every line counts: a name's pin for the deploy's Python may be its second line (numpy ; >= '3.12').
         for lock in (proposed, committed):
-            lock.pins = {n: p for n, p in lock.pins.items() if markers.applies(p.marker, python)}
+            lock.pins = {
+                p.name: p for p in [*lock.pins.values(), *lock.alternates] if markers.applies(p.marker, python)
+            }
+            lock.alternates = []
         return lockdiff.compare(committed, proposed, ignore_markers=True)
     cross = compiled.tool != pair.command.tool
     if cross and not (pair.command.allow_unsafe and compiled.tool == UV):

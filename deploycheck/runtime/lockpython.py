@@ -91,9 +91,12 @@ def lock_python(lock: Lock) -> LockPython | None:
     rule(("tomli", "exceptiongroup"), _below("3.11"), "< 3.11 (both are backports of 3.11's tomllib and except*)")
     rule(("backports-zoneinfo",), _below("3.9"), "< 3.9 (zoneinfo is in the standard library since 3.9)")
     rule(("legacy-cgi",), _from("3.13"), ">= 3.13 (it replaces the cgi module removed in 3.13)")
+    # A universal lock, or one with several lines for a name, holds pins for Pythons other than the one that
+    # made it: only its lines without a marker are pins every Python installs.
+    several = lock.universal or bool(lock.alternates)
     for name, floors in _FLOORS.items():
         pin = pins.get(name)  # type: ignore[call-overload]
-        if pin is None or not pin.version:
+        if pin is None or not pin.version or (several and pin.marker):
             continue
         try:
             version = Version(pin.version)
@@ -105,14 +108,14 @@ def lock_python(lock: Lock) -> LockPython | None:
             evidence.append(Evidence(f"{name}=={pin.version}", pin.line, f">= {floor} (its Requires-Python)"))
     marker_allowed = set(_ALL)
     marker_evidence: list[Evidence] = []
-    for pin in pins.values():
+    for pin in [] if several else pins.values():
         if not pin.marker or not _PYTHON_ONLY_MARKER.match(pin.marker):
             continue
         true_for = {m for m in _ALL if markers.holds(pin.marker, markers.environment(m))}  # unreadable: all
         if true_for != set(_ALL):
             marker_allowed &= true_for
             marker_evidence.append(Evidence(f"{pin.name} ; {pin.marker}", pin.line, "kept because it was true"))
-    # A universal lock (uv --universal) keeps markers for every Python: when they contradict, they say nothing.
+    # Markers that contradict each other say nothing either (a universal lock without its header).
     if marker_evidence and marker_allowed & allowed:
         allowed &= marker_allowed
         evidence += marker_evidence

@@ -174,9 +174,9 @@ def test_uv_lock_reader_workspace_groups_and_markers(tmp_path: Path, index: str)
         "[tool.uv.sources]\nlib = { workspace = true }\n",
     )
     lock = uvlock.read((root / "uv.lock").read_bytes(), root / "uv.lock", "uv.lock")
-    names = {p.name for p in lock.installed(markers.environment("3.11"), every_line=True)}
+    names = {p.name for p in lock.installed(markers.environment("3.11"))}
     assert names == {"macwatch", "webapp-core", "helperlib"}  # the member's dependency; no dev group, no backport
-    assert "backport-x" in {p.name for p in lock.installed(markers.environment("3.9"), every_line=True)}
+    assert "backport-x" in {p.name for p in lock.installed(markers.environment("3.9"))}
     assert lock.pins["helperlib"].hashes and lock.indexes.urls[0] == index
 
 

@@ -79,3 +79,30 @@ def test_a_self_referential_lock_keeps_its_source_for_a_fresh_compile(tmp_path, 
     (lock,) = report["lockfiles"]
     message = lock["error"]["message"]
     assert "File not found" not in message and "newonly" in message, message
+
+
+def test_a_name_locked_per_python_is_judged_by_the_line_the_deploy_installs(tmp_path, index):
+    """newonly has a line for Pythons below 3.11 and one for 3.11 on: on a 3.11 deploy the import is declared,
+    the lock says nothing of the Python that made it, and a lock without 3.11's line is drift (the comparison
+    saw only each name's first line: numpy's for old Pythons)."""
+    folder = write(
+        tmp_path / "app",
+        {"requirements.in": "webapp-core\nnewonly\n", ".python-version": "3.11\n", "app.py": "import newonly\n"},
+    )
+    args = ("--universal", "--python-version", "3.9", "requirements.in", "-o", "requirements.txt")
+    uv_compile(folder, "3.11", *args, index_url=index)
+    lock = folder / "requirements.txt"
+    text = lock.read_text()
+    assert (
+        "newonly==1.0 ; python_full_version < '3.11'" in text and "newonly==2.0 ; python_full_version >= '3.11'" in text
+    )
+    code, report = run_check(folder, "--index-url", index)
+    assert code == 0 and report["lockfiles"][0]["status"] == "in-sync", report
+    assert not [f for f in report["findings"] if f["severity"] != "info"], report["findings"]
+    assert "looks made for" not in str(report["runtime"])
+    lock.write_text("".join(line for line in text.splitlines(keepends=True) if not line.startswith("newonly==2.0")))
+    code, report = run_check(folder, "--index-url", index)
+    assert code == 1
+    changes = [(c["name"], c["kind"]) for c in report["lockfiles"][0]["changes"]]
+    assert changes == [("newonly", "added")], changes  # uv may now prefer 1.0 everywhere: either is a fix
+    assert "DC501" in {f["code"] for f in report["findings"]}  # and indeed nothing installs it on 3.11

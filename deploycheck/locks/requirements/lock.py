@@ -87,6 +87,7 @@ def build(
         python=file.header.python,
         verify=RECOMPILE if command else COMPILE_AS_SOURCE,
         issues=file.issues,
+        universal=file.universal,
     )
 
 

@@ -88,6 +88,11 @@ class ReqFile:
         """The Python the header says the file was compiled with."""
         return self.header.python
 
+    @property
+    def universal(self) -> bool:
+        """Made by `uv pip compile --universal`: pins for every platform and Python it allows."""
+        return "--universal" in self.header.argv
+
 
 def raise_first_issue(rf: ReqFile) -> None:
     """For files the deploy does not read (.in sources): the first error is "could not check"."""
