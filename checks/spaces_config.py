@@ -12,6 +12,7 @@ from __future__ import annotations
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from deploycheck.locks import markers
 from deploycheck.project.apps import App
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule
@@ -107,7 +108,9 @@ def _sdk_version(app: App, text: str, shown: str, sdk: str | None) -> list[Findi
     if sdk not in ("gradio", "streamlit") or wanted is None or not wanted[1]:
         return []
     line, version = wanted
-    pins = [f.pins[name] for f in app.requirement_files() if (name := canonicalize_name(sdk)) in f.pins]
+    name, env = canonicalize_name(sdk), markers.environment(app.runtime.python)
+    # The line the Space's Python installs: a universal lock has one per range of Pythons.
+    pins = [pin for f in app.requirement_files() for pin in f.installed(env) if pin.name == name]
     return [
         SDK_VERSION.finding(
             shown,

@@ -279,6 +279,14 @@ def test_space_sdk_version_against_the_sdk_pinned_in_requirements(tmp_path: Path
     (folder / "requirements.txt").write_text("gradio==4.44.0\nsix==1.0\n")
     _, report = run_check(folder, "--select", "DC319")
     assert "DC319" not in codes(report)
+    # A line per range of Pythons (uv --universal): the Space's 3.11 installs the second one.
+    per_python = "gradio==4.0.0 ; python_version < '3.10'\ngradio==4.44.0 ; python_version >= '3.10'\n"
+    (folder / "requirements.txt").write_text(per_python)
+    _, report = run_check(folder, "--select", "DC319")
+    assert "DC319" not in codes(report)
+    (folder / "requirements.txt").write_text(per_python.replace("4.44.0", "5.0.0"))
+    _, report = run_check(folder, "--select", "DC319")
+    assert "gradio==5.0.0" in codes(report)["DC319"][0]["message"]
 
 
 def test_space_without_python_version_gets_the_default(tmp_path: Path) -> None:
