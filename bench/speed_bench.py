@@ -1,6 +1,7 @@
 """Every ratio of issues #19 (goals 1 and 2) and #15 (the uv.lock row) in one run: medians of interleaved reps.
 
     python bench/speed_bench.py [--reps 7] [--index-root /opt/pypi] [--python 3.11] [--uvlock-packages 100]
+    python bench/speed_bench.py --all --reps 5   (every ratio of #19: the rows below, then the two that follow)
     python bench/speed_bench.py --monorepo-apps 20   (then the monorepo rows: bench/monorepo_bench.py)
     python bench/speed_bench.py --real-index   (then bench/bench.py: the same app against the machine's index,
                                                 and with --monorepo-apps the monorepo rows against it too)
@@ -150,7 +151,12 @@ def main() -> None:
         default=0,
         help="then run bench/monorepo_bench.py with this many apps (#19 goal 3): every ratio from one command",
     )
+    parser.add_argument(
+        "--all", action="store_true", help="every #19 ratio in one run: --real-index --monorepo-apps 20 as well"
+    )
     args = parser.parse_args()
+    if args.all:
+        args.real_index, args.monorepo_apps = True, args.monorepo_apps or 20
     dc = shlex.split(args.deploycheck)
     cached = "--no-cache" in subprocess.run([*dc, "--help"], capture_output=True, text=True).stdout
     work = Path(tempfile.mkdtemp(prefix="dc-speed-"))
