@@ -9,6 +9,7 @@ comparison: it reads two parsed files, and loads no parser itself.
 from __future__ import annotations
 
 import difflib
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -87,27 +88,29 @@ def _lines(lock: ReqFile) -> dict[str, list[Pin]]:
 
 def _paired(olds: list[Pin], news: list[Pin], ignore_markers: bool) -> list[tuple[Pin | None, Pin | None]]:
     """A name's committed and proposed lines, paired: one each as they are; several by their markers, then
-    what is left by version, then in order (a marker changed), the rest added or removed."""
+    what is left by version, then in order (a marker changed), the rest added or removed. Linear: a lock may
+    hold any number of lines for one name."""
     if len(olds) <= 1 and len(news) <= 1:
         return [(olds[0] if olds else None, news[0] if news else None)]
-    left = list(news)
     pairs: list[tuple[Pin | None, Pin | None]] = []
-    unmatched: list[Pin] = []
-    for old in olds:
-        same = None if ignore_markers else next((p for p in left if _marker(p) == _marker(old)), None)
-        if same is None:
-            unmatched.append(old)
-        else:
-            left.remove(same)
-            pairs.append((old, same))
-    for same_version in (True, False):
-        for old in list(unmatched):
-            match = next((p for p in left if p.version == old.version or not same_version), None)
-            if match is not None:
-                left.remove(match)
-                unmatched.remove(old)
-                pairs.append((old, match))
-    return pairs + [(old, None) for old in unmatched] + [(None, new) for new in left]
+    left: dict[int, Pin] = dict(enumerate(news))  # in order; paired lines are taken out
+    unmatched = list(olds)
+    keys = [] if ignore_markers else [_marker]
+    for key in [*keys, lambda pin: pin.version]:
+        waiting: dict[object, deque[int]] = {}
+        for i, pin in left.items():
+            waiting.setdefault(key(pin), deque()).append(i)
+        still = []
+        for old in unmatched:
+            free = waiting.get(key(old))
+            if free:
+                pairs.append((old, left.pop(free.popleft())))
+            else:
+                still.append(old)
+        unmatched = still
+    rest = list(left.values())
+    pairs += [(old, rest[i] if i < len(rest) else None) for i, old in enumerate(unmatched)]
+    return pairs + [(None, new) for new in rest[len(unmatched) :]]
 
 
 def _marker(pin: Pin) -> str:

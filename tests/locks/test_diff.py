@@ -64,3 +64,12 @@ def test_a_universal_lock_says_nothing_of_the_python_that_made_it():
     plain = UNIVERSAL.replace("--universal ", "").replace("numpy==2.2.6", "numpy==2.2.7")
     no_header = "".join(line for line in plain.splitlines(keepends=True) if not line.startswith("#"))
     assert lock_python(_parse(no_header)) is None  # type: ignore[arg-type]  # several lines for one name
+
+
+def test_many_lines_for_one_name_are_compared_in_linear_time():
+    """A lock may repeat a name any number of times (hostile input): pairing must not be quadratic. Counted
+    in work, not time: the parser reads up to 20,000 lines, and they pair line for line."""
+    many = "".join(f"six=={i}.0 ; python_version >= '3.{i}'\n" for i in range(19_000))
+    old, new = _parse(many), _parse(many.replace("'", '"').replace("six==18999.0", "six==1.0"))
+    changes = diff.compare(old, new).changes
+    assert [(c.before_version, c.after_version) for c in changes] == [("18999.0", "1.0")]
