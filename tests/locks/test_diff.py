@@ -73,3 +73,16 @@ def test_many_lines_for_one_name_are_compared_in_linear_time():
     old, new = _parse(many), _parse(many.replace("'", '"').replace("six==18999.0", "six==1.0"))
     changes = diff.compare(old, new).changes
     assert [(c.before_version, c.after_version) for c in changes] == [("18999.0", "1.0")]
+
+
+def test_a_removed_line_whose_marker_is_false_on_the_deploy_is_not_said_to_be_installed():
+    from deploycheck.locks import explain
+
+    hand = "six==1.16.0 ; python_version < '3.10'\nsix==1.17.0 ; python_version >= '3.10'\n"
+    changes = diff.compare(_parse(hand), _parse("six==1.17.0\n")).changes
+    ctx = explain.Context(target_python="3.12", header_python=None, markers={}, direct={}, hashes=False)
+    for change in changes:
+        explain.explain(change, ctx)
+    (removed,) = [c for c in changes if c.kind == "removed"]
+    assert "not installed on the deploy" in removed.impact and "installed at deploy time" not in removed.impact
+    assert removed.severity == "warning"
