@@ -39,7 +39,7 @@ from deploycheck.index.targettags import Target
 from deploycheck.locks import diff as lockdiff
 from deploycheck.locks import markers, pylock, uvlock, uvsettings
 from deploycheck.locks.change import Change
-from deploycheck.locks.model import Lock
+from deploycheck.locks.model import Lock, Pin
 from deploycheck.locks.requirements import header
 from deploycheck.project.apps import App, Project
 from deploycheck.report.model import Finding, LockResult, Problem
@@ -142,7 +142,8 @@ def _recompile(
         return result
     sandbox_write(ws, lock)  # the copy holds the committed file again for the checks after this one
     after = pylock.read(made.text.encode("utf-8"), lock.path, lock.display)
-    result.changes = lockdiff.installed_changes(lock, after, markers.environment(python)) + _hash_changes(lock, after)
+    env = markers.environment(python)
+    result.changes = lockdiff.installed_changes(lock, after, env) + _hash_changes(lock, after)
     result.status = "drift" if result.changes else "in-sync"
     if result.changes:
         result.proposed = made.text
@@ -311,12 +312,19 @@ def _requirements_read(raw: bytes, path: Path, display: str) -> Lock:
 
 
 def _hash_changes(before: Lock, after: Lock) -> list[Change]:
+    """Lines whose hashes differ, every line of a name included (its line for the deploy's Python is not always
+    its first): the same release under the same marker must carry the same hashes."""
+    theirs = {_line_key(pin): pin for pin in after.every_pin()}
     changes = []
-    for name, pin in before.pins.items():
-        other = after.pins.get(name)
-        if other is not None and pin.version == other.version and set(pin.hashes) != set(other.hashes):
-            changes.append(Change(name, "changed", pin.describe(), other.describe(), pin.line, ["hashes"]))
+    for pin in before.every_pin():
+        other = theirs.get(_line_key(pin))
+        if other is not None and set(pin.hashes) != set(other.hashes):
+            changes.append(Change(pin.name, "changed", pin.describe(), other.describe(), pin.line, ["hashes"]))
     return changes
+
+
+def _line_key(pin: Pin) -> tuple[str, str | None, str]:
+    return pin.name, pin.version, pin.marker.replace('"', "'")
 
 
 def _pylock_argv(lock: Lock) -> list[str] | None:

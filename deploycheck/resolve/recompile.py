@@ -337,9 +337,12 @@ def prefer_fresh(
     if not fresh.text:
         return compiled, diff
     fresh_lock = reqfile.parse_text(fresh.text, pair.path, pair.display)
+    # The line the deploy installs: a universal lock's first line for a name may be for older Pythons.
+    lines = [*fresh_lock.pins.values(), *fresh_lock.alternates]
+    fresh_pins = {p.name: p for p in lines if not job.python or markers.applies(p.marker, job.python)}
     higher = []
     for name, version in downgraded.items():
-        pin = fresh_lock.pins.get(NormalizedName(name))
+        pin = fresh_pins.get(NormalizedName(name))
         fresh_version = _version(pin.version) if pin else None
         if version is not None and fresh_version is not None and fresh_version > version:
             higher.append(f"{name} {version} -> {fresh_version}")

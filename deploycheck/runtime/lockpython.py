@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from packaging.version import InvalidVersion, Version
 
 from deploycheck.locks import markers
-from deploycheck.locks.model import Lock
+from deploycheck.locks.model import Lock, Pin
 from deploycheck.runtime import cpython
 
 _ALL = tuple(cpython.MINORS)
@@ -72,6 +72,11 @@ _FLOORS: dict[str, tuple[tuple[str, str], ...]] = {
 _PYTHON_ONLY_MARKER = re.compile(r"^(?:\s|python_(?:full_)?version|[<>=!~]=?|and|or|not|\(|\)|'[^']*'|\"[^\"]*\")+$")
 
 
+def _direct(pin: Pin) -> bool:
+    """Asked for by a requirements file itself (`# via -r requirements.in`), as pip-compile and uv annotate it."""
+    return any(via.startswith("-r ") for via in pin.via)
+
+
 def lock_python(lock: Lock) -> LockPython | None:
     """The minors the lock can have been compiled for, or None when nothing in it tells."""
     if lock.python:
@@ -80,20 +85,22 @@ def lock_python(lock: Lock) -> LockPython | None:
     allowed = set(_ALL)
     evidence: list[Evidence] = []
     pins = lock.pins
+    # A universal lock, or one with several lines for a name, holds pins for Pythons other than the one that
+    # made it: only its lines without a marker are pins every Python installs.
+    several = lock.universal or bool(lock.alternates)
 
     def rule(names: tuple[str, ...], minors: set[str], says: str) -> None:
         nonlocal allowed
-        found = [pins[n] for n in names if n in pins and not pins[n].marker]  # type: ignore[index]
-        if len(found) == len(names):
+        # A backport the sources ask for by name is in the lock whatever Python compiled it (pytest's tomli is
+        # evidence; `tomli` in requirements.in is not), and a universal lock holds it for every Python.
+        found = [pins[n] for n in names if n in pins and not pins[n].marker and not _direct(pins[n])]  # type: ignore[index]
+        if len(found) == len(names) and not several:
             allowed &= minors
             evidence.append(Evidence(" and ".join(p.name for p in found), found[0].line, says))
 
     rule(("tomli", "exceptiongroup"), _below("3.11"), "< 3.11 (both are backports of 3.11's tomllib and except*)")
     rule(("backports-zoneinfo",), _below("3.9"), "< 3.9 (zoneinfo is in the standard library since 3.9)")
     rule(("legacy-cgi",), _from("3.13"), ">= 3.13 (it replaces the cgi module removed in 3.13)")
-    # A universal lock, or one with several lines for a name, holds pins for Pythons other than the one that
-    # made it: only its lines without a marker are pins every Python installs.
-    several = lock.universal or bool(lock.alternates)
     for name, floors in _FLOORS.items():
         pin = pins.get(name)  # type: ignore[call-overload]
         if pin is None or not pin.version or (several and pin.marker):

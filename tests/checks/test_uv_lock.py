@@ -362,3 +362,21 @@ def test_fix_commands_of_a_uv_project_in_a_subfolder_cd_into_it(tmp_path: Path, 
     assert exported["fix_command"] == "cd api && uv export --no-hashes -o requirements.txt"
     (finding,) = [f for f in report["findings"] if f["code"] == "DC122"]
     assert "`cd api && uv lock && uv export --no-hashes -o requirements.txt`" in finding["fix"]
+
+
+def test_an_exported_hash_edited_on_the_line_the_deploy_installs_is_drift(tmp_path: Path, index: str) -> None:
+    """newonly has a line for Pythons below 3.11 and one for 3.11 on: the deploy (3.11) installs the second,
+    whose hashes were compared only when they were the name's first line."""
+    app = _project(tmp_path / "app", index, '"newonly"')
+    _uv(app, "export", "--frozen", "-o", "requirements.txt")
+    lock = app / "requirements.txt"
+    text = lock.read_text()
+    assert (
+        "newonly==1.0 ; python_full_version < '3.11'" in text and "newonly==2.0 ; python_full_version >= '3.11'" in text
+    )
+    before, sep, after = text.partition("newonly==2.0")
+    lock.write_text(before + sep + after.replace("--hash=sha256:", "--hash=sha256:0", 1))
+    _, report = run_check(app, "--ignore", "DC4,DC5")
+    exported = _result(report, "requirements.txt")
+    assert exported["status"] == "drift" and "DC122" in _codes(report), exported
+    assert [(c["name"], c["fields"]) for c in exported["changes"]] == [("newonly", ["hashes"])]

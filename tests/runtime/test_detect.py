@@ -403,6 +403,19 @@ def test_lock_python_from_pins(tmp_path, pins, describe, package):
     assert package in [e.package for e in lp.evidence] and all(e.line > 2 for e in lp.evidence)
 
 
+def test_backports_the_sources_ask_for_or_a_universal_lock_holds_tell_no_python(tmp_path):
+    """tomli and exceptiongroup are evidence of 3.10 or older only when something pulled them in there: asked
+    for in requirements.in, or in a universal lock (uv writes them unmarked when asked for), they are
+    installed on every Python."""
+    via = "    # via -r requirements.in\n"
+    asked = f"exceptiongroup==1.3.2\n{via}pytest==8.3.4\ntomli==2.5.0\n{via}"
+    assert runtime.lock_python(_lock(tmp_path, UV_HEADER + asked)) is None
+    pulled = asked.replace("-r requirements.in", "pytest")
+    assert runtime.lock_python(_lock(tmp_path, UV_HEADER + pulled)).describe() == "<= 3.10"
+    universal = UV_HEADER.replace("compile ", "compile --universal ")
+    assert runtime.lock_python(_lock(tmp_path, universal + pulled)) is None
+
+
 def test_lock_python_none_without_evidence_and_header_wins(tmp_path):
     assert runtime.lock_python(_lock(tmp_path, UV_HEADER + "flask==3.1.0\ntomli==2.2.1\n")) is None
     header = (
