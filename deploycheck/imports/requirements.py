@@ -19,9 +19,11 @@ from packaging.utils import NormalizedName, canonicalize_name
 from deploycheck.locks import markers, tomllock
 from deploycheck.locks.indexes import IndexSources
 from deploycheck.locks.model import Lock, Pin
+from deploycheck.locks.requirements import header
 from deploycheck.project import installs
 from deploycheck.project.apps import App
 from deploycheck.project.records import LockPair
+from deploycheck.repo.repository import Repository
 from deploycheck.settings import Settings
 
 
@@ -108,11 +110,19 @@ def _other_files(app: App) -> list[Lock]:
     return chosen
 
 
-def _source_names(pair: LockPair) -> set[NormalizedName] | None:
-    """Names the lock's requirements files (.in) list, as the scan read them; None when none was read."""
+def _source_names(pair: LockPair, repo: Repository) -> set[NormalizedName] | None:
+    """Names the lock's requirements files (.in) list, as the scan read them, and for `uv export` its
+    pyproject.toml's [project].dependencies (annotated `# via <the project's name>`, which names no file);
+    None when none was read."""
     names: set[NormalizedName] = set()
     read_any = False
     for source in pair.lock.compiled_from():
+        if source.path.name == "pyproject.toml" and header.uv_export_argv(pair.lock.text) is not None:
+            project = installs.declared(source.path.parent, repo)
+            if project is not None and project.path == source.path:
+                names |= set(project.pins)
+                read_any = True
+            continue
         if source.path.suffix not in (".in", ".txt") or source.path == pair.path:
             continue
         if source.pins is not None:  # an unreadable .in is the drift check's "could not check"
@@ -144,7 +154,7 @@ def requirements(app: App, minor: str) -> Requirements:
     if not reqs.files:
         reqs.declared_in = "the app's dependency files (it has none)"
     for pair in locks:
-        from_sources = _source_names(pair)
+        from_sources = _source_names(pair, app.repo)
         annotated = any(pin.via for pin in pair.lock.pins.values())
         for pin in pair.lock.installed(env):
             reqs.pins[pin.name] = pin

@@ -380,3 +380,15 @@ def test_an_exported_hash_edited_on_the_line_the_deploy_installs_is_drift(tmp_pa
     exported = _result(report, "requirements.txt")
     assert exported["status"] == "drift" and "DC122" in _codes(report), exported
     assert [(c["name"], c["fields"]) for c in exported["changes"]] == [("newonly", ["hashes"])]
+
+
+def test_a_uv_export_declares_what_pyproject_names(tmp_path: Path, index: str) -> None:
+    """uv export annotates a direct dependency `# via p1` (the project's name, no file): it is declared, and
+    a dependency of a dependency still is not."""
+    app = _project(tmp_path / "app", index, '"webapp-core>=1"')
+    _uv(app, "export", "--frozen", "--no-hashes", "-o", "requirements.txt")
+    assert "# via p1" in (app / "requirements.txt").read_text()
+    (app / "main.py").write_text("import webapp_core\nimport helperlib\n")
+    _, report = run_check(app, "--select", "DC5")
+    flagged = [f["message"].split("`")[1] for f in report["findings"] if f["code"] == "DC502"]
+    assert flagged == ["import helperlib"], report["findings"]
