@@ -248,12 +248,14 @@ def _index_of(error: IndexUnavailable, urls: list[str]) -> str:
 
 
 def _fetch(
-    urls: tuple[str, ...], trusted: tuple[str, ...], links: tuple[str, ...], names: list[NormalizedName]
+    urls: tuple[str, ...], trusted: tuple[str, ...], links: tuple[str, ...], pinned: dict[NormalizedName, set[str]]
 ) -> dict[NormalizedName, ProjectPage]:
     """Every project's pages, concurrently. One page is asked first: an index that does not answer it
-    at all is not asked for the others, so a blocked network costs one timeout, not one per pin."""
+    at all is not asked for the others, so a blocked network costs one timeout, not one per pin. `pinned`:
+    each project's exact pins (name -> versions)."""
     from deploycheck.index.client import Index, ProjectPage
 
+    names = list(pinned)
     folder = cache.folder() / "index"
     with Index(urls, cache_dir=folder, timeout=TIMEOUT, trusted_hosts=trusted, find_links=links) as index:
         probe = index.projects(names[:1])[names[0]]
@@ -263,7 +265,7 @@ def _fetch(
             if not e.reason.startswith(_PAGE_REASONS) or e.reason.startswith("HTTP 407")
         }
         if not down:
-            return index.projects(names)
+            return _with_new_releases(index.projects(names), pinned, urls, trusted, links)
         live = [u for u in index.urls if u not in down]
     if live:
         with Index(live, cache_dir=folder, timeout=TIMEOUT, trusted_hosts=trusted, find_links=links) as rest:
@@ -273,6 +275,30 @@ def _fetch(
     for project in found.values():
         project.unavailable.extend(down.values())
     return found
+
+
+def _with_new_releases(
+    found: dict[NormalizedName, ProjectPage],
+    pinned: dict[NormalizedName, set[str]],
+    urls: tuple[str, ...],
+    trusted: tuple[str, ...],
+    links: tuple[str, ...],
+) -> dict[NormalizedName, ProjectPage]:
+    """A page read from the cache within its freshness may predate a release published since (a bot's pull
+    request minutes after the release): a pin it lacks is asked of the index again before it is called gone."""
+    from deploycheck.index.client import Index
+
+    lacking = [
+        name
+        for name, versions in pinned.items()
+        if found[name].complete and any(not found[name].release(version) for version in versions)
+    ]
+    if not lacking:
+        return found
+    with Index(urls, cache_dir=cache.folder() / "index", timeout=TIMEOUT, trusted_hosts=trusted,
+               find_links=links, page_ttl=0) as index:  # fmt: skip
+        again = index.projects(lacking)
+    return {**found, **{name: page for name, page in again.items() if page.complete}}
 
 
 _Wanted = tuple[App, Lock, Pin, Version, Deploy, IndexSources]
@@ -315,9 +341,11 @@ def _installed(app: App, lock: Lock) -> bool:
 def _lookup(project: Project, settings: Settings) -> Lookup:
     out = Lookup()
     wanted = _wanted(project, settings, out)
-    groups: dict[_Key, list[NormalizedName]] = {}
+    groups: dict[_Key, dict[NormalizedName, set[str]]] = {}
     for *_, pin, _, _, src in wanted:
-        groups.setdefault(_key(src), []).append(pin.name)
+        versions = groups.setdefault(_key(src), {}).setdefault(pin.name, set())
+        if pin.version is not None:  # `name==1.*` and ranges name no one release to look for
+            versions.add(pin.version)
     for key in list(groups)[MAX_INDEX_SETS:]:
         del groups[key]
         out.problems.append(
@@ -332,7 +360,7 @@ def _lookup(project: Project, settings: Settings) -> Lookup:
     if groups:
         # Each list of indexes at once: one that does not answer costs its timeout once, not once per list.
         with DaemonPool(min(len(groups), 4), thread_name_prefix="indexes") as pool:
-            jobs = {key: pool.submit(_fetch, *key, list(dict.fromkeys(names))) for key, names in groups.items()}
+            jobs = {key: pool.submit(_fetch, *key, pinned) for key, pinned in groups.items()}
             fetched = {key: job.result() for key, job in jobs.items()}
     failed: dict[str, tuple[str, set[str], Lock, int | None]] = {}  # index -> reason, pins, first file, line
     for app, lock, pin, version, deploy, src in wanted:

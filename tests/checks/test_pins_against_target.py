@@ -461,3 +461,22 @@ def test_ranges_of_a_file_the_platform_does_not_install_are_not_judged(tmp_path,
     folder = plain(tmp_path, "prefixlib==1.0\n", **{"requirements-dev.txt": "tf-plain>=2.10,<2.14\n"})
     code, report = run_check(folder, "--select", "DC40", "--index-url", pep440_index)
     assert (code, found(report)) == (0, [])
+
+
+def test_a_release_newer_than_the_cached_page_is_asked_for_before_it_is_called_gone(tmp_path, monkeypatch):
+    """A bot's pull request pins a release published after an earlier run cached the project's page (fresh for
+    600 s): the index is asked again for that page, and the pin is found, not reported gone (DC404)."""
+    monkeypatch.setenv("DEPLOYCHECK_CACHE_DIR", str(tmp_path / "cache"))
+    root = tmp_path / "index"
+    build_index([Dist("newrel", "1.0")], root)
+    with IndexServer(root) as server:
+        url = f"{server.url}/simple/"
+        code, report = run_check(plain(tmp_path, "newrel==1.0\n"), "--select", "DC4", "--index-url", url)
+        assert code == 0, report["findings"]
+        build_index([Dist("newrel", "1.0"), Dist("newrel", "2.0")], root)  # published since
+        server.requests(clear=True)
+        code, report = run_check(plain(tmp_path / "b", "newrel==2.0\n"), "--select", "DC4", "--index-url", url)
+        assert code == 0 and not found(report), report["findings"]
+        assert [r.path for r in server.requests()] == ["/simple/newrel/"]  # the page asked again, once
+        code, report = run_check(plain(tmp_path / "c", "newrel==3.0\n"), "--select", "DC4", "--index-url", url)
+        assert code == 1 and found(report) == [("DC404", "requirements.txt", 1)]  # still gone once asked
