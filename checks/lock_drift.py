@@ -101,7 +101,7 @@ def _check_lock(
         findings += _cosmetic(pair, result, settings)
         return result
     _explain(pair, verdict, rt.minor)
-    findings += _drift(pair, result, rt.python)
+    findings += _drift(pair, result, rt.python, settings.strict)
     if pair.command.tool != UV:  # after _drift, which quotes the verdict's last note
         result.notes.append(fixcmd.docker_note(pair, project.root, rt.python, fresh=verdict.fresh))
     return result
@@ -213,18 +213,24 @@ def _cosmetic(pair: LockPair, result: LockResult, settings: Settings) -> list[Fi
     ]
 
 
-def _drift(pair: LockPair, result: LockResult, python: str) -> list[Finding]:
+def _drift(pair: LockPair, result: LockResult, python: str, strict: bool) -> list[Finding]:
     assert result.proposed is not None
     result.diff = lockdiff.unified(pair.lock.text, result.proposed, pair.display)
     first = min((c.line for c in result.changes if c.line), default=None)
     summary = ", ".join(f"{c.name} {c.kind}" for c in result.changes[:6])
     more = f" and {len(result.changes) - 6} more" if len(result.changes) > 6 else ""
+    # Only lines another machine or Python needs (a lock made on macOS, or by uv for X.Y.0) that the deploy
+    # installs without needing: it deploys as it ran, so the drift is a warning unless --strict. A line the
+    # sources no longer ask for stays an error: that is the stale lock this check is for.
+    harmless = not strict and all(c.elsewhere and c.severity != "error" for c in result.changes)
     findings = [
         DRIFT.finding(
             pair.display,
             first,
-            f"the lock is not what its sources resolve to on Python {python}: {summary}{more}",
+            f"the lock is not what its sources resolve to on Python {python}: {summary}{more}"
+            + ("; each change is a line the deploy does not need, so it still deploys as it ran" if harmless else ""),
             result.fix_command,
+            severity="warning" if harmless else None,
         )
     ]
     if result.fresh:
@@ -243,9 +249,18 @@ def _explain(pair: LockPair, verdict: recompile.Verdict, target: str) -> None:
         direct=_direct(pair),
         hashes=pair.command.generate_hashes,
         universal=pair.command.universal,
+        target_full=verdict.interpreter.version if verdict.interpreter is not None else "",
+        made_for=_minor_only(recompile.floor_of(pair.file.header.argv), pair.file.header.argv),
     )
     for change in verdict.changes:
         explain.explain(change, ctx)
+
+
+def _minor_only(floor: str | None, argv: list[str]) -> str | None:
+    """uv's --python-version when the command gives X.Y, which uv reads as X.Y.0 (X.Y.Z is taken as written)."""
+    written = {a.partition("=")[2] or (argv[i + 1] if i + 1 < len(argv) else "") for i, a in enumerate(argv)
+               if a.partition("=")[0] in ("--python-version", "-p")}  # fmt: skip
+    return floor if floor is not None and floor in written else None
 
 
 def _direct(pair: LockPair) -> dict[NormalizedName, SpecifierSet]:

@@ -24,3 +24,6 @@ class Change:
     via: list[str] = field(default_factory=list)
     before_version: str | None = None
     after_version: str | None = None
+    # A line the deploy does not install or need, there because the lock was made for another machine or
+    # Python (explain.py): the deploy runs as the lock's maker's did. Not in the JSON report.
+    elsewhere: bool = False

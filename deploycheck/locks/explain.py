@@ -29,21 +29,32 @@ class Context:
     direct: dict[NormalizedName, SpecifierSet]  # top-level requirements of the sources
     hashes: bool  # the lock uses --generate-hashes (pip then requires a hash for every package)
     universal: bool = False  # a --universal lock is made for every platform: no machine is to blame
+    target_full: str = ""  # the interpreter that resolved (3.11.7): markers on python_full_version read it
+    made_for: str | None = None  # uv's --python-version X.Y in the lock's command, which uv reads as X.Y.0
+
+    @property
+    def full(self) -> str:
+        return self.target_full or self.target_python
 
 
 def _platform_cause(marker: str, ctx: Context, needed_on_target: bool) -> str:
     """Which machine would have produced the committed side of this change."""
     if ctx.universal:
         return ""
-    target = ctx.target_python
+    target = ctx.full
     envs = [
         ("on Apple Silicon (macOS arm64)", environment(target, "darwin", "arm64")),
         ("on macOS", environment(target, "darwin", "x86_64")),
         ("on Windows", environment(target, "win32", "AMD64")),
         ("on an ARM Linux machine", environment(target, "linux", "aarch64")),
     ]
-    if ctx.header_python and ctx.header_python != target:
+    if ctx.header_python and ctx.header_python != ctx.target_python:
         envs.insert(0, (f"with Python {ctx.header_python}", environment(ctx.header_python, "linux")))
+    if ctx.made_for and f"{ctx.made_for}.0" != target:
+        said = f"for Python {ctx.made_for}.0 (uv reads --python-version {ctx.made_for} as {ctx.made_for}.0)"
+        envs.insert(0, (said, environment(ctx.made_for, "linux")))
+    if holds(marker, environment(target, "linux")) != needed_on_target:
+        return ""  # the marker says the same on the deploy's own interpreter: no machine made the difference
     for label, env in envs:
         if holds(marker, env) != needed_on_target:
             # Both macOS variants disagree with Linux: say macOS, not the narrower Apple Silicon.
@@ -105,12 +116,12 @@ def _removed(change: Change, ctx: Context, name: NormalizedName, marker: str, di
     own = change.before.split(" ; ", 1)[1] if change.before and " ; " in change.before else ""  # Pin.describe
     if name in WINDOWS_ONLY_BUILDS and made == "on Windows":
         change.impact = f"fails to install on Linux: {change.name} publishes Windows builds only"
-    elif own and not made and not holds(own, environment(ctx.target_python)):
-        change.impact = f"not installed on the deploy either: its marker is false on Python {ctx.target_python}"
-        change.severity = "warning"
+    elif own and not made and not holds(own, environment(ctx.full)):
+        change.impact = f"not installed on the deploy either: its marker is false on Python {ctx.full}"
+        change.severity, change.elsewhere = "warning", True
     else:
         change.impact = "installed at deploy time although the target does not need it"
-        change.severity = "warning"
+        change.severity, change.elsewhere = "warning", bool(made)
 
 
 def _changed(change: Change, ctx: Context, direct: SpecifierSet | None) -> None:

@@ -193,7 +193,7 @@ class Report:
             entry = asdict(lock)
             entry.pop("proposed")
             entry["changes"] = [
-                {k: v for k, v in asdict(c).items() if k not in ("before_version", "after_version")}
+                {k: v for k, v in asdict(c).items() if k not in ("before_version", "after_version", "elsewhere")}
                 for c in lock.changes
             ]
             lockfiles.append(entry)
