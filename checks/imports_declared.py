@@ -89,6 +89,7 @@ def check(app: App, settings: Settings) -> list[Finding]:
     reqs = requirements.requirements(app, minor)
     if not reqs.files and installs.build_script(app.folder, app.repo):
         return findings  # setup.py/setup.cfg declares what `pip install .` installs: not read here, never "none"
+    scan = replace(scan, local=scan.local | requirements.local_modules(app, reqs))  # -e ./libs/core's corelib
     outside = [
         i
         for i in scan.imports

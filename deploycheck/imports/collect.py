@@ -71,7 +71,7 @@ def module_name(filename: str) -> str | None:
     return None
 
 
-def _names_in(folder: Path) -> set[str]:
+def names_in(folder: Path) -> set[str]:
     """Modules and packages directly in a folder (not walked below it)."""
     names: set[str] = set()
     try:
@@ -157,7 +157,7 @@ def collect(
     imports: list[Import] = []
     local: set[str] = {"__future__"}
     for folder in {root, root / "src", app, app / "src"}:
-        local |= _names_in(folder)
+        local |= names_in(folder)
     files = 0
     paths: set[str] = set()
     for path, parts in _walk(app, problems, repo, frozenset(safefs.resolve(p) for p in exclude)):

@@ -53,6 +53,28 @@ def _local(url: str) -> bool:
     return bool(url) and not url.startswith(("http://", "https://", "git+", "hg+", "svn+", "bzr+"))
 
 
+MAX_LOCAL_PATHS = 64  # local path requirements looked into per app
+
+
+def local_modules(app: App, reqs: Requirements) -> frozenset[str]:
+    """Top-level modules the local path requirements install (`-e ./libs/core`, `./pkg`, `file:///…`), read
+    from their folder and its src/ as pip installs them: the package's name (corelib) is often not the
+    folder's (core). A path is taken from the app's folder, where the platform runs pip, and from the file's;
+    only inside the repository."""
+    from deploycheck.imports.collect import names_in
+
+    found: set[str] = set()
+    paths = [pin for pin in reqs.pins.values() if _local(pin.url)][:MAX_LOCAL_PATHS]
+    for pin in paths:
+        written = pin.url[len("file://") :] if pin.url.startswith("file://") else pin.url
+        bases = [app.folder] + [f.path.parent for f in reqs.files if f.display == pin.file]
+        for base in dict.fromkeys(bases):
+            folder = base / written
+            if app.repo.inside(folder) and folder.is_dir():
+                found |= names_in(folder) | names_in(folder / "src")
+    return frozenset(found)
+
+
 def deployed(app: App) -> tuple[list[LockPair], list[Lock], list[Lock]]:
     """The files the platform installs: the one it installs when that can be told and is read here, else
     requirements.txt when the app has one, else every requirements file, else the locks of the other formats

@@ -554,3 +554,23 @@ def test_a_stale_lock_is_not_a_missing_requirement(corpus_index: str, tmp_path: 
     assert "requirements.in lists python-dotenv" in finding["message"] and "recompile" in finding["fix"]
     assert "add `python-dotenv`" not in finding["fix"]
     assert code == 0
+
+
+def test_a_local_path_requirement_provides_the_modules_in_its_folder(corpus_index: str, tmp_path: Path) -> None:
+    """`-e ./libs/core` installs the package in libs/core (a src layout, named corelib, not core): importing it
+    is declared, though libs/core is an app of its own whose files the app's scan leaves out."""
+    folder = write(
+        tmp_path / "app",
+        {
+            "Procfile": "web: python app.py\n",
+            "requirements.txt": "flask\n",
+            "libs/core/pyproject.toml": '[project]\nname = "corelib"\nversion = "1.0"\ndependencies = ["flask"]\n',
+            "libs/core/src/corelib/__init__.py": "import flask\n",
+            "app.py": "import flask\nfrom corelib import dumps\n",
+        },
+    )
+    code, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    assert [(f["code"], f["line"]) for f in findings] == [("DC501", 2)] and code == 1  # nothing installs it
+    (folder / "requirements.txt").write_text("-e ./libs/core\nflask\n")
+    code, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    assert findings == [] and code == 0
