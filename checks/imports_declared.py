@@ -26,6 +26,7 @@ The index lookups themselves are deploycheck.index.provides.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,8 @@ from deploycheck.imports.requirements import Requirements
 from deploycheck.locks.model import Lock
 from deploycheck.project import installs
 from deploycheck.project.apps import App
+from deploycheck.repo import safefs
+from deploycheck.repo.repository import Repository
 from deploycheck.report.model import Finding
 from deploycheck.report.rules import Rule
 from deploycheck.settings import Settings
@@ -116,7 +119,7 @@ def check(app: App, settings: Settings) -> list[Finding]:
     reached = reach.reach(scan, found, app.repo, app.folder)
     stale = _stale(verdicts, reqs, scan.local, where, minor) if where.unread is None else {}
     unread = reqs.unread(looked.provided) if where.unread is None else []
-    groups = _groups(verdicts, reached, stale, no_index=where.unread is not None)
+    groups = _groups(verdicts, reached, stale, _main_only(app.repo, reached), no_index=where.unread is not None)
     missing = [vs[0].imp.dotted for (status, *_), vs in groups.items() if status == "missing" and not vs[0].stdlib_from]
     names = provides.fix_names(missing, where.urls, where.trusted) if missing else {}
     for (status, _key, judged), group in groups.items():
@@ -131,14 +134,19 @@ def check(app: App, settings: Settings) -> list[Finding]:
 
 
 def _groups(
-    verdicts: list[Verdict], reached: Reach, stale: dict[Import, str], *, no_index: bool
+    verdicts: list[Verdict],
+    reached: Reach,
+    stale: dict[Import, str],
+    main_only: Callable[[Import], bool],
+    *,
+    no_index: bool,
 ) -> dict[tuple[str, str, bool], list[Verdict]]:
     """One finding per (status, module or distribution, whether the deploy runs it), in the order first seen."""
     groups: dict[tuple[str, str, bool], list[Verdict]] = {}
     for verdict in verdicts:
         if verdict.status == "declared" or (no_index and verdict.status != "removed"):
             continue  # with no index read, only what needs none is judged
-        judged = reached.judged(verdict.imp.file)
+        judged = reached.judged(verdict.imp.file) and not main_only(verdict.imp)
         if not judged and verdict.status == "transitive":
             continue  # works today in a file the deploy does not run: nothing to say
         status: str = "stale" if verdict.imp in stale else verdict.status
@@ -149,14 +157,42 @@ def _groups(
 
 
 def _not_run(finding: Finding, file: str, reached: Reach) -> Finding:
-    """A finding about a file the deploy does not run: info, saying so."""
+    """A finding about a file the deploy does not run (or a block of it that runs only as a script): info."""
     fix = finding.fix[0].lower() + finding.fix[1:] if finding.fix else ""
+    why = reached.why_not(file)
+    if reached.judged(file):  # reached, but the import is under `if __name__ == "__main__":`
+        why = (
+            f'the import is under `if __name__ == "__main__":`, and what the deploy runs ({reached.entries}) '
+            f"imports {file} rather than running it as a script, so it does not fail the deploy"
+        )
     return replace(
         finding,
         severity="info",
-        message=f"{finding.message}; {reached.why_not(file)}",
+        message=f"{finding.message}; {why}",
         fix=f"nothing is needed for the deploy; where {file} runs, {fix}" if fix else "",
     )
+
+
+def _main_only(repo: Repository, reached: Reach) -> Callable[[Import], bool]:
+    """Whether an import runs only when its file runs as a script, in a file the deploy never runs as one."""
+    from deploycheck.imports.collect import MAX_FILE_BYTES
+    from deploycheck.imports.parse import decode_source
+    from deploycheck.imports.reach import main_guards
+
+    spans: dict[str, list[tuple[int, int]]] = {}
+
+    def check(imp: Import) -> bool:
+        if imp.cell is not None or not imp.file.endswith(".py") or imp.file in reached.scripts:
+            return False
+        if imp.file not in spans:
+            try:
+                source = decode_source(repo.read_bytes(repo.root / imp.file, cap=MAX_FILE_BYTES))
+            except (OSError, ValueError, UnicodeDecodeError, safefs.UnsafePath, safefs.TooLarge):
+                source = ""
+            spans[imp.file] = main_guards(source) if "__main__" in source else []
+        return any(start <= imp.line <= end for start, end in spans[imp.file])
+
+    return check
 
 
 def _stale(

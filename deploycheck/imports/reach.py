@@ -17,6 +17,7 @@ Work is bounded by the app's file count: each file is read at most once more, ca
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -41,11 +42,17 @@ STREAMLIT_MAINS = ("streamlit_app.py", "app.py", "main.py", "Home.py")  # folder
 _QUOTED = re.compile(r"""["']([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*|[\w./-]{1,200}\.py)["']""")
 
 
+# Programs that import the file they are given (a server's app module, celery -A, FLASK_APP): it never runs as
+# __main__. `python x.py`, `python -m x`, `streamlit run x.py` and anything unknown may run it as __main__.
+IMPORTED_BY = ("gunicorn", "uvicorn", "hypercorn", "daphne", "waitress-serve", "granian", "uwsgi", "celery", "flask")
+
+
 @dataclass
 class Reach:
     known: bool  # the entrypoint is known: files it does not reach do not run at deploy
     reached: dict[str, str] = field(default_factory=dict)  # file as shown -> the entry it is reached from
     entries: str = ""  # what the deploy runs, for messages
+    scripts: set[str] = field(default_factory=set)  # files the deploy may run as __main__
 
     def judged(self, file: str) -> bool:
         """Whether an unprovided import in this file fails the deploy."""
@@ -72,6 +79,7 @@ def reach(scan: ImportScan, found: Entrypoints, repo: Repository, app_folder: Pa
     if found.known:
         starts = {repo.display(e.path): f"{repo.display(e.path)} ({e.source})" for e in found.entries}
         result = Reach(True, entries=found.describe(repo))
+        result.scripts = {repo.display(e.path) for e in found.entries if not e.command.startswith(IMPORTED_BY)}
     elif found.streamlit_main and not found.unknown:
         # Streamlit Community Cloud's main file is set in the deploy dialog: any file that imports streamlit
         # may be it, and Streamlit runs the pages/ beside it.
@@ -84,11 +92,35 @@ def reach(scan: ImportScan, found: Entrypoints, repo: Repository, app_folder: Pa
         starts.update({p: why for f, why in list(starts.items()) for p in _pages(f, by_folder)})
         shown = ", ".join(sorted(starts)[:3]) + (" and more" if len(starts) > 3 else "")
         result = Reach(True, entries=f"{shown}: the files that import streamlit and their pages")
+        result.scripts = set(starts)  # Streamlit runs its main file and pages as __main__
     if not starts:
         starts = {f: f for f in scan.paths if kind_of_file(f.split("/")) == "production" and _aside(f) is None}
-        result = Reach(False)
+        result = Reach(False, scripts=set(starts))  # nothing says how a file runs: any may run as __main__
     result.reached = graph.walk(starts)
     return result
+
+
+def main_guards(source: str) -> list[tuple[int, int]]:
+    """The lines of each module-level `if __name__ == "__main__":` body: code that runs only when the file is run
+    as a script, never when it is imported."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    spans = []
+    for node in tree.body:
+        if isinstance(node, ast.If) and _is_main_test(node.test) and node.body:
+            spans.append((node.body[0].lineno, getattr(node.body[-1], "end_lineno", None) or node.body[-1].lineno))
+    return spans
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    named = any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+    main = any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
+    return named and main
 
 
 def _streamlit_mains(scan: ImportScan) -> list[str]:

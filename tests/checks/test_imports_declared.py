@@ -574,3 +574,23 @@ def test_a_local_path_requirement_provides_the_modules_in_its_folder(corpus_inde
     (folder / "requirements.txt").write_text("-e ./libs/core\nflask\n")
     code, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
     assert findings == [] and code == 0
+
+
+def test_a_main_guard_in_a_module_the_server_imports_does_not_run_at_deploy(corpus_index: str, tmp_path: Path) -> None:
+    """gunicorn imports service/app.py as service.app: its `if __name__ == "__main__":` block never runs there,
+    so a debugging import in it is info. Run as a script (`python service/app.py`), the same block is an error."""
+    folder = write(
+        tmp_path / "app",
+        {
+            "Procfile": "web: gunicorn service.app:app\n",
+            "requirements.txt": "flask\n",
+            "service/__init__.py": "",
+            "service/app.py": "import flask\napp = flask.Flask('x')\nif __name__ == '__main__':\n    import telegram\n",
+        },
+    )
+    code, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    assert [(f["line"], f["severity"]) for f in findings] == [(4, "info")] and code == 0
+    assert '`if __name__ == "__main__":`' in findings[0]["message"]
+    (folder / "Procfile").write_text("web: python service/app.py\n")
+    code, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    assert [(f["line"], f["severity"]) for f in findings] == [(4, "error")] and code == 1
