@@ -119,8 +119,12 @@ def _end_of_life(app: App) -> list[Finding]:
     rt = app.runtime
     if not runtime.eol(rt.minor):
         return []
+    plat = app.platform_of
+    # The app's own platform, when one is known: another platform's offer is not this deploy's concern.
     gone = ", ".join(
-        p.name + (f" (since {since})" if since else "") for p, since in runtime.no_longer_offered(rt.minor)
+        p.name + (f" (since {since})" if since else "")
+        for p, since in runtime.no_longer_offered(rt.minor)
+        if plat is None or not plat.known or p is plat
     )
     return [
         END_OF_LIFE.finding(

@@ -294,6 +294,9 @@ def test_space_without_python_version_gets_the_default(tmp_path: Path) -> None:
     (folder / "requirements.txt").write_text("six==1.0\n")
     _, report = run_check(folder, "--select", "DC315")
     assert report["apps"][0]["runtime"]["python"] == "3.10"
+    _, report = run_check(folder, "--select", "DC205")  # 3.10's end of life: what Spaces offers, no other
+    (eol,) = codes(report)["DC205"]
+    assert "end of life" in eol["message"] and "Vercel" not in eol["message"] and "Heroku" not in eol["message"]
 
 
 def test_vercel_is_detected_and_reads_pipfile_lock_python(tmp_path: Path) -> None:
