@@ -28,6 +28,7 @@ from packaging.version import InvalidVersion, Version
 from deploycheck import cache
 from deploycheck.index import targettags
 from deploycheck.index.daemonpool import DaemonPool
+from deploycheck.index.pagefetch import TIMEOUT, fetch, index_of
 from deploycheck.index.simpleapi import DistFile, url_allowed
 from deploycheck.index.targettags import Target
 from deploycheck.locks import markers
@@ -41,17 +42,12 @@ from deploycheck.settings import Settings
 
 if TYPE_CHECKING:  # the HTTP client is imported when a lookup runs: most runs' start-up never needs it
     from deploycheck.index.client import ProjectPage
-    from deploycheck.index.http import IndexUnavailable
     from deploycheck.index.sdistfiles import SdistFacts
 
 __all__ = ["PYPI"]
-TIMEOUT = 15.0  # per socket read; a request has a total deadline too (index.http.DEADLINE), the run --timeout
 MAX_INDEX_SETS = 8  # distinct index lists one run looks pins up on; a real repository has one or two
 MAX_SHOWN = 200  # characters of index-provided text (yank reasons) quoted in a message
 _IMAGE_TAG = re.compile(r"[\w.\-]{1,64}")
-# Reasons an index gives about one page; anything else (refused, timed out, DNS, proxy, TLS) means the
-# index itself did not answer, and its other pages are not asked for.
-_PAGE_REASONS = ("HTTP ", "response", "the project page", "more than")
 UNREACHABLE_FIX = (
     "the pins and hashes checks read the package index: check the network and proxy (HTTPS_PROXY, NO_PROXY) "
     "and the certificates (PIP_CERT, SSL_CERT_FILE); an index that needs credentials is not read; "
@@ -243,64 +239,6 @@ def find_links(app: App, lock: Lock, src: IndexSources) -> tuple[Said, ...] | No
     return tuple(found) if len(src.find_links) <= MAX_FIND_LINKS else None
 
 
-def _index_of(error: IndexUnavailable, urls: list[str]) -> str:
-    return next((u for u in urls if error.url.startswith(u)), error.url)
-
-
-def _fetch(
-    urls: tuple[str, ...], trusted: tuple[str, ...], links: tuple[str, ...], pinned: dict[NormalizedName, set[str]]
-) -> dict[NormalizedName, ProjectPage]:
-    """Every project's pages, concurrently. One page is asked first: an index that does not answer it
-    at all is not asked for the others, so a blocked network costs one timeout, not one per pin. `pinned`:
-    each project's exact pins (name -> versions)."""
-    from deploycheck.index.client import Index, ProjectPage
-
-    names = list(pinned)
-    folder = cache.folder() / "index"
-    with Index(urls, cache_dir=folder, timeout=TIMEOUT, trusted_hosts=trusted, find_links=links) as index:
-        probe = index.projects(names[:1])[names[0]]
-        down = {
-            _index_of(e, index.urls): e
-            for e in probe.unavailable
-            if not e.reason.startswith(_PAGE_REASONS) or e.reason.startswith("HTTP 407")
-        }
-        if not down:
-            return _with_new_releases(index.projects(names), pinned, urls, trusted, links)
-        live = [u for u in index.urls if u not in down]
-    if live:
-        with Index(live, cache_dir=folder, timeout=TIMEOUT, trusted_hosts=trusted, find_links=links) as rest:
-            found = rest.projects(names)
-    else:
-        found = {name: ProjectPage(name) for name in names}
-    for project in found.values():
-        project.unavailable.extend(down.values())
-    return found
-
-
-def _with_new_releases(
-    found: dict[NormalizedName, ProjectPage],
-    pinned: dict[NormalizedName, set[str]],
-    urls: tuple[str, ...],
-    trusted: tuple[str, ...],
-    links: tuple[str, ...],
-) -> dict[NormalizedName, ProjectPage]:
-    """A page read from the cache within its freshness may predate a release published since (a bot's pull
-    request minutes after the release): a pin it lacks is asked of the index again before it is called gone."""
-    from deploycheck.index.client import Index
-
-    lacking = [
-        name
-        for name, versions in pinned.items()
-        if found[name].complete and any(not found[name].release(version) for version in versions)
-    ]
-    if not lacking:
-        return found
-    with Index(urls, cache_dir=cache.folder() / "index", timeout=TIMEOUT, trusted_hosts=trusted,
-               find_links=links, page_ttl=0) as index:  # fmt: skip
-        again = index.projects(lacking)
-    return {**found, **{name: page for name, page in again.items() if page.complete}}
-
-
 _Wanted = tuple[App, Lock, Pin, Version, Deploy, IndexSources]
 _Key = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]  # (index URLs, trusted hosts, find-links)
 
@@ -360,7 +298,7 @@ def _lookup(project: Project, settings: Settings) -> Lookup:
     if groups:
         # Each list of indexes at once: one that does not answer costs its timeout once, not once per list.
         with DaemonPool(min(len(groups), 4), thread_name_prefix="indexes") as pool:
-            jobs = {key: pool.submit(_fetch, *key, pinned) for key, pinned in groups.items()}
+            jobs = {key: pool.submit(fetch, *key, pinned) for key, pinned in groups.items()}
             fetched = {key: job.result() for key, job in jobs.items()}
     failed: dict[str, tuple[str, set[str], Lock, int | None]] = {}  # index -> reason, pins, first file, line
     for app, lock, pin, version, deploy, src in wanted:
@@ -370,7 +308,7 @@ def _lookup(project: Project, settings: Settings) -> Lookup:
             out.pins.append(PinnedRelease(app, lock, pin, chosen or version, deploy, src, found, admitted))
             continue
         for error in found.unavailable:
-            url = _index_of(error, [u if u.endswith("/") else u + "/" for u in src.urls])
+            url = index_of(error, [u if u.endswith("/") else u + "/" for u in src.urls])
             entry = failed.setdefault(url, (error.reason, set(), lock, src.line))
             entry[1].add(f"{lock.display}:{pin.name}")
     out.problems += [_unanswered(url, *entry) for url, entry in failed.items()]
