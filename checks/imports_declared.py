@@ -187,7 +187,7 @@ def _main_only(repo: Repository, reached: Reach) -> Callable[[Import], bool]:
         if imp.file not in spans:
             try:
                 source = decode_source(repo.read_bytes(repo.root / imp.file, cap=MAX_FILE_BYTES))
-            except (OSError, ValueError, UnicodeDecodeError, safefs.UnsafePath, safefs.TooLarge):
+            except (OSError, ValueError, safefs.UnsafePath):  # undecodable, too large, a link out
                 source = ""
             spans[imp.file] = main_guards(source) if "__main__" in source else []
         return any(start <= imp.line <= end for start, end in spans[imp.file])

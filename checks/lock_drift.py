@@ -250,17 +250,15 @@ def _explain(pair: LockPair, verdict: recompile.Verdict, target: str) -> None:
         hashes=pair.command.generate_hashes,
         universal=pair.command.universal,
         target_full=verdict.interpreter.version if verdict.interpreter is not None else "",
-        made_for=_minor_only(recompile.floor_of(pair.file.header.argv), pair.file.header.argv),
+        made_for=_minor_only(recompile.written_python_version(pair.file.header.argv)),
     )
     for change in verdict.changes:
         explain.explain(change, ctx)
 
 
-def _minor_only(floor: str | None, argv: list[str]) -> str | None:
+def _minor_only(written: str | None) -> str | None:
     """uv's --python-version when the command gives X.Y, which uv reads as X.Y.0 (X.Y.Z is taken as written)."""
-    written = {a.partition("=")[2] or (argv[i + 1] if i + 1 < len(argv) else "") for i, a in enumerate(argv)
-               if a.partition("=")[0] in ("--python-version", "-p")}  # fmt: skip
-    return floor if floor is not None and floor in written else None
+    return written if written is not None and written.count(".") == 1 else None
 
 
 def _direct(pair: LockPair) -> dict[NormalizedName, SpecifierSet]:

@@ -324,7 +324,7 @@ def _hash_changes(before: Lock, after: Lock) -> list[Change]:
 
 
 def _line_key(pin: Pin) -> tuple[str, str | None, str]:
-    return pin.name, pin.version, pin.marker.replace('"', "'")
+    return pin.name, pin.version, lockdiff.marker_key(pin)
 
 
 def _pylock_argv(lock: Lock) -> list[str] | None:

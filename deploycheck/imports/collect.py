@@ -71,9 +71,12 @@ def module_name(filename: str) -> str | None:
     return None
 
 
-def names_in(folder: Path) -> set[str]:
-    """Modules and packages directly in a folder (not walked below it)."""
+def names_in(folder: Path, repo: Repository) -> set[str]:
+    """Modules and packages directly in a folder (not walked below it); nothing for a folder that leads out of
+    the repository (a src/ that is a link elsewhere), whose names are not listed."""
     names: set[str] = set()
+    if not repo.inside(folder):
+        return names
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -157,7 +160,7 @@ def collect(
     imports: list[Import] = []
     local: set[str] = {"__future__"}
     for folder in {root, root / "src", app, app / "src"}:
-        local |= names_in(folder)
+        local |= names_in(folder, repo)
     files = 0
     paths: set[str] = set()
     for path, parts in _walk(app, problems, repo, frozenset(safefs.resolve(p) for p in exclude)):

@@ -70,8 +70,7 @@ def local_modules(app: App, reqs: Requirements) -> frozenset[str]:
         bases = [app.folder] + [f.path.parent for f in reqs.files if f.display == pin.file]
         for base in dict.fromkeys(bases):
             folder = base / written
-            if app.repo.inside(folder) and folder.is_dir():
-                found |= names_in(folder) | names_in(folder / "src")
+            found |= names_in(folder, app.repo) | names_in(folder / "src", app.repo)
     return frozenset(found)
 
 

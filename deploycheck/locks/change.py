@@ -24,6 +24,7 @@ class Change:
     via: list[str] = field(default_factory=list)
     before_version: str | None = None
     after_version: str | None = None
-    # A line the deploy does not install or need, there because the lock was made for another machine or
-    # Python (explain.py): the deploy runs as the lock's maker's did. Not in the JSON report.
+    # Not in the JSON report: the committed line's own marker, and whether the line is one the deploy does not
+    # install or need, there because the lock was made for another machine or Python (explain.py).
+    before_marker: str = ""
     elsewhere: bool = False

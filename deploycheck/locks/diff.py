@@ -21,7 +21,7 @@ from deploycheck.locks.tools import UNSAFE
 if TYPE_CHECKING:  # the parser is not loaded by the report, which imports Change and unified from here
     from deploycheck.locks.requirements.reqfile import ReqFile
 
-__all__ = ["Change", "Diff", "compare", "unified", "without_unsafe"]
+__all__ = ["Change", "Diff", "compare", "marker_key", "unified", "without_unsafe"]
 
 
 @dataclass
@@ -40,7 +40,7 @@ def _fields(a: Pin, b: Pin) -> list[str]:
         found.append("version")
     if a.extras != b.extras:
         found.append("extras")
-    if a.marker.replace('"', "'") != b.marker.replace('"', "'"):
+    if marker_key(a) != marker_key(b):
         found.append("marker")
     if a.hashes != b.hashes:
         found.append("hashes")
@@ -95,7 +95,7 @@ def _paired(olds: list[Pin], news: list[Pin], ignore_markers: bool) -> list[tupl
     pairs: list[tuple[Pin | None, Pin | None]] = []
     left: dict[int, Pin] = dict(enumerate(news))  # in order; paired lines are taken out
     unmatched = list(olds)
-    keys = [] if ignore_markers else [_marker]
+    keys = [] if ignore_markers else [marker_key]
     for key in [*keys, lambda pin: pin.version]:
         waiting: dict[object, deque[int]] = {}
         for i, pin in left.items():
@@ -113,13 +113,17 @@ def _paired(olds: list[Pin], news: list[Pin], ignore_markers: bool) -> list[tupl
     return pairs + [(None, new) for new in rest[len(unmatched) :]]
 
 
-def _marker(pin: Pin) -> str:
+def marker_key(pin: Pin) -> str:
+    """A line's marker as compared: uv writes single quotes where pip-compile copies the .in's double ones."""
     return pin.marker.replace('"', "'")
 
 
 def _change(name: str, old: Pin | None, new: Pin | None, ignore_markers: bool) -> Change | None:
     if old and not new:
-        return Change(name, "removed", old.describe(), None, old.line, via=old.via, before_version=old.version)
+        return Change(
+            name, "removed", old.describe(), None, old.line, via=old.via, before_version=old.version,
+            before_marker=old.marker,
+        )  # fmt: skip
     if new and not old:
         return Change(name, "added", None, new.describe(), None, via=new.via, after_version=new.version)
     assert old is not None and new is not None

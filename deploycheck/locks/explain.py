@@ -113,10 +113,9 @@ def _removed(change: Change, ctx: Context, name: NormalizedName, marker: str, di
         change.cause = "nothing in the sources needs it any more (removed from requirements.in?)"
     else:
         change.cause = "the target does not need it"
-    own = change.before.split(" ; ", 1)[1] if change.before and " ; " in change.before else ""  # Pin.describe
     if name in WINDOWS_ONLY_BUILDS and made == "on Windows":
         change.impact = f"fails to install on Linux: {change.name} publishes Windows builds only"
-    elif own and not made and not holds(own, environment(ctx.full)):
+    elif change.before_marker and not made and not holds(change.before_marker, environment(ctx.full)):
         change.impact = f"not installed on the deploy either: its marker is false on Python {ctx.full}"
         change.severity, change.elsewhere = "warning", True
     else:

@@ -46,6 +46,9 @@ class Problem:
     fix: str = ""
 
 
+_CHANGE_INTERNAL = ("before_version", "after_version", "before_marker", "elsewhere")  # not in the JSON report
+
+
 @dataclass
 class LockResult:
     path: str
@@ -192,10 +195,7 @@ class Report:
         for lock in self.lockfiles:
             entry = asdict(lock)
             entry.pop("proposed")
-            entry["changes"] = [
-                {k: v for k, v in asdict(c).items() if k not in ("before_version", "after_version", "elsewhere")}
-                for c in lock.changes
-            ]
+            entry["changes"] = [{k: v for k, v in asdict(c).items() if k not in _CHANGE_INTERNAL} for c in lock.changes]
             lockfiles.append(entry)
         return {
             "schema_version": SCHEMA_VERSION,

@@ -21,7 +21,6 @@ from packaging.version import InvalidVersion, Version
 
 from deploycheck.errors import CheckError
 from deploycheck.locks import diff as lockdiff
-from deploycheck.locks import markers
 from deploycheck.locks.change import Change
 from deploycheck.locks.indexes import EXTRA_INDEX_URL, FILE, INDEX_URL, NO_INDEX
 from deploycheck.locks.requirements import reqfile
@@ -159,10 +158,7 @@ def compare(pair: LockPair, compiled: Compiled, python: str | None = None) -> lo
         # installs from it on the deploy (Linux, its Python), not the machine or floor it was made with.
         # Every line counts: a name's pin for the deploy's Python may be its second line (numpy ; >= '3.12').
         for lock in (proposed, committed):
-            lock.pins = {
-                p.name: p for p in [*lock.pins.values(), *lock.alternates] if markers.applies(p.marker, python)
-            }
-            lock.alternates = []
+            lock.pins, lock.alternates = lock.lines_for(python), []
         return lockdiff.compare(committed, proposed, ignore_markers=True)
     cross = compiled.tool != pair.command.tool
     if cross and not (pair.command.allow_unsafe and compiled.tool == UV):
@@ -182,15 +178,21 @@ def universal_floor(pair: LockPair) -> str | None:
     return floor_of(pair.file.header.argv)  # as written: the command keeps no --python-version for a recompile
 
 
-def floor_of(args: list[str]) -> str | None:
-    """The --python-version (X.Y) in a uv command's words, if any."""
+def written_python_version(args: list[str]) -> str | None:
+    """The --python-version (3.X or 3.X.Y) in a uv command's words, as written, if any."""
     for i, arg in enumerate(args):
         name, _, value = arg.partition("=")
         if name in ("--python-version", "-p") and not value and i + 1 < len(args):
             value = args[i + 1]
         if name in ("--python-version", "-p") and re.fullmatch(r"3\.\d{1,2}(\.\d{1,2})?", value):
-            return ".".join(value.split(".")[:2])
+            return value
     return None
+
+
+def floor_of(args: list[str]) -> str | None:
+    """The --python-version (X.Y) in a uv command's words, if any."""
+    written = written_python_version(args)
+    return ".".join(written.split(".")[:2]) if written else None
 
 
 def _floor(pair: LockPair, python: str) -> str:
@@ -338,8 +340,7 @@ def prefer_fresh(
         return compiled, diff
     fresh_lock = reqfile.parse_text(fresh.text, pair.path, pair.display)
     # The line the deploy installs: a universal lock's first line for a name may be for older Pythons.
-    lines = [*fresh_lock.pins.values(), *fresh_lock.alternates]
-    fresh_pins = {p.name: p for p in lines if not job.python or markers.applies(p.marker, job.python)}
+    fresh_pins = fresh_lock.lines_for(job.python)
     higher = []
     for name, version in downgraded.items():
         pin = fresh_pins.get(NormalizedName(name))

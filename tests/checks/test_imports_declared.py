@@ -594,3 +594,22 @@ def test_a_main_guard_in_a_module_the_server_imports_does_not_run_at_deploy(corp
     (folder / "Procfile").write_text("web: python service/app.py\n")
     code, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
     assert [(f["line"], f["severity"]) for f in findings] == [(4, "error")] and code == 1
+
+
+def test_module_names_are_not_listed_through_a_link_out_of_the_repository(corpus_index: str, tmp_path: Path) -> None:
+    """A src/ (the app's, or a local path requirement's) that is a link to a folder outside the repository: its
+    names are not listed, so a module there is nothing the repository provides."""
+    outside = write(tmp_path / "outside", {"secretmod.py": "", "othermod/__init__.py": ""})
+    folder = write(
+        tmp_path / "app",
+        {
+            "Procfile": "web: python app.py\n",
+            "requirements.txt": "-e ./libs/core\nflask\n",
+            "libs/core/pyproject.toml": '[project]\nname = "corelib"\nversion = "1.0"\n',
+            "app.py": "import flask\nimport secretmod\nimport othermod\n",
+        },
+    )
+    (folder / "src").symlink_to(outside, target_is_directory=True)
+    (folder / "libs/core/src").symlink_to(outside, target_is_directory=True)
+    code, _, findings = dc5(folder, "--python-version", "3.12", "--index-url", corpus_index)
+    assert [(f["code"], f["line"]) for f in findings] == [("DC501", 2), ("DC501", 3)] and code == 1

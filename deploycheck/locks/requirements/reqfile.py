@@ -19,6 +19,7 @@ from pathlib import Path
 from packaging.utils import NormalizedName
 
 from deploycheck.errors import CheckError
+from deploycheck.locks import markers
 from deploycheck.locks.indexes import INDEX_LIKE
 from deploycheck.locks.model import ISSUE_KINDS, Issue, Pin
 from deploycheck.locks.requirements import header as headers
@@ -87,6 +88,11 @@ class ReqFile:
     def python(self) -> str | None:
         """The Python the header says the file was compiled with."""
         return self.header.python
+
+    def lines_for(self, python: str) -> dict[NormalizedName, Pin]:
+        """Each name's line pip installs on Linux with this Python, a name's lines under other markers included
+        (a universal lock's numpy for 3.12 may be its second line)."""
+        return {p.name: p for p in [*self.pins.values(), *self.alternates] if markers.applies(p.marker, python)}
 
     @property
     def universal(self) -> bool:
